@@ -1,0 +1,159 @@
+"""The briefing as typed, frozen data: what analytics hand to rendering and to the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+#: Trailing windows, in display order. See ``briefings.analytics.returns`` for definitions.
+WINDOWS: tuple[str, ...] = ("1D", "1W", "MTD", "1M", "3M", "YTD", "1Y")
+
+#: RRG quadrants, clockwise from top right.
+QUADRANTS: tuple[str, ...] = ("Leading", "Weakening", "Lagging", "Improving")
+
+
+@dataclass(frozen=True)
+class TickerLine:
+    """One ticker's trailing returns in percent (None where history is too short)."""
+
+    ticker: str
+    name: str
+    returns: Mapping[str, float | None]
+    close: float | None = None
+
+
+@dataclass(frozen=True)
+class GroupBlock:
+    """A universe group's members, for the returns table."""
+
+    key: str
+    title: str
+    lines: tuple[TickerLine, ...]
+
+
+@dataclass(frozen=True)
+class SectorRow:
+    """One row of a leaderboard: a ticker and its return for the window."""
+
+    ticker: str
+    name: str
+    return_pct: float
+
+
+@dataclass(frozen=True)
+class RelativeRotation:
+    """JdK-style RS-Ratio and RS-Momentum of a leg against a benchmark (100 = neutral)."""
+
+    rs_ratio: float
+    rs_momentum: float
+    quadrant: str
+
+
+@dataclass(frozen=True)
+class RotationLine:
+    """A rotation pair: lead vs lag, spreads in percentage points and the ratio's trend."""
+
+    name: str
+    lead: str
+    lag: str
+    lead_name: str
+    lag_name: str
+    spread: Mapping[str, float | None]
+    ratio_vs_50d: float | None
+    """Percent the lead/lag price ratio stands above (+) or below (-) its 50-session average."""
+    rrg: RelativeRotation | None
+
+    @property
+    def trend(self) -> str | None:
+        """Return "up" when the ratio is above its 50-session average, "down" below."""
+        if self.ratio_vs_50d is None:
+            return None
+        return "up" if self.ratio_vs_50d >= 0 else "down"
+
+    @property
+    def quadrant(self) -> str | None:
+        """Return the RRG quadrant, if known."""
+        return self.rrg.quadrant if self.rrg else None
+
+
+@dataclass(frozen=True)
+class SinceLow:
+    """Returns since a benchmark's recent low close."""
+
+    benchmark: str
+    benchmark_name: str
+    low_date: date
+    low_close: float
+    lookback_sessions: int
+    returns: tuple[SectorRow, ...]
+
+
+@dataclass(frozen=True)
+class SinceDate:
+    """Returns from the close of ``start`` to the briefing's session."""
+
+    start: date
+    returns: tuple[SectorRow, ...]
+
+
+@dataclass(frozen=True)
+class Breadth:
+    """Share of a basket's members above their 50- and 200-session averages."""
+
+    key: str
+    title: str
+    members: int
+    above_50: int
+    above_200: int
+    counted_50: int
+    counted_200: int
+
+    @property
+    def pct_above_50(self) -> float | None:
+        """Return 100 * above_50 / counted_50."""
+        return 100.0 * self.above_50 / self.counted_50 if self.counted_50 else None
+
+    @property
+    def pct_above_200(self) -> float | None:
+        """Return 100 * above_200 / counted_200."""
+        return 100.0 * self.above_200 / self.counted_200 if self.counted_200 else None
+
+
+@dataclass(frozen=True)
+class Streak:
+    """Consecutive up (positive) or down (negative) closes ending on the session."""
+
+    ticker: str
+    name: str
+    days: int
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """Everything the daily briefing shows, computed once per data version and session."""
+
+    as_of: date
+    source: str
+    simulated: bool
+    data_version: str
+    period: str
+    groups: tuple[GroupBlock, ...]
+    returns: Mapping[str, Mapping[str, float | None]]
+    leaderboards: Mapping[str, tuple[SectorRow, ...]]
+    """Sector leaderboard, best to worst, for every window in WINDOWS."""
+    rotation: tuple[RotationLine, ...]
+    sector_rotation: tuple[RotationLine, ...]
+    since_low: SinceLow | None
+    since: SinceDate | None
+    record_highs: tuple[str, ...]
+    highs_52w: tuple[str, ...]
+    streaks: tuple[Streak, ...]
+    breadth: tuple[Breadth, ...]
+    stale: tuple[str, ...]
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def sectors(self) -> tuple[SectorRow, ...]:
+        """Return the sector leaderboard for the briefing's period."""
+        return self.leaderboards.get(self.period, ())

@@ -1,0 +1,48 @@
+"""The interface every market data source implements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+import pandas as pd
+
+
+class SourceError(RuntimeError):
+    """Raise when a source cannot deliver at all (network down, directory vanished)."""
+
+
+class SourceSpecError(ValueError):
+    """Raise when a ``--source`` value names no usable source."""
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """Daily closes from one fetch: a wide frame plus the tickers that failed and why.
+
+    ``closes`` has a tz-naive DatetimeIndex of session dates named ``date``, one float column
+    per ticker that returned data, NaN where a ticker has no close that day.
+    """
+
+    closes: pd.DataFrame
+    failed: Mapping[str, str] = field(default_factory=dict)
+
+
+class PriceSource(Protocol):
+    """A place daily closes come from."""
+
+    @property
+    def name(self) -> str:
+        """Return the stable name the store files this source's data under."""
+        ...
+
+    @property
+    def simulated(self) -> bool:
+        """Return True when the prices are simulated, not market data."""
+        ...
+
+    def fetch(self, tickers: Sequence[str], start: date | None, end: date) -> FetchResult:
+        """Return closes for ``tickers`` from ``start`` (None: all history) to ``end``, inclusive."""
+        ...

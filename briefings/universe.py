@@ -1,0 +1,132 @@
+"""The universe of tickers the briefing covers, loaded from TOML."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+BASKET_PREFIX = "basket:"
+
+
+class UniverseError(ValueError):
+    """Raise when a universe file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named group of tickers, e.g. the sector SPDRs."""
+
+    key: str
+    title: str
+    members: tuple[str, ...]
+    basket: bool = False
+
+
+@dataclass(frozen=True)
+class PairSpec:
+    """A rotation pair: the lead leg measured against the lag leg."""
+
+    name: str
+    lead: str
+    lag: str
+
+
+@dataclass(frozen=True)
+class Universe:
+    """Groups, display names, rotation pairs and analytics settings."""
+
+    groups: tuple[Group, ...]
+    names: dict[str, str]
+    pairs: tuple[PairSpec, ...]
+    benchmark: str = "SPY"
+    low_benchmark: str = "^GSPC"
+    low_lookback_sessions: int = 63
+    breadth_baskets: tuple[str, ...] = ()
+
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        """Return every distinct ticker, in file order."""
+        seen: dict[str, None] = {}
+        for group in self.groups:
+            for ticker in group.members:
+                seen.setdefault(ticker, None)
+        return tuple(seen)
+
+    def group(self, key: str) -> Group:
+        """Return the group called ``key``."""
+        for group in self.groups:
+            if group.key == key:
+                return group
+        raise KeyError(key)
+
+    def name(self, leg: str) -> str:
+        """Return the display name of a ticker or ``basket:<group>`` leg."""
+        if leg.startswith(BASKET_PREFIX):
+            return self.group(leg.removeprefix(BASKET_PREFIX)).title
+        return self.names.get(leg, leg)
+
+
+def default_universe_path() -> Path:
+    """Return the path of the universe file shipped with the package."""
+    return Path(str(resources.files("briefings").joinpath("universe.toml")))
+
+
+def load_universe(path: Path | None = None) -> Universe:
+    """Load a universe from ``path``, or the packaged default."""
+    path = path or default_universe_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise UniverseError(f"universe file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise UniverseError(f"universe file {path} is not valid TOML: {exc}") from exc
+    return _parse(raw, path)
+
+
+def _parse(raw: dict[str, Any], path: Path) -> Universe:
+    groups: list[Group] = []
+    names: dict[str, str] = {}
+    for key, spec in raw.get("groups", {}).items():
+        members = spec.get("members")
+        if not isinstance(members, dict) or not members:
+            raise UniverseError(f"{path}: group {key!r} needs a members table")
+        for ticker, name in members.items():
+            names.setdefault(str(ticker), str(name))
+        groups.append(
+            Group(
+                key=str(key),
+                title=str(spec.get("title", key)),
+                members=tuple(str(t) for t in members),
+                basket=bool(spec.get("basket", False)),
+            )
+        )
+    if not groups:
+        raise UniverseError(f"{path}: no [groups.*] tables")
+    group_keys = {g.key for g in groups}
+    pairs: list[PairSpec] = []
+    for entry in raw.get("pairs", []):
+        try:
+            pair = PairSpec(name=str(entry["name"]), lead=str(entry["lead"]), lag=str(entry["lag"]))
+        except KeyError as exc:
+            raise UniverseError(f"{path}: a [[pairs]] entry lacks {exc.args[0]!r}") from exc
+        for leg in (pair.lead, pair.lag):
+            if leg.startswith(BASKET_PREFIX) and leg.removeprefix(BASKET_PREFIX) not in group_keys:
+                raise UniverseError(f"{path}: pair {pair.name!r} names unknown group {leg!r}")
+        pairs.append(pair)
+    settings = raw.get("settings", {})
+    baskets = tuple(str(b) for b in settings.get("breadth_baskets", ()))
+    unknown = [b for b in baskets if b not in group_keys]
+    if unknown:
+        raise UniverseError(f"{path}: breadth_baskets names unknown groups {unknown}")
+    return Universe(
+        groups=tuple(groups),
+        names=names,
+        pairs=tuple(pairs),
+        benchmark=str(settings.get("benchmark", "SPY")),
+        low_benchmark=str(settings.get("low_benchmark", settings.get("benchmark", "SPY"))),
+        low_lookback_sessions=int(settings.get("low_lookback_sessions", 63)),
+        breadth_baskets=baskets,
+    )

@@ -1,0 +1,28 @@
+"""Shared fixtures: the real-market-data folder (skipped when absent) and isolated data dirs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MARKET_DATA = Path(os.environ.get("MARKETBRIEF_TEST_MARKET_DATA", REPO_ROOT.parent / "shared" / "market-data"))
+
+
+@pytest.fixture
+def market_data_dir() -> Path:
+    """Return ../shared/market-data, or skip the test when a clone lacks it."""
+    if not (MARKET_DATA / "SPY.csv").is_file():
+        pytest.skip(f"real market data not found at {MARKET_DATA}")
+    return MARKET_DATA
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point every test at its own data directory and away from the user's settings."""
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(tmp_path / "data"))
+    for name in ("MARKETBRIEF_SOURCE", "MARKETBRIEF_UNIVERSE", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
