@@ -26,3 +26,5 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     for name in ("MARKETBRIEF_SOURCE", "MARKETBRIEF_UNIVERSE", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    # PTB 22 warns when it builds a RetryAfter unless timedelta periods are opted into.
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
