@@ -1,0 +1,154 @@
+"""The NYSE (XNYS) trading calendar: sessions, early closes and the last completed session."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+EXCHANGE = "XNYS"
+#: First day the calendar covers; earlier dates raise CalendarRangeError.
+CALENDAR_START = date(2000, 1, 1)
+#: How many whole years past the current one the calendar covers.
+YEARS_AHEAD = 2
+
+
+class CalendarRangeError(ValueError):
+    """Raise when a date or time falls outside the range the trading calendar covers."""
+
+
+class NotASessionError(ValueError):
+    """Raise when a date that is not a trading session is used as one."""
+
+
+@dataclass(frozen=True)
+class _SessionTable:
+    """Sessions (datetime64[D]) and their closes (UTC epoch nanoseconds), ascending."""
+
+    sessions: npt.NDArray[np.datetime64]
+    closes_ns: npt.NDArray[np.int64]
+
+    @property
+    def first(self) -> date:
+        """Return the first session covered."""
+        return _to_date(self.sessions[0])
+
+    @property
+    def last(self) -> date:
+        """Return the last session covered."""
+        return _to_date(self.sessions[-1])
+
+
+_lock = threading.Lock()
+_tables: dict[int, _SessionTable] = {}
+
+
+def _to_date(day: np.datetime64) -> date:
+    value: date = day.astype("datetime64[D]").item()
+    return value
+
+
+def _build_table(end: date) -> _SessionTable:
+    # Imported here: exchange_calendars costs ~0.4 s to import, which the CLI pays only on use.
+    import exchange_calendars
+
+    with warnings.catch_warnings():
+        # exchange_calendars trips pandas deprecation warnings internally; they are not ours.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        calendar = exchange_calendars.get_calendar(
+            EXCHANGE, start=CALENDAR_START.isoformat(), end=end.isoformat()
+        )
+        sessions = calendar.sessions.to_numpy().astype("datetime64[D]")
+        closes = calendar.closes.dt.tz_convert(None).to_numpy().astype("datetime64[ns]")
+    return _SessionTable(sessions=sessions, closes_ns=closes.astype(np.int64))
+
+
+def _table() -> _SessionTable:
+    """Return the session table, built once per calendar year (building takes ~0.3 s)."""
+    year = datetime.now(UTC).year
+    with _lock:
+        table = _tables.get(year)
+        if table is None:
+            table = _build_table(date(year + YEARS_AHEAD, 12, 31))
+            _tables.clear()
+            _tables[year] = table
+        return table
+
+
+def _check_day(table: _SessionTable, day: date) -> np.datetime64:
+    if not table.first <= day <= table.last:
+        raise CalendarRangeError(
+            f"{day.isoformat()} is outside the {EXCHANGE} calendar "
+            f"({table.first.isoformat()} to {table.last.isoformat()})"
+        )
+    return np.datetime64(day, "D")
+
+
+def calendar_bounds() -> tuple[date, date]:
+    """Return the first and last session the calendar covers."""
+    table = _table()
+    return table.first, table.last
+
+
+def is_session(day: date) -> bool:
+    """Return True when ``day`` is an NYSE trading session."""
+    table = _table()
+    target = _check_day(table, day)
+    index = int(np.searchsorted(table.sessions, target))
+    return index < len(table.sessions) and table.sessions[index] == target
+
+
+def previous_session(day: date) -> date:
+    """Return the last session strictly before ``day`` (a session or not)."""
+    table = _table()
+    target = _check_day(table, day)
+    index = int(np.searchsorted(table.sessions, target, side="left")) - 1
+    if index < 0:
+        raise CalendarRangeError(f"no {EXCHANGE} session before {day.isoformat()} in the calendar")
+    return _to_date(table.sessions[index])
+
+
+def sessions_in_range(start: date, end: date) -> list[date]:
+    """Return the sessions from ``start`` to ``end``, both inclusive (empty when start > end)."""
+    if start > end:
+        return []
+    table = _table()
+    low = int(np.searchsorted(table.sessions, _check_day(table, start), side="left"))
+    high = int(np.searchsorted(table.sessions, _check_day(table, end), side="right"))
+    days: list[date] = table.sessions[low:high].tolist()
+    return days
+
+
+def session_close(day: date) -> datetime:
+    """Return the close of session ``day`` in UTC (early closes included)."""
+    table = _table()
+    target = _check_day(table, day)
+    index = int(np.searchsorted(table.sessions, target))
+    if index >= len(table.sessions) or table.sessions[index] != target:
+        raise NotASessionError(f"{day.isoformat()} is not an {EXCHANGE} trading session")
+    seconds, nanos = divmod(int(table.closes_ns[index]), 1_000_000_000)
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=nanos // 1000)
+
+
+def last_completed_session(now: datetime) -> date:
+    """Return the latest session whose close is at or before ``now`` (naive ``now`` is UTC)."""
+    aware = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    table = _table()
+    instant = np.int64(round(aware.timestamp() * 1_000_000)) * 1000
+    index = int(np.searchsorted(table.closes_ns, instant, side="right")) - 1
+    if index < 0 or (index == len(table.closes_ns) - 1 and _beyond_last_close(table, aware)):
+        raise CalendarRangeError(
+            f"{aware.isoformat()} is outside the {EXCHANGE} calendar "
+            f"({table.first.isoformat()} to {table.last.isoformat()})"
+        )
+    return _to_date(table.sessions[index])
+
+
+def _beyond_last_close(table: _SessionTable, now: datetime) -> bool:
+    # After the calendar's last close the next session is unknown, so "the latest" is unknowable.
+    return now.astimezone(UTC).date() > table.last

@@ -1,0 +1,151 @@
+"""Bring the store up to a session: fetch only what is missing, in at most two batched requests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+
+from briefings.sources.base import PriceSource, SourceError
+from briefings.store import PriceStore, RefreshRecord
+
+Progress = Callable[[int, int], None]
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What a refresh asked for, what it stored and what went wrong."""
+
+    source: str
+    requested: tuple[str, ...]
+    start: date | None
+    """Earliest date asked of the source (None: all history, or nothing was asked)."""
+    through: date
+    closes_written: int
+    failed: Mapping[str, str] = field(default_factory=dict)
+    up_to_date: bool = False
+    """True when the store already held ``through`` for every ticker, so nothing was fetched."""
+    error: str | None = None
+    requests: int = 0
+
+
+@dataclass(frozen=True)
+class _Batch:
+    tickers: tuple[str, ...]
+    start: date | None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _plan_batches(
+    last_dates: Mapping[str, date],
+    tickers: Sequence[str],
+    through: date,
+    history_start: date | None,
+) -> tuple[_Batch, ...]:
+    """Return the fetches needed: new tickers from ``history_start``, stale ones from the gap."""
+    new = tuple(t for t in tickers if t not in last_dates)
+    stale = tuple(t for t in tickers if t in last_dates and last_dates[t] < through)
+    batches: list[_Batch] = []
+    if new:
+        batches.append(_Batch(new, history_start))
+    if stale:
+        batches.append(_Batch(stale, min(last_dates[t] for t in stale) + timedelta(days=1)))
+    return tuple(batches)
+
+
+def _within(
+    closes: pd.DataFrame, tickers: Sequence[str], start: date | None, through: date
+) -> pd.DataFrame:
+    """Return the asked-for tickers' closes from ``start`` to ``through`` (sources overshoot)."""
+    columns = [t for t in tickers if t in closes.columns]
+    window = closes.loc[:, columns]
+    index = pd.DatetimeIndex(window.index)
+    keep = index <= pd.Timestamp(through)
+    if start is not None:
+        keep &= index >= pd.Timestamp(start)
+    return window.loc[keep]
+
+
+def refresh(
+    store: PriceStore,
+    source: PriceSource,
+    tickers: Sequence[str],
+    *,
+    through: date,
+    history_start: date | None = None,
+    progress: Progress | None = None,
+    clock: Clock = _utcnow,
+) -> RefreshReport:
+    """Fetch what the store lacks for ``tickers`` up to ``through`` and store it in one go.
+
+    A source failure leaves the store's closes untouched; it is recorded and reported in
+    ``error``, never raised.
+    """
+    requested = tuple(dict.fromkeys(tickers))
+    name = source.name
+    total = len(requested)
+    last_dates = store.last_dates(name)
+    batches = _plan_batches(last_dates, requested, through, history_start)
+    pending = sum(len(batch.tickers) for batch in batches)
+    if progress is not None:
+        progress(total - pending, total)
+    if not batches:
+        store.record_refresh(name, RefreshRecord(clock(), True, "already up to date", through))
+        return RefreshReport(name, requested, None, through, 0, up_to_date=True)
+
+    fetched: list[pd.DataFrame] = []
+    failed: dict[str, str] = {}
+    done = total - pending
+    requests = 0
+    try:
+        for batch in batches:
+            requests += 1
+            result = source.fetch(batch.tickers, batch.start, through)
+            fetched.append(_within(result.closes, batch.tickers, batch.start, through))
+            failed.update({t: reason for t, reason in result.failed.items() if t in batch.tickers})
+            done += len(batch.tickers)
+            if progress is not None:
+                progress(done, total)
+    except SourceError as exc:
+        message = str(exc)
+        store.record_refresh(name, RefreshRecord(clock(), False, message, _newest(last_dates)))
+        return RefreshReport(
+            name,
+            requested,
+            _earliest_start(batches),
+            through,
+            0,
+            failed=failed,
+            error=message,
+            requests=requests,
+        )
+
+    for batch, closes in zip(batches, fetched, strict=True):
+        for ticker in batch.tickers:
+            returned = ticker in closes.columns and closes[ticker].notna().any()
+            if ticker not in last_dates and ticker not in failed and not returned:
+                failed[ticker] = "the source returned no closes"
+    combined = [closes for closes in fetched if not closes.empty]
+    written = store.write(name, pd.concat(combined, axis=1)) if combined else 0
+    newest = _newest(store.last_dates(name))
+    message = f"stored {written} closes" + (f"; {len(failed)} tickers failed" if failed else "")
+    store.record_refresh(name, RefreshRecord(clock(), True, message, newest))
+    earliest = _earliest_start(batches)
+    return RefreshReport(
+        name, requested, earliest, through, written, failed=failed, requests=requests
+    )
+
+
+def _newest(last_dates: Mapping[str, date]) -> date | None:
+    return max(last_dates.values()) if last_dates else None
+
+
+def _earliest_start(batches: Sequence[_Batch]) -> date | None:
+    starts = [batch.start for batch in batches]
+    return None if None in starts else min(s for s in starts if s is not None)

@@ -1,0 +1,143 @@
+"""Daily closes from a directory of CSV files, one ``TICKER.csv`` per ticker."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from briefings.sources.base import FetchResult, SourceError, SourceSpecError
+
+#: Close columns in order of preference: the adjusted close wins when a file has both.
+CLOSE_COLUMNS: tuple[str, ...] = ("adj close", "adj_close", "adjclose", "close")
+DATE_COLUMNS: tuple[str, ...] = ("date", "datetime")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+class UnusableFileError(ValueError):
+    """Raise when a ticker's CSV file cannot be turned into a close series."""
+
+
+def read_close_series(path: Path) -> pd.Series:
+    """Return the file's closes by session date: gaps dropped, sorted, last duplicate kept."""
+    try:
+        header = pd.read_csv(path, nrows=0, skipinitialspace=True)
+        by_name = {str(column).strip().lower(): str(column) for column in header.columns}
+        date_column = next((by_name[c] for c in DATE_COLUMNS if c in by_name), None)
+        close_column = next((by_name[c] for c in CLOSE_COLUMNS if c in by_name), None)
+        if date_column is None or close_column is None:
+            raise UnusableFileError(
+                f"{path.name} needs a Date column and a Close or Adj Close column "
+                f"(found: {', '.join(map(str, header.columns)) or 'no columns'})"
+            )
+        raw = pd.read_csv(
+            path,
+            usecols=[date_column, close_column],
+            dtype={date_column: str},
+            skipinitialspace=True,
+            na_values=["null", "None", "-"],
+        )
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UnusableFileError(f"cannot read {path.name}: {exc}") from exc
+    dates = _parse_dates(raw[date_column], path)
+    closes = pd.to_numeric(raw[close_column], errors="coerce").to_numpy(np.float64)
+    # A close of zero or below is a placeholder, never a price; treat it like a gap.
+    usable = ~np.isnan(closes) & (closes > 0) & np.asarray(dates.notna())
+    series = pd.Series(closes[usable], index=dates[usable], name=path.stem, dtype=np.float64)
+    series = series[~series.index.duplicated(keep="last")].sort_index()
+    series.index.name = "date"
+    return series
+
+
+def _parse_dates(text: pd.Series, path: Path) -> pd.DatetimeIndex:
+    """Parse session dates, ignoring any time of day or UTC offset (Yahoo exports carry both)."""
+    try:
+        parsed = pd.to_datetime(text, format="%Y-%m-%d")
+    except (ValueError, TypeError):
+        parsed = _parse_unusual_dates(text.astype(str).str.strip(), path)
+    index = pd.DatetimeIndex(parsed)
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    return pd.DatetimeIndex(index.normalize().astype("datetime64[ns]"))
+
+
+def _parse_unusual_dates(text: pd.Series, path: Path) -> pd.Series:
+    try:
+        if text.str.match(_ISO_DATE).all():
+            # The calendar date leads; a time or a UTC offset after it does not change the session.
+            return pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        return pd.to_datetime(text, errors="coerce", format="mixed")
+    except (ValueError, TypeError) as exc:
+        raise UnusableFileError(f"{path.name}: unreadable dates ({exc})") from exc
+
+
+class CsvDirectorySource:
+    """Closes from ``DIR/TICKER.csv``; ``^GSPC`` may be stored as ``GSPC.csv``."""
+
+    def __init__(self, directory: Path) -> None:
+        resolved = Path(directory).expanduser().resolve()
+        if not resolved.exists():
+            raise SourceSpecError(f"CSV directory not found: {resolved}")
+        if not resolved.is_dir():
+            raise SourceSpecError(f"not a directory: {resolved} (csv:DIR needs a directory)")
+        self.directory = resolved
+
+    @property
+    def name(self) -> str:
+        """Return "csv:" plus the resolved directory."""
+        return f"csv:{self.directory}"
+
+    @property
+    def simulated(self) -> bool:
+        """Return False: these are whatever real closes the files hold."""
+        return False
+
+    def file_for(self, ticker: str, files: dict[str, Path]) -> Path | None:
+        """Return the file serving ``ticker`` among ``files`` (keyed by upper-case stem)."""
+        for stem in (ticker, ticker.removeprefix("^")):
+            found = files.get(stem.upper())
+            if found is not None:
+                return found
+        return None
+
+    def _listing(self) -> dict[str, Path]:
+        try:
+            entries = list(self.directory.iterdir())
+        except OSError as exc:
+            raise SourceError(f"cannot list CSV directory {self.directory}: {exc}") from exc
+        return {
+            path.stem.upper(): path
+            for path in sorted(entries)
+            if path.suffix.lower() == ".csv" and path.is_file()
+        }
+
+    def fetch(self, tickers: Sequence[str], start: date | None, end: date) -> FetchResult:
+        """Return closes for ``tickers`` from ``start`` (None: all history) to ``end``.
+
+        Each ticker fails on its own (listed in ``failed``); the others still load.
+        """
+        files = self._listing()
+        columns: dict[str, pd.Series] = {}
+        failed: dict[str, str] = {}
+        for ticker in dict.fromkeys(tickers):
+            path = self.file_for(ticker, files)
+            if path is None:
+                failed[ticker] = f"no {ticker.removeprefix('^')}.csv in {self.directory}"
+                continue
+            try:
+                series = read_close_series(path)
+            except UnusableFileError as exc:
+                failed[ticker] = str(exc)
+                continue
+            first = pd.Timestamp(start) if start is not None else None
+            columns[ticker] = series.loc[first : pd.Timestamp(end)]
+        if columns:
+            closes = pd.DataFrame(columns, dtype=np.float64).sort_index()
+        else:
+            closes = pd.DataFrame(index=pd.DatetimeIndex([], dtype="datetime64[ns]"))
+        closes.index.name = "date"
+        return FetchResult(closes=closes, failed=failed)

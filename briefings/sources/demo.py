@@ -1,0 +1,403 @@
+"""A deterministic simulated market: a factor model over NYSE sessions, generated in code.
+
+Daily log return of a ticker:
+    r = beta*market + size*SMB + value*HML + cyclical*CYC + tech*TECH + w*sector + alpha + idio
+Each factor is a slow regime drift (sinusoids with different periods, so leadership rotates every
+few months, plus a recurring sharp small-cap rally) plus the daily change of a mean-reverting
+AR(1) level driven by random shocks: day to day it moves like a random walk, yet over years no
+factor wanders far from its regime path, so every date shows rotation, streaks and new highs.
+Shocks are drawn per block of sessions from a generator seeded by (seed, stream, block), so a
+close for (seed, date, ticker) is the same whatever range is requested and whatever today is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from briefings.calendar import calendar_bounds, sessions_in_range
+from briefings.sources.base import FetchResult
+
+FloatArray = npt.NDArray[np.float64]
+
+#: The first simulated session.
+EPOCH = date(2012, 1, 3)
+#: Prices are scaled so every ticker closes at its anchor price on this session.
+ANCHOR = date(2025, 1, 2)
+#: Shocks are drawn this many sessions at a time; a block's draws depend only on its number.
+BLOCK = 256
+
+STYLE_FACTORS: tuple[str, ...] = ("size", "value", "cyclical", "tech")
+SECTORS: tuple[str, ...] = (
+    "technology",
+    "health_care",
+    "financials",
+    "industrials",
+    "discretionary",
+    "staples",
+    "energy",
+    "utilities",
+    "materials",
+    "communication",
+    "real_estate",
+)
+FACTORS: tuple[str, ...] = ("market", *STYLE_FACTORS, *SECTORS)
+
+# Seed-sequence stream tags keep factor shocks and per-ticker shocks independent.
+_FACTOR_STREAM = 1
+_IDIO_STREAM = 2
+_PROFILE_STREAM = 3
+
+
+@dataclass(frozen=True)
+class Regime:
+    """A factor's drift base + amplitude * sin(2*pi*t/period + phase), shock vol, reversion."""
+
+    base: float
+    amplitude: float
+    period: float
+    phase: float
+    vol: float
+    reversion: float
+    """Mean-reversion time of the shock-driven level, in sessions."""
+
+
+REGIMES: dict[str, Regime] = {
+    "market": Regime(0.0005, 0.0007, period=397, phase=3.9, vol=0.0085, reversion=100),
+    "size": Regime(0.0, 0.0015, period=131, phase=1.3, vol=0.0045, reversion=80),
+    "value": Regime(0.0, 0.0012, period=109, phase=2.1, vol=0.0040, reversion=80),
+    "cyclical": Regime(0.0, 0.0012, period=89, phase=0.3, vol=0.0035, reversion=70),
+    "tech": Regime(0.0003, 0.0010, period=151, phase=4.0, vol=0.0050, reversion=100),
+    **{
+        sector: Regime(0.0, 0.0008, period=60 + 8 * k, phase=0.9 * k, vol=0.0040, reversion=60)
+        for k, sector in enumerate(SECTORS)
+    },
+}
+#: Mean-reversion time of every ticker's idiosyncratic level, in sessions.
+IDIO_REVERSION = 150.0
+
+#: A sharp small-cap rally: every RALLY_EVERY sessions, RALLY_LENGTH sessions of extra SMB drift.
+RALLY_EVERY = 167
+RALLY_LENGTH = 10
+RALLY_DRIFT = 0.0045
+#: Session ordinal (from EPOCH) of a rally's first day; this one starts on 2025-11-11.
+RALLY_START = 3485
+#: Momentum: MTUM tilts towards each style factor's trailing return over this many sessions.
+MOMENTUM_LOOKBACK = 126
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A ticker's factor loadings, daily idiosyncratic vol, extra drift and anchor price."""
+
+    price: float
+    beta: float = 1.0
+    size: float = 0.0
+    value: float = 0.0
+    cyclical: float = 0.0
+    tech: float = 0.0
+    sector: str | None = None
+    sector_weight: float = 1.0
+    idio_vol: float = 0.006
+    alpha: float = 0.0
+
+
+@dataclass(frozen=True)
+class IndexProfile:
+    """An index that tracks an ETF, minus the dividends the ETF's adjusted close includes."""
+
+    etf: str
+    price: float
+    dividend_yield: float
+
+
+# Anchor prices are roughly the real closes of 2025-01-02, so levels look familiar.
+PROFILES: dict[str, Profile] = {
+    "SPY": Profile(585, beta=1.0, size=-0.15, tech=0.25, idio_vol=0.0008),
+    "QQQ": Profile(510, beta=1.1, size=-0.3, value=-0.5, tech=0.9, idio_vol=0.002),
+    "IWM": Profile(222, beta=1.1, size=1.0, value=0.3, cyclical=0.3, idio_vol=0.002),
+    "IWC": Profile(125, beta=1.15, size=1.45, value=0.3, cyclical=0.4, idio_vol=0.004),
+    "MDY": Profile(560, beta=1.05, size=0.55, value=0.2, cyclical=0.3, idio_vol=0.002),
+    "IWD": Profile(190, beta=0.95, value=0.55, cyclical=0.2, tech=-0.3, idio_vol=0.0015),
+    "IWF": Profile(400, beta=1.05, size=-0.2, value=-0.5, tech=0.6, idio_vol=0.0015),
+    "XLK": Profile(232, beta=1.1, value=-0.4, tech=1.0, sector="technology", idio_vol=0.003),
+    "XLV": Profile(138, beta=0.75, cyclical=-0.5, sector="health_care", idio_vol=0.003),
+    "XLF": Profile(48, beta=1.05, value=0.7, cyclical=0.5, sector="financials", idio_vol=0.003),
+    "XLI": Profile(132, beta=1.0, value=0.3, cyclical=0.8, sector="industrials", idio_vol=0.003),
+    "XLY": Profile(225, beta=1.1, cyclical=0.6, tech=0.2, sector="discretionary", idio_vol=0.004),
+    "XLP": Profile(78, beta=0.6, cyclical=-0.7, sector="staples", idio_vol=0.003),
+    "XLE": Profile(
+        86, beta=0.9, value=0.8, cyclical=0.6, sector="energy", sector_weight=2.0, idio_vol=0.004
+    ),
+    "XLU": Profile(75, beta=0.55, cyclical=-0.8, sector="utilities", idio_vol=0.003),
+    "XLB": Profile(87, beta=1.0, value=0.4, cyclical=0.7, sector="materials", idio_vol=0.003),
+    "XLC": Profile(97, beta=1.0, tech=0.6, sector="communication", idio_vol=0.004),
+    "XLRE": Profile(42, beta=0.9, value=0.2, cyclical=-0.2, sector="real_estate", idio_vol=0.004),
+    "IYT": Profile(70, beta=1.1, size=0.3, cyclical=1.0, sector="industrials", idio_vol=0.005),
+    "JETS": Profile(24, beta=1.3, size=0.4, cyclical=1.5, sector="industrials", idio_vol=0.012),
+    "XHB": Profile(105, beta=1.2, size=0.4, cyclical=1.1, sector="discretionary", idio_vol=0.008),
+    "XRT": Profile(78, beta=1.1, size=0.7, cyclical=0.9, sector="discretionary", idio_vol=0.007),
+    "KRE": Profile(
+        58, beta=1.15, size=0.8, value=1.0, cyclical=0.6, sector="financials", idio_vol=0.008
+    ),
+    "BOAT": Profile(
+        30, beta=1.0, value=0.6, cyclical=1.0, sector="energy", sector_weight=0.5, idio_vol=0.011
+    ),
+    "AAPL": Profile(
+        243, beta=1.15, size=-0.4, value=-0.4, tech=1.0, sector="technology", idio_vol=0.013
+    ),
+    "MSFT": Profile(
+        418, beta=1.1, size=-0.4, value=-0.4, tech=1.0, sector="technology", idio_vol=0.012
+    ),
+    "NVDA": Profile(
+        138,
+        beta=1.6,
+        size=-0.3,
+        value=-0.6,
+        tech=1.6,
+        sector="technology",
+        idio_vol=0.022,
+        alpha=0.0006,
+    ),
+    "AMZN": Profile(
+        220, beta=1.2, size=-0.4, value=-0.5, tech=1.0, sector="discretionary", idio_vol=0.015
+    ),
+    "GOOGL": Profile(
+        189, beta=1.1, size=-0.4, value=-0.4, tech=0.9, sector="communication", idio_vol=0.014
+    ),
+    "META": Profile(
+        599, beta=1.3, size=-0.4, value=-0.5, tech=1.2, sector="communication", idio_vol=0.018
+    ),
+    "TSLA": Profile(
+        379,
+        beta=1.7,
+        size=-0.2,
+        value=-0.6,
+        cyclical=0.3,
+        tech=1.3,
+        sector="discretionary",
+        idio_vol=0.028,
+        alpha=0.0004,
+    ),
+}
+
+INDEXES: dict[str, IndexProfile] = {
+    "^GSPC": IndexProfile(etf="SPY", price=5868, dividend_yield=0.013),
+    "^NDX": IndexProfile(etf="QQQ", price=21011, dividend_yield=0.006),
+    "^RUT": IndexProfile(etf="IWM", price=2243, dividend_yield=0.012),
+}
+
+#: RSP is built from the sector ETFs: their average return, topped up to a beta of one.
+EQUAL_WEIGHT = "RSP"
+EQUAL_WEIGHT_MEMBERS: tuple[str, ...] = (
+    "XLK", "XLV", "XLF", "XLI", "XLY", "XLP", "XLE", "XLU", "XLB", "XLC", "XLRE",
+)  # fmt: skip
+EQUAL_WEIGHT_PRICE = 175.0
+#: MTUM: the market plus a tilt towards whichever style factors have been winning.
+MOMENTUM = "MTUM"
+MOMENTUM_PRICE = 200.0
+
+
+def mean_reverting_changes(shocks: FloatArray, reversion: float) -> FloatArray:
+    """Return x_t - x_{t-1} for x_t = phi*x_{t-1} + shock_t, phi = exp(-1/reversion), x_-1 = 0.
+
+    Solved block by block in closed form, x_j = phi^(j+1) * (x0 + sum_{s<=j} shock_s / phi^(s+1)),
+    which is vectorised yet stays well conditioned because phi^BLOCK is not tiny.
+    """
+    phi = math.exp(-1.0 / reversion)
+    column = shocks.reshape(len(shocks), -1)
+    powers = (phi ** np.arange(1, BLOCK + 1, dtype=np.float64))[:, None]
+    levels = np.empty_like(column)
+    state = np.zeros(column.shape[1])
+    for begin in range(0, len(column), BLOCK):
+        chunk = column[begin : begin + BLOCK]
+        scale = powers[: len(chunk)]
+        levels[begin : begin + len(chunk)] = scale * (state + np.cumsum(chunk / scale, axis=0))
+        state = levels[begin + len(chunk) - 1]
+    changes: FloatArray = np.diff(levels, axis=0, prepend=np.zeros((1, column.shape[1])))
+    return changes.reshape(shocks.shape)
+
+
+def _ticker_key(ticker: str) -> int:
+    """Return a stable 64-bit number for ``ticker`` (Python's hash() is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(ticker.encode(), digest_size=8).digest(), "little")
+
+
+def hashed_profile(ticker: str, seed: int) -> Profile:
+    """Return stable, plausible loadings for a ticker the demo market does not define."""
+    rng = np.random.default_rng([seed, _PROFILE_STREAM, _ticker_key(ticker)])
+    return Profile(
+        price=float(10 ** rng.uniform(1.0, 2.6)),
+        beta=float(rng.uniform(0.7, 1.4)),
+        size=float(rng.uniform(-0.5, 1.0)),
+        value=float(rng.uniform(-0.6, 0.8)),
+        cyclical=float(rng.uniform(-0.6, 1.0)),
+        tech=float(rng.uniform(-0.4, 1.0)),
+        sector=SECTORS[int(rng.integers(len(SECTORS)))],
+        idio_vol=float(rng.uniform(0.006, 0.02)),
+    )
+
+
+class _Market:
+    """Factor returns over the first ``length`` sessions from EPOCH, and tickers' log prices."""
+
+    def __init__(self, seed: int, sessions: Sequence[date]) -> None:
+        self.seed = seed
+        self.sessions = np.array(sessions, dtype="datetime64[D]")
+        self.length = len(sessions)
+        self.anchor_index = int(np.searchsorted(self.sessions, np.datetime64(ANCHOR, "D")))
+        t = np.arange(self.length, dtype=np.float64)
+        market = REGIMES["market"]
+        market_phase = 2 * math.pi * t / market.period + market.phase
+        # Volatility rises while the market's drift is negative: corrections are choppier.
+        self.vol_scale: FloatArray = 1.0 + 0.35 * np.maximum(0.0, -np.sin(market_phase))
+        shocks = self._draws(_FACTOR_STREAM, len(FACTORS))
+        self.factors: dict[str, FloatArray] = {}
+        for column, name in enumerate(FACTORS):
+            regime = REGIMES[name]
+            drift = regime.base + regime.amplitude * np.sin(
+                2 * math.pi * t / regime.period + regime.phase
+            )
+            level_shocks = regime.vol * self.vol_scale * shocks[:, column]
+            self.factors[name] = drift + mean_reverting_changes(level_shocks, regime.reversion)
+        rally = ((np.arange(self.length) - RALLY_START) % RALLY_EVERY) < RALLY_LENGTH
+        self.factors["size"] = self.factors["size"] + RALLY_DRIFT * rally
+        self._log_prices: dict[str, FloatArray] = {}
+        self._returns: dict[str, FloatArray] = {}
+
+    def _draws(self, stream: int, width: int, key: int = 0) -> FloatArray:
+        """Return standard normal shocks, drawn block by block so each block is range-free."""
+        blocks = -(-self.length // BLOCK)
+        parts = [
+            np.random.default_rng([self.seed, stream, key, block]).standard_normal((BLOCK, width))
+            for block in range(blocks)
+        ]
+        stacked: FloatArray = np.concatenate(parts)[: self.length]
+        return stacked
+
+    def _idio(self, ticker: str, vol: float) -> FloatArray:
+        shocks = self._draws(_IDIO_STREAM, 1, _ticker_key(ticker))[:, 0]
+        return mean_reverting_changes(vol * self.vol_scale * shocks, IDIO_REVERSION)
+
+    def _factor_return(self, ticker: str, profile: Profile) -> FloatArray:
+        # Summed term by term, never with a matrix product: BLAS may reorder the additions by
+        # array length, and a close must not depend on how much history was generated.
+        total = profile.beta * self.factors["market"]
+        total = total + profile.size * self.factors["size"]
+        total = total + profile.value * self.factors["value"]
+        total = total + profile.cyclical * self.factors["cyclical"]
+        total = total + profile.tech * self.factors["tech"]
+        if profile.sector is not None:
+            total = total + profile.sector_weight * self.factors[profile.sector]
+        result: FloatArray = total + profile.alpha + self._idio(ticker, profile.idio_vol)
+        return result
+
+    def _equal_weight_return(self) -> FloatArray:
+        members = [PROFILES[ticker] for ticker in EQUAL_WEIGHT_MEMBERS]
+        total = np.zeros(self.length)
+        for ticker in EQUAL_WEIGHT_MEMBERS:
+            total = total + self.returns(ticker)
+        average = total / len(members)
+        beta_gap = 1.0 - sum(member.beta for member in members) / len(members)
+        tilt = beta_gap * self.factors["market"] + 0.25 * self.factors["size"]
+        result: FloatArray = average + tilt + self._idio(EQUAL_WEIGHT, 0.001)
+        return result
+
+    def _momentum_return(self) -> FloatArray:
+        total = self.factors["market"] + 0.2 * self.factors["tech"]
+        for name in STYLE_FACTORS:
+            factor = self.factors[name]
+            cumulative = np.concatenate(([0.0], np.cumsum(factor)))
+            ends = np.arange(self.length)
+            starts = np.maximum(ends - MOMENTUM_LOOKBACK, 0)
+            trailing = cumulative[ends] - cumulative[starts]  # sessions before today only
+            total = total + 0.6 * np.tanh(trailing / 0.05) * factor
+        result: FloatArray = total + self._idio(MOMENTUM, 0.002)
+        return result
+
+    def returns(self, ticker: str) -> FloatArray:
+        """Return the ticker's daily log returns (the first one is zero)."""
+        cached = self._returns.get(ticker)
+        if cached is None:
+            if ticker == EQUAL_WEIGHT:
+                cached = self._equal_weight_return()
+            elif ticker == MOMENTUM:
+                cached = self._momentum_return()
+            elif ticker in INDEXES:
+                index = INDEXES[ticker]
+                cached = self.returns(index.etf) - index.dividend_yield / 252
+            else:
+                profile = PROFILES.get(ticker) or hashed_profile(ticker, self.seed)
+                cached = self._factor_return(ticker, profile)
+            cached = cached.copy()
+            cached[0] = 0.0
+            self._returns[ticker] = cached
+        return cached
+
+    def _anchor_price(self, ticker: str) -> float:
+        if ticker in INDEXES:
+            return INDEXES[ticker].price
+        if ticker == EQUAL_WEIGHT:
+            return EQUAL_WEIGHT_PRICE
+        if ticker == MOMENTUM:
+            return MOMENTUM_PRICE
+        profile = PROFILES.get(ticker) or hashed_profile(ticker, self.seed)
+        return profile.price
+
+    def prices(self, ticker: str) -> FloatArray:
+        """Return the ticker's closes: anchor price * exp(cumulative log return since ANCHOR)."""
+        cached = self._log_prices.get(ticker)
+        if cached is None:
+            cumulative = np.cumsum(self.returns(ticker))
+            cached = math.log(self._anchor_price(ticker)) + cumulative
+            cached = cached - cumulative[self.anchor_index]
+            self._log_prices[ticker] = cached
+        closes: FloatArray = np.exp(cached)
+        return closes
+
+
+class DemoSource:
+    """The simulated demo market: deterministic closes for any ticker, from 2012-01-03 on."""
+
+    def __init__(self, seed: int = 7) -> None:
+        self.seed = seed
+        self._market: _Market | None = None
+
+    @property
+    def name(self) -> str:
+        """Return "demo"."""
+        return "demo"
+
+    @property
+    def simulated(self) -> bool:
+        """Return True: these prices are simulated."""
+        return True
+
+    def _market_through(self, end: date) -> _Market:
+        """Return the simulated market covering EPOCH to ``end`` (at least to ANCHOR)."""
+        _, calendar_end = calendar_bounds()
+        horizon = min(max(end, ANCHOR), calendar_end)
+        if self._market is None or self._market.sessions[-1] < np.datetime64(horizon, "D"):
+            # Grow to the whole calendar at once: regenerating is cheap and then happens once.
+            self._market = _Market(self.seed, sessions_in_range(EPOCH, calendar_end))
+        return self._market
+
+    def fetch(self, tickers: Sequence[str], start: date | None, end: date) -> FetchResult:
+        """Return simulated closes for ``tickers`` from ``start`` (None: EPOCH) to ``end``."""
+        wanted = list(dict.fromkeys(tickers))
+        market = self._market_through(end)
+        first = np.datetime64(max(start or EPOCH, EPOCH), "D")
+        last = np.datetime64(end, "D")
+        low = int(np.searchsorted(market.sessions, first, side="left"))
+        high = int(np.searchsorted(market.sessions, last, side="right"))
+        index = pd.DatetimeIndex(market.sessions[low:high].astype("datetime64[ns]"), name="date")
+        columns = {ticker: market.prices(ticker)[low:high] for ticker in wanted}
+        closes = pd.DataFrame(columns, index=index, columns=wanted, dtype=np.float64)
+        return FetchResult(closes=closes)

@@ -1,0 +1,313 @@
+"""The local SQLite price store: each ticker's closes as one compact blob, filed per source.
+
+A row of ``series`` holds one ticker's whole history for one source: ``days`` is little-endian
+int32 days since 1970-01-01, ``closes`` the matching little-endian float64 closes, ascending.
+Reading 500 tickers x 10 years is then 500 row fetches and a few numpy calls, not 1.26M rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+DayArray = npt.NDArray[np.int32]
+CloseArray = npt.NDArray[np.float64]
+
+SCHEMA_VERSION = 1
+_DAY_DTYPE = np.dtype("<i4")
+_CLOSE_DTYPE = np.dtype("<f8")
+_EPOCH = date(1970, 1, 1)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS series (
+    source TEXT NOT NULL,
+    ticker TEXT NOT NULL,
+    first_day INTEGER NOT NULL,
+    last_day INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    days BLOB NOT NULL,
+    closes BLOB NOT NULL,
+    PRIMARY KEY (source, ticker)
+);
+CREATE TABLE IF NOT EXISTS versions (
+    source TEXT PRIMARY KEY,
+    writes INTEGER NOT NULL,
+    digest TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refreshes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    at TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    message TEXT NOT NULL,
+    last_session TEXT
+);
+CREATE INDEX IF NOT EXISTS refreshes_by_source ON refreshes (source, id);
+"""
+#: Longest ticker list sent as SQL parameters; longer requests read the source's every row.
+_MAX_IN_LIST = 500
+#: Refresh records kept per source; older ones are pruned.
+REFRESH_HISTORY = 100
+
+
+class StoreError(RuntimeError):
+    """Raise when the store file cannot be opened or has an unknown layout."""
+
+
+@dataclass(frozen=True)
+class RefreshRecord:
+    """One refresh attempt: when it ran, whether it worked, and the session it reached."""
+
+    when: datetime
+    ok: bool
+    message: str
+    last_session: date | None
+
+
+def _day_numbers(index: pd.DatetimeIndex) -> DayArray:
+    days: DayArray = index.to_numpy().astype("datetime64[D]").astype(np.int64).astype(np.int32)
+    return days
+
+
+def _day_number(day: date) -> int:
+    return (day - _EPOCH).days
+
+
+def _merge(
+    old_days: DayArray, old_closes: CloseArray, new_days: DayArray, new_closes: CloseArray
+) -> tuple[DayArray, CloseArray, int]:
+    """Return the union of two sorted series (new values win) and how many closes changed."""
+    position = np.searchsorted(old_days, new_days)
+    inside = position < len(old_days)
+    known = np.zeros(len(new_days), dtype=bool)
+    known[inside] = old_days[position[inside]] == new_days[inside]
+    unchanged = np.zeros(len(new_days), dtype=bool)
+    unchanged[known] = old_closes[position[known]] == new_closes[known]
+    changed = int(len(new_days) - unchanged.sum())
+    if changed == 0:
+        return old_days, old_closes, 0
+    days = np.concatenate((old_days, new_days))
+    closes = np.concatenate((old_closes, new_closes))
+    # Stable sort keeps old before new on equal days; keeping the last of each day keeps new.
+    order = np.argsort(days, kind="stable")
+    days, closes = days[order], closes[order]
+    last_of_day = np.append(days[1:] != days[:-1], True)
+    return days[last_of_day], closes[last_of_day], changed
+
+
+class PriceStore:
+    """Daily closes per (source, ticker) in one SQLite file (WAL mode, transactional writes)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as connection:
+                connection.execute("PRAGMA journal_mode=WAL")
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+                if version not in (0, SCHEMA_VERSION):
+                    raise StoreError(
+                        f"{self.path} has store layout {version}; this version reads "
+                        f"{SCHEMA_VERSION}"
+                    )
+                connection.executescript(_SCHEMA)
+                connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open price store {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # One short-lived connection per call: safe from any thread, and cheap next to a load.
+        connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            connection.execute("PRAGMA synchronous=NORMAL")
+            yield connection
+        finally:
+            connection.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    def write(self, source: str, closes: pd.DataFrame) -> int:
+        """Upsert a wide frame of closes (NaN: no close); return how many were new or changed."""
+        if closes.empty:
+            return 0
+        index = pd.DatetimeIndex(closes.index)
+        if index.tz is not None:
+            index = index.tz_localize(None)
+        all_days = _day_numbers(index.normalize())
+        total_changed = 0
+        digest = hashlib.blake2b(digest_size=16)
+        with self._transaction() as connection:
+            for ticker in closes.columns:
+                values = closes[ticker].to_numpy(dtype=np.float64, na_value=np.nan)
+                present = ~np.isnan(values)
+                if not present.any():
+                    continue
+                order = np.argsort(all_days[present], kind="stable")
+                new_days = all_days[present][order]
+                new_closes = values[present][order]
+                # A frame with a repeated date: the later row wins, as in the CSV reader.
+                keep = np.append(new_days[1:] != new_days[:-1], True)
+                new_days, new_closes = new_days[keep], new_closes[keep]
+                old_days, old_closes = self._read_series(connection, source, str(ticker))
+                days, merged, changed = _merge(old_days, old_closes, new_days, new_closes)
+                if changed == 0:
+                    continue
+                total_changed += changed
+                day_bytes = days.astype(_DAY_DTYPE).tobytes()
+                close_bytes = merged.astype(_CLOSE_DTYPE).tobytes()
+                digest.update(str(ticker).encode() + b"\0" + day_bytes + close_bytes)
+                connection.execute(
+                    "INSERT OR REPLACE INTO series"
+                    " (source, ticker, first_day, last_day, n, days, closes)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (source, str(ticker), int(days[0]), int(days[-1]), len(days), day_bytes,
+                     close_bytes),
+                )  # fmt: skip
+            if total_changed:
+                self._bump_version(connection, source, digest.hexdigest())
+        return total_changed
+
+    @staticmethod
+    def _read_series(
+        connection: sqlite3.Connection, source: str, ticker: str
+    ) -> tuple[DayArray, CloseArray]:
+        row = connection.execute(
+            "SELECT days, closes FROM series WHERE source = ? AND ticker = ?", (source, ticker)
+        ).fetchone()
+        if row is None:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
+        days: DayArray = np.frombuffer(row[0], dtype=_DAY_DTYPE).astype(np.int32)
+        closes: CloseArray = np.frombuffer(row[1], dtype=_CLOSE_DTYPE).astype(np.float64)
+        return days, closes
+
+    @staticmethod
+    def _bump_version(connection: sqlite3.Connection, source: str, change_digest: str) -> None:
+        row = connection.execute(
+            "SELECT writes, digest FROM versions WHERE source = ?", (source,)
+        ).fetchone()
+        writes, previous = (0, "") if row is None else (int(row[0]), str(row[1]))
+        # Chained digest of every change: a rebuilt store with other data never reuses a version.
+        digest = hashlib.blake2b((previous + change_digest).encode(), digest_size=8).hexdigest()
+        connection.execute(
+            "INSERT OR REPLACE INTO versions (source, writes, digest) VALUES (?, ?, ?)",
+            (source, writes + 1, digest),
+        )
+
+    def load(
+        self, source: str, tickers: Sequence[str] | None = None, end: date | None = None
+    ) -> pd.DataFrame:
+        """Return the source's closes as a wide frame (dates ascending, NaN where missing).
+
+        Columns follow ``tickers`` (stored ones only) or, when None, every stored ticker sorted.
+        """
+        wanted = None if tickers is None else list(dict.fromkeys(tickers))
+        query = "SELECT ticker, days, closes FROM series WHERE source = ?"
+        parameters: list[str] = [source]
+        if wanted is not None and len(wanted) <= _MAX_IN_LIST:
+            query += f" AND ticker IN ({', '.join('?' * len(wanted))})"
+            parameters += wanted
+        with self._connect() as connection:
+            rows = connection.execute(query, parameters).fetchall()
+        stored = {str(row[0]): (row[1], row[2]) for row in rows}
+        names = sorted(stored) if wanted is None else [t for t in wanted if t in stored]
+        last_day = _day_number(end) if end is not None else None
+        series: list[tuple[DayArray, CloseArray]] = []
+        for name in names:
+            day_bytes, close_bytes = stored[name]
+            days = np.frombuffer(day_bytes, dtype=_DAY_DTYPE)
+            closes = np.frombuffer(close_bytes, dtype=_CLOSE_DTYPE)
+            if last_day is not None:
+                cut = int(np.searchsorted(days, last_day, side="right"))
+                days, closes = days[:cut], closes[:cut]
+            series.append((days, closes))
+        return _wide_frame(names, series)
+
+    def last_dates(self, source: str) -> dict[str, date]:
+        """Return each stored ticker's last date for the source."""
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT ticker, last_day FROM series WHERE source = ?", (source,)
+            ).fetchall()
+        return {
+            str(ticker): date.fromordinal(_EPOCH.toordinal() + int(day)) for ticker, day in rows
+        }
+
+    def data_version(self, source: str) -> str:
+        """Return a token that changes whenever the source's stored closes change."""
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT writes, digest FROM versions WHERE source = ?", (source,)
+            ).fetchone()
+        return "0" if row is None else f"{row[0]}-{row[1]}"
+
+    def record_refresh(self, source: str, record: RefreshRecord) -> None:
+        """File a refresh attempt for the source, keeping the last REFRESH_HISTORY of them."""
+        when = record.when if record.when.tzinfo else record.when.replace(tzinfo=UTC)
+        last = record.last_session.isoformat() if record.last_session else None
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO refreshes (source, at, ok, message, last_session)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (source, when.isoformat(), int(record.ok), record.message, last),
+            )
+            connection.execute(
+                "DELETE FROM refreshes WHERE source = ? AND id NOT IN"
+                " (SELECT id FROM refreshes WHERE source = ? ORDER BY id DESC LIMIT ?)",
+                (source, source, REFRESH_HISTORY),
+            )
+
+    def last_refresh(self, source: str) -> RefreshRecord | None:
+        """Return the source's most recent refresh attempt, if any."""
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT at, ok, message, last_session FROM refreshes WHERE source = ?"
+                " ORDER BY id DESC LIMIT 1",
+                (source,),
+            ).fetchone()
+        if row is None:
+            return None
+        return RefreshRecord(
+            when=datetime.fromisoformat(row[0]),
+            ok=bool(row[1]),
+            message=str(row[2]),
+            last_session=date.fromisoformat(row[3]) if row[3] else None,
+        )
+
+
+def _wide_frame(names: list[str], series: list[tuple[DayArray, CloseArray]]) -> pd.DataFrame:
+    """Align per-ticker (days, closes) on the union of their days; NaN where a ticker lacks one."""
+    if not series:
+        index = pd.DatetimeIndex([], dtype="datetime64[ns]", name="date")
+        return pd.DataFrame(index=index, columns=names, dtype=np.float64)
+    first_days = series[0][0]
+    if all(np.array_equal(days, first_days) for days, _ in series):
+        # The usual case, one shared calendar: stack rows and transpose to a column-major
+        # matrix, which pandas holds without another copy.
+        union = np.asarray(first_days, dtype=np.int64)
+        matrix = np.array([closes for _, closes in series], dtype=np.float64).T
+    else:
+        union = np.unique(np.concatenate([days for days, _ in series])).astype(np.int64)
+        matrix = np.full((len(union), len(series)), np.nan, order="F")
+        for column, (days, closes) in enumerate(series):
+            matrix[np.searchsorted(union, days), column] = closes
+    index = pd.DatetimeIndex(union.astype("datetime64[D]").astype("datetime64[ns]"), name="date")
+    return pd.DataFrame(matrix, index=index, columns=names, copy=False)
