@@ -1,0 +1,325 @@
+"""Build the typed Briefing (and the bot's follow-up answers) from closes and a universe.
+
+The session: ``as_of`` None means the last date in the frame; a date that is not a row of the
+frame (a weekend, a holiday) means the last session before it. A date after the data's last
+row is accepted only when all the days in between are Saturdays or Sundays (the frame cannot
+tell a missing session from a holiday). Other dates outside the data, an unknown period or a
+``since`` date after the session raise BriefingInputError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from briefings.analytics.breadth import breadth
+from briefings.analytics.leaders import highs_52w, leaderboard, record_highs, streaks
+from briefings.analytics.returns import (
+    recent_low,
+    returns_since,
+    session_on_or_before,
+    trailing_returns,
+)
+from briefings.analytics.rotation import legs_frame, rotation_lines, sector_pairs
+from briefings.model import (
+    WINDOWS,
+    Briefing,
+    GroupBlock,
+    RotationLine,
+    SectorRow,
+    SinceDate,
+    SinceLow,
+    Streak,
+    TickerLine,
+)
+from briefings.universe import BASKET_PREFIX, PairSpec, Universe
+
+#: The universe group ranked in the leaderboards and measured against the benchmark.
+SECTORS_GROUP = "sectors"
+
+
+class BriefingInputError(ValueError):
+    """Raise when the dates, period or tickers asked for cannot be served from the data."""
+
+
+def build_briefing(
+    closes: pd.DataFrame,
+    universe: Universe,
+    *,
+    as_of: date | None,
+    source: str,
+    simulated: bool,
+    data_version: str,
+    period: str = "MTD",
+    since: date | None = None,
+    streak_min: int = 3,
+) -> Briefing:
+    """Return the briefing for the session ``as_of`` (see the module doc) from ``closes``.
+
+    ``period`` (case-insensitive) picks the sector window shown first; ``since`` adds returns
+    from that date's close; streaks shorter than ``streak_min`` sessions are left out.
+    """
+    period = _check_period(period)
+    session = resolve_session(closes, as_of)
+    history = closes.loc[:session]
+    since_session = None if since is None else _start_session(history, since, session)
+    names = display_names(universe)
+    # Analytics run on every column (selecting the universe's would copy the frame); the
+    # results are then read for the universe's tickers, in universe order.
+    tickers = universe.tickers
+    table = trailing_returns(history, session, WINDOWS)
+    returns_by_column = {
+        str(column): dict(zip(WINDOWS, row, strict=True))
+        for column, row in zip(history.columns, _optional(table.to_numpy()), strict=True)
+    }
+    values = history.to_numpy(dtype=float)
+    close_by_column = dict(zip(map(str, history.columns), _optional(values[-1]), strict=True))
+    has_history = dict(zip(map(str, history.columns), (~np.isnan(values)).any(axis=0), strict=True))
+    returns = {t: returns_by_column[t] for t in tickers if close_by_column.get(t) is not None}
+
+    groups = tuple(
+        GroupBlock(
+            key=group.key,
+            title=group.title,
+            lines=tuple(
+                TickerLine(
+                    ticker=ticker,
+                    name=names.get(ticker, ticker),
+                    returns=returns_by_column[ticker],
+                    close=close_by_column[ticker],
+                )
+                for ticker in group.members
+                if has_history.get(ticker, False)
+            ),
+        )
+        for group in universe.groups
+    )
+    sector_members = _members(universe, SECTORS_GROUP)
+    pairs = (*universe.pairs, *sector_pairs(universe, SECTORS_GROUP))
+    overview = overview_legs(universe)
+    legs = legs_frame(
+        history,
+        universe,
+        [
+            *(leg for pair in pairs for leg in (pair.lead, pair.lag)),
+            *overview,
+            universe.low_benchmark,
+            universe.benchmark,
+        ],
+    )
+    lines = rotation_lines(legs, pairs, session, names)
+    streak_by_column = dict(zip(map(str, history.columns), streaks(history, session), strict=True))
+    long_streaks = [
+        Streak(ticker=ticker, name=names.get(ticker, ticker), days=int(streak_by_column[ticker]))
+        for ticker in tickers
+        if abs(streak_by_column.get(ticker, 0)) >= max(streak_min, 1)
+    ]
+    return Briefing(
+        as_of=session.date(),
+        source=source,
+        simulated=simulated,
+        data_version=data_version,
+        period=period,
+        groups=groups,
+        returns=returns,
+        leaderboards={w: leaderboard(table, sector_members, w, names) for w in WINDOWS},
+        rotation=lines[: len(universe.pairs)],
+        sector_rotation=lines[len(universe.pairs) :],
+        since_low=_since_low(legs, universe, overview, session, names),
+        since=None
+        if since_session is None
+        else SinceDate(
+            start=since_session.date(),
+            returns=_returns_since_rows(legs, overview, since_session, session, names),
+        ),
+        record_highs=_in_order(tickers, record_highs(history, session)),
+        highs_52w=_in_order(tickers, highs_52w(history, session)),
+        streaks=tuple(sorted(long_streaks, key=lambda streak: -abs(streak.days))),
+        breadth=tuple(
+            breadth(
+                history,
+                universe.group(key).members,
+                session,
+                key=key,
+                title=universe.group(key).title,
+            )
+            for key in universe.breadth_baskets
+        ),
+        stale=tuple(t for t in tickers if close_by_column.get(t) is None),
+        names=names,
+    )
+
+
+def returns_since_date(
+    closes: pd.DataFrame, universe: Universe, as_of: date, start: date
+) -> SinceDate:
+    """Return the overview legs' returns from the close of ``start`` to the session ``as_of``.
+
+    ``start`` falls back to the last session on or before it, which SinceDate.start reports.
+    """
+    session = resolve_session(closes, as_of)
+    history = closes.loc[:session]
+    start_session = _start_session(history, start, session)
+    overview = overview_legs(universe)
+    legs = legs_frame(history, universe, overview)
+    rows = _returns_since_rows(legs, overview, start_session, session, display_names(universe))
+    return SinceDate(start=start_session.date(), returns=rows)
+
+
+def compare_pair(
+    closes: pd.DataFrame,
+    universe: Universe,
+    lead: str,
+    lag: str,
+    as_of: date,
+    name: str | None = None,
+) -> RotationLine:
+    """Return ``lead`` against ``lag`` (universe tickers or ``basket:<group>``) at ``as_of``.
+
+    Tickers match case-insensitively. The name defaults to the universe pair with these legs,
+    else "LEAD vs LAG".
+    """
+    session = resolve_session(closes, as_of)
+    lead, lag = _universe_leg(universe, lead), _universe_leg(universe, lag)
+    legs = legs_frame(closes.loc[:session], universe, (lead, lag))
+    for leg in (lead, lag):
+        if not np.isfinite(legs[leg].iloc[-1]):
+            raise BriefingInputError(f"{leg} has no close on {session.date().isoformat()}")
+    known = {(p.lead, p.lag): p.name for p in universe.pairs}
+    pair = PairSpec(name=name or known.get((lead, lag), f"{lead} vs {lag}"), lead=lead, lag=lag)
+    return rotation_lines(legs, (pair,), session, display_names(universe))[0]
+
+
+def resolve_session(closes: pd.DataFrame, as_of: date | None) -> pd.Timestamp:
+    """Return the session a briefing for ``as_of`` covers, or raise BriefingInputError."""
+    index = pd.DatetimeIndex(closes.index)
+    if closes.empty or index.empty:
+        raise BriefingInputError("no closes to brief on: the price data is empty")
+    if as_of is None:
+        return pd.Timestamp(index[-1])
+    last = pd.Timestamp(index[-1]).date()
+    if np.busday_count(last + timedelta(days=1), as_of + timedelta(days=1)) > 0:
+        raise BriefingInputError(f"no data for {as_of.isoformat()}; the data ends {last}")
+    return _session_or_error(index, as_of)
+
+
+def display_names(universe: Universe) -> dict[str, str]:
+    """Return the display name of every universe ticker and ``basket:<group>`` leg."""
+    baskets = {f"{BASKET_PREFIX}{g.key}": g.title for g in universe.groups if g.basket}
+    return {**universe.names, **baskets}
+
+
+def overview_legs(universe: Universe) -> tuple[str, ...]:
+    """Return the legs "since" figures cover, in universe order.
+
+    Every member of the groups other than the sectors and the basket groups; each basket
+    group as its equal-weight basket.
+    """
+    legs: dict[str, None] = {}
+    for group in universe.groups:
+        if group.basket:
+            legs.setdefault(f"{BASKET_PREFIX}{group.key}", None)
+        elif group.key != SECTORS_GROUP:
+            for ticker in group.members:
+                legs.setdefault(ticker, None)
+    return tuple(legs)
+
+
+def _optional(values: npt.NDArray[np.float64]) -> list[Any]:
+    """Return ``values`` as (nested) lists of Python floats, None where not finite."""
+    optional = values.astype(object)
+    optional[~np.isfinite(values)] = None
+    as_lists: list[Any] = optional.tolist()
+    return as_lists
+
+
+def _in_order(order: Sequence[str], chosen: Iterable[str]) -> tuple[str, ...]:
+    """Return the items of ``order`` that are in ``chosen``."""
+    wanted = set(chosen)
+    return tuple(item for item in order if item in wanted)
+
+
+def _check_period(period: str) -> str:
+    window = period.upper()
+    if window not in WINDOWS:
+        raise BriefingInputError(f"unknown period {period!r}; use one of {', '.join(WINDOWS)}")
+    return window
+
+
+def _session_or_error(index: pd.DatetimeIndex, day: date) -> pd.Timestamp:
+    session = session_on_or_before(index, day)
+    if session is None:
+        first = pd.Timestamp(index[0]).date()
+        raise BriefingInputError(f"no data on or before {day.isoformat()}; the data starts {first}")
+    return session
+
+
+def _start_session(history: pd.DataFrame, start: date, session: pd.Timestamp) -> pd.Timestamp:
+    if start > session.date():
+        raise BriefingInputError(
+            f"since date {start.isoformat()} is after the session {session.date().isoformat()}"
+        )
+    return _session_or_error(pd.DatetimeIndex(history.index), start)
+
+
+def _members(universe: Universe, key: str) -> tuple[str, ...]:
+    try:
+        return universe.group(key).members
+    except KeyError:
+        return ()
+
+
+def _universe_leg(universe: Universe, leg: str) -> str:
+    if leg.startswith(BASKET_PREFIX):
+        if leg.removeprefix(BASKET_PREFIX) in {g.key for g in universe.groups}:
+            return leg
+        raise BriefingInputError(f"{leg!r} names no group of the universe")
+    by_upper = {ticker.upper(): ticker for ticker in universe.tickers}
+    ticker = by_upper.get(leg.upper())
+    if ticker is None:
+        raise BriefingInputError(f"{leg!r} is not a ticker of the universe")
+    return ticker
+
+
+def _returns_since_rows(
+    legs: pd.DataFrame,
+    order: Iterable[str],
+    start: pd.Timestamp,
+    session: pd.Timestamp,
+    names: Mapping[str, str],
+) -> tuple[SectorRow, ...]:
+    """Return rows of the legs' returns from ``start`` to ``session``; legs without one left out."""
+    changes = dict(zip(legs.columns, returns_since(legs, start, session).to_numpy(), strict=True))
+    return tuple(
+        SectorRow(ticker=leg, name=names.get(leg, leg), return_pct=float(changes[leg]))
+        for leg in order
+        if np.isfinite(changes[leg])
+    )
+
+
+def _since_low(
+    legs: pd.DataFrame,
+    universe: Universe,
+    overview: Sequence[str],
+    session: pd.Timestamp,
+    names: Mapping[str, str],
+) -> SinceLow | None:
+    """Return returns since the low benchmark's recent low (else the benchmark's)."""
+    for benchmark in dict.fromkeys((universe.low_benchmark, universe.benchmark)):
+        if not np.isfinite(legs[benchmark].iloc[-1]):
+            continue
+        low_date, low_close = recent_low(legs[benchmark], session, universe.low_lookback_sessions)
+        return SinceLow(
+            benchmark=benchmark,
+            benchmark_name=names.get(benchmark, benchmark),
+            low_date=low_date.date(),
+            low_close=low_close,
+            lookback_sessions=universe.low_lookback_sessions,
+            returns=_returns_since_rows(legs, overview, low_date, session, names),
+        )
+    return None
