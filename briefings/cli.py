@@ -1,0 +1,218 @@
+"""The domain commands of ``marketbrief``: brief, refresh, sectors, rotation.
+
+``build_parser()`` returns the parser with these sub-commands; the console script in
+``bot.cli`` adds the Telegram commands through ``build_parser(extra=...)`` and dispatches with
+``run(args)``. Every sub-command stores its handler as ``args.handler`` (``(args) -> int``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import NoReturn
+
+from briefings.build import BriefingInputError
+from briefings.config import Settings
+from briefings.model import WINDOWS
+from briefings.render import render_briefing, render_rotation, render_sectors
+from briefings.service import MarketService, NoDataError, Snapshot
+from briefings.sources import SourceError, SourceSpecError
+from briefings.universe import UniverseError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """Raise for bad command-line input: reported on one line, exit code 2."""
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def parse_date(text: str) -> date:
+    """Parse YYYY-MM-DD, or raise a one-line argparse error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def parse_window(text: str) -> str:
+    """Parse a window name such as MTD or 1m (case-insensitive)."""
+    window = text.upper()
+    if window not in WINDOWS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a window; use one of {', '.join(WINDOWS)}"
+        )
+    return window
+
+
+def _add_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        metavar="S",
+        help="demo, yfinance or csv:DIR (default: $MARKETBRIEF_SOURCE or yfinance)",
+    )
+
+
+def _add_view_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    _add_source(parser)
+    parser.add_argument("--as-of", type=parse_date, metavar="DATE", help="replay a past session")
+    parser.add_argument("--format", choices=formats, default="text", help="output format")
+
+
+def build_parser(
+    extra: Callable[[argparse._SubParsersAction[OneLineErrorParser]], None] | None = None,
+) -> argparse.ArgumentParser:
+    """Return the ``marketbrief`` parser; ``extra`` may add more sub-commands."""
+    parser = OneLineErrorParser(prog="marketbrief", description="Market rotation briefings.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)
+    commands.required = True
+
+    brief = commands.add_parser("brief", help="print the daily briefing")
+    _add_view_options(brief, ("text", "html", "json"))
+    brief.add_argument("--since", type=parse_date, metavar="DATE", help="add returns since DATE")
+    brief.add_argument("--period", type=parse_window, default="MTD", help="sector window")
+    brief.set_defaults(handler=_brief)
+
+    sectors = commands.add_parser("sectors", help="print the sector leaderboard")
+    _add_view_options(sectors, ("text", "html"))
+    sectors.add_argument("--period", type=parse_window, default="MTD", help="window")
+    sectors.set_defaults(handler=_sectors)
+
+    rotation = commands.add_parser("rotation", help="print the rotation pairs")
+    _add_view_options(rotation, ("text", "html"))
+    rotation.add_argument("--period", type=parse_window, default="1M", help="spread window")
+    rotation.set_defaults(handler=_rotation)
+
+    refresh = commands.add_parser("refresh", help="fetch missing prices into the local store")
+    _add_source(refresh)
+    refresh.set_defaults(handler=_refresh)
+
+    if extra is not None:
+        extra(commands)
+    return parser
+
+
+def open_service(args: argparse.Namespace) -> MarketService:
+    """Open the market service for ``--source`` (or the configured one)."""
+    settings = Settings.from_env()
+    try:
+        return MarketService.from_settings(settings, getattr(args, "source", None))
+    except (SourceSpecError, UniverseError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _progress_bar() -> Callable[[int, int], None]:
+    from tqdm import tqdm
+
+    bar: tqdm[None] | None = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="ticker", desc="refresh", file=sys.stderr, leave=False)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def ensure_data(service: MarketService) -> None:
+    """Bring the store up to the last completed session; on failure fall back to stored data."""
+    freshness = service.freshness()
+    if freshness.is_current:
+        return
+    report = service.refresh(progress=_progress_bar() if sys.stderr.isatty() else None)
+    if report.error is None:
+        return
+    stored = service.freshness().last_session
+    if stored is None:
+        raise NoDataError(
+            f"no market data yet: {report.error}. Run `marketbrief refresh` when the source is "
+            "reachable, or try `--source demo` (simulated) or `--source csv:DIR`."
+        )
+    print(
+        f"warning: could not refresh from {service.source_name} ({report.error}); "
+        f"showing stored data as of {stored.isoformat()}",
+        file=sys.stderr,
+    )
+
+
+def _snapshot(args: argparse.Namespace, period: str = "MTD") -> Snapshot:
+    service = open_service(args)
+    ensure_data(service)
+    return service.snapshot(as_of=args.as_of, period=period, since=getattr(args, "since", None))
+
+
+def _brief(args: argparse.Namespace) -> int:
+    snapshot = _snapshot(args, args.period)
+    sys.stdout.write(render_briefing(snapshot.briefing, args.format))
+    return EXIT_OK
+
+
+def _sectors(args: argparse.Namespace) -> int:
+    snapshot = _snapshot(args)
+    sys.stdout.write(render_sectors(snapshot.briefing, args.period, args.format))
+    return EXIT_OK
+
+
+def _rotation(args: argparse.Namespace) -> int:
+    snapshot = _snapshot(args)
+    sys.stdout.write(render_rotation(snapshot.briefing, args.period, args.format))
+    return EXIT_OK
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    service = open_service(args)
+    report = service.refresh(progress=_progress_bar())
+    if report.error is not None:
+        stored = service.freshness().last_session
+        kept = f"; kept stored data through {stored.isoformat()}" if stored else ""
+        print(f"refresh failed: {report.error}{kept}", file=sys.stderr)
+        return EXIT_FAILURE
+    if report.up_to_date:
+        print(f"{service.source_name}: already up to date through {report.through.isoformat()}")
+    else:
+        print(
+            f"{service.source_name}: stored {report.closes_written} closes "
+            f"through {report.through.isoformat()}"
+        )
+    for ticker, reason in sorted(report.failed.items()):
+        print(f"  {ticker}: {reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed sub-command, turning known errors into one line and an exit code."""
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (UsageError, BriefingInputError) as exc:
+        print(f"marketbrief: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (NoDataError, SourceError) as exc:
+        print(f"marketbrief: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the domain command (the bot adds its own in ``bot.cli``)."""
+    return run(build_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

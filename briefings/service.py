@@ -1,0 +1,161 @@
+"""The one door to the domain: refresh the store and hand out briefings, cached per data version."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import pandas as pd
+
+from briefings.build import build_briefing, compare_pair, returns_since_date
+from briefings.calendar import last_completed_session
+from briefings.config import Settings
+from briefings.model import Briefing, RotationLine, SinceDate
+from briefings.refresh import RefreshReport, refresh
+from briefings.sources import PriceSource, open_source
+from briefings.store import PriceStore, RefreshRecord
+from briefings.universe import Universe, load_universe
+
+Clock = Callable[[], datetime]
+
+
+class NoDataError(RuntimeError):
+    """Raise when the store holds nothing for the source yet."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current the stored data is for one source."""
+
+    source: str
+    simulated: bool
+    last_session: date | None
+    expected_session: date
+    last_refresh: RefreshRecord | None
+
+    @property
+    def is_current(self) -> bool:
+        """Return True when the store holds the last completed session."""
+        return self.last_session is not None and self.last_session >= self.expected_session
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A briefing plus the closes it was built from, for follow-up questions."""
+
+    briefing: Briefing
+    universe: Universe
+    closes: pd.DataFrame = field(repr=False, compare=False)
+
+    def since(self, start: date) -> SinceDate:
+        """Return the key groups' returns from ``start``'s close to the briefing's session."""
+        return returns_since_date(self.closes, self.universe, self.briefing.as_of, start)
+
+    def pair(self, lead: str, lag: str) -> RotationLine:
+        """Compare two universe tickers over every window."""
+        return compare_pair(self.closes, self.universe, lead, lag, self.briefing.as_of)
+
+
+class MarketService:
+    """Refresh prices from a source into the store and build briefings from the store."""
+
+    def __init__(
+        self,
+        source: PriceSource,
+        store: PriceStore,
+        universe: Universe,
+        *,
+        clock: Clock = _utcnow,
+        history_start: date | None = None,
+    ) -> None:
+        self.source = source
+        self.store = store
+        self.universe = universe
+        self._clock = clock
+        self._history_start = history_start
+        self._lock = threading.Lock()
+        self._version: str | None = None
+        self._closes: pd.DataFrame | None = None
+        self._snapshots: dict[tuple[date | None, str, date | None], Snapshot] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, source_spec: str | None = None) -> MarketService:
+        """Open the configured (or given) source, the store and the universe."""
+        universe = load_universe(settings.universe_path)
+        source = open_source(source_spec or settings.source)
+        return cls(source, PriceStore(settings.store_path), universe)
+
+    @property
+    def source_name(self) -> str:
+        """Return the name the store files this source's data under."""
+        return self.source.name
+
+    @property
+    def simulated(self) -> bool:
+        """Return True when the source is the simulated demo market."""
+        return self.source.simulated
+
+    def expected_session(self) -> date:
+        """Return the last completed NYSE session at the service clock's time."""
+        return last_completed_session(self._clock())
+
+    def refresh(self, progress: Callable[[int, int], None] | None = None) -> RefreshReport:
+        """Fetch what the store lacks up to the last completed session (one batched request)."""
+        return refresh(
+            self.store,
+            self.source,
+            self.universe.tickers,
+            through=self.expected_session(),
+            history_start=self._history_start,
+            progress=progress,
+        )
+
+    def freshness(self) -> Freshness:
+        """Return the last stored session and the last refresh for this source."""
+        last_dates = self.store.last_dates(self.source_name)
+        return Freshness(
+            source=self.source_name,
+            simulated=self.simulated,
+            last_session=max(last_dates.values()) if last_dates else None,
+            expected_session=self.expected_session(),
+            last_refresh=self.store.last_refresh(self.source_name),
+        )
+
+    def _current_closes(self) -> tuple[str, pd.DataFrame]:
+        version = self.store.data_version(self.source_name)
+        if version != self._version or self._closes is None:
+            closes = self.store.load(self.source_name)
+            if closes.empty:
+                raise NoDataError(f"no stored prices for source {self.source_name!r} yet")
+            self._version, self._closes = version, closes
+            self._snapshots.clear()
+        return version, self._closes
+
+    def snapshot(
+        self, as_of: date | None = None, period: str = "MTD", since: date | None = None
+    ) -> Snapshot:
+        """Return the briefing for ``as_of`` (default: the latest stored session), built once."""
+        with self._lock:
+            version, closes = self._current_closes()
+            key = (as_of, period, since)
+            cached = self._snapshots.get(key)
+            if cached is None:
+                briefing = build_briefing(
+                    closes,
+                    self.universe,
+                    as_of=as_of,
+                    source=self.source_name,
+                    simulated=self.simulated,
+                    data_version=version,
+                    period=period,
+                    since=since,
+                )
+                cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
+                self._snapshots[key] = cached
+            return cached

@@ -1,0 +1,128 @@
+"""The marketbrief command line: output, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from briefings.cli import main
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse exits for usage errors
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_brief_on_demo_prints_a_labelled_briefing(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "brief", "--source", "demo")
+    assert code == 0, err
+    assert "SIMULATED DATA" in out
+    assert "Rotation" in out
+    assert "Sectors" in out
+
+
+def test_brief_json_has_the_documented_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        capsys,
+        "brief",
+        "--source",
+        "demo",
+        "--format",
+        "json",
+        "--as-of",
+        "2025-11-20",
+        "--since",
+        "2025-10-31",
+        "--period",
+        "ytd",
+    )
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["as_of"] == "2025-11-20"
+    assert payload["simulated"] is True
+    assert payload["period"] == "YTD"
+    assert set(payload["returns"]["SPY"]) == {"1D", "1W", "MTD", "1M", "3M", "YTD", "1Y"}
+    assert payload["since"]["date"] == "2025-10-31"
+    assert [row["return"] for row in payload["sectors"]] == sorted(
+        (row["return"] for row in payload["sectors"]), reverse=True
+    )
+    for key in ("rotation", "highs", "stale", "breadth", "streaks"):
+        assert key in payload
+
+
+def test_as_of_on_a_weekend_uses_the_session_before(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        capsys, "brief", "--source", "demo", "--format", "json", "--as-of", "2025-11-23"
+    )
+    assert code == 0
+    assert json.loads(out)["as_of"] == "2025-11-21"
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["brief", "--source", "nasdaq"], "nasdaq"),
+        (["brief", "--source", "csv:/no/such/dir"], "/no/such/dir"),
+        (["brief", "--source", "demo", "--as-of", "1990-01-02"], "1990-01-02"),
+        (["brief", "--source", "demo", "--as-of", "20-11-2025"], "YYYY-MM-DD"),
+        (["brief", "--source", "demo", "--period", "2W"], "window"),
+        (["brief", "--source", "demo", "--format", "xml"], "xml"),
+        (["sectors", "--source", "demo", "--since", "2025-01-01"], "--since"),
+        (["frobnicate"], "frobnicate"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str
+) -> None:
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_sectors_and_rotation_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "sectors", "--source", "demo", "--period", "1m")
+    assert code == 0
+    assert "Sectors, the past month (1M)" in out
+    code, out, _ = run_cli(capsys, "rotation", "--source", "demo", "--format", "html")
+    assert code == 0
+    assert "<b>" in out
+
+
+def test_refresh_is_incremental(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "refresh", "--source", "demo")
+    assert code == 0
+    assert "stored" in out
+    code, out, _ = run_cli(capsys, "refresh", "--source", "demo")
+    assert code == 0
+    assert "already up to date" in out
+
+
+def test_csv_source_replays_real_sessions(
+    capsys: pytest.CaptureFixture[str], market_data_dir: Path
+) -> None:
+    code, out, err = run_cli(
+        capsys,
+        "brief",
+        "--source",
+        f"csv:{market_data_dir}",
+        "--format",
+        "json",
+        "--as-of",
+        "2025-12-31",
+    )
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["simulated"] is False
+    assert payload["as_of"] == "2025-12-31"
+    # Tickers the shared folder lacks are reported stale, not invented.
+    assert "MDY" in payload["stale"]
+    assert "SPY" not in payload["stale"]

@@ -1,0 +1,77 @@
+"""Rendered messages match the golden files in tests/golden/ (UPDATE_GOLDEN=1 rewrites them)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from briefings.model import Briefing
+from briefings.render import (
+    render_briefing,
+    render_pair,
+    render_rotation,
+    render_sectors,
+    render_since,
+)
+from briefings.service import MarketService, Snapshot
+from briefings.sources.demo import DemoSource
+from briefings.store import PriceStore
+from briefings.universe import load_universe
+
+GOLDEN = Path(__file__).parent / "golden"
+AS_OF = date(2025, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """Return the demo market's snapshot for a fixed session, with a fixed clock."""
+    store = PriceStore(tmp_path_factory.mktemp("golden") / "prices.sqlite3")
+    service = MarketService(
+        DemoSource(),
+        store,
+        load_universe(),
+        clock=lambda: datetime(2025, 11, 21, 22, 0, tzinfo=UTC),
+    )
+    assert service.refresh().error is None
+    return service.snapshot(as_of=AS_OF, since=date(2025, 10, 31))
+
+
+def check_golden(name: str, rendered: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(rendered, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
+    assert rendered == path.read_text(encoding="utf-8")
+
+
+VIEWS: dict[str, Callable[[Snapshot], str]] = {
+    "briefing.txt": lambda s: render_briefing(s.briefing, "text"),
+    "briefing.html": lambda s: render_briefing(s.briefing, "html"),
+    "briefing.json": lambda s: render_briefing(s.briefing, "json"),
+    "rotation-1M.html": lambda s: render_rotation(s.briefing, "1M", "html"),
+    "rotation-YTD.txt": lambda s: render_rotation(s.briefing, "YTD", "text"),
+    "sectors-MTD.html": lambda s: render_sectors(s.briefing, "MTD", "html"),
+    "sectors-1Y.txt": lambda s: render_sectors(s.briefing, "1Y", "text"),
+    "since.html": lambda s: render_since(s.briefing, s.since(date(2025, 4, 8)), "html"),
+    "pair-IWM-QQQ.html": lambda s: render_pair(s.briefing, s.pair("IWM", "QQQ"), "html"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_rendered_view_matches_golden_file(snapshot: Snapshot, name: str) -> None:
+    check_golden(name, VIEWS[name](snapshot))
+
+
+def test_every_demo_view_says_simulated(snapshot: Snapshot) -> None:
+    for name, view in VIEWS.items():
+        text = view(snapshot).lower()
+        assert "simulated" in text, name
+
+
+def test_briefing_html_fits_one_telegram_message(snapshot: Snapshot) -> None:
+    briefing: Briefing = snapshot.briefing
+    assert len(render_briefing(briefing, "html")) <= 4096
