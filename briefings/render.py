@@ -93,9 +93,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(
-        pct=_pct, pp=_pp, share=_share, day=_day, short_day=_short_day, price=_price
-    )
+    env.filters.update(pct=_pct, pp=_pp, share=_share, day=_day, short_day=_short_day, price=_price)
     env.globals.update(WINDOWS=WINDOWS, WINDOW_TITLES=WINDOW_TITLES)
     return env
 
