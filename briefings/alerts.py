@@ -1,0 +1,240 @@
+"""Regime-change alerts: what changed between two consecutive sessions' briefings.
+
+Every rule compares numbers the briefings already hold; nothing is recomputed from prices.
+
+- ``quadrant``: a rotation pair or a sector (vs the benchmark) moves into another RRG quadrant.
+- ``cross50``: a watched lead/lag ratio crosses its 50-session average, i.e. ``ratio_vs_50d``
+  changes sign (0 counts as above, as in ``RotationLine.trend``).
+- ``breadth200``: a basket's share of members above their 200-session average crosses half,
+  i.e. "a majority above" (share > 50 %) turns on or off.
+- ``record``: a benchmark closes at a record high on the current session.
+
+An alert's ``key`` names the thing that changed, never the direction or the session, so
+(chat, session, key) identifies one delivery and re-running detection is idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from briefings.model import Breadth, Briefing, RotationLine, TickerLine
+from briefings.universe import BASKET_PREFIX
+
+AlertKind = Literal["quadrant", "cross50", "breadth200", "record"]
+
+#: Lead/lag ratios whose 50-day crossings are worth an alert (regime gauges of the rally).
+CROSS50_PAIRS: tuple[tuple[str, str], ...] = (("RSP", "SPY"), ("IWM", "SPY"), ("IWD", "IWF"))
+
+#: The universe group whose record closes are alerts.
+RECORD_GROUP = "benchmarks"
+
+#: Breadth threshold in percent: the regime is "a majority of members above the 200-day".
+BREADTH_THRESHOLD = 50.0
+
+AlertValue = float | int | str | bool | None
+
+
+class AlertInputError(ValueError):
+    """Raise when two briefings cannot be compared (order or source differ)."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One regime change on ``session`` against ``previous_session``, with the numbers behind it."""
+
+    key: str
+    session: date
+    previous_session: date
+    kind: AlertKind
+    title: str
+    before: Mapping[str, float]
+    after: Mapping[str, float]
+    message: Mapping[str, AlertValue] = field(default_factory=dict)
+    """Template context: names, tickers, from/to states and direction."""
+
+
+def detect_alerts(
+    previous: Briefing,
+    current: Briefing,
+    *,
+    cross50_pairs: Sequence[tuple[str, str]] = CROSS50_PAIRS,
+    record_group: str = RECORD_GROUP,
+) -> tuple[Alert, ...]:
+    """Return the regime changes from ``previous``'s session to ``current``'s, in a fixed order."""
+    if previous.as_of >= current.as_of:
+        raise AlertInputError(
+            f"previous session {previous.as_of} is not before current session {current.as_of}"
+        )
+    if previous.source != current.source:
+        raise AlertInputError(f"cannot compare sources {previous.source!r} and {current.source!r}")
+    return (
+        *_ratio_crossings(previous, current, cross50_pairs),
+        *_quadrant_changes(previous, current),
+        *_breadth_crossings(previous, current),
+        *_record_closes(previous, current, record_group),
+    )
+
+
+def _pair_label(line: RotationLine) -> str:
+    return f"{line.lead}/{line.lag}"
+
+
+def _lines_by_label(lines: Sequence[RotationLine]) -> dict[str, RotationLine]:
+    return {_pair_label(line): line for line in lines}
+
+
+def _matched_lines(
+    previous: Sequence[RotationLine], current: Sequence[RotationLine]
+) -> Iterator[tuple[RotationLine, RotationLine]]:
+    """Yield (previous, current) for every line present in both, in the current order."""
+    before = _lines_by_label(previous)
+    for line in current:
+        old = before.get(_pair_label(line))
+        if old is not None:
+            yield old, line
+
+
+def _ratio_crossings(
+    previous: Briefing, current: Briefing, pairs: Sequence[tuple[str, str]]
+) -> Iterator[Alert]:
+    watched = {f"{lead}/{lag}" for lead, lag in pairs}
+    for old, new in _matched_lines(previous.rotation, current.rotation):
+        label = _pair_label(new)
+        if label not in watched or old.ratio_vs_50d is None or new.ratio_vs_50d is None:
+            continue
+        if old.trend == new.trend:
+            continue
+        direction = "above" if new.trend == "up" else "below"
+        yield Alert(
+            key=f"cross50:{label}",
+            session=current.as_of,
+            previous_session=previous.as_of,
+            kind="cross50",
+            title=f"{new.name}: {label} ratio crossed {direction} its 50-day average",
+            before={"ratio_vs_50d": old.ratio_vs_50d},
+            after={"ratio_vs_50d": new.ratio_vs_50d},
+            message={
+                "name": new.name,
+                "lead": new.lead,
+                "lag": new.lag,
+                "lead_name": new.lead_name,
+                "lag_name": new.lag_name,
+                "direction": direction,
+                "leader": new.lead if direction == "above" else new.lag,
+            },
+        )
+
+
+def _quadrant_changes(previous: Briefing, current: Briefing) -> Iterator[Alert]:
+    benchmark_lines = ((previous.rotation, current.rotation, False),)
+    sector_lines = ((previous.sector_rotation, current.sector_rotation, True),)
+    for old_lines, new_lines, is_sector in (*benchmark_lines, *sector_lines):
+        for old, new in _matched_lines(old_lines, new_lines):
+            if old.rrg is None or new.rrg is None or old.rrg.quadrant == new.rrg.quadrant:
+                continue
+            subject = new.lead if is_sector else _pair_label(new)
+            name = f"{new.lead_name} ({new.lead})" if is_sector else new.name
+            yield Alert(
+                key=f"quadrant:{subject}",
+                session=current.as_of,
+                previous_session=previous.as_of,
+                kind="quadrant",
+                title=f"{name} moved from {old.rrg.quadrant} into {new.rrg.quadrant}",
+                before={"rs_ratio": old.rrg.rs_ratio, "rs_momentum": old.rrg.rs_momentum},
+                after={"rs_ratio": new.rrg.rs_ratio, "rs_momentum": new.rrg.rs_momentum},
+                message={
+                    "name": name,
+                    "lead": new.lead,
+                    "lag": new.lag,
+                    "against": new.lag_name if new.lag.startswith(BASKET_PREFIX) else new.lag,
+                    "from_quadrant": old.rrg.quadrant,
+                    "to_quadrant": new.rrg.quadrant,
+                    "scope": "sector" if is_sector else "pair",
+                },
+            )
+
+
+def _has_majority(breadth: Breadth) -> bool | None:
+    share = breadth.pct_above_200
+    return None if share is None else share > BREADTH_THRESHOLD
+
+
+def _breadth_crossings(previous: Briefing, current: Briefing) -> Iterator[Alert]:
+    before = {item.key: item for item in previous.breadth}
+    for new in current.breadth:
+        old = before.get(new.key)
+        if old is None:
+            continue
+        was, now = _has_majority(old), _has_majority(new)
+        if was is None or now is None or was == now:
+            continue
+        direction = "above" if now else "below"
+        # Shares are not None here: _has_majority returned a bool for both.
+        old_share, new_share = old.pct_above_200 or 0.0, new.pct_above_200 or 0.0
+        yield Alert(
+            key=f"breadth200:{new.key}",
+            session=current.as_of,
+            previous_session=previous.as_of,
+            kind="breadth200",
+            title=(
+                f"{new.title}: {new.above_200} of {new.counted_200} members above their "
+                f"200-day average ({'now a majority' if now else 'no longer a majority'})"
+            ),
+            before={
+                "pct_above_200": old_share,
+                "above_200": old.above_200,
+                "counted_200": old.counted_200,
+            },
+            after={
+                "pct_above_200": new_share,
+                "above_200": new.above_200,
+                "counted_200": new.counted_200,
+            },
+            message={
+                "basket": new.key,
+                "name": new.title,
+                "direction": direction,
+                "threshold": BREADTH_THRESHOLD,
+            },
+        )
+
+
+def _group_lines(briefing: Briefing, group: str) -> dict[str, TickerLine]:
+    for block in briefing.groups:
+        if block.key == group:
+            return {line.ticker: line for line in block.lines}
+    return {}
+
+
+def _record_closes(previous: Briefing, current: Briefing, group: str) -> Iterator[Alert]:
+    lines = _group_lines(current, group)
+    previous_lines = _group_lines(previous, group)
+    for ticker in current.record_highs:
+        line = lines.get(ticker)
+        if line is None or line.close is None:
+            continue
+        close, name = line.close, line.name
+        after: dict[str, float] = {"close": close}
+        change = current.returns.get(ticker, {}).get("1D")
+        if change is not None:
+            after["change_pct"] = change
+        old_line = previous_lines.get(ticker)
+        previous_close = None if old_line is None else old_line.close
+        yield Alert(
+            key=f"record:{ticker}",
+            session=current.as_of,
+            previous_session=previous.as_of,
+            kind="record",
+            title=f"{name} closed at a record high",
+            before={} if previous_close is None else {"close": previous_close},
+            after=after,
+            message={
+                "ticker": ticker,
+                "name": name,
+                # A record the session before makes this one an extension of a run of records.
+                "extends_run": ticker in previous.record_highs,
+            },
+        )

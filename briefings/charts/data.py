@@ -1,0 +1,253 @@
+"""Chart data: the numbers each chart draws, derived from closes and briefings by the analytics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from briefings.analytics.returns import session_on_or_before, window_base_date
+from briefings.analytics.rotation import leg_series, sector_pairs
+from briefings.analytics.rrg import RRGPoint, rrg_tail
+from briefings.build import SECTORS_GROUP, BriefingInputError, display_names, resolve_session
+from briefings.model import WINDOWS, Briefing, SectorRow
+from briefings.universe import PairSpec, Universe
+
+RRGKind = Literal["sectors", "pairs"]
+
+#: The window whose base date the ratio chart starts from when no start is given.
+DEFAULT_RATIO_WINDOW = "3M"
+DEFAULT_TAIL_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The session a chart shows, where its prices come from and whether they are simulated."""
+
+    as_of: date
+    source: str
+    simulated: bool
+
+    @classmethod
+    def of(cls, briefing: Briefing) -> Provenance:
+        """Return the provenance of ``briefing``."""
+        return cls(as_of=briefing.as_of, source=briefing.source, simulated=briefing.simulated)
+
+
+@dataclass(frozen=True)
+class RRGTrail:
+    """One leg's weekly RRG points, oldest first; the last is the session's position."""
+
+    key: str
+    label: str
+    name: str
+    points: tuple[RRGPoint, ...]
+
+    @property
+    def head(self) -> RRGPoint:
+        """Return the latest point."""
+        return self.points[-1]
+
+
+@dataclass(frozen=True)
+class RRGChart:
+    """A relative rotation graph: sectors against the benchmark, or rotation pairs lead vs lag."""
+
+    kind: RRGKind
+    benchmark: str | None
+    """The benchmark every sector is measured against; None for pairs (each has its own lag)."""
+    tail_weeks: int
+    trails: tuple[RRGTrail, ...]
+    provenance: Provenance
+    missing: tuple[str, ...] = ()
+    """Legs left out: no RRG point in the last ``tail_weeks`` weeks."""
+
+
+@dataclass(frozen=True)
+class RatioLine:
+    """A rotation pair's lead/lag price ratio, rebased: values[i] = 100 * R(dates[i]) / R(start).
+
+    R = lead / lag; dates where either leg has no close are left out; dates[0] is the start.
+    """
+
+    name: str
+    lead: str
+    lag: str
+    dates: tuple[date, ...]
+    values: tuple[float, ...]
+
+    @property
+    def key(self) -> str:
+        """Return "LEAD/LAG"."""
+        return f"{self.lead}/{self.lag}"
+
+
+@dataclass(frozen=True)
+class RatioChart:
+    """The rotation pairs' rebased price ratios from ``start`` to the session."""
+
+    start: date
+    lines: tuple[RatioLine, ...]
+    provenance: Provenance
+    missing: tuple[str, ...] = ()
+    """Pairs left out: a leg has no close on the start session."""
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """The sector leaderboard for one window, best to worst."""
+
+    window: str
+    rows: tuple[SectorRow, ...]
+    provenance: Provenance
+
+
+def _pairs(universe: Universe, kind: RRGKind) -> tuple[PairSpec, ...]:
+    if kind == "sectors":
+        return sector_pairs(universe, SECTORS_GROUP)
+    if kind == "pairs":
+        return universe.pairs
+    raise ValueError(f"unknown RRG kind {kind!r}; use sectors or pairs")
+
+
+def rrg_chart_data(
+    closes: pd.DataFrame,
+    universe: Universe,
+    kind: RRGKind,
+    provenance: Provenance,
+    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+) -> RRGChart:
+    """Return each sector's (vs the benchmark) or rotation pair's (lead vs lag) weekly RRG tail.
+
+    Points come from ``briefings.analytics.rrg.rrg_tail`` on the legs' daily closes up to the
+    session ``provenance.as_of``; baskets are equal-weight (``analytics.rotation.leg_series``).
+    """
+    if tail_weeks < 1:
+        raise ValueError(f"tail_weeks must be at least 1, not {tail_weeks}")
+    session = resolve_session(closes, provenance.as_of)
+    history = closes.loc[:session]
+    names = display_names(universe)
+    trails: list[RRGTrail] = []
+    missing: list[str] = []
+    for pair in _pairs(universe, kind):
+        lead = leg_series(history, universe, pair.lead)
+        lag = leg_series(history, universe, pair.lag)
+        points = tuple(rrg_tail(lead, lag, session, tail_weeks))
+        label = pair.lead if kind == "sectors" else pair.name
+        if not points:
+            missing.append(label)
+            continue
+        trails.append(
+            RRGTrail(
+                key=f"{pair.lead}/{pair.lag}",
+                label=label,
+                name=names.get(pair.lead, pair.lead)
+                if kind == "sectors"
+                else f"{names.get(pair.lead, pair.lead)} vs {names.get(pair.lag, pair.lag)}",
+                points=points,
+            )
+        )
+    return RRGChart(
+        kind=kind,
+        benchmark=universe.benchmark if kind == "sectors" else None,
+        tail_weeks=tail_weeks,
+        trails=tuple(trails),
+        provenance=provenance,
+        missing=tuple(missing),
+    )
+
+
+def ratio_start(closes: pd.DataFrame, as_of: date, start: date | None) -> pd.Timestamp:
+    """Return the session a ratio chart is rebased on.
+
+    ``start`` falls back to the last session on or before it; None means the base date of the
+    3M window at ``as_of``. Raise BriefingInputError when that is outside the data or after as_of.
+    """
+    session = resolve_session(closes, as_of)
+    index = pd.DatetimeIndex(closes.index)
+    if start is None:
+        base = window_base_date(index, session, DEFAULT_RATIO_WINDOW)
+        if base is None:
+            raise BriefingInputError(
+                f"not enough history for a {DEFAULT_RATIO_WINDOW} chart at {session.date()}"
+            )
+        return base
+    if start >= session.date():
+        raise BriefingInputError(
+            f"start {start.isoformat()} must be before the session {session.date().isoformat()}"
+        )
+    base = session_on_or_before(index, start)
+    if base is None:
+        first = pd.Timestamp(index[0]).date()
+        raise BriefingInputError(
+            f"no data on or before {start.isoformat()}; the data starts {first}"
+        )
+    return base
+
+
+def rebased_ratio(lead: pd.Series, lag: pd.Series, start: pd.Timestamp) -> pd.Series:
+    """Return 100 * R_t / R_start for R = lead / lag from ``start`` on; empty if R_start is missing.
+
+    Sessions where either leg has no close are left out.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio: pd.Series = (lead / lag).loc[start:]
+    ratio = ratio[np.isfinite(ratio.to_numpy(dtype=float))]
+    if ratio.empty or pd.Timestamp(ratio.index[0]) != start:
+        empty: pd.Series = ratio.iloc[0:0]
+        return empty
+    rebased: pd.Series = ratio / float(ratio.iloc[0]) * 100.0
+    return rebased
+
+
+def pairs_chart_data(
+    closes: pd.DataFrame,
+    universe: Universe,
+    provenance: Provenance,
+    start: date | None = None,
+    pairs: Sequence[PairSpec] | None = None,
+) -> RatioChart:
+    """Return the rotation pairs' lead/lag price ratios rebased to 100 on the start session.
+
+    ``start``: see ``ratio_start``. ``pairs`` defaults to the universe's rotation pairs.
+    """
+    session = resolve_session(closes, provenance.as_of)
+    history = closes.loc[:session]
+    base = ratio_start(history, session.date(), start)
+    lines: list[RatioLine] = []
+    missing: list[str] = []
+    for pair in universe.pairs if pairs is None else pairs:
+        lead = leg_series(history, universe, pair.lead)
+        lag = leg_series(history, universe, pair.lag)
+        rebased = rebased_ratio(lead, lag, base)
+        if rebased.empty:
+            missing.append(pair.name)
+            continue
+        lines.append(
+            RatioLine(
+                name=pair.name,
+                lead=pair.lead,
+                lag=pair.lag,
+                dates=tuple(pd.Timestamp(day).date() for day in rebased.index),
+                values=tuple(float(value) for value in rebased.to_numpy(dtype=float)),
+            )
+        )
+    return RatioChart(
+        start=base.date(), lines=tuple(lines), provenance=provenance, missing=tuple(missing)
+    )
+
+
+def sectors_chart_data(briefing: Briefing, window: str) -> BarChart:
+    """Return the briefing's sector leaderboard for ``window`` (the analytics' own rows)."""
+    window = window.upper()
+    if window not in WINDOWS:
+        raise BriefingInputError(f"unknown window {window!r}; use one of {', '.join(WINDOWS)}")
+    return BarChart(
+        window=window,
+        rows=tuple(briefing.leaderboards.get(window, ())),
+        provenance=Provenance.of(briefing),
+    )

@@ -1,0 +1,654 @@
+"""Draw chart data as phone-sized PNGs on matplotlib's Agg canvas.
+
+No pyplot and no rcParams changes: every figure is a ``matplotlib.figure.Figure`` with its own
+``FigureCanvasAgg`` and every style is passed explicitly, so renders can run in parallel threads.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePath
+
+import matplotlib.dates as mdates
+import numpy as np
+import numpy.typing as npt
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.patches import Rectangle
+from matplotlib.text import Annotation, Text
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
+
+from briefings.charts.data import BarChart, Provenance, RatioChart, RRGChart, RRGTrail
+from briefings.render import WINDOW_TITLES
+
+FloatArray = npt.NDArray[np.float64]
+
+DPI = 200
+RRG_SIZE_PX = (1080, 1080)
+RATIO_SIZE_PX = (1200, 1050)
+BAR_SIZE_PX = (1200, 1050)
+
+FONT = "DejaVu Sans"
+TITLE_PT = 13.0
+SUBTITLE_PT = 9.5
+LABEL_PT = 10.0
+TICK_PT = 9.0
+FOOTER_PT = 9.0
+
+INK = "#1f2328"
+MUTED = "#57606a"
+GRID = "#d8dee4"
+WARNING = "#c62828"
+GAIN = "#1a7f37"
+LOSS = "#cf222e"
+
+#: Distinct, dark enough to read on the pale quadrant fills; assigned in the order of the trails.
+PALETTE: tuple[str, ...] = (
+    "#1f5fbf",
+    "#e07b00",
+    "#2a9d4b",
+    "#d1495b",
+    "#7b3fb5",
+    "#00838f",
+    "#8c5a2b",
+    "#d0458f",
+    "#4a5560",
+    "#9a8300",
+    "#0b2f6b",
+    "#5e8c00",
+)
+
+#: Quadrant: (fill, label colour, corner in axes fraction, horizontal and vertical alignment).
+QUADRANT_STYLE: dict[str, tuple[str, str, tuple[float, float], str, str]] = {
+    "Leading": ("#e3f4e6", "#1a7f37", (0.985, 0.985), "right", "top"),
+    "Weakening": ("#fff5d6", "#9a6700", (0.985, 0.015), "right", "bottom"),
+    "Lagging": ("#fde8e8", "#b42318", (0.015, 0.015), "left", "bottom"),
+    "Improving": ("#e4eefc", "#1f5fbf", (0.015, 0.985), "left", "top"),
+}
+
+HEADER_IN = 0.62
+FOOTER_IN = 0.34
+FOOTER_LINE_IN = 0.2
+
+
+def _figure(size_px: tuple[int, int]) -> Figure:
+    """Return a figure of exactly ``size_px`` pixels at DPI, on its own Agg canvas."""
+    figure = Figure(figsize=(size_px[0] / DPI, size_px[1] / DPI), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _signed(value: float, decimals: int) -> str:
+    """Format a percentage with its sign and a true minus, e.g. +1.2% or −0.4%; 0% unsigned."""
+    if round(value, decimals) == 0:
+        return f"{0:.{decimals}f}%"
+    return f"{value:+.{decimals}f}%".replace("-", "\u2212")
+
+
+def _tick_percent(value: float) -> str:
+    """Format an axis tick in percent with as few digits as it needs, e.g. +0.25%, −1%, 0%."""
+    if abs(value) < 1e-9:
+        return "0%"
+    return f"{value:+.4g}%".replace("-", "\u2212")
+
+
+def _source_label(source: str) -> str:
+    """Return a source name fit for a shared image: a CSV directory by its name, not its path."""
+    if source.startswith("csv:"):
+        return f"CSV files ({PurePath(source.removeprefix('csv:')).name})"
+    return source
+
+
+def _long_day(day: date) -> str:
+    """Format a date as e.g. Thu 20 Nov 2025."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _frame(
+    figure: Figure,
+    title: str,
+    subtitle: str,
+    provenance: Provenance,
+    missing: Sequence[str] = (),
+) -> None:
+    """Write the title, subtitle, simulated badge and source footer; lay out the rest between.
+
+    ``missing`` names what the chart leaves out for lack of history, on a line of its own.
+    """
+    width_in, height_in = figure.get_size_inches()
+    left = 0.12 / width_in
+    figure.text(
+        left,
+        1 - 0.10 / height_in,
+        title,
+        ha="left",
+        va="top",
+        fontsize=TITLE_PT,
+        fontweight="bold",
+        color=INK,
+        family=FONT,
+    )
+    figure.text(
+        left,
+        1 - 0.38 / height_in,
+        subtitle,
+        ha="left",
+        va="top",
+        fontsize=SUBTITLE_PT,
+        color=MUTED,
+        family=FONT,
+    )
+    footer_y = 0.12 / height_in
+    if provenance.simulated:
+        figure.text(
+            1 - left,
+            1 - 0.10 / height_in,
+            "SIMULATED DATA",
+            ha="right",
+            va="top",
+            fontsize=LABEL_PT,
+            fontweight="bold",
+            color="white",
+            family=FONT,
+            bbox={"boxstyle": "round,pad=0.3", "facecolor": WARNING, "edgecolor": "none"},
+        )
+        source = f"SIMULATED DATA ({provenance.source} market), not real prices"
+    else:
+        source = f"Source: {_source_label(provenance.source)}"
+    figure.text(
+        left,
+        footer_y,
+        f"{source} · close of {provenance.as_of.isoformat()}",
+        ha="left",
+        va="bottom",
+        fontsize=FOOTER_PT,
+        color=WARNING if provenance.simulated else MUTED,
+        fontweight="bold" if provenance.simulated else "normal",
+        family=FONT,
+    )
+    footer_in = FOOTER_IN
+    if missing:
+        figure.text(
+            left,
+            footer_y + FOOTER_LINE_IN / height_in,
+            f"Not enough history for: {', '.join(missing)}",
+            ha="left",
+            va="bottom",
+            fontsize=FOOTER_PT,
+            style="italic",
+            color=MUTED,
+            family=FONT,
+            wrap=True,
+        )
+        footer_in += FOOTER_LINE_IN
+    bottom = footer_in / height_in
+    top = 1 - HEADER_IN / height_in
+    figure.set_layout_engine(
+        ConstrainedLayoutEngine(rect=(0.01, bottom, 0.98, top - bottom), w_pad=0.06, h_pad=0.06)
+    )
+
+
+def _style_axes(axes: Axes) -> None:
+    """Give an axes the common look: muted ticks, no top or right spine."""
+    axes.set_facecolor("white")
+    axes.tick_params(labelsize=TICK_PT, colors=MUTED, length=3)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        axes.spines[side].set_color(GRID)
+
+
+def _watermark(axes: Axes, provenance: Provenance) -> None:
+    """Stamp a faint SIMULATED across the plot when the prices are simulated."""
+    if provenance.simulated:
+        axes.text(
+            0.5,
+            0.5,
+            "SIMULATED",
+            transform=axes.transAxes,
+            ha="center",
+            va="center",
+            rotation=30,
+            fontsize=44,
+            fontweight="bold",
+            color=WARNING,
+            alpha=0.06,
+            family=FONT,
+            zorder=0.5,
+        )
+
+
+def _png(figure: Figure) -> bytes:
+    """Return the figure as PNG bytes."""
+    buffer = io.BytesIO()
+    # No software tag: the bytes then depend on the data alone, not on the matplotlib version.
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _freeze_layout(figure: Figure) -> None:
+    """Run the layout once and keep it, so text measured afterwards stays where it is drawn."""
+    figure.draw_without_rendering()
+    figure.set_layout_engine("none")
+
+
+# ---------------------------------------------------------------------------------------------
+# Relative rotation graph
+
+
+def _limits(values: Sequence[float], minimum_span: float) -> tuple[float, float]:
+    """Return axis limits holding every value and 100 (the neutral line), with some air."""
+    low = min(min(values, default=100.0), 100.0)
+    high = max(max(values, default=100.0), 100.0)
+    if high - low < minimum_span:
+        middle = (high + low) / 2
+        low, high = middle - minimum_span / 2, middle + minimum_span / 2
+    pad = 0.1 * (high - low)
+    return low - pad, high + pad
+
+
+@dataclass
+class _Label:
+    """A label to place: its text, anchor point and colour, and its candidate boxes."""
+
+    text: str
+    xy: tuple[float, float]
+    color: str
+    boxes: FloatArray
+    """Candidate boxes (x0, y0, x1, y1) in display pixels, one row per offset."""
+    choice: int = -1
+
+
+class _LabelPlacer:
+    """Place point labels: try offsets around each point, keep the cheapest, then refine.
+
+    Cost of a candidate = weighted overlap area (px²) with obstacles and with the other labels,
+    a heavy price for leaving the axes, and a small price per point of distance so labels stay
+    near their marker. A greedy pass (most crowded first) is followed by a few passes that move
+    each label to its best spot given all the others. Boxes come from one measurement per label.
+    """
+
+    # Rings of 16 directions; horizontal steps are longer since labels are wider than tall.
+    OFFSETS_PT = np.array(
+        [
+            (round(radius * 1.4 * math.cos(angle), 1), round(radius * math.sin(angle), 1))
+            for radius in (4.5, 8, 13, 19, 26)
+            for angle in (
+                math.pi * k / 8 for k in (1, 15, 7, 9, 0, 8, 4, 12, 2, 14, 6, 10, 3, 13, 5, 11)
+            )
+        ]
+    )
+    DISTANCE_COST = 18.0
+    OUTSIDE_COST = 50.0
+    LABEL_WEIGHT = 4.0
+    LEADER_FROM_PT = 11.0
+    REFINE_PASSES = 3
+
+    def __init__(self, axes: Axes) -> None:
+        self.axes = axes
+        self._obstacles: list[tuple[float, float, float, float]] = []
+        self._weights: list[float] = []
+        self._labels: list[_Label] = []
+
+    def avoid(self, box: Bbox, weight: float) -> None:
+        """Count overlap with ``box`` (display pixels) at ``weight`` per px²."""
+        self._obstacles.append((box.x0, box.y0, box.x1, box.y1))
+        self._weights.append(weight)
+
+    def avoid_point(self, xy: tuple[float, float], radius_px: float, weight: float) -> None:
+        """Count overlap with the square of ``radius_px`` around a data point."""
+        cx, cy = self.axes.transData.transform(xy)
+        self.avoid(
+            Bbox.from_extents(cx - radius_px, cy - radius_px, cx + radius_px, cy + radius_px),
+            weight,
+        )
+
+    def add(self, text: str, xy: tuple[float, float], color: str) -> None:
+        """Queue a label for ``xy``; ``place_all`` draws the queued labels."""
+        probe = self._annotation(text, xy, color)
+        extent = probe.get_window_extent()
+        probe.remove()
+        width, height = extent.width, extent.height
+        px, py = self.axes.transData.transform(xy)
+        dx, dy = (self.OFFSETS_PT * self.axes.figure.dpi / 72.0).T
+        # Alignment follows the offset's direction: left/bottom when positive, centred at zero.
+        x0 = px + dx - width * np.where(dx < 0, 1.0, np.where(dx == 0, 0.5, 0.0))
+        y0 = py + dy - height * np.where(dy < 0, 1.0, np.where(dy == 0, 0.5, 0.0))
+        boxes = np.column_stack([x0, y0, x0 + width, y0 + height])
+        self._labels.append(_Label(text, xy, color, boxes))
+
+    def place_all(self) -> None:
+        """Choose every queued label's offset and draw the labels (and long leaders)."""
+        fixed = self._fixed_costs()
+        for label, cost in zip(self._labels, fixed, strict=True):
+            label.choice = int(np.argmin(cost + self._label_costs(label)))
+        for _ in range(self.REFINE_PASSES):
+            moved = False
+            for label, cost in zip(self._labels, fixed, strict=True):
+                best = int(np.argmin(cost + self._label_costs(label)))
+                moved |= best != label.choice
+                label.choice = best
+            if not moved:
+                break
+        for label in self._labels:
+            self._draw(label)
+
+    def _fixed_costs(self) -> list[FloatArray]:
+        """Return each label's candidate costs that do not depend on the other labels."""
+        distance = self.DISTANCE_COST * np.hypot(self.OFFSETS_PT[:, 0], self.OFFSETS_PT[:, 1])
+        inside = self.axes.get_window_extent()
+        frame = np.array([[inside.x0, inside.y0, inside.x1, inside.y1]])
+        obstacles = np.array(self._obstacles).reshape(-1, 4)
+        weights = np.array(self._weights)
+        costs = []
+        for label in self._labels:
+            area = (label.boxes[:, 2] - label.boxes[:, 0]) * (label.boxes[:, 3] - label.boxes[:, 1])
+            outside = area - _overlaps(label.boxes, frame)[:, 0]
+            costs.append(
+                distance + self.OUTSIDE_COST * outside + _overlaps(label.boxes, obstacles) @ weights
+            )
+        return costs
+
+    def _label_costs(self, label: _Label) -> FloatArray:
+        """Return the overlap cost of each candidate of ``label`` with the other placed labels."""
+        placed = [
+            other.boxes[other.choice]
+            for other in self._labels
+            if other is not label and other.choice >= 0
+        ]
+        if not placed:
+            return np.zeros(len(label.boxes))
+        padded = np.array(placed) + np.array([-2.0, -2.0, 2.0, 2.0])
+        cost: FloatArray = self.LABEL_WEIGHT * _overlaps(label.boxes, padded).sum(axis=1)
+        return cost
+
+    def _annotation(self, text: str, xy: tuple[float, float], color: str) -> Annotation:
+        return self.axes.annotate(
+            text,
+            xy,
+            xytext=(0, 0),
+            textcoords="offset points",
+            fontsize=LABEL_PT,
+            fontweight="bold",
+            color=color,
+            family=FONT,
+            zorder=6,
+            path_effects=[patheffects.withStroke(linewidth=2.6, foreground="white")],
+        )
+
+    def _draw(self, label: _Label) -> None:
+        dx, dy = (float(v) for v in self.OFFSETS_PT[label.choice])
+        annotation = self._annotation(label.text, label.xy, label.color)
+        annotation.xyann = (dx, dy)
+        annotation.set_horizontalalignment("left" if dx > 0 else "right" if dx < 0 else "center")
+        annotation.set_verticalalignment("bottom" if dy > 0 else "top" if dy < 0 else "center")
+        if math.hypot(dx, dy) >= self.LEADER_FROM_PT:
+            self.axes.annotate(
+                "",
+                label.xy,
+                xytext=(dx, dy),
+                textcoords="offset points",
+                arrowprops={
+                    "arrowstyle": "-",
+                    "color": label.color,
+                    "linewidth": 0.9,
+                    "shrinkA": 1,
+                    "shrinkB": 5,
+                },
+                zorder=4,
+            )
+
+
+def _overlaps(boxes: FloatArray, others: FloatArray) -> FloatArray:
+    """Return the overlap area (px²) of each box with each other box, shape (boxes, others)."""
+    width = np.minimum(boxes[:, None, 2], others[None, :, 2]) - np.maximum(
+        boxes[:, None, 0], others[None, :, 0]
+    )
+    height = np.minimum(boxes[:, None, 3], others[None, :, 3]) - np.maximum(
+        boxes[:, None, 1], others[None, :, 1]
+    )
+    overlap: FloatArray = np.clip(width, 0.0, None) * np.clip(height, 0.0, None)
+    return overlap
+
+
+def _draw_quadrants(
+    axes: Axes, x_limits: tuple[float, float], y_limits: tuple[float, float]
+) -> list[Text]:
+    """Shade and name the four quadrants; return the name labels."""
+    (x_low, x_high), (y_low, y_high) = x_limits, y_limits
+    spans = {
+        "Leading": (100.0, x_high, 100.0, y_high),
+        "Weakening": (100.0, x_high, y_low, 100.0),
+        "Lagging": (x_low, 100.0, y_low, 100.0),
+        "Improving": (x_low, 100.0, 100.0, y_high),
+    }
+    labels = []
+    for quadrant, (x0, x1, y0, y1) in spans.items():
+        fill, ink, corner, ha, va = QUADRANT_STYLE[quadrant]
+        axes.add_patch(
+            Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=fill, edgecolor="none", zorder=0)
+        )
+        label = axes.text(
+            *corner,
+            quadrant,
+            transform=axes.transAxes,
+            ha=ha,
+            va=va,
+            fontsize=LABEL_PT + 1,
+            fontweight="bold",
+            color=ink,
+            family=FONT,
+            zorder=1,
+        )
+        labels.append(label)
+    axes.axhline(100.0, color="#8c959f", linewidth=0.9, zorder=1)
+    axes.axvline(100.0, color="#8c959f", linewidth=0.9, zorder=1)
+    return labels
+
+
+def _draw_trail(axes: Axes, trail: RRGTrail, color: str) -> None:
+    """Draw a tail as a line through growing dots, and its head as a larger outlined dot."""
+    xs = [p.rs_ratio for p in trail.points]
+    ys = [p.rs_momentum for p in trail.points]
+    axes.plot(xs, ys, color=color, linewidth=1.3, alpha=0.5, zorder=3, solid_capstyle="round")
+    count = len(xs)
+    sizes = [6 + 10 * i / max(count - 1, 1) for i in range(count - 1)]
+    axes.scatter(xs[:-1], ys[:-1], s=sizes, color=color, alpha=0.55, linewidths=0, zorder=3)
+    axes.scatter(xs[-1:], ys[-1:], s=58, color=color, edgecolors="white", linewidths=1.2, zorder=5)
+
+
+def plot_rrg(data: RRGChart) -> bytes:
+    """Draw a relative rotation graph: weekly tails, shaded quadrants, labelled latest points."""
+    figure = _figure(RRG_SIZE_PX)
+    if data.kind == "sectors":
+        title = f"Sector rotation vs {data.benchmark}"
+    else:
+        title = "Rotation pairs: lead vs lag"
+    subtitle = (
+        f"Relative rotation graph, weekly, last {data.tail_weeks} weeks"
+        f" to {_long_day(data.provenance.as_of)}"
+    )
+    _frame(figure, title, subtitle, data.provenance, data.missing if data.trails else ())
+    axes = figure.add_subplot()
+    _style_axes(axes)
+    points = [p for trail in data.trails for p in trail.points]
+    x_limits = _limits([p.rs_ratio for p in points], minimum_span=3.0)
+    y_limits = _limits([p.rs_momentum for p in points], minimum_span=2.0)
+    axes.set_xlim(*x_limits)
+    axes.set_ylim(*y_limits)
+    quadrant_labels = _draw_quadrants(axes, x_limits, y_limits)
+    _watermark(axes, data.provenance)
+    colors = {trail.key: PALETTE[i % len(PALETTE)] for i, trail in enumerate(data.trails)}
+    for trail in data.trails:
+        _draw_trail(axes, trail, colors[trail.key])
+    axes.set_xlabel("RS-Ratio (relative trend)", fontsize=LABEL_PT, color=INK, family=FONT)
+    axes.set_ylabel("RS-Momentum (its rate of change)", fontsize=LABEL_PT, color=INK, family=FONT)
+    axes.set_axisbelow(True)
+    axes.grid(color="white", linewidth=0.8, alpha=0.7)
+    if not data.trails:
+        _no_data(axes)
+    _freeze_layout(figure)
+    placer = _LabelPlacer(axes)
+    for label in quadrant_labels:
+        placer.avoid(label.get_window_extent().padded(3), _LabelPlacer.LABEL_WEIGHT)
+    for trail in data.trails:
+        for point in trail.points[:-1]:
+            placer.avoid_point((point.rs_ratio, point.rs_momentum), 5.0, 1.0)
+        placer.avoid_point((trail.head.rs_ratio, trail.head.rs_momentum), 12.0, 4.0)
+    # Most crowded heads first: they have the fewest good spots.
+    spans = (x_limits[1] - x_limits[0], y_limits[1] - y_limits[0])
+    for trail in sorted(data.trails, key=lambda t: _crowding(t, data.trails, spans)):
+        placer.add(trail.label, (trail.head.rs_ratio, trail.head.rs_momentum), colors[trail.key])
+    placer.place_all()
+    return _png(figure)
+
+
+def _crowding(trail: RRGTrail, trails: Sequence[RRGTrail], spans: tuple[float, float]) -> float:
+    """Return minus the number of other heads near this one (sort key: crowded first)."""
+    near = 0
+    for other in trails:
+        if other is trail:
+            continue
+        dx = (other.head.rs_ratio - trail.head.rs_ratio) / spans[0]
+        dy = (other.head.rs_momentum - trail.head.rs_momentum) / spans[1]
+        near += math.hypot(dx, dy) < 0.12
+    return -near
+
+
+def _no_data(axes: Axes) -> None:
+    """Say there is nothing to draw, on an axes without ticks."""
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.text(
+        0.5,
+        0.5,
+        "Not enough history for this chart",
+        transform=axes.transAxes,
+        ha="center",
+        va="center",
+        fontsize=LABEL_PT + 1,
+        color=MUTED,
+        family=FONT,
+        zorder=7,
+        bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": GRID},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Relative performance of the rotation pairs
+
+
+def plot_ratios(data: RatioChart) -> bytes:
+    """Draw each rotation pair's lead/lag price ratio rebased to 100 at the start date."""
+    figure = _figure(RATIO_SIZE_PX)
+    title = f"Rotation pairs since {_long_day(data.start)}"
+    subtitle = "Lead ÷ lag price ratio, rebased to 100. Rising: the lead leg outperforms."
+    _frame(figure, title, subtitle, data.provenance, data.missing if data.lines else ())
+    axes = figure.add_subplot()
+    _style_axes(axes)
+    _watermark(axes, data.provenance)
+    axes.axhline(100.0, color="#8c959f", linewidth=1.0, linestyle=(0, (4, 3)), zorder=1)
+    axes.grid(axis="y", color=GRID, linewidth=0.6, zorder=0)
+    ordered = sorted(data.lines, key=lambda line: line.values[-1], reverse=True)
+    colors = {line.key: PALETTE[i % len(PALETTE)] for i, line in enumerate(data.lines)}
+    for line in ordered:
+        axes.plot(
+            np.array(line.dates, dtype="datetime64[D]"),
+            np.array(line.values),
+            color=colors[line.key],
+            linewidth=1.8,
+            label=f"{line.name}  {line.values[-1]:.1f}",
+            zorder=3,
+        )
+        axes.scatter(
+            np.array(line.dates[-1:], dtype="datetime64[D]"),
+            np.array(line.values[-1:]),
+            s=22,
+            color=colors[line.key],
+            zorder=4,
+        )
+    # matplotlib.dates ships without type hints for these two.
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=7)  # type: ignore[no-untyped-call]
+    formatter = mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(formatter)
+    axes.set_ylabel("Ratio, start = 100", fontsize=LABEL_PT, color=INK, family=FONT)
+    axes.margins(x=0.01)
+    if ordered:
+        axes.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.08),
+            ncols=2,
+            fontsize=TICK_PT,
+            frameon=False,
+            handlelength=1.4,
+            columnspacing=1.2,
+            prop={"family": FONT, "size": TICK_PT},
+        )
+    else:
+        _no_data(axes)
+    return _png(figure)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sector leaderboard
+
+
+def plot_sector_bars(data: BarChart) -> bytes:
+    """Draw the sector leaderboard as horizontal bars, best on top, values on the bars."""
+    figure = _figure(BAR_SIZE_PX)
+    title = f"Sectors, {WINDOW_TITLES.get(data.window, data.window)} ({data.window})"
+    subtitle = f"Return of the sector ETFs to the close of {_long_day(data.provenance.as_of)}"
+    _frame(figure, title, subtitle, data.provenance)
+    axes = figure.add_subplot()
+    _style_axes(axes)
+    axes.spines["left"].set_visible(False)
+    _watermark(axes, data.provenance)
+    rows = list(reversed(data.rows))  # barh draws bottom-up; the best goes on top
+    values = [row.return_pct for row in rows]
+    positions = list(range(len(rows)))
+    axes.barh(
+        positions,
+        values,
+        height=0.68,
+        color=[GAIN if v >= 0 else LOSS for v in values],
+        zorder=2,
+    )
+    axes.set_yticks(positions, [f"{row.name} ({row.ticker})" for row in rows])
+    axes.tick_params(axis="y", length=0, labelsize=TICK_PT + 0.5, labelcolor=INK)
+    axes.axvline(0.0, color="#6e7781", linewidth=0.9, zorder=3)
+    axes.grid(axis="x", color=GRID, linewidth=0.6, zorder=0)
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    axes.xaxis.set_major_formatter(lambda v, _pos: _tick_percent(v))
+    if values:
+        low, high = min(0.0, *values), max(0.0, *values)
+        pad = 0.22 * max(high - low, 1.0)
+        axes.set_xlim(
+            low - (pad if low < 0 else 0.05 * pad), high + (pad if high > 0 else 0.05 * pad)
+        )
+        axes.set_ylim(-0.6, len(rows) - 0.4)
+        for position, value in zip(positions, values, strict=True):
+            axes.annotate(
+                _signed(value, 1),
+                (value, position),
+                xytext=(4 if value >= 0 else -4, 0),
+                textcoords="offset points",
+                ha="left" if value >= 0 else "right",
+                va="center",
+                fontsize=LABEL_PT,
+                fontweight="bold",
+                color=GAIN if value >= 0 else LOSS,
+                family=FONT,
+                zorder=4,
+            )
+    else:
+        _no_data(axes)
+    return _png(figure)
