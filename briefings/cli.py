@@ -1,4 +1,4 @@
-"""The domain commands of ``marketbrief``: brief, refresh, sectors, rotation.
+"""The domain commands of ``marketbrief``: brief, sectors, rotation, chart, refresh.
 
 ``build_parser()`` returns the parser with these sub-commands; the console script in
 ``bot.cli`` adds the Telegram commands through ``build_parser(extra=...)`` and dispatches with
@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import NoReturn
 
 from briefings.build import BriefingInputError
@@ -73,7 +74,9 @@ def build_parser(
 ) -> argparse.ArgumentParser:
     """Return the ``marketbrief`` parser; ``extra`` may add more sub-commands."""
     parser = OneLineErrorParser(prog="marketbrief", description="Market rotation briefings.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=OneLineErrorParser
+    )
     commands.required = True
 
     brief = commands.add_parser("brief", help="print the daily briefing")
@@ -95,6 +98,24 @@ def build_parser(
     refresh = commands.add_parser("refresh", help="fetch missing prices into the local store")
     _add_source(refresh)
     refresh.set_defaults(handler=_refresh)
+
+    chart = commands.add_parser("chart", help="draw a chart as a PNG file")
+    chart.add_argument("kind", choices=("rrg", "pairs", "sectors"), help="which chart")
+    chart.add_argument(
+        "of",
+        nargs="?",
+        choices=("sectors", "pairs"),
+        default="sectors",
+        help="for rrg: the sector ETFs vs SPY (default) or the rotation pairs",
+    )
+    chart.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE.png", help="where to write"
+    )
+    _add_source(chart)
+    chart.add_argument("--as-of", type=parse_date, metavar="DATE", help="replay a past session")
+    chart.add_argument("--period", type=parse_window, default="MTD", help="sectors: the window")
+    chart.add_argument("--since", type=parse_date, metavar="DATE", help="pairs: rebase at DATE")
+    chart.set_defaults(handler=_chart)
 
     if extra is not None:
         extra(commands)
@@ -169,6 +190,22 @@ def _sectors(args: argparse.Namespace) -> int:
 def _rotation(args: argparse.Namespace) -> int:
     snapshot = _snapshot(args)
     sys.stdout.write(render_rotation(snapshot.briefing, args.period, args.format))
+    return EXIT_OK
+
+
+def _chart(args: argparse.Namespace) -> int:
+    from briefings.charts import CHART_KINDS, render_chart
+
+    snapshot = _snapshot(args)
+    wanted = f"rrg-{args.of}" if args.kind == "rrg" else args.kind
+    kind = next(k for k in CHART_KINDS if k == wanted)
+    png = render_chart(snapshot, kind, window=args.period, start=args.since)
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_bytes(png)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {args.output} ({len(png) // 1024} KiB, session {snapshot.briefing.as_of})")
     return EXIT_OK
 
 

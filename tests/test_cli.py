@@ -126,3 +126,22 @@ def test_csv_source_replays_real_sessions(
     # Tickers the shared folder lacks are reported stale, not invented.
     assert "MDY" in payload["stale"]
     assert "SPY" not in payload["stale"]
+
+
+@pytest.mark.parametrize("argv", [["rrg"], ["rrg", "pairs"], ["pairs"], ["sectors"]])
+def test_chart_writes_a_png(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    target = tmp_path / "out" / "chart.png"
+    code, out, err = run_cli(
+        capsys, "chart", *argv, "-o", str(target), "--source", "demo", "--as-of", "2025-11-20"
+    )
+    assert code == 0, err
+    assert target.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "2025-11-20" in out
+
+
+def test_chart_of_an_unknown_kind_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "chart", "pie", "-o", "x.png", "--source", "demo")
+    assert code == 2
+    assert "pie" in err
