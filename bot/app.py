@@ -1,0 +1,139 @@
+"""Build the bot: a python-telegram-bot Application wired to the market service and database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ApplicationBuilder, Defaults
+
+from bot.config import BotSettings
+from bot.database import Database
+from bot.delivery import Broadcaster, DeliveryLog
+from bot.handlers import admin_command_menu, command_menu, register_handlers
+from bot.jobs import start_jobs
+from bot.logs import protect_secret
+from bot.market import Clock, MarketDesk, utc_now
+from bot.ratelimit import FloodLimiter
+from bot.services import SERVICES_KEY, BotApplication, BotServices, get_services
+from bot.subscriptions import SubscriptionStore
+from briefings.service import MarketService
+
+log = logging.getLogger(__name__)
+
+#: Updates the bot asks Telegram for (everything its handlers use).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+def build_application(
+    bot_settings: BotSettings,
+    service: MarketService,
+    *,
+    base_url: str | None = None,
+    clock: Clock = utc_now,
+) -> BotApplication:
+    """Return the bot's Application (not started) with handlers, services and start-up hooks.
+
+    ``base_url`` overrides ``TELEGRAM_API_URL`` (e.g. a local Bot API server in tests and
+    benchmarks). ``run_polling`` calls the start-up hook; a script that drives the application
+    itself calls ``await start_services(app)`` after ``initialize()`` and
+    ``await stop_services(app)`` at the end.
+    """
+    protect_secret(bot_settings.token)
+    application = (
+        ApplicationBuilder()
+        .token(bot_settings.token)
+        .base_url(base_url or bot_settings.api_url)
+        .rate_limiter(FloodLimiter(bot_settings.rate_limits))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .concurrent_updates(True)
+        .post_init(start_services)
+        .post_shutdown(stop_services)
+        .build()
+    )
+    database = Database(bot_settings.database_path)
+    subscriptions = SubscriptionStore(database)
+    deliveries = DeliveryLog(database)
+    desk = MarketDesk(service, clock)
+    broadcaster = Broadcaster(application.bot, desk, subscriptions, deliveries, clock=clock)
+    application.bot_data[SERVICES_KEY] = BotServices(
+        settings=bot_settings,
+        desk=desk,
+        database=database,
+        subscriptions=subscriptions,
+        deliveries=deliveries,
+        broadcaster=broadcaster,
+        clock=clock,
+    )
+    register_handlers(application)
+    return application
+
+
+async def start_services(application: BotApplication) -> None:
+    """Register the command menus and schedule the jobs (runs before polling starts)."""
+    services = get_services(application)
+    services.broadcaster.keep_going = lambda: application.running
+    await _set_command_menus(application, services.settings.admins)
+    start_jobs(application)
+
+
+async def stop_services(application: BotApplication) -> None:
+    """Release the broadcaster's claims and close the database."""
+    services = get_services(application)
+    services.broadcaster.close()
+    services.database.close()
+
+
+@asynccontextmanager
+async def running(
+    application: BotApplication, *, poll_timeout: float = 10.0
+) -> AsyncIterator[BotApplication]:
+    """Run the application with long polling inside ``async with`` (what run_polling does)."""
+    await application.initialize()
+    try:
+        await start_services(application)
+        await application.start()
+        updater = application.updater
+        if updater is None:
+            raise RuntimeError("the application has no updater to poll with")
+        await updater.start_polling(
+            poll_interval=0.0, timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
+        )
+        try:
+            yield application
+        finally:
+            await updater.stop()
+            await application.stop()
+    finally:
+        await stop_services(application)
+        await application.shutdown()
+
+
+async def _set_command_menus(application: BotApplication, admins: frozenset[int]) -> None:
+    bot = application.bot
+    await bot.set_my_commands(command_menu())
+    for admin in sorted(admins):
+        try:
+            await bot.set_my_commands(admin_command_menu(), scope=BotCommandScopeChat(admin))
+        except TelegramError as exc:
+            # An admin who never opened a chat with the bot has no chat to scope a menu to.
+            log.info("no /stats menu entry for admin %s: %s", admin, exc)
+
+
+__all__ = [
+    "ALLOWED_UPDATES",
+    "BotApplication",
+    "build_application",
+    "running",
+    "start_services",
+    "stop_services",
+]

@@ -1,0 +1,53 @@
+"""Inline buttons: switch a /rotation or /sectors message's window by editing it in place."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.handlers.keyboards import ROTATION, parse_choice, window_keyboard
+from bot.handlers.replies import render_bot
+from bot.services import get_services
+from briefings.render import render_rotation, render_sectors, split_message
+from briefings.service import NoDataError
+
+log = logging.getLogger(__name__)
+
+
+async def window_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Re-render the view for the pressed window; every query gets an answer."""
+    query = update.callback_query
+    if query is None:
+        return
+    choice = parse_choice(query.data)
+    message = query.message
+    if choice is None or not isinstance(message, Message):
+        await query.answer(render_bot("callback_stale.txt.j2").strip())
+        return
+    try:
+        snapshot = await get_services(context.application).desk.snapshot()
+    except NoDataError:
+        await query.answer(render_bot("callback_error.txt.j2").strip())
+        return
+    render = render_rotation if choice.view == ROTATION else render_sectors
+    text = split_message(render(snapshot.briefing, choice.window, "html"))[0]
+    try:
+        await message.edit_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=window_keyboard(choice.view, choice.window),
+        )
+    except BadRequest as exc:
+        reason = exc.message.lower()
+        if "not modified" in reason:
+            pass  # the same window pressed again
+        elif "not found" in reason or "can't be edited" in reason:
+            await query.answer(render_bot("callback_stale.txt.j2").strip())
+            return
+        else:
+            raise
+    await query.answer()

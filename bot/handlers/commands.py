@@ -1,0 +1,226 @@
+"""On-demand commands: /start, /help, /brief, /rotation, /sectors, /since, /pair, /stats."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import date
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.handlers.keyboards import ROTATION, SECTORS, window_keyboard
+from bot.handlers.replies import MAX_COMMAND_LENGTH, echo, reply, send_html
+from bot.jobs import brief_jobs
+from bot.services import BotServices, get_services
+from briefings.build import BriefingInputError
+from briefings.calendar import CalendarRangeError
+from briefings.model import WINDOWS
+from briefings.render import render_pair, render_rotation, render_sectors, render_since
+from briefings.service import NoDataError
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+CommandBody = Callable[[Update, Context, Sequence[str]], Awaitable[None]]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+class InputProblem(ValueError):
+    """Raise when a command's arguments are malformed; the message says how, in one line."""
+
+
+def services_of(context: Context) -> BotServices:
+    """Return the bot's services from a handler's context."""
+    return get_services(context.application)
+
+
+async def reply_usage(update: Update, context: Context, command: str, problem: str | None) -> None:
+    """Answer malformed input with what was wrong and the command's usage."""
+    settings = services_of(context).settings
+    await reply(
+        update,
+        "usage",
+        command=command,
+        problem=problem,
+        default_time=settings.default_time,
+        default_zone=settings.default_zone,
+    )
+
+
+def command(name: str, *, max_args: int) -> Callable[[CommandBody], Handler]:
+    """Wrap a command body: reject huge input and extra arguments, answer input errors."""
+
+    def decorate(body: CommandBody) -> Handler:
+        @functools.wraps(body)
+        async def handler(update: Update, context: Context) -> None:
+            message = update.effective_message
+            if message is None:
+                return
+            args = list(context.args or ())
+            if len(message.text or "") > MAX_COMMAND_LENGTH:
+                await reply_usage(update, context, name, "That is far too long for a command.")
+                return
+            if len(args) > max_args:
+                many = f"Too many arguments: /{name} takes at most {max_args}."
+                if max_args == 0:
+                    many = f"/{name} takes no arguments."
+                await reply_usage(update, context, name, many)
+                return
+            try:
+                await body(update, context, args)
+            except (InputProblem, BriefingInputError, CalendarRangeError) as exc:
+                await reply_usage(update, context, name, str(exc))
+            except NoDataError as exc:
+                await reply(update, "no_data", reason=str(exc))
+
+        return handler
+
+    return decorate
+
+
+def parse_window(text: str | None, default: str = "MTD") -> str:
+    """Return a window name from user input (case-insensitive), or raise InputProblem."""
+    if text is None:
+        return default
+    window = text.upper()
+    if window not in WINDOWS:
+        raise InputProblem(f"“{echo(text)}” is not a window; use one of {', '.join(WINDOWS)}.")
+    return window
+
+
+def parse_day(text: str) -> date:
+    """Parse YYYY-MM-DD, or raise InputProblem."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputProblem(f"“{echo(text)}” is not a date; use YYYY-MM-DD.") from None
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Explain the bot, its commands and how to subscribe (/start and /help)."""
+    services = services_of(context)
+    chat = update.effective_chat
+    await reply(
+        update,
+        "help",
+        simulated=services.desk.service.simulated,
+        default_time=services.settings.default_time,
+        default_zone=services.settings.default_zone,
+        is_group=chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
+        is_forum=bool(chat and chat.is_forum),
+    )
+
+
+@command("brief", max_args=0)
+async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Send the latest briefing (rendered once per session and data version)."""
+    rendered = await services_of(context).desk.rendered()
+    for part in rendered.messages:
+        await send_html(update, part)
+
+
+@command("rotation", max_args=1)
+async def rotation(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Send the rotation pairs for a window, with buttons to switch the window."""
+    window = parse_window(args[0] if args else None)
+    snapshot = await services_of(context).desk.snapshot()
+    text = render_rotation(snapshot.briefing, window, "html")
+    await send_html(update, text, window_keyboard(ROTATION, window))
+
+
+@command("sectors", max_args=1)
+async def sectors(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Send the sector leaderboard for a window, with buttons to switch the window."""
+    window = parse_window(args[0] if args else None)
+    snapshot = await services_of(context).desk.snapshot()
+    text = render_sectors(snapshot.briefing, window, "html")
+    await send_html(update, text, window_keyboard(SECTORS, window))
+
+
+@command("since", max_args=1)
+async def since(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Send the key groups' returns since a date's close."""
+    if not args:
+        raise InputProblem("Which date? Give one as YYYY-MM-DD.")
+    start = parse_day(args[0])
+    snapshot = await services_of(context).desk.snapshot()
+    result = await asyncio.to_thread(snapshot.since, start)
+    await send_html(update, render_since(snapshot.briefing, result, "html"))
+
+
+def resolve_ticker(tickers: Sequence[str], text: str) -> str:
+    """Return the universe ticker ``text`` names (case-insensitive; the index caret optional)."""
+    wanted = text.upper()
+    for candidate in (wanted, "^" + wanted):
+        if candidate in tickers:
+            return candidate
+    return wanted
+
+
+@command("pair", max_args=2)
+async def pair(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Compare two universe tickers over every window."""
+    if len(args) != 2:
+        raise InputProblem("Give two tickers, the lead first.")
+    desk = services_of(context).desk
+    tickers = desk.service.universe.tickers
+    lead, lag = (resolve_ticker(tickers, arg) for arg in args)
+    snapshot = await desk.snapshot()
+    line = await asyncio.to_thread(snapshot.pair, lead, lag)
+    await send_html(update, render_pair(snapshot.briefing, line, "html"))
+
+
+async def stats(update: Update, context: Context) -> None:
+    """Show subscribers, deliveries and data freshness to the bot's administrators only."""
+    services = services_of(context)
+    user = update.effective_user
+    if user is None or user.id not in services.settings.admins:
+        await unknown_command(update, context)
+        return
+    freshness = await services.desk.freshness()
+    counts = dict(services.subscriptions.counts())
+    inactive = counts.pop("inactive", 0)
+    await reply(
+        update,
+        "stats",
+        active=sorted(counts.items()),
+        active_total=sum(counts.values()),
+        inactive=inactive,
+        session=freshness.expected_session,
+        deliveries=sorted(services.deliveries.counts(freshness.expected_session).items()),
+        all_deliveries=sorted(services.deliveries.counts().items()),
+        freshness=freshness,
+        jobs=sorted(
+            (job.name or "").removeprefix("brief ") for job in brief_jobs(context.application)
+        ),
+    )
+
+
+def _command_word(text: str) -> tuple[str, str | None]:
+    """Split "/cmd@bot args" into ("/cmd", "bot")."""
+    word = text.split(maxsplit=1)[0] if text.strip() else text
+    name, _, mention = word.partition("@")
+    return name, mention or None
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Answer a command this bot does not have (ignoring commands meant for other bots)."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    name, mention = _command_word(message.text)
+    chat = update.effective_chat
+    in_group = chat is not None and chat.type != ChatType.PRIVATE
+    if in_group and mention and mention.casefold() != (context.bot.username or "").casefold():
+        return  # another bot's command
+    await reply(update, "unknown", command=echo(name))
+
+
+async def plain_text(update: Update, context: Context) -> None:
+    """Point a person who wrote plain text in a private chat to the commands."""
+    await reply(update, "text_hint")

@@ -1,0 +1,140 @@
+"""/subscribe, /unsubscribe and /settings: a chat's daily briefing schedule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import ContextTypes
+
+from bot.config import canonical_zone, parse_clock_time
+from bot.handlers.commands import InputProblem, command, services_of
+from bot.handlers.replies import reply
+from bot.jobs import next_delivery, sync_schedules
+from bot.subscriptions import Schedule
+
+Context = ContextTypes.DEFAULT_TYPE
+
+_LOOKS_LIKE_TIME = re.compile(r"^\d")
+MANAGERS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+
+
+def parse_schedule(args: Sequence[str], base: Schedule) -> Schedule:
+    """Read "[HH:MM] [Area/City]" (either order); what is left out comes from ``base``."""
+    local_time, zone = base.local_time, base.time_zone
+    seen_time = seen_zone = False
+    for arg in args:
+        if _LOOKS_LIKE_TIME.match(arg):
+            if seen_time:
+                raise InputProblem("Give one time only.")
+            try:
+                local_time = parse_clock_time(arg)
+            except ValueError as exc:
+                raise InputProblem(f"{exc}.") from None
+            seen_time = True
+        else:
+            if seen_zone:
+                raise InputProblem("Give one time zone only.")
+            try:
+                zone = canonical_zone(arg)
+            except ValueError as exc:
+                raise InputProblem(f"{exc}.") from None
+            seen_zone = True
+    return Schedule(local_time, zone)
+
+
+async def may_manage(update: Update, context: Context) -> bool:
+    """Return True when the sender may change this chat's subscription.
+
+    Anyone in a private chat; in groups the creator and administrators (asked with
+    getChatMember), including an administrator posting anonymously as the group.
+    """
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    if chat is None or message is None:
+        return False
+    if chat.type == ChatType.PRIVATE:
+        return True
+    if message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in MANAGERS
+
+
+@command("subscribe", max_args=2)
+async def subscribe(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Subscribe the chat (or change its time, zone or topic) and schedule the job."""
+    services = services_of(context)
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    if chat is None or message is None:
+        return
+    defaults = Schedule(services.settings.default_time, services.settings.default_zone)
+    current = services.subscriptions.get(chat.id)
+    base = current.schedule if current is not None and current.active else defaults
+    schedule = parse_schedule(args, base)
+    if not await may_manage(update, context):
+        await reply(update, "not_admin")
+        return
+    now = services.clock()
+    subscription = services.subscriptions.subscribe(
+        chat.id,
+        chat_type=chat.type,
+        title=chat.effective_name,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        schedule=schedule,
+        subscribed_by=user.id if user else None,
+        now=now,
+    )
+    services.deliveries.forget_failures(chat.id)
+    sync_schedules(context.application)
+    await reply(
+        update,
+        "subscribed",
+        subscription=subscription,
+        changed=current is not None and current.active,
+        next_delivery=next_delivery(schedule, now),
+    )
+
+
+@command("unsubscribe", max_args=0)
+async def unsubscribe(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Stop the chat's daily briefing and drop its job if no other chat shares it."""
+    services = services_of(context)
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return
+    current = services.subscriptions.get(chat.id)
+    if current is None or not current.active:
+        await reply(update, "unsubscribed", was_subscribed=False)
+        return
+    if not await may_manage(update, context):
+        await reply(update, "not_admin")
+        return
+    who = f"user {user.id}" if user else "the chat"
+    services.subscriptions.deactivate(chat.id, f"unsubscribed by {who}", services.clock())
+    sync_schedules(context.application)
+    await reply(update, "unsubscribed", was_subscribed=True)
+
+
+@command("settings", max_args=0)
+async def settings(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Show the chat's schedule and its next delivery."""
+    services = services_of(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    subscription = services.subscriptions.get(chat.id)
+    upcoming = None
+    if subscription is not None and subscription.active:
+        upcoming = next_delivery(subscription.schedule, services.clock())
+    await reply(
+        update,
+        "settings",
+        subscription=subscription,
+        next_delivery=upcoming,
+        default_time=services.settings.default_time,
+        default_zone=services.settings.default_zone,
+    )

@@ -1,0 +1,128 @@
+"""The bot's async door to the market service: refresh off the event loop, render once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from briefings.calendar import last_completed_session
+from briefings.model import Briefing
+from briefings.refresh import RefreshReport
+from briefings.render import render_briefing, split_message
+from briefings.service import Freshness, MarketService, NoDataError, Snapshot
+
+Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
+
+#: After a failed refresh, on-demand commands use stored data for this long before trying again.
+REFRESH_RETRY_AFTER = timedelta(minutes=10)
+
+
+def utc_now() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class DataNotReady(RuntimeError):
+    """Raise when the store lacks the session a delivery needs (the refresh failed or lags)."""
+
+
+@dataclass(frozen=True)
+class RenderedBriefing:
+    """A session's briefing rendered once as Telegram HTML, split into sendable messages."""
+
+    briefing: Briefing
+    messages: tuple[str, ...]
+
+
+class MarketDesk:
+    """Serve snapshots and rendered briefings to handlers and broadcasts without blocking."""
+
+    def __init__(self, service: MarketService, clock: Clock = utc_now) -> None:
+        self.service = service
+        self._clock = clock
+        self._refresh_lock = asyncio.Lock()
+        self._last_attempt: datetime | None = None
+        self._last_report: RefreshReport | None = None
+        self._refreshes = 0
+        self._rendered: dict[tuple[date, str], RenderedBriefing] = {}
+
+    def expected_session(self) -> date:
+        """Return the last completed NYSE session now."""
+        return last_completed_session(self._clock())
+
+    async def freshness(self) -> Freshness:
+        """Return what the store holds and when it was last refreshed."""
+        return await asyncio.to_thread(self.service.freshness)
+
+    async def refresh(self) -> RefreshReport:
+        """Fetch what the store lacks (one refresh at a time; later callers reuse its result)."""
+        generation = self._refreshes
+        async with self._refresh_lock:
+            if self._refreshes != generation and self._last_report is not None:
+                return self._last_report  # a refresh finished while this call waited
+            report = await asyncio.to_thread(self.service.refresh)
+            self._last_attempt, self._last_report = self._clock(), report
+            self._refreshes += 1
+        if report.error:
+            log.warning("refresh from %s failed: %s", self.service.source_name, report.error)
+        else:
+            log.info("refreshed %s through %s", self.service.source_name, report.through)
+        return report
+
+    async def ensure_current(self, *, patient: bool = False) -> Freshness:
+        """Refresh when the store is behind the last completed session.
+
+        Unless ``patient``, a refresh that failed recently is not retried, so every command
+        during an outage does not wait on the source again.
+        """
+        freshness = await self.freshness()
+        if freshness.last_session is not None and freshness.last_session >= self.expected_session():
+            return freshness
+        recent = self._last_attempt is not None and (
+            self._clock() - self._last_attempt < REFRESH_RETRY_AFTER
+        )
+        if recent and not patient and freshness.last_session is not None:
+            return freshness
+        await self.refresh()
+        return await self.freshness()
+
+    async def snapshot(self, period: str = "MTD") -> Snapshot:
+        """Return the briefing snapshot of the latest stored session (refreshing if behind)."""
+        await self.ensure_current()
+        try:
+            return await asyncio.to_thread(self.service.snapshot, None, period)
+        except NoDataError:
+            await self.refresh()
+            return await asyncio.to_thread(self.service.snapshot, None, period)
+
+    async def rendered(self, session: date | None = None) -> RenderedBriefing:
+        """Return the briefing for ``session`` (default: latest stored) rendered once as HTML."""
+        if session is not None:
+            freshness = await self.freshness()
+            if freshness.last_session is None or freshness.last_session < session:
+                await self.refresh()
+                freshness = await self.freshness()
+            if freshness.last_session is None or freshness.last_session < session:
+                stored = freshness.last_session.isoformat() if freshness.last_session else "none"
+                raise DataNotReady(
+                    f"the store holds no closes for {session.isoformat()} yet "
+                    f"(latest stored session: {stored})"
+                )
+            snapshot = await asyncio.to_thread(self.service.snapshot, session)
+        else:
+            snapshot = await self.snapshot()
+        briefing = snapshot.briefing
+        key = (briefing.as_of, briefing.data_version)
+        cached = self._rendered.get(key)
+        if cached is None:
+            html = await asyncio.to_thread(render_briefing, briefing, "html")
+            cached = RenderedBriefing(briefing, tuple(split_message(html)))
+            # Only the latest couple of sessions are ever asked for again.
+            if len(self._rendered) > 8:
+                self._rendered.clear()
+            self._rendered[key] = cached
+        return cached

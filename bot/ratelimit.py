@@ -1,0 +1,226 @@
+"""Keep outgoing messages inside Telegram's flood limits and honour every RetryAfter.
+
+PTB's ``AIORateLimiter`` throttles only the overall rate and groups; it has no per-chat limit
+for private chats, and a broadcast splitting a briefing into parts would hit that limit in every
+chat. This limiter applies, to every message-producing request (send*, edit*, copy*, forward*):
+
+- per chat: at most ``per_chat_burst`` messages in any ``per_chat_burst / per_chat_per_second``
+  seconds (a short burst, ~1 message per second sustained);
+- per group (negative chat id): at most ``per_group_per_minute`` in any 60-second window;
+- overall: one message every ``1 / overall_per_second`` seconds, evenly spaced;
+- bulk traffic (``rate_limit_args=BULK``, the broadcast) additionally paced at
+  ``BULK_SHARE`` of the overall rate, so replies to people never queue behind a broadcast.
+
+A RetryAfter pauses all messages for its duration plus a margin, then the request is retried, up
+to ``max_retries`` times; after that the RetryAfter reaches the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram._utils.types import JSONDict
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.config import RateLimits
+
+log = logging.getLogger(__name__)
+
+#: ``rate_limit_args`` value that marks a request as bulk (broadcast) traffic.
+BULK = 1
+#: Share of the overall rate bulk traffic may use.
+BULK_SHARE = 0.85
+#: Windows are stretched (rates lowered) by this factor, as network jitter can bunch requests
+#: that left evenly spaced.
+SAFETY = 1.05
+#: Seconds added to every RetryAfter, as the server's clock and ours differ slightly.
+RETRY_MARGIN = 0.25
+
+#: Per-chat state is swept when more chats than this have been seen.
+SWEEP_ABOVE = 1024
+
+_LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """Return how long a RetryAfter asks to wait, in seconds (int or timedelta API)."""
+    value: object = error.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)  # type: ignore[arg-type]
+
+
+class Pacer:
+    """Evenly spaced slots: one request every ``1 / per_second`` seconds."""
+
+    __slots__ = ("_next", "interval")
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+
+    def reserve(self, now: float) -> float:
+        """Reserve the next slot and return how long to wait for it."""
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        return slot - now
+
+
+class SlidingWindow:
+    """At most ``limit`` requests in any ``period`` seconds (a sliding log of slots)."""
+
+    __slots__ = ("_slots", "limit", "period")
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = max(1, limit)
+        self.period = period
+        self._slots: deque[float] = deque()
+
+    def reserve(self, now: float) -> float:
+        """Reserve the next slot and return how long to wait for it."""
+        slot = now
+        if len(self._slots) >= self.limit:
+            slot = max(now, self._slots.popleft() + self.period)
+        self._slots.append(slot)
+        return slot - now
+
+    def idle(self, now: float) -> bool:
+        """Return True when no slot is inside the window any more."""
+        return not self._slots or self._slots[-1] + self.period <= now
+
+
+class FloodLimiter(BaseRateLimiter[int]):
+    """Throttle per chat, per group and overall; retry after RetryAfter (see module doc)."""
+
+    def __init__(self, limits: RateLimits | None = None) -> None:
+        self.limits = limits = limits or RateLimits()
+        self._paused_until = 0.0
+        self._overall = Pacer(limits.overall_per_second / SAFETY)
+        self._bulk = Pacer(limits.overall_per_second * BULK_SHARE / SAFETY)
+        self._chats: dict[int | str, SlidingWindow] = {}
+        self._groups: dict[int | str, SlidingWindow] = {}
+        self._chat_locks: dict[int | str, tuple[asyncio.Lock, int]] = {}
+        self.retries = 0
+        """How many RetryAfter responses were retried (for reports and tests)."""
+
+    async def initialize(self) -> None:
+        """Start with empty state."""
+
+    async def shutdown(self) -> None:
+        """Forget per-chat state."""
+        self._chats.clear()
+        self._groups.clear()
+        self._chat_locks.clear()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        """Wait for the request's slots, make it, and retry it after a RetryAfter."""
+        chat_id = data.get("chat_id")
+        if chat_id is None or not endpoint.startswith(_LIMITED_PREFIXES):
+            return await self._with_retries(callback, args, kwargs, None, bulk=False)
+        key = _chat_key(chat_id)
+        lock, users = self._chat_locks.get(key) or (asyncio.Lock(), 0)
+        self._chat_locks[key] = (lock, users + 1)
+        try:
+            # One message at a time per chat keeps a split briefing's parts in order.
+            async with lock:
+                return await self._with_retries(
+                    callback, args, kwargs, key, bulk=rate_limit_args == BULK
+                )
+        finally:
+            lock, users = self._chat_locks[key]
+            if users > 1:
+                self._chat_locks[key] = (lock, users - 1)
+            else:
+                del self._chat_locks[key]
+            if len(self._chats) > SWEEP_ABOVE:
+                self._sweep()
+
+    async def _with_retries(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        key: int | str | None,
+        *,
+        bulk: bool,
+    ) -> bool | JSONDict | list[JSONDict]:
+        loop = asyncio.get_running_loop()
+        for attempt in range(self.limits.max_retries + 1):
+            await self._wait_for_pause(loop)
+            if key is not None:
+                await self._wait_for_slots(loop, key, bulk=bulk)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                if attempt == self.limits.max_retries:
+                    raise
+                delay = retry_after_seconds(error) + RETRY_MARGIN
+                self._paused_until = max(self._paused_until, loop.time() + delay)
+                self.retries += 1
+                log.info("flood limit hit (chat %s); pausing sends for %.1f s", key, delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _wait_for_pause(self, loop: asyncio.AbstractEventLoop) -> None:
+        while (remaining := self._paused_until - loop.time()) > 0:
+            await asyncio.sleep(remaining)
+
+    async def _wait_for_slots(
+        self, loop: asyncio.AbstractEventLoop, key: int | str, *, bulk: bool
+    ) -> None:
+        limits = self.limits
+        chat = self._chats.get(key)
+        if chat is None:
+            burst = limits.per_chat_burst
+            chat = SlidingWindow(burst, burst / limits.per_chat_per_second * SAFETY)
+            self._chats[key] = chat
+        await _sleep(chat.reserve(loop.time()))
+        if _is_group(key) and limits.per_group_per_minute > 0:
+            window = self._groups.get(key)
+            if window is None:
+                window = SlidingWindow(int(limits.per_group_per_minute), 60.0 * SAFETY)
+                self._groups[key] = window
+            await _sleep(window.reserve(loop.time()))
+        if bulk:
+            await _sleep(self._bulk.reserve(loop.time()))
+        await _sleep(self._overall.reserve(loop.time()))
+
+    def _sweep(self) -> None:
+        """Drop the state of chats whose limits have fully recovered."""
+        now = asyncio.get_running_loop().time()
+        for key in [k for k, window in self._chats.items() if window.idle(now)]:
+            if key not in self._chat_locks:
+                del self._chats[key]
+        for key in [k for k, window in self._groups.items() if window.idle(now)]:
+            if key not in self._chat_locks:
+                del self._groups[key]
+
+
+def _chat_key(chat_id: object) -> int | str:
+    try:
+        return int(chat_id)  # type: ignore[call-overload, no-any-return]
+    except (TypeError, ValueError):
+        return str(chat_id)
+
+
+def _is_group(key: int | str) -> bool:
+    # Group and channel ids are negative; a @username can only name a public group or channel.
+    return isinstance(key, str) or key < 0
+
+
+async def _sleep(seconds: float) -> None:
+    if seconds > 0:
+        await asyncio.sleep(seconds)

@@ -1,0 +1,43 @@
+"""What handlers and jobs share: settings, the market desk, the database and the broadcaster."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.config import BotSettings
+from bot.database import Database
+from bot.delivery import Broadcaster, DeliveryLog
+from bot.market import Clock, MarketDesk
+from bot.subscriptions import SubscriptionStore
+
+SERVICES_KEY = "marketbrief"
+
+#: The bot's Application, whatever its context types.
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class BotServices:
+    """The bot's long-lived collaborators, stored in ``application.bot_data``."""
+
+    settings: BotSettings
+    desk: MarketDesk
+    database: Database
+    subscriptions: SubscriptionStore
+    deliveries: DeliveryLog
+    broadcaster: Broadcaster
+    clock: Clock
+    startup_complete: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the start-up refresh and catch-up have run (their broadcasts may still run)."""
+
+
+def get_services(application: BotApplication) -> BotServices:
+    """Return the services ``build_application`` stored on the application."""
+    services = application.bot_data.get(SERVICES_KEY)
+    if not isinstance(services, BotServices):
+        raise RuntimeError("the application was not built by bot.app.build_application")
+    return services

@@ -1,0 +1,169 @@
+"""Try the bot offline: a local Bot API in-process, the real bot against it, a terminal chat.
+
+Type commands as in Telegram (/brief, /rotation 1M, /subscribe 07:30 Europe/London, ...);
+``:press LABEL`` presses an inline button of the latest message that has one, ``:quit`` ends.
+Replies are shown as plain text. Works non-interactively too: ``marketbrief chat < script``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, TextIO
+
+from bot.app import build_application, running
+from bot.config import BotSettings
+from bot.localapi import LocalBotApi, SentMessage
+from briefings.service import MarketService
+
+#: A syntactically valid token for the local server; it never reaches Telegram.
+OFFLINE_TOKEN = "1000001:OfflineTerminalChat_local_only"
+USER_ID = 424242
+BOT_USERNAME = "marketbrief_bot"
+#: How long to wait for the first reply, and how long replies must pause to count as done.
+FIRST_REPLY_TIMEOUT = 30.0
+QUIET_PERIOD = 0.25
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(markup: str) -> str:
+    """Return Telegram HTML as the plain text a person would read."""
+    return html.unescape(_TAG.sub("", markup))
+
+
+def offline_settings(source: str, env: Mapping[str, str] = os.environ) -> BotSettings:
+    """Return bot settings for the offline chat: a fake token, its own database folder."""
+    overrides = {
+        "TELEGRAM_BOT_TOKEN": OFFLINE_TOKEN,
+        "MARKETBRIEF_SOURCE": source,
+        "MARKETBRIEF_ADMINS": str(USER_ID),
+    }
+    settings = BotSettings.from_env({**env, **overrides})
+    # A folder of its own: the offline chat's subscriptions must never reach the real bot's.
+    domain = replace(settings.domain, data_dir=settings.domain.data_dir / "terminal-chat")
+    return replace(settings, domain=domain)
+
+
+def format_message(message: SentMessage, edited: bool) -> str:
+    """Return a bot message as terminal text, its buttons below it."""
+    body = html_to_text(message.text or message.caption or "")
+    lines = [f"bot{' (edited)' if edited else ''}> " + body.replace("\n", "\n     ")]
+    for row in _keyboard(message.reply_markup):
+        lines.append("     " + " ".join(f"[{label}]" for label in row))
+    return "\n".join(lines)
+
+
+def _keyboard(markup: dict[str, Any] | None) -> list[list[str]]:
+    if not markup:
+        return []
+    return [[button["text"] for button in row] for row in markup.get("inline_keyboard", [])]
+
+
+def _button_data(messages: Sequence[SentMessage], label: str) -> tuple[int, str] | None:
+    wanted = label.strip("•[] ").casefold()
+    for message in reversed(messages):
+        rows = (message.reply_markup or {}).get("inline_keyboard", [])
+        if not rows:
+            continue
+        for row in rows:
+            for button in row:
+                if button["text"].strip("• ").casefold() == wanted and "callback_data" in button:
+                    return message.message_id, button["callback_data"]
+        return None
+    return None
+
+
+class TerminalChat:
+    """One person in a private chat with the bot, reading lines and printing replies."""
+
+    def __init__(self, server: LocalBotApi, output: TextIO) -> None:
+        self.server = server
+        self.output = output
+        self._seen: dict[int, tuple[str | None, int]] = {}
+
+    def _changes(self) -> list[tuple[SentMessage, bool]]:
+        changed = []
+        for message in self.server.bot_messages(USER_ID):
+            state = (message.text, len(message.edits))
+            before = self._seen.get(message.message_id)
+            if before != state:
+                changed.append((message, before is not None))
+                self._seen[message.message_id] = state
+        return changed
+
+    async def _print_replies(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FIRST_REPLY_TIMEOUT
+        printed = False
+        quiet_since = loop.time()
+        while True:
+            changes = self._changes()
+            for message, edited in changes:
+                print(format_message(message, edited), file=self.output, flush=True)
+                printed = True
+                quiet_since = loop.time()
+            now = loop.time()
+            if printed and now - quiet_since >= QUIET_PERIOD:
+                return
+            if not printed and now >= deadline:
+                print("(no reply)", file=self.output, flush=True)
+                return
+            await asyncio.sleep(0.05)
+
+    async def handle(self, line: str) -> bool:
+        """Act on one input line; return False to stop."""
+        text = line.strip()
+        if not text:
+            return True
+        if text in (":quit", ":q", ":exit"):
+            return False
+        if text.startswith(":press"):
+            label = text.removeprefix(":press").strip()
+            target = _button_data(self.server.bot_messages(USER_ID), label)
+            if target is None:
+                print(f"(no button {label!r} on the latest keyboard)", file=self.output)
+                return True
+            self.server.press_button(USER_ID, USER_ID, *target)
+        else:
+            self.server.send_text(USER_ID, USER_ID, text)
+        await self._print_replies()
+        return True
+
+
+async def chat(source: str, input_stream: TextIO, output: TextIO) -> int:
+    """Run the offline chat until end of input or ``:quit``."""
+    settings = offline_settings(source)
+    service = MarketService.from_settings(settings.domain)
+    interactive = input_stream.isatty()
+    async with LocalBotApi(token=OFFLINE_TOKEN, bot_username=BOT_USERNAME) as server:
+        server.add_chat(USER_ID, "private", title="You")
+        application = build_application(settings, service, base_url=server.base_url)
+        async with running(application):
+            if interactive:
+                print(
+                    f"Offline chat with the bot on the {service.source_name} source. "
+                    "Try /help; ':press 1M' presses a button; ':quit' ends.",
+                    file=output,
+                )
+            conversation = TerminalChat(server, output)
+            while True:
+                if interactive:
+                    print("you> ", end="", file=output, flush=True)
+                line = await asyncio.to_thread(input_stream.readline)
+                if not line or not await conversation.handle(line):
+                    break
+    return 0
+
+
+def run_terminal_chat(source: str) -> int:
+    """Run the offline chat on stdin/stdout (the ``marketbrief chat`` command)."""
+    try:
+        return asyncio.run(chat(source, sys.stdin, sys.stdout))
+    except KeyboardInterrupt:
+        return 130

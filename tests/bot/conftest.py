@@ -1,0 +1,168 @@
+"""Fixtures: a local Bot API server and the real bot Application on the demo market."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application, running
+from bot.config import BotSettings, RateLimits
+from bot.localapi import LocalBotApi, SentMessage
+from bot.market import Clock, utc_now
+from bot.services import BotApplication, BotServices, get_services
+from briefings.config import Settings
+from briefings.service import MarketService
+
+TOKEN = "123456789:AAHlocalTestTokenForMarketbriefBot01"
+BOT_USERNAME = "marketbrief_bot"
+ADMIN_ID = 1001
+#: Relaxed limits for conversation tests (many messages in one chat); storm tests use real ones.
+FAST_LIMITS = RateLimits(overall_per_second=500, per_chat_per_second=100, per_chat_burst=50)
+#: How long replies must pause before a conversation step counts as answered.
+SETTLE = 0.15
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Refresh the demo market once per test session; tests copy the resulting store."""
+    data_dir = tmp_path_factory.mktemp("demo-store")
+    service = MarketService.from_settings(Settings(data_dir=data_dir, source="demo"))
+    report = service.refresh()
+    assert report.error is None, report.error
+    return Settings(data_dir=data_dir).store_path
+
+
+def make_data_dir(tmp_path: Path, demo_store: Path) -> Path:
+    """Return a fresh data dir holding a copy of the refreshed demo price store."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(exist_ok=True)
+    target = Settings(data_dir=data_dir).store_path
+    if not target.exists():
+        shutil.copy(demo_store, target)
+    return data_dir
+
+
+def make_settings(data_dir: Path, **changes: Any) -> BotSettings:
+    """Return bot settings for tests: the demo source, one admin, relaxed limits."""
+    fields: dict[str, Any] = {
+        "token": TOKEN,
+        "domain": Settings(data_dir=data_dir, source="demo"),
+        "admins": frozenset({ADMIN_ID}),
+        "default_time": time(8, 0),
+        "default_zone": "America/New_York",
+        "rate_limits": FAST_LIMITS,
+    }
+    fields.update(changes)
+    return BotSettings(**fields)
+
+
+@dataclass
+class Harness:
+    """The local server and the running bot, with helpers to talk to it."""
+
+    server: LocalBotApi
+    application: BotApplication
+    data_dir: Path
+
+    @property
+    def services(self) -> BotServices:
+        return get_services(self.application)
+
+    def private_chat(self, user_id: int, name: str = "Ann") -> int:
+        """Create a user with a private chat; return the chat id (== user id)."""
+        self.server.add_user(user_id, first_name=name)
+        self.server.add_chat(user_id, "private", title=name)
+        return user_id
+
+    def group(
+        self,
+        chat_id: int,
+        *,
+        admins: tuple[int, ...] = (),
+        members: tuple[int, ...] = (),
+        type: str = "supergroup",
+        title: str = "Traders",
+        is_forum: bool = False,
+    ) -> int:
+        """Create a group with administrators and members; return its id."""
+        self.server.add_chat(chat_id, type, title=title, is_forum=is_forum)
+        for user_id in admins:
+            self.server.add_user(user_id, first_name=f"Admin {user_id}")
+            self.server.set_member_status(chat_id, user_id, "administrator")
+        for user_id in members:
+            self.server.add_user(user_id, first_name=f"Member {user_id}")
+            self.server.set_member_status(chat_id, user_id, "member")
+        return chat_id
+
+    async def settle(
+        self, chat_id: int, seen: int, timeout: float = 15.0, settle: float = SETTLE
+    ) -> list[SentMessage]:
+        """Wait for at least one new bot message after ``seen``, then for replies to pause."""
+        await self.server.wait_for_messages(chat_id, seen + 1, timeout)
+        count = len(self.server.bot_messages(chat_id))
+        while True:
+            await asyncio.sleep(settle)
+            now = len(self.server.bot_messages(chat_id))
+            if now == count:
+                return self.server.bot_messages(chat_id)[seen:]
+            count = now
+
+    async def say(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        thread: int | None = None,
+        settle: float = SETTLE,
+    ) -> list[SentMessage]:
+        """Send ``text`` as a user and return the bot's replies."""
+        seen = len(self.server.bot_messages(chat_id))
+        self.server.send_text(chat_id, user_id or chat_id, text, message_thread_id=thread)
+        return await self.settle(chat_id, seen, settle=settle)
+
+    async def say_one(self, chat_id: int, text: str, **kwargs: Any) -> SentMessage:
+        """Send ``text`` and return the single reply it must get."""
+        replies = await self.say(chat_id, text, **kwargs)
+        assert len(replies) == 1, [r.text for r in replies]
+        return replies[0]
+
+
+@asynccontextmanager
+async def running_bot(
+    server: LocalBotApi, data_dir: Path, clock: Clock = utc_now, **changes: Any
+) -> AsyncIterator[Harness]:
+    """Build the bot on ``data_dir`` (settings ``changes`` applied) and run it."""
+    settings = make_settings(data_dir, **changes)
+    service = MarketService.from_settings(settings.domain)
+    application = build_application(settings, service, base_url=server.base_url, clock=clock)
+    async with running(application, poll_timeout=2):
+        yield Harness(server, application, data_dir)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[LocalBotApi]:
+    """Start a local Bot API server for one test."""
+    async with LocalBotApi(token=TOKEN, bot_username=BOT_USERNAME) as api:
+        yield api
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, demo_store: Path) -> Path:
+    """Return a data dir with the demo store already refreshed."""
+    return make_data_dir(tmp_path, demo_store)
+
+
+@pytest.fixture
+async def bot(server: LocalBotApi, data_dir: Path) -> AsyncIterator[Harness]:
+    """Run the real bot application against the local server."""
+    async with running_bot(server, data_dir) as harness:
+        yield harness

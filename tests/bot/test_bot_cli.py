@@ -1,0 +1,76 @@
+"""The console script's bot commands: one-line config errors, the offline terminal chat."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.terminal_chat import chat, html_to_text
+from briefings.config import Settings
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("command", ["run", "push"])
+def test_a_missing_token_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    code, out, err = run_cli(capsys, command, "--source", "demo")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "TELEGRAM_BOT_TOKEN is not set" in err
+
+
+def test_a_malformed_token_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "oops-this-is-not-a-token")
+    code, _, err = run_cli(capsys, "run")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "malformed" in err
+    assert "oops-this-is-not-a-token" not in err
+
+
+def test_the_domain_commands_are_still_there(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "--help")
+    assert code == 0
+    for name in ("brief", "refresh", "sectors", "rotation", "run", "chat", "push"):
+        assert name in out
+
+
+def test_html_is_shown_as_plain_text() -> None:
+    assert html_to_text("<b>Tech &amp; co</b> <i>&lt;3</i>") == "Tech & co <3"
+
+
+async def test_the_offline_chat_answers_typed_commands(
+    tmp_path: Path, demo_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    store = Settings(data_dir=data_dir / "terminal-chat").store_path
+    store.parent.mkdir(parents=True)
+    shutil.copy(demo_store, store)
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    script = io.StringIO("/start\n\n/rotation\n:press 1M\n:press 9Z\n/frobnicate\n:quit\n/brief\n")
+    output = io.StringIO()
+    assert await chat("demo", script, output) == 0
+    shown = output.getvalue()
+    assert "Market rotation briefings" in shown
+    assert "[• MTD •]" in shown
+    assert "bot (edited)> " in shown
+    assert "[• 1M •]" in shown
+    assert "(no button '9Z'" in shown
+    assert "I don't know /frobnicate" in shown
+    assert "Market rotation brief\n" not in shown  # input after :quit is not read
