@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MARKET_DATA = Path(os.environ.get("MARKETBRIEF_TEST_MARKET_DATA", REPO_ROOT.parent / "shared" / "market-data"))
+MARKET_DATA = Path(
+    os.environ.get("MARKETBRIEF_TEST_MARKET_DATA", REPO_ROOT.parent / "shared" / "market-data")
+)
 
 
 @pytest.fixture
@@ -23,7 +25,12 @@ def market_data_dir() -> Path:
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point every test at its own data directory and away from the user's settings."""
     monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(tmp_path / "data"))
-    for name in ("MARKETBRIEF_SOURCE", "MARKETBRIEF_UNIVERSE", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL"):
+    for name in (
+        "MARKETBRIEF_SOURCE",
+        "MARKETBRIEF_UNIVERSE",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     # PTB 22 warns when it builds a RetryAfter unless timedelta periods are opted into.

@@ -38,7 +38,9 @@ def test_splits_at_line_boundaries_within_the_limit() -> None:
 
 
 def test_open_pre_block_is_closed_and_reopened() -> None:
-    text = "<b>Table</b>\n<pre>" + "\n".join(f"row {i:02d} +1.0%" for i in range(40)) + "</pre>\nend"
+    text = (
+        "<b>Table</b>\n<pre>" + "\n".join(f"row {i:02d} +1.0%" for i in range(40)) + "</pre>\nend"
+    )
     chunks = split_message(text, limit=120)
     assert len(chunks) > 1
     for chunk in chunks:

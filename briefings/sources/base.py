@@ -44,5 +44,5 @@ class PriceSource(Protocol):
         ...
 
     def fetch(self, tickers: Sequence[str], start: date | None, end: date) -> FetchResult:
-        """Return closes for ``tickers`` from ``start`` (None: all history) to ``end``, inclusive."""
+        """Return closes for ``tickers`` from ``start`` (None: all history) through ``end``."""
         ...
