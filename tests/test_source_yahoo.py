@@ -270,3 +270,15 @@ def test_without_a_start_all_history_is_asked_for(source: YFinanceSource, yahoo:
     period1 = [int(q["period1"]) for s, q in yahoo.chart_requests if "period1" in q]
     assert period1
     assert max(period1) < 0  # decades before 1970: yfinance's "max" asks for 99 years
+
+
+def test_an_unreachable_host_fails_at_once_without_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    import briefings.sources.yahoo as yahoo
+
+    # The .invalid top-level domain never resolves (RFC 2606), so this needs no network.
+    monkeypatch.setattr(yahoo, "YAHOO_HOST", "marketbrief-test.invalid")
+    sleeps: list[float] = []
+    source = yahoo.YFinanceSource(sleep=sleeps.append)
+    with pytest.raises(SourceError, match="could not be reached"):
+        source.fetch(["SPY"], date(2025, 10, 1), date(2025, 10, 31))
+    assert sleeps == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import logging
 import re
+import socket
 import threading
 import time
 import warnings
@@ -39,6 +40,7 @@ _FAILURE_LINE = re.compile(r"^\s*(\[[^\]]*\]):\s*(.+)$", re.DOTALL)
 _URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
 _RATE_LIMITED = re.compile(r"rate limit|too many requests", re.IGNORECASE)
 NO_DATA = "no data from Yahoo Finance"
+YAHOO_HOST = "query1.finance.yahoo.com"
 
 _cache_lock = threading.Lock()
 _cache_location: Path | None = None
@@ -142,8 +144,10 @@ class YFinanceSource:
         *,
         timeout_seconds: float = 10.0,
         cache_dir: Path | None = None,
+        probe_seconds: float = 3.0,
     ) -> None:
         self._session = session
+        self.probe_seconds = probe_seconds
         self.retries = retries
         self.backoff_seconds = backoff_seconds
         self._sleep = sleep
@@ -196,9 +200,26 @@ class YFinanceSource:
             raise SourceError(f"Yahoo Finance sent an unusable answer: {exc!r}") from exc
         return frame, log.reasons
 
+    def _unreachable_reason(self) -> str | None:
+        """Return why Yahoo's host cannot be reached, or None when a connection opens.
+
+        One TCP connect before a download, and only on the real network (a caller's own
+        session, e.g. a recorded one in tests, is trusted): an offline user hears so at once
+        instead of after yfinance's timeouts and every backoff.
+        """
+        if self._session is not None:
+            return None
+        try:
+            with socket.create_connection((YAHOO_HOST, 443), timeout=self.probe_seconds):
+                return None
+        except OSError as exc:
+            return f"cannot connect to {YAHOO_HOST} ({exc.strerror or exc})"
+
     def fetch(self, tickers: Sequence[str], start: date | None, end: date) -> FetchResult:
         """Return closes for ``tickers`` from ``start`` (None: all history) to ``end``."""
         wanted = list(dict.fromkeys(tickers))
+        if wanted and (offline := self._unreachable_reason()):
+            raise SourceError(f"Yahoo Finance could not be reached: {offline}")
         received: dict[str, pd.Series] = {}
         reasons: dict[str, str] = {}
         pending = wanted
