@@ -1,0 +1,47 @@
+"""Smoke-run the bot benchmark scripts with tiny parameters, so they cannot rot unnoticed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.perf import bot_latency, broadcast
+from tests.perf._harness import percentile, spread
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]  # 1..100
+    assert percentile(values, 0.99) == 99.0
+    assert percentile(values, 0.5) == 50.0
+    assert percentile([7.0], 0.99) == 7.0
+
+
+def test_spread_of_an_even_sample_averages_the_middle_pair() -> None:
+    figures = spread([4.0, 1.0, 3.0, 2.0])
+    assert figures.median == 2.5
+    assert figures.p99 == 4.0
+    assert figures.count == 4
+
+
+def test_bot_latency_measures_every_request(capsys: pytest.CaptureFixture[str]) -> None:
+    report = bot_latency.main(["--requests", "10", "--warmup", "2"])
+
+    for latency in (report.rotation, report.echo):
+        assert latency.sent.count == latency.recorded.count == 10
+        assert 0 < latency.sent.median <= latency.recorded.median
+        assert latency.recorded.median <= latency.recorded.p99
+    assert report.sent.median == report.rotation.sent.median / report.echo.sent.median
+    assert "/rotation ÷ echo" in capsys.readouterr().out
+
+
+def test_broadcast_reaches_every_chat_once_without_429(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = broadcast.main(["--chats", "50", "--group-share", "0.2"])
+
+    assert (result.chats, result.groups) == (50, 10)
+    assert result.delivered == 50 * result.parts
+    assert (result.lost, result.duplicated, result.rejections) == (0, 0, 0)
+    assert result.outcomes == {"sent": 50}
+    # The bot paces itself at its cap, never above the server's limit.
+    assert result.share_of_limit < 1
+    assert "rate ÷ enforced" in capsys.readouterr().out
