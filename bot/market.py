@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from briefings.calendar import last_completed_session
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 
 #: After a failed refresh, on-demand commands use stored data for this long before trying again.
 REFRESH_RETRY_AFTER = timedelta(minutes=10)
+#: How long the latest snapshot is served from memory before the store is asked again (another
+#: process, such as `marketbrief refresh`, may have added a session meanwhile).
+LATEST_RECHECK_SECONDS = 30.0
 
 
 def utc_now() -> datetime:
@@ -36,6 +40,8 @@ class RenderedBriefing:
 
     briefing: Briefing
     messages: tuple[str, ...]
+    snapshot: Snapshot = field(repr=False, compare=False)
+    """What the briefing was built from (charts sent with it draw from the same data)."""
 
 
 class MarketDesk:
@@ -49,6 +55,7 @@ class MarketDesk:
         self._last_report: RefreshReport | None = None
         self._refreshes = 0
         self._rendered: dict[tuple[date, str], RenderedBriefing] = {}
+        self._latest: dict[str, tuple[Snapshot, float]] = {}
 
     def expected_session(self) -> date:
         """Return the last completed NYSE session now."""
@@ -67,6 +74,7 @@ class MarketDesk:
             report = await asyncio.to_thread(self.service.refresh)
             self._last_attempt, self._last_report = self._clock(), report
             self._refreshes += 1
+            self._latest.clear()
         if report.error:
             log.warning("refresh from %s failed: %s", self.service.source_name, report.error)
         else:
@@ -91,13 +99,30 @@ class MarketDesk:
         return await self.freshness()
 
     async def snapshot(self, period: str = "MTD") -> Snapshot:
-        """Return the briefing snapshot of the latest stored session (refreshing if behind)."""
+        """Return the briefing snapshot of the latest stored session (refreshing if behind).
+
+        Commands ask for it on every message, so while it is current and recently checked it
+        comes from memory: no SQLite, no thread hop.
+        """
+        cached = self._latest.get(period)
+        if (
+            cached is not None
+            and time.monotonic() - cached[1] < LATEST_RECHECK_SECONDS
+            and cached[0].briefing.as_of >= self.expected_session()
+        ):
+            return cached[0]
         await self.ensure_current()
         try:
-            return await asyncio.to_thread(self.service.snapshot, None, period)
+            snapshot = await asyncio.to_thread(self.service.snapshot, None, period)
         except NoDataError:
             await self.refresh()
-            return await asyncio.to_thread(self.service.snapshot, None, period)
+            snapshot = await asyncio.to_thread(self.service.snapshot, None, period)
+        self._latest[period] = (snapshot, time.monotonic())
+        return snapshot
+
+    async def stored_snapshot(self, session: date | None = None) -> Snapshot:
+        """Return the snapshot of ``session`` (default: the latest stored) without refreshing."""
+        return await asyncio.to_thread(self.service.snapshot, session)
 
     async def rendered(self, session: date | None = None) -> RenderedBriefing:
         """Return the briefing for ``session`` (default: latest stored) rendered once as HTML."""
@@ -120,7 +145,7 @@ class MarketDesk:
         cached = self._rendered.get(key)
         if cached is None:
             html = await asyncio.to_thread(render_briefing, briefing, "html")
-            cached = RenderedBriefing(briefing, tuple(split_message(html)))
+            cached = RenderedBriefing(briefing, tuple(split_message(html)), snapshot)
             # Only the latest couple of sessions are ever asked for again.
             if len(self._rendered) > 8:
                 self._rendered.clear()

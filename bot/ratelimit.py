@@ -9,7 +9,8 @@ chat. This limiter applies, to every message-producing request (send*, edit*, co
 - per group (negative chat id): at most ``per_group_per_minute`` in any 60-second window;
 - overall: one message every ``1 / overall_per_second`` seconds, evenly spaced;
 - bulk traffic (``rate_limit_args=BULK``, the broadcast) additionally paced at
-  ``BULK_SHARE`` of the overall rate, so replies to people never queue behind a broadcast.
+  ``BULK_SHARE`` of the overall rate. Bulk requests take overall slots only as their bulk slot
+  comes up, so a reply to a person waits at most about one slot behind a broadcast.
 
 A RetryAfter pauses all messages for its duration plus a margin, then the request is retried, up
 to ``max_retries`` times; after that the RetryAfter reaches the caller.
@@ -34,11 +35,11 @@ log = logging.getLogger(__name__)
 
 #: ``rate_limit_args`` value that marks a request as bulk (broadcast) traffic.
 BULK = 1
-#: Share of the overall rate bulk traffic may use.
-BULK_SHARE = 0.85
+#: Share of the overall rate bulk traffic may use (lower it to keep headroom for other senders).
+BULK_SHARE = 1.0
 #: Windows are stretched (rates lowered) by this factor, as network jitter can bunch requests
 #: that left evenly spaced.
-SAFETY = 1.05
+SAFETY = 1.03
 #: Seconds added to every RetryAfter, as the server's clock and ours differ slightly.
 RETRY_MARGIN = 0.25
 
