@@ -11,6 +11,10 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
 
+from bot.alert_chats import AlertChatStore
+from bot.alert_log import AlertLog
+from bot.alerts import AlertSender
+from bot.charts import ChartDesk
 from bot.config import BotSettings
 from bot.database import Database
 from bot.delivery import Broadcaster, DeliveryLog
@@ -35,13 +39,15 @@ def build_application(
     *,
     base_url: str | None = None,
     clock: Clock = utc_now,
+    charts: ChartDesk | None = None,
 ) -> BotApplication:
     """Return the bot's Application (not started) with handlers, services and start-up hooks.
 
     ``base_url`` overrides ``TELEGRAM_API_URL`` (e.g. a local Bot API server in tests and
     benchmarks). ``run_polling`` calls the start-up hook; a script that drives the application
     itself calls ``await start_services(app)`` after ``initialize()`` and
-    ``await stop_services(app)`` at the end.
+    ``await stop_services(app)`` at the end. ``charts`` replaces the default chart desk (e.g.
+    one with a smaller cache in a benchmark).
     """
     protect_secret(bot_settings.token)
     application = (
@@ -64,7 +70,13 @@ def build_application(
     subscriptions = SubscriptionStore(database)
     deliveries = DeliveryLog(database)
     desk = MarketDesk(service, clock)
-    broadcaster = Broadcaster(application.bot, desk, subscriptions, deliveries, clock=clock)
+    # One chart desk per application: its cache and thread pool serve handlers and broadcasts.
+    charts = charts or ChartDesk()
+    broadcaster = Broadcaster(
+        application.bot, desk, subscriptions, deliveries, charts=charts, clock=clock
+    )
+    alert_chats = AlertChatStore(database)
+    alert_log = AlertLog(database)
     application.bot_data[SERVICES_KEY] = BotServices(
         settings=bot_settings,
         desk=desk,
@@ -72,6 +84,10 @@ def build_application(
         subscriptions=subscriptions,
         deliveries=deliveries,
         broadcaster=broadcaster,
+        charts=charts,
+        alert_chats=alert_chats,
+        alert_log=alert_log,
+        alerts=AlertSender(application.bot, desk, alert_chats, alert_log, clock=clock),
         clock=clock,
     )
     register_handlers(application)
@@ -87,9 +103,10 @@ async def start_services(application: BotApplication) -> None:
 
 
 async def stop_services(application: BotApplication) -> None:
-    """Release the broadcaster's claims and close the database."""
+    """Release the broadcaster's claims, stop the chart pool and close the database."""
     services = get_services(application)
     services.broadcaster.close()
+    services.charts.close()
     services.database.close()
 
 

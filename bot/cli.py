@@ -14,6 +14,7 @@ from dotenv import load_dotenv
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import ALLOWED_UPDATES, build_application, stop_services
+from bot.charts import share_the_gil_often
 from bot.config import BotSettings, ConfigError
 from bot.delivery import Outcome
 from bot.jobs import push_now
@@ -77,6 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = bot_settings()
     configure_logging()
     service = open_market_service(args)
+    share_the_gil_often()
     application = build_application(settings, service)
     try:
         application.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -55,6 +55,19 @@ class Database:
         with self._lock:
             self._connection.executescript(sql)
 
+    def ensure_column(self, table: str, column: str, declaration: str) -> bool:
+        """Add ``column`` to ``table`` unless it exists (a migration of an older database).
+
+        Return True when the column was added. ``table``, ``column`` and ``declaration`` come
+        from the code, never from users (DDL cannot take parameters).
+        """
+        with self.transaction() as sql:
+            present = {row["name"] for row in sql.execute(f"PRAGMA table_info({table})")}
+            if column in present:
+                return False
+            sql.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            return True
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:

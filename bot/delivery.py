@@ -3,6 +3,10 @@
 The delivery log holds one row per (chat, session). A message part is marked "sending" before
 it goes out and counted after Telegram acknowledges it, so after a crash only the parts that
 were in flight at that moment can be sent twice; everything acknowledged is never resent.
+
+A chart a chat chose with ``/settings chart`` is the delivery's last part, a photo after the
+text, counted like the text parts: a restart after the text went out sends only the photo, one
+after the photo sends nothing. The chart is drawn once per session and kind (the chart cache).
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
+from bot.charts import BRIEFING_CHARTS, Chart, ChartDesk
 from bot.database import Database, from_text, to_text
-from bot.market import Clock, DataNotReady, MarketDesk, utc_now
+from bot.market import Clock, DataNotReady, MarketDesk, RenderedBriefing, utc_now
 from bot.ratelimit import BULK, retry_after_seconds
 from bot.subscriptions import Subscription, SubscriptionStore
 
@@ -323,12 +328,14 @@ class Broadcaster:
         subscriptions: SubscriptionStore,
         deliveries: DeliveryLog,
         *,
+        charts: ChartDesk | None = None,
         clock: Clock = utc_now,
         retry: RetryPolicy | None = None,
         concurrency: int = 64,
     ) -> None:
         self.bot = bot
         self.desk = desk
+        self.charts = charts
         self.subscriptions = subscriptions
         self.deliveries = deliveries
         self.retry = retry or RetryPolicy()
@@ -375,6 +382,7 @@ class Broadcaster:
             outcomes.update({s.chat_id: Outcome.PENDING for s in due})
             return BroadcastReport(session, outcomes, error=str(exc))
         messages = rendered.messages
+        charts = await self._charts(rendered, due)
         migrated: dict[int, int] = {}
         queue: asyncio.Queue[Subscription] = asyncio.Queue()
         for subscription in due:
@@ -391,7 +399,11 @@ class Broadcaster:
                     continue
                 try:
                     outcomes[subscription.chat_id] = await self._deliver(
-                        subscription, session, messages, migrated
+                        subscription,
+                        session,
+                        messages,
+                        charts.get(subscription.chart or ""),
+                        migrated,
                     )
                 except Exception:
                     log.exception("delivery to chat %s failed unexpectedly", subscription.chat_id)
@@ -408,31 +420,64 @@ class Broadcaster:
         log.info("broadcast %s", report.summary())
         return report
 
+    async def _charts(
+        self, rendered: RenderedBriefing, chats: Sequence[Subscription]
+    ) -> dict[str, Chart]:
+        """Draw each chart the chats chose once; a chart that fails is left out, not the text."""
+        charts: dict[str, Chart] = {}
+        if self.charts is None:
+            return charts
+        names = {s.chart for s in chats if s.chart is not None and s.chart in BRIEFING_CHARTS}
+        for name in sorted(names):
+            try:
+                charts[name] = await self.charts.chart(rendered.snapshot, BRIEFING_CHARTS[name])
+            except Exception:
+                log.exception("chart %s of %s not drawn", name, rendered.briefing.as_of)
+        return charts
+
+    async def _send_part(
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        messages: Sequence[str],
+        chart: Chart | None,
+        part: int,
+    ) -> None:
+        """Send text part ``part``, or the chart photo after the last text part."""
+        if part < len(messages):
+            await self.bot.send_message(
+                chat_id,
+                messages[part],
+                parse_mode=ParseMode.HTML,
+                message_thread_id=thread_id,
+                rate_limit_args=BULK,
+            )
+        elif chart is not None and self.charts is not None:
+            await self.charts.send(
+                self.bot, chat_id, chart, thread_id=thread_id, rate_limit_args=BULK
+            )
+
     async def _deliver(
         self,
         subscription: Subscription,
         session: date,
         messages: Sequence[str],
+        chart: Chart | None,
         migrated: dict[int, int],
     ) -> Outcome:
         chat_id, thread_id = subscription.chat_id, subscription.thread_id
         start = self.deliveries.claim(chat_id, session, self.owner, self._clock())
         if start is None:
             return Outcome.SKIPPED
-        total, part, failures, hops = len(messages), start, 0, 0
+        total = len(messages) + (1 if chart is not None and self.charts is not None else 0)
+        part, failures, hops = start, 0, 0
         if part >= total:
             # Parts acknowledged before a restart cover a re-rendered (shorter) briefing.
             self.deliveries.part_sent(chat_id, session, total - 1, total, self._clock())
         while part < total:
             self.deliveries.begin_part(chat_id, session, part, total, self._clock())
             try:
-                await self.bot.send_message(
-                    chat_id,
-                    messages[part],
-                    parse_mode=ParseMode.HTML,
-                    message_thread_id=thread_id,
-                    rate_limit_args=BULK,
-                )
+                await self._send_part(chat_id, thread_id, messages, chart, part)
             except Forbidden as exc:
                 self._deactivate(chat_id, session, f"forbidden: {exc.message}")
                 return Outcome.DEACTIVATED

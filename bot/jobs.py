@@ -1,5 +1,8 @@
 """Schedule the daily briefing (one job per distinct time and zone), refreshes and catch-up.
 
+Regime-change alerts are evaluated after each refresh, at start-up and with every catch-up
+(which retries alerts a transient error held back); the alert log makes repeats send nothing.
+
 The job queue holds one ``run_daily`` job per (local time, time zone) that active subscriptions
 use; the database stays the source of truth and ``sync_schedules`` makes the jobs match it. Each
 job runs every day and decides itself whether to send: only when the New York date is an NYSE
@@ -26,6 +29,7 @@ from briefings.calendar import (
     session_close,
     sessions_in_range,
 )
+from briefings.refresh import RefreshReport
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +215,13 @@ def catch_up(application: BotApplication) -> Mapping[date, int]:
 
 async def _catch_up_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     catch_up(context.application)
+    start_alert_evaluation(context.application)
+
+
+def start_alert_evaluation(application: BotApplication) -> None:
+    """Push the latest session's alerts as a background task of the application."""
+    alerts = get_services(application).alerts
+    alerts.track(application.create_task(alerts.evaluate(), name="alerts"))
 
 
 async def _startup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -219,6 +230,7 @@ async def _startup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await services.desk.ensure_current(patient=True)
         catch_up(context.application)
+        start_alert_evaluation(context.application)
     finally:
         services.startup_complete.set()
 
@@ -245,11 +257,19 @@ def _run_refresh_at(application: BotApplication, when: datetime, retries_left: i
     )
 
 
+async def refresh_after_close(application: BotApplication) -> RefreshReport:
+    """Refresh the store, then (when that worked) push the new session's alerts."""
+    report = await get_services(application).desk.refresh()
+    if report.error is None:
+        start_alert_evaluation(application)
+    return report
+
+
 async def _refresh_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Refresh the store after the close; retry a failed refresh a few times."""
     assert context.job is not None
     services = get_services(context.application)
-    report = await services.desk.refresh()
+    report = await refresh_after_close(context.application)
     retries_left = int(context.job.data)  # type: ignore[call-overload]
     if report.error is not None and retries_left > 0:
         _run_refresh_at(

@@ -1,4 +1,4 @@
-"""What handlers and jobs share: settings, the market desk, the database and the broadcaster."""
+"""What handlers and jobs share: settings, the desks, the database, broadcaster and alerts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.alert_chats import AlertChatStore
+from bot.alert_log import AlertLog
+from bot.alerts import AlertSender
+from bot.charts import ChartDesk
 from bot.config import BotSettings
 from bot.database import Database
 from bot.delivery import Broadcaster, DeliveryLog
@@ -30,6 +34,10 @@ class BotServices:
     subscriptions: SubscriptionStore
     deliveries: DeliveryLog
     broadcaster: Broadcaster
+    charts: ChartDesk
+    alert_chats: AlertChatStore
+    alert_log: AlertLog
+    alerts: AlertSender
     clock: Clock
     startup_complete: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the start-up refresh and catch-up have run (their broadcasts may still run)."""

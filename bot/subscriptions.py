@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     subscribed_by   INTEGER,
     subscribed_at   TEXT NOT NULL,
     updated_at      TEXT NOT NULL,
-    inactive_reason TEXT
+    inactive_reason TEXT,
+    chart           TEXT
 );
 CREATE INDEX IF NOT EXISTS subscriptions_schedule
     ON subscriptions (active, local_time, time_zone);
@@ -61,6 +62,8 @@ class Subscription:
     subscribed_at: datetime
     updated_at: datetime
     inactive_reason: str | None = None
+    chart: str | None = None
+    """The chart sent after the briefing ("rrg", "pairs" or "sectors"), None for none."""
 
 
 def _subscription(row: sqlite3.Row) -> Subscription:
@@ -75,6 +78,7 @@ def _subscription(row: sqlite3.Row) -> Subscription:
         subscribed_at=from_text(row["subscribed_at"]),
         updated_at=from_text(row["updated_at"]),
         inactive_reason=row["inactive_reason"],
+        chart=row["chart"],
     )
 
 
@@ -84,6 +88,8 @@ class SubscriptionStore:
     def __init__(self, database: Database) -> None:
         self._db = database
         database.execute_script(SCHEMA)
+        # Databases made before the per-chat chart setting lack its column.
+        database.ensure_column("subscriptions", "chart", "TEXT")
 
     def subscribe(
         self,
@@ -200,6 +206,21 @@ class SubscriptionStore:
                 "SELECT * FROM subscriptions WHERE chat_id = ?", (new_chat_id,)
             ).fetchone()
         return _subscription(moved)
+
+    def set_chart(self, chat_id: int, chart: str | None, now: datetime) -> Subscription | None:
+        """Set the chart an active subscription gets after its briefing; None when not active."""
+        with self._db.transaction() as sql:
+            updated = sql.execute(
+                "UPDATE subscriptions SET chart = ?, updated_at = ? "
+                "WHERE chat_id = ? AND active = 1",
+                (chart, to_text(now), chat_id),
+            ).rowcount
+            if not updated:
+                return None
+            row = sql.execute(
+                "SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,)
+            ).fetchone()
+        return _subscription(row)
 
     def clear_thread(self, chat_id: int, now: datetime) -> None:
         """Deliver to the chat itself from now on (its topic was deleted)."""

@@ -53,6 +53,8 @@ def offline_settings(source: str, env: Mapping[str, str] = os.environ) -> BotSet
 def format_message(message: SentMessage, edited: bool) -> str:
     """Return a bot message as terminal text, its buttons below it."""
     body = html_to_text(message.text or message.caption or "")
+    if message.photo is not None:
+        body = f"[image, {len(message.photo) // 1024} KiB]\n{body}"
     lines = [f"bot{' (edited)' if edited else ''}> " + body.replace("\n", "\n     ")]
     for row in _keyboard(message.reply_markup):
         lines.append("     " + " ".join(f"[{label}]" for label in row))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from telegram import BotCommand
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.handlers.alerts import alerts
 from bot.handlers.callbacks import window_button
+from bot.handlers.charts import chart, rrg
 from bot.handlers.commands import (
     brief,
     help_command,
@@ -36,6 +38,9 @@ def register_handlers(application: BotApplication) -> None:
         "sectors": sectors,
         "since": since,
         "pair": pair,
+        "rrg": rrg,
+        "chart": chart,
+        "alerts": alerts,
         "subscribe": subscribe,
         "unsubscribe": unsubscribe,
         "settings": settings,

@@ -194,6 +194,9 @@ async def stats(update: Update, context: Context) -> None:
         session=freshness.expected_session,
         deliveries=sorted(services.deliveries.counts(freshness.expected_session).items()),
         all_deliveries=sorted(services.deliveries.counts().items()),
+        alert_chats=services.alert_chats.count(),
+        alerts_sent=sorted(services.alert_log.counts(freshness.expected_session).items()),
+        charts=services.charts.cache.stats(),
         freshness=freshness,
         jobs=sorted(
             (job.name or "").removeprefix("brief ") for job in brief_jobs(context.application)

@@ -1,4 +1,4 @@
-"""/subscribe, /unsubscribe and /settings: a chat's daily briefing schedule."""
+"""/subscribe, /unsubscribe and /settings: a chat's daily briefing schedule and its chart."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
+from bot.charts import BRIEFING_CHARTS
 from bot.config import canonical_zone, parse_clock_time
 from bot.handlers.commands import InputProblem, command, services_of
-from bot.handlers.replies import reply
+from bot.handlers.replies import echo, reply
 from bot.jobs import next_delivery, sync_schedules
 from bot.subscriptions import Schedule
 
@@ -19,6 +20,7 @@ Context = ContextTypes.DEFAULT_TYPE
 
 _LOOKS_LIKE_TIME = re.compile(r"^\d")
 MANAGERS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+CHART_OFF = "off"
 
 
 def parse_schedule(args: Sequence[str], base: Schedule) -> Schedule:
@@ -119,12 +121,28 @@ async def unsubscribe(update: Update, context: Context, args: Sequence[str]) -> 
     await reply(update, "unsubscribed", was_subscribed=True)
 
 
-@command("settings", max_args=0)
+def parse_chart_setting(args: Sequence[str]) -> str | None:
+    """Read "chart rrg|pairs|sectors|off"; return the chart name, None for off."""
+    choices = [*BRIEFING_CHARTS, CHART_OFF]
+    if args[0].lower() != "chart":
+        raise InputProblem(f"“{echo(args[0])}” is not a setting I can change here.")
+    if len(args) < 2:
+        raise InputProblem(f"Which chart? Use one of {', '.join(choices)}.")
+    choice = args[1].lower()
+    if choice not in choices:
+        raise InputProblem(f"“{echo(args[1])}” is not a chart; use one of {', '.join(choices)}.")
+    return None if choice == CHART_OFF else choice
+
+
+@command("settings", max_args=2)
 async def settings(update: Update, context: Context, args: Sequence[str]) -> None:
-    """Show the chat's schedule and its next delivery."""
+    """Show the chat's schedule, chart and alerts; "chart NAME" picks the briefing's chart."""
     services = services_of(context)
     chat = update.effective_chat
     if chat is None:
+        return
+    if args:
+        await _set_chart(update, context, parse_chart_setting(args))
         return
     subscription = services.subscriptions.get(chat.id)
     upcoming = None
@@ -135,6 +153,25 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
         "settings",
         subscription=subscription,
         next_delivery=upcoming,
+        alerts=services.alert_chats.get(chat.id),
+        charts=list(BRIEFING_CHARTS),
         default_time=services.settings.default_time,
         default_zone=services.settings.default_zone,
     )
+
+
+async def _set_chart(update: Update, context: Context, chart: str | None) -> None:
+    """Store the chart sent after the chat's briefing (administrators only, in groups)."""
+    services = services_of(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    current = services.subscriptions.get(chat.id)
+    if current is None or not current.active:
+        await reply(update, "chart_setting", subscription=None, chart=chart)
+        return
+    if not await may_manage(update, context):
+        await reply(update, "not_admin", setting="chart")
+        return
+    subscription = services.subscriptions.set_chart(chat.id, chart, services.clock())
+    await reply(update, "chart_setting", subscription=subscription, chart=chart)

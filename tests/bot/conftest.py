@@ -138,11 +138,18 @@ class Harness:
 
 @asynccontextmanager
 async def running_bot(
-    server: LocalBotApi, data_dir: Path, clock: Clock = utc_now, **changes: Any
+    server: LocalBotApi,
+    data_dir: Path,
+    clock: Clock = utc_now,
+    service: MarketService | None = None,
+    **changes: Any,
 ) -> AsyncIterator[Harness]:
-    """Build the bot on ``data_dir`` (settings ``changes`` applied) and run it."""
+    """Build the bot on ``data_dir`` (settings ``changes`` applied) and run it.
+
+    ``service`` replaces the market service the settings describe (e.g. one with a test clock).
+    """
     settings = make_settings(data_dir, **changes)
-    service = MarketService.from_settings(settings.domain)
+    service = service or MarketService.from_settings(settings.domain)
     application = build_application(settings, service, base_url=server.base_url, clock=clock)
     async with running(application, poll_timeout=2):
         yield Harness(server, application, data_dir)

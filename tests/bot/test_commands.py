@@ -33,7 +33,7 @@ async def test_start_and_help_explain_the_bot(bot: Harness) -> None:
         reply = await bot.say_one(chat, command)
         assert_html_reply(reply)
         assert "Market rotation briefings" in reply.shown_text
-        for name in ("/brief", "/rotation", "/sectors", "/since", "/pair", "/subscribe"):
+        for name in ("/brief", "/rotation", "/sectors", "/since", "/pair", "/subscribe", "/rrg"):
             assert name in reply.shown_text
         assert "08:00 America/New_York" in reply.shown_text
         assert "simulated" in reply.shown_text
@@ -43,6 +43,7 @@ async def test_the_command_menu_is_registered_without_stats(bot: Harness) -> Non
     names = [c.command for c in bot.server.commands()]
     assert names[:3] == ["brief", "rotation", "sectors"]
     assert {"since", "pair", "subscribe", "unsubscribe", "settings", "help"} <= set(names)
+    assert {"rrg", "chart", "alerts"} <= set(names)
     assert "stats" not in names
 
 
@@ -157,6 +158,8 @@ async def test_stats_is_for_admins_only(bot: Harness) -> None:
     assert "Bot statistics" in stats.shown_text
     assert "Subscribers" in stats.shown_text
     assert "stored through" in stats.shown_text
+    assert "Alerts: 0 chats on" in stats.shown_text
+    assert "Charts: 0 drawn" in stats.shown_text
     stranger = bot.private_chat(USER)
     refused = await bot.say_one(stranger, "/stats")
     assert "I don't know /stats" in refused.shown_text

@@ -13,12 +13,13 @@ from tests.bot.conftest import Harness
 
 COMMANDS = [
     "start", "help", "brief", "rotation", "sectors", "since", "pair", "subscribe",
-    "unsubscribe", "settings", "stats", "frobnicate", "Brief", "x",
+    "unsubscribe", "settings", "stats", "rrg", "chart", "alerts", "frobnicate", "Brief", "x",
 ]  # fmt: skip
 
 argument = st.one_of(
     st.sampled_from(["1M", "ytd", "5Y", "2025-04-08", "2025-02-30", "IWM", "spy", "^gspc",
-                     "08:00", "25:61", "Europe/Paris", "Mars/Base", "-1", "<b>", "&amp;"]),
+                     "08:00", "25:61", "Europe/Paris", "Mars/Base", "-1", "<b>", "&amp;",
+                     "sectors", "pairs", "chart", "rrg", "on", "off"]),
     st.text(min_size=1, max_size=30).filter(lambda s: not s.isspace()),
 )  # fmt: skip
 command_text = st.builds(

@@ -1,0 +1,52 @@
+"""/alerts [on|off]: a chat's regime-change alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.alert_chats import AlertChat
+from bot.handlers.commands import InputProblem, command, services_of
+from bot.handlers.replies import echo, reply
+from bot.handlers.subscription import may_manage
+
+Context = ContextTypes.DEFAULT_TYPE
+
+SWITCHES = {"on": True, "off": False}
+
+
+@command("alerts", max_args=1)
+async def alerts(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Show whether the chat gets alerts; "on" or "off" (administrators in groups) changes it."""
+    services = services_of(context)
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    if chat is None or message is None:
+        return
+    current = services.alert_chats.get(chat.id)
+    if not args:
+        await reply(update, "alerts_setting", setting=current, changed=None)
+        return
+    wanted = SWITCHES.get(args[0].lower())
+    if wanted is None:
+        raise InputProblem(f"“{echo(args[0])}” is neither on nor off.")
+    if not await may_manage(update, context):
+        await reply(update, "not_admin", setting="alerts")
+        return
+    now = services.clock()
+    setting: AlertChat | None
+    if wanted:
+        setting = services.alert_chats.turn_on(
+            chat.id,
+            chat_type=chat.type,
+            title=chat.effective_name,
+            thread_id=message.message_thread_id if message.is_topic_message else None,
+            changed_by=user.id if user else None,
+            now=now,
+        )
+    else:
+        who = f"user {user.id}" if user else "the chat"
+        services.alert_chats.turn_off(chat.id, f"turned off by {who}", now)
+        setting = services.alert_chats.get(chat.id)
+    await reply(update, "alerts_setting", setting=setting, changed=wanted)

@@ -1,0 +1,146 @@
+"""The alert tables, which alerts are pushed, and how a session's alerts become messages."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.alert_chats import AlertChatStore
+from bot.alert_log import AlertLog
+from bot.alerts import alert_messages, worth_pushing
+from bot.database import Database
+from briefings.alerts import Alert, AlertKind, AlertValue, detect_alerts
+from briefings.build import build_briefing
+from briefings.model import Briefing
+from briefings.render import TELEGRAM_LIMIT
+from briefings.sources.demo import DemoSource
+from briefings.universe import load_universe
+
+SESSION = date(2025, 11, 20)
+NOW = datetime(2025, 11, 20, 22, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Database:
+    return Database(tmp_path / "bot.sqlite3")
+
+
+def alert(kind: AlertKind, **message: AlertValue) -> Alert:
+    return Alert(
+        key=f"{kind}:X",
+        session=SESSION,
+        previous_session=SESSION - timedelta(days=1),
+        kind=kind,
+        title=f"{kind} of X",
+        before={},
+        after={},
+        message=message,
+    )
+
+
+def test_the_log_counts_only_acknowledged_or_refused_alerts_as_done(database: Database) -> None:
+    log = AlertLog(database)
+    log.begin(1, SESSION, ["cross50:IWM/SPY", "record:SPY"], NOW)
+    assert log.done(1, SESSION) == set()  # in flight: a crash now resends this message
+    log.sent(1, SESSION, ["cross50:IWM/SPY", "record:SPY"], NOW)
+    assert log.done(1, SESSION) == {"cross50:IWM/SPY", "record:SPY"}
+    assert log.done(1, SESSION + timedelta(days=1)) == set()
+    assert log.done(2, SESSION) == set()
+    log.fail(2, SESSION, ["record:SPY"], NOW)
+    assert log.done(2, SESSION) == {"record:SPY"}
+    assert log.counts(SESSION) == {"sent": 2, "failed": 1}
+    # A migrated group keeps what it got; the supergroup's own rows win.
+    log.sent(-100, SESSION, ["record:SPY"], NOW)
+    log.sent(-200, SESSION, ["record:SPY"], NOW)
+    log.migrate(-100, -200)
+    assert log.done(-100, SESSION) == set()
+    assert log.done(-200, SESSION) == {"record:SPY"}
+
+
+def test_alerts_are_turned_on_and_off_per_chat(database: Database) -> None:
+    chats = AlertChatStore(database)
+    assert chats.get(5) is None
+    first = chats.turn_on(
+        5, chat_type="private", title="Ann", thread_id=None, changed_by=5, now=NOW
+    )
+    assert first.enabled
+    assert first.enabled_at == NOW
+    # Turning on again keeps the original start; off then on starts afresh.
+    later = NOW + timedelta(hours=1)
+    again = chats.turn_on(
+        5, chat_type="private", title="Ann", thread_id=None, changed_by=5, now=later
+    )
+    assert again.enabled_at == NOW
+    was = chats.turn_off(5, "turned off by user 5", later)
+    assert was is not None
+    assert was.enabled
+    assert chats.turn_off(5, "again", later) is None
+    assert chats.enabled() == []
+    restarted = chats.turn_on(
+        5, chat_type="private", title="Ann", thread_id=3, changed_by=5, now=later
+    )
+    assert restarted.enabled_at == later
+    assert restarted.thread_id == 3
+    chats.clear_thread(5, later)
+    assert [c.thread_id for c in chats.enabled()] == [None]
+    chats.migrate(5, -1005, later)
+    assert [(c.chat_id, c.chat_type) for c in chats.enabled()] == [(-1005, "supergroup")]
+    assert chats.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("candidate", "pushed"),
+    [
+        (alert("quadrant", scope="pair", to_quadrant="Leading"), True),
+        (alert("quadrant", scope="pair", to_quadrant="Lagging"), True),
+        (alert("quadrant", scope="pair", to_quadrant="Weakening"), False),
+        (alert("quadrant", scope="pair", to_quadrant="Improving"), False),
+        (alert("quadrant", scope="sector", to_quadrant="Leading"), False),
+        (alert("cross50", direction="above"), True),
+        (alert("breadth200", direction="below"), True),
+        (alert("record", extends_run=False), True),
+        (alert("record", extends_run=True), False),
+    ],
+)
+def test_which_alerts_are_pushed(candidate: Alert, pushed: bool) -> None:
+    assert worth_pushing(candidate) is pushed
+
+
+@pytest.fixture(scope="module")
+def demo_briefings() -> tuple[Briefing, Briefing]:
+    universe = load_universe()
+    closes = DemoSource().fetch(universe.tickers, date(2024, 1, 2), SESSION).closes
+
+    def briefing(day: date) -> Briefing:
+        return build_briefing(
+            closes, universe, as_of=day, source="demo", simulated=True, data_version="v"
+        )
+
+    return briefing(SESSION - timedelta(days=1)), briefing(SESSION)
+
+
+def test_a_sessions_alerts_fit_one_message(demo_briefings: tuple[Briefing, Briefing]) -> None:
+    previous, current = demo_briefings
+    alerts = [a for a in detect_alerts(previous, current) if worth_pushing(a)]
+    assert [a.key for a in alerts] == ["cross50:RSP/SPY", "quadrant:RSP/SPY", "record:RSP"]
+    (message,) = alert_messages(current, alerts)
+    assert message.keys == ("cross50:RSP/SPY", "quadrant:RSP/SPY", "record:RSP")
+    assert "Regime changes" in message.text
+    assert "Equal vs cap weight moved from Improving into Leading" in message.text
+
+
+def test_many_alerts_are_grouped_whole_under_the_limit(
+    demo_briefings: tuple[Briefing, Briefing],
+) -> None:
+    previous, current = demo_briefings
+    (template,) = [a for a in detect_alerts(previous, current) if a.kind == "cross50"]
+    many = [replace(template, key=f"cross50:{i}") for i in range(60)]
+    messages = alert_messages(current, many)
+    assert len(messages) > 1
+    assert all(len(m.text) <= TELEGRAM_LIMIT for m in messages)
+    # Every alert is in exactly one message, in order.
+    assert [key for m in messages for key in m.keys] == [a.key for a in many]
+    assert all(m.text.count("crossed above its 50-day average") == len(m.keys) for m in messages)
