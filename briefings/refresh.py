@@ -1,4 +1,10 @@
-"""Bring the store up to a session: fetch only what is missing, in at most two batched requests."""
+"""Bring the store up to a session: fetch only what is missing, in a few batched requests.
+
+New tickers are fetched from ``history_start``; stale ones from a few days before their last
+stored close. Those overlapping days are compared with the store: a source that restated a
+ticker's history (an adjusted close after a split or dividend) differs there, and that ticker's
+whole history is fetched again (one more batched request) and replaces the stored one.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
+from briefings.calendar import calendar_bounds, sessions_in_range
 from briefings.sources.base import PriceSource, SourceError
 from briefings.store import PriceStore, RefreshRecord
 
 Progress = Callable[[int, int], None]
 Clock = Callable[[], datetime]
+
+#: Calendar days re-fetched before a stale ticker's last stored close, to detect restatements.
+OVERLAP_DAYS = 7
+#: Relative difference between a stored and a re-fetched close that counts as a restatement;
+#: above float noise, below the smallest quarterly dividend adjustment that matters.
+RESTATED_TOLERANCE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -30,12 +43,15 @@ class RefreshReport:
     """True when the store already held ``through`` for every ticker, so nothing was fetched."""
     error: str | None = None
     requests: int = 0
+    restated: tuple[str, ...] = ()
+    """Tickers whose stored history the source restated, so it was fetched again whole."""
 
 
 @dataclass(frozen=True)
 class _Batch:
     tickers: tuple[str, ...]
     start: date | None
+    overlaps_store: bool = False
 
 
 def _utcnow() -> datetime:
@@ -55,21 +71,47 @@ def _plan_batches(
     if new:
         batches.append(_Batch(new, history_start))
     if stale:
-        batches.append(_Batch(stale, min(last_dates[t] for t in stale) + timedelta(days=1)))
+        overlap_from = min(last_dates[t] for t in stale) - timedelta(days=OVERLAP_DAYS)
+        batches.append(_Batch(stale, overlap_from, overlaps_store=True))
     return tuple(batches)
 
 
 def _within(
     closes: pd.DataFrame, tickers: Sequence[str], start: date | None, through: date
 ) -> pd.DataFrame:
-    """Return the asked-for tickers' closes from ``start`` to ``through`` (sources overshoot)."""
+    """Return the asked-for tickers' closes on NYSE sessions from ``start`` to ``through``.
+
+    Sources overshoot the range, and a stray row on a holiday would give every other ticker a
+    missing close on that date; rows older than the calendar's first session are kept as they are.
+    """
     columns = [t for t in tickers if t in closes.columns]
     window = closes.loc[:, columns]
     index = pd.DatetimeIndex(window.index)
     keep = index <= pd.Timestamp(through)
     if start is not None:
         keep &= index >= pd.Timestamp(start)
+    first_session = calendar_bounds()[0]
+    in_calendar = index >= pd.Timestamp(first_session)
+    if in_calendar.any():
+        sessions = pd.DatetimeIndex(
+            sessions_in_range(max(first_session, index[in_calendar].min().date()), through)
+        )
+        keep &= ~in_calendar | index.isin(sessions)
     return window.loc[keep]
+
+
+def _restated(store: PriceStore, source: str, overlap: pd.DataFrame) -> tuple[str, ...]:
+    """Return the tickers whose re-fetched closes differ from the stored ones on common days."""
+    if overlap.empty:
+        return ()
+    stored = store.load(source, list(overlap.columns))
+    common = overlap.index.intersection(stored.index)
+    if common.empty:
+        return ()
+    old = stored.loc[common, overlap.columns]
+    new = overlap.loc[common]
+    differs = ((new - old).abs() > RESTATED_TOLERANCE * old.abs()) & old.notna() & new.notna()
+    return tuple(str(t) for t in overlap.columns[differs.any(axis=0).to_numpy()])
 
 
 def refresh(
@@ -103,15 +145,24 @@ def refresh(
     failed: dict[str, str] = {}
     done = total - pending
     requests = 0
+    restated: tuple[str, ...] = ()
+    restated_history: pd.DataFrame | None = None
     try:
         for batch in batches:
             requests += 1
             result = source.fetch(batch.tickers, batch.start, through)
-            fetched.append(_within(result.closes, batch.tickers, batch.start, through))
+            closes = _within(result.closes, batch.tickers, batch.start, through)
+            fetched.append(closes)
             failed.update({t: reason for t, reason in result.failed.items() if t in batch.tickers})
+            if batch.overlaps_store:
+                restated = _restated(store, name, closes)
             done += len(batch.tickers)
             if progress is not None:
                 progress(done, total)
+        if restated:
+            requests += 1
+            result = source.fetch(restated, history_start, through)
+            restated_history = _within(result.closes, restated, history_start, through)
     except SourceError as exc:
         message = str(exc)
         store.record_refresh(name, RefreshRecord(clock(), False, message, _newest(last_dates)))
@@ -131,14 +182,28 @@ def refresh(
             returned = ticker in closes.columns and closes[ticker].notna().any()
             if ticker not in last_dates and ticker not in failed and not returned:
                 failed[ticker] = "the source returned no closes"
+    if restated_history is not None:
+        # The full history replaces the overlap fetched for the same tickers.
+        fetched = [closes.drop(columns=list(restated), errors="ignore") for closes in fetched]
+        fetched.append(restated_history)
     combined = [closes for closes in fetched if not closes.empty]
-    written = store.write(name, pd.concat(combined, axis=1)) if combined else 0
+    frame = pd.concat(combined, axis=1, sort=True) if combined else None
+    written = store.write(name, frame, replace=restated) if frame is not None else 0
     newest = _newest(store.last_dates(name))
     message = f"stored {written} closes" + (f"; {len(failed)} tickers failed" if failed else "")
+    if restated:
+        message += f"; history restated for {', '.join(restated)}"
     store.record_refresh(name, RefreshRecord(clock(), True, message, newest))
     earliest = _earliest_start(batches)
     return RefreshReport(
-        name, requested, earliest, through, written, failed=failed, requests=requests
+        name,
+        requested,
+        earliest,
+        through,
+        written,
+        failed=failed,
+        requests=requests,
+        restated=restated,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -145,8 +145,12 @@ class PriceStore:
                 raise
             connection.execute("COMMIT")
 
-    def write(self, source: str, closes: pd.DataFrame) -> int:
-        """Upsert a wide frame of closes (NaN: no close); return how many were new or changed."""
+    def write(self, source: str, closes: pd.DataFrame, *, replace: Collection[str] = ()) -> int:
+        """Upsert a wide frame of closes (NaN: no close); return how many were new or changed.
+
+        Tickers in ``replace`` drop their stored history first: a source restated it (an
+        adjusted close after a split or dividend), so old and new closes must not mix.
+        """
         if closes.empty:
             return 0
         index = pd.DatetimeIndex(closes.index)
@@ -167,7 +171,10 @@ class PriceStore:
                 # A frame with a repeated date: the later row wins, as in the CSV reader.
                 keep = np.append(new_days[1:] != new_days[:-1], True)
                 new_days, new_closes = new_days[keep], new_closes[keep]
-                old_days, old_closes = self._read_series(connection, source, str(ticker))
+                if ticker in replace:
+                    old_days, old_closes = np.empty(0, np.int32), np.empty(0, np.float64)
+                else:
+                    old_days, old_closes = self._read_series(connection, source, str(ticker))
                 days, merged, changed = _merge(old_days, old_closes, new_days, new_closes)
                 if changed == 0:
                     continue

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from briefings.calendar import previous_session
-from briefings.refresh import RefreshReport, refresh
+from briefings.refresh import OVERLAP_DAYS, RefreshReport, refresh
 from briefings.sources.base import FetchResult, SourceError
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
@@ -116,8 +117,10 @@ def test_a_new_session_fetches_only_the_gap_for_all_tickers_at_once(store: Price
     source = CountingSource()
     run(store, source, FRIDAY)
     report = run(store, source, MONDAY)
-    assert source.calls[1] == (TICKERS, date(2025, 11, 22), MONDAY)
-    assert report.start == date(2025, 11, 22)
+    # From a week before the last stored close: the overlap detects restated histories.
+    assert source.calls[1] == (TICKERS, FRIDAY - timedelta(days=OVERLAP_DAYS), MONDAY)
+    assert report.start == FRIDAY - timedelta(days=OVERLAP_DAYS)
+    assert report.restated == ()
     assert report.closes_written == len(TICKERS)
     assert store.last_dates("counting") == dict.fromkeys(TICKERS, MONDAY)
 
@@ -128,7 +131,7 @@ def test_new_and_stale_tickers_take_at_most_two_requests(store: PriceStore) -> N
     report = run(store, source, MONDAY, tickers=(*TICKERS, "IWM", "XLE"))
     assert source.calls[1:] == [
         (("IWM", "XLE"), HISTORY_START, MONDAY),
-        (TICKERS, date(2025, 11, 22), MONDAY),
+        (TICKERS, FRIDAY - timedelta(days=OVERLAP_DAYS), MONDAY),
     ]
     assert report.requests == 2
     assert report.start == HISTORY_START
@@ -140,7 +143,8 @@ def test_the_oldest_stale_ticker_sets_the_start(store: PriceStore) -> None:
     run(store, source, previous_session(FRIDAY), tickers=("SPY",))
     run(store, source, FRIDAY, tickers=("QQQ", "^GSPC"))
     run(store, source, MONDAY)
-    assert source.calls[-1] == (TICKERS, date(2025, 11, 21), MONDAY)
+    thursday = previous_session(FRIDAY)
+    assert source.calls[-1] == (TICKERS, thursday - timedelta(days=OVERLAP_DAYS), MONDAY)
 
 
 def test_a_source_failure_keeps_the_store_and_is_reported(store: PriceStore) -> None:
@@ -194,3 +198,44 @@ def test_without_history_start_the_source_is_asked_for_everything(store: PriceSt
     assert source.calls == [(("SPY",), None, FRIDAY)]
     assert report.start is None
     assert store.load("counting").index[0] == datetime(2012, 1, 3)
+
+
+class RestatingSource(CountingSource):
+    """Like CountingSource, but every close before ``split_day`` divided by ``ratio``.
+
+    This is how an adjusted-close source shows a split: it restates the whole past history.
+    """
+
+    def __init__(self, split_day: date, ratio: float) -> None:
+        super().__init__()
+        self.split_day = pd.Timestamp(split_day)
+        self.ratio = ratio
+
+    def fetch(self, tickers: Sequence[str], start: date | None, end: date) -> FetchResult:
+        result = super().fetch(tickers, start, end)
+        closes = result.closes.copy()
+        before = closes.index < self.split_day
+        closes.loc[before, "SPY"] = closes.loc[before, "SPY"] / self.ratio
+        return FetchResult(closes=closes, failed=result.failed)
+
+
+def test_a_restated_history_replaces_the_stored_one(store: PriceStore) -> None:
+    run(store, CountingSource(), FRIDAY)
+    before = store.load("counting", ["SPY"])["SPY"]
+    source = RestatingSource(split_day=MONDAY, ratio=10.0)
+    report = run(store, source, MONDAY)
+    assert report.restated == ("SPY",)
+    assert report.requests == 2
+    assert source.calls[-1] == (("SPY",), HISTORY_START, MONDAY)
+    after = store.load("counting", ["SPY"])["SPY"]
+    # Every stored close before the split is the restated one; none of the old ones is left.
+    assert after.loc[: str(FRIDAY)].to_numpy() == pytest.approx(before.to_numpy() / 10.0)
+    assert store.load("counting", ["QQQ"])["QQQ"].notna().sum() == len(before) + 1
+
+
+def test_an_unchanged_overlap_is_not_refetched(store: PriceStore) -> None:
+    source = CountingSource()
+    run(store, source, FRIDAY)
+    report = run(store, source, MONDAY)
+    assert report.restated == ()
+    assert report.requests == 1
