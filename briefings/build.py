@@ -2,9 +2,9 @@
 
 The session: ``as_of`` None means the last date in the frame; a date that is not a row of the
 frame (a weekend, a holiday) means the last session before it. A date after the data's last
-row is accepted only when all the days in between are Saturdays or Sundays (the frame cannot
-tell a missing session from a holiday). Other dates outside the data, an unknown period or a
-``since`` date after the session raise BriefingInputError.
+row is accepted only when no NYSE session falls in between (a weekend or a holiday). Other
+dates outside the data, an unknown period or a ``since`` date after the session raise
+BriefingInputError.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from briefings.analytics.returns import (
     trailing_returns,
 )
 from briefings.analytics.rotation import legs_frame, rotation_lines, sector_pairs
+from briefings.calendar import CalendarRangeError, sessions_in_range
 from briefings.model import (
     WINDOWS,
     Briefing,
@@ -203,9 +204,18 @@ def resolve_session(closes: pd.DataFrame, as_of: date | None) -> pd.Timestamp:
     if as_of is None:
         return pd.Timestamp(index[-1])
     last = pd.Timestamp(index[-1]).date()
-    if np.busday_count(last + timedelta(days=1), as_of + timedelta(days=1)) > 0:
+    if as_of > last and _sessions_after(last, as_of):
         raise BriefingInputError(f"no data for {as_of.isoformat()}; the data ends {last}")
     return _session_or_error(index, as_of)
+
+
+def _sessions_after(last: date, as_of: date) -> bool:
+    """Return True when an NYSE session falls after ``last`` and on or before ``as_of``."""
+    try:
+        return bool(sessions_in_range(last + timedelta(days=1), as_of))
+    except CalendarRangeError:
+        # Beyond the calendar: weekdays stand in for sessions.
+        return bool(np.busday_count(last + timedelta(days=1), as_of + timedelta(days=1)))
 
 
 def display_names(universe: Universe) -> dict[str, str]:

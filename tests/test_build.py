@@ -20,6 +20,7 @@ from briefings.build import (
     build_briefing,
     compare_pair,
     overview_legs,
+    resolve_session,
     returns_since_date,
 )
 from briefings.model import WINDOWS, Briefing
@@ -434,3 +435,12 @@ def test_the_briefing_builds_on_real_data(market_data_dir: Path, as_of: date) ->
     assert briefing.since_low is not None
     assert briefing.since_low.benchmark == "^GSPC"
     assert briefing.returns["^GSPC"]["1D"] is not None
+
+
+def test_as_of_on_a_holiday_after_the_data_uses_the_last_session() -> None:
+    # Data ends Wed 26 Nov 2025; Thu 27 Nov is Thanksgiving, so it replays the 26th.
+    index = pd.bdate_range("2024-01-01", "2025-11-26", name="date")
+    closes = pd.DataFrame({"SPY": np.linspace(100.0, 200.0, len(index))}, index=index)
+    assert resolve_session(closes, date(2025, 11, 27)) == pd.Timestamp("2025-11-26")
+    with pytest.raises(BriefingInputError, match="2025-11-28"):
+        resolve_session(closes, date(2025, 11, 28))

@@ -122,7 +122,7 @@ def rotation_lines(
     leads = legs.columns.get_indexer(pd.Index([p.lead for p in pairs]))
     lags = legs.columns.get_indexer(pd.Index([p.lag for p in pairs]))
     if (leads < 0).any() or (lags < 0).any():
-        missing = {p.lead for p in pairs} | {p.lag for p in pairs} - set(legs.columns)
+        missing = ({p.lead for p in pairs} | {p.lag for p in pairs}) - set(legs.columns)
         raise KeyError(f"legs lacks columns for {sorted(missing)}")
     returns = trailing_returns(legs, as_of, WINDOWS).to_numpy()
     spreads = spread(returns[leads], returns[lags])
