@@ -13,7 +13,7 @@ from briefings.calendar import last_completed_session
 from briefings.model import Briefing
 from briefings.refresh import RefreshReport
 from briefings.render import render_briefing, split_message
-from briefings.service import Freshness, MarketService, NoDataError, Snapshot
+from briefings.service import SETTLE_DELAY, Freshness, MarketService, NoDataError, Snapshot
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class MarketDesk:
 
     def expected_session(self) -> date:
         """Return the last completed NYSE session now."""
-        return last_completed_session(self._clock())
+        return last_completed_session(self._clock() - SETTLE_DELAY)
 
     async def freshness(self) -> Freshness:
         """Return what the store holds and when it was last refreshed."""

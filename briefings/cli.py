@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from briefings.build import BriefingInputError
 from briefings.config import Settings
@@ -194,11 +194,10 @@ def _rotation(args: argparse.Namespace) -> int:
 
 
 def _chart(args: argparse.Namespace) -> int:
-    from briefings.charts import CHART_KINDS, render_chart
+    from briefings.charts import ChartKind, render_chart
 
     snapshot = _snapshot(args)
-    wanted = f"rrg-{args.of}" if args.kind == "rrg" else args.kind
-    kind = next(k for k in CHART_KINDS if k == wanted)
+    kind = cast(ChartKind, f"rrg-{args.of}" if args.kind == "rrg" else args.kind)
     png = render_chart(snapshot, kind, window=args.period, start=args.since)
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -78,6 +78,11 @@ def _short_day(value: date) -> str:
     return f"{value:%b} {value.day}"
 
 
+def _source_label(source: str) -> str:
+    """Name a source for chat readers: a CSV directory's path stays on the operator's machine."""
+    return "CSV files" if source.startswith("csv:") else source
+
+
 def _price(value: float | None) -> str:
     return "–" if value is None else f"{value:,.2f}"
 
@@ -93,7 +98,15 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(pct=_pct, pp=_pp, share=_share, day=_day, short_day=_short_day, price=_price)
+    env.filters.update(
+        pct=_pct,
+        pp=_pp,
+        share=_share,
+        day=_day,
+        short_day=_short_day,
+        price=_price,
+        source_label=_source_label,
+    )
     env.globals.update(WINDOWS=WINDOWS, WINDOW_TITLES=WINDOW_TITLES)
     return env
 

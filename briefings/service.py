@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
-from briefings.build import build_briefing, compare_pair, returns_since_date
+from briefings.build import build_briefing, compare_pair, resolve_session, returns_since_date
 from briefings.calendar import last_completed_session
 from briefings.config import Settings
 from briefings.model import Briefing, RotationLine, SinceDate
@@ -19,6 +19,13 @@ from briefings.store import PriceStore, RefreshRecord
 from briefings.universe import Universe, load_universe
 
 Clock = Callable[[], datetime]
+
+#: Briefings kept per data version (sessions replayed with --as-of or by the bot's commands).
+MAX_CACHED_SNAPSHOTS = 64
+
+#: A session counts as completed this long after its close: daily bars fetched right at the bell
+#: may not hold the closing auction's price yet.
+SETTLE_DELAY = timedelta(minutes=15)
 
 
 class NoDataError(RuntimeError):
@@ -82,7 +89,7 @@ class MarketService:
         self._lock = threading.Lock()
         self._version: str | None = None
         self._closes: pd.DataFrame | None = None
-        self._snapshots: dict[tuple[date | None, str, date | None], Snapshot] = {}
+        self._snapshots: dict[tuple[date, str, date | None], Snapshot] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, source_spec: str | None = None) -> MarketService:
@@ -102,8 +109,8 @@ class MarketService:
         return self.source.simulated
 
     def expected_session(self) -> date:
-        """Return the last completed NYSE session at the service clock's time."""
-        return last_completed_session(self._clock())
+        """Return the last NYSE session completed (and settled) at the service clock's time."""
+        return last_completed_session(self._clock() - SETTLE_DELAY)
 
     def refresh(self, progress: Callable[[int, int], None] | None = None) -> RefreshReport:
         """Fetch what the store lacks up to the last completed session (one batched request)."""
@@ -143,13 +150,17 @@ class MarketService:
         """Return the briefing for ``as_of`` (default: the latest stored session), built once."""
         with self._lock:
             version, closes = self._current_closes()
-            key = (as_of, period, since)
+            # Key on the session itself, so "latest" and that session's date share one build.
+            session = resolve_session(closes, as_of).date()
+            key = (session, period.upper(), since)
             cached = self._snapshots.get(key)
             if cached is None:
+                if len(self._snapshots) >= MAX_CACHED_SNAPSHOTS:
+                    self._snapshots.pop(next(iter(self._snapshots)))
                 briefing = build_briefing(
                     closes,
                     self.universe,
-                    as_of=as_of,
+                    as_of=session,
                     source=self.source_name,
                     simulated=self.simulated,
                     data_version=version,

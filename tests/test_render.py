@@ -1,0 +1,51 @@
+"""Rendering edge cases the golden files do not cover."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from briefings.build import build_briefing
+from briefings.model import Briefing
+from briefings.render import render_briefing, split_message
+from briefings.sources.demo import DemoSource
+from briefings.universe import load_universe
+
+
+def demo_briefing(source: str = "demo") -> Briefing:
+    universe = load_universe()
+    closes = DemoSource().fetch(universe.tickers, None, date(2025, 11, 21)).closes
+    return build_briefing(
+        closes, universe, as_of=None, source=source, simulated=False, data_version="v"
+    )
+
+
+def test_long_lists_are_capped_so_one_line_stays_short() -> None:
+    many = tuple(f"T{i:03d}" for i in range(40))
+    briefing = dataclasses.replace(demo_briefing(), record_highs=many, stale=many)
+    html = render_briefing(briefing, "html")
+    assert "T014" in html
+    assert "T015" not in html
+    assert html.count("and 25 more") == 2
+    assert max(len(line) for line in html.splitlines()) < 400
+
+
+def test_a_universe_without_sectors_shows_no_empty_heading() -> None:
+    briefing = dataclasses.replace(demo_briefing(), leaderboards={})
+    assert "Sectors, " not in render_briefing(briefing, "html")
+    assert "Sectors, " not in render_briefing(briefing, "text")
+
+
+def test_chat_footer_does_not_reveal_the_operators_csv_path() -> None:
+    html = render_briefing(demo_briefing("csv:/home/ann/prices"), "html")
+    assert "/home/ann" not in html
+    assert "Source: CSV files" in html
+
+
+def test_names_are_escaped_in_html_and_left_alone_in_text() -> None:
+    briefing = demo_briefing()
+    briefing = dataclasses.replace(briefing, record_highs=("<b>&",))
+    html = render_briefing(briefing, "html")
+    assert "&lt;b&gt;&amp;" in html
+    assert "<b>&" in render_briefing(briefing, "text")
+    assert all(len(chunk) <= 4096 for chunk in split_message(html))
