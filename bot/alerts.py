@@ -27,7 +27,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-import pandas as pd
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
@@ -128,13 +127,6 @@ class AlertReport:
         return sum(1 for value in self.outcomes.values() if value is outcome)
 
 
-def previous_session(snapshot: Snapshot) -> date | None:
-    """Return the stored session before the snapshot's, None when it is the first."""
-    index = pd.DatetimeIndex(snapshot.closes.index)
-    earlier = index[index < pd.Timestamp(snapshot.briefing.as_of)]
-    return None if earlier.empty else pd.Timestamp(earlier[-1]).date()
-
-
 class AlertSender:
     """Evaluate the latest session's regime changes and push them to opted-in chats."""
 
@@ -174,7 +166,7 @@ class AlertSender:
 
     async def session_alerts(self, current: Snapshot) -> tuple[Alert, ...]:
         """Return the pushed alerts of ``current``'s session against the stored one before it."""
-        before = previous_session(current)
+        before = current.previous_session()
         if before is None:
             return ()
         previous = await self.desk.stored_snapshot(before)

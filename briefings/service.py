@@ -64,6 +64,12 @@ class Snapshot:
         """Return the key groups' returns from ``start``'s close to the briefing's session."""
         return returns_since_date(self.closes, self.universe, self.briefing.as_of, start)
 
+    def previous_session(self) -> date | None:
+        """Return the stored session before the briefing's, None when it is the first."""
+        index = pd.DatetimeIndex(self.closes.index)
+        earlier = index[index < pd.Timestamp(self.briefing.as_of)]
+        return None if earlier.empty else pd.Timestamp(earlier[-1]).date()
+
     def pair(self, lead: str, lag: str) -> RotationLine:
         """Compare two universe tickers over every window."""
         return compare_pair(self.closes, self.universe, lead, lag, self.briefing.as_of)
