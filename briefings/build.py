@@ -285,12 +285,14 @@ def _members(universe: Universe, key: str) -> tuple[str, ...]:
 
 
 def _universe_leg(universe: Universe, leg: str) -> str:
-    if leg.startswith(BASKET_PREFIX):
-        if leg.removeprefix(BASKET_PREFIX) in {g.key for g in universe.groups}:
-            return leg
+    """Return the ticker or basket ``leg`` names: case-insensitive, an index's ``^`` optional."""
+    if leg.lower().startswith(BASKET_PREFIX):
+        key = leg[len(BASKET_PREFIX) :].lower()
+        if key in {g.key for g in universe.groups}:
+            return BASKET_PREFIX + key
         raise BriefingInputError(f"{leg!r} names no group of the universe")
     by_upper = {ticker.upper(): ticker for ticker in universe.tickers}
-    ticker = by_upper.get(leg.upper())
+    ticker = by_upper.get(leg.upper()) or by_upper.get("^" + leg.upper())
     if ticker is None:
         raise BriefingInputError(f"{leg!r} is not a ticker of the universe")
     return ticker

@@ -444,3 +444,20 @@ def test_as_of_on_a_holiday_after_the_data_uses_the_last_session() -> None:
     assert resolve_session(closes, date(2025, 11, 27)) == pd.Timestamp("2025-11-26")
     with pytest.raises(BriefingInputError, match="2025-11-28"):
         resolve_session(closes, date(2025, 11, 28))
+
+
+def test_compare_pair_accepts_baskets_and_tickers_in_any_case() -> None:
+    universe = load_universe()
+    index = pd.bdate_range("2024-01-01", "2025-11-21", name="date")
+    rng = np.random.default_rng(3)
+    closes = pd.DataFrame(
+        100 * np.exp(np.cumsum(rng.normal(0, 0.01, (len(index), len(universe.tickers))), 0)),
+        index=index,
+        columns=list(universe.tickers),
+    )
+    as_of = date(2025, 11, 21)
+    line = compare_pair(closes, universe, "Basket:Cyclicals", "basket:megacap_tech", as_of)
+    assert (line.lead, line.lag) == ("basket:cyclicals", "basket:megacap_tech")
+    assert compare_pair(closes, universe, "rut", "spy", as_of).lead == "^RUT"
+    with pytest.raises(BriefingInputError, match="names no group"):
+        compare_pair(closes, universe, "basket:nope", "SPY", as_of)

@@ -153,23 +153,13 @@ async def since(update: Update, context: Context, args: Sequence[str]) -> None:
     await send_html(update, render_since(snapshot.briefing, result, "html"))
 
 
-def resolve_ticker(tickers: Sequence[str], text: str) -> str:
-    """Return the universe ticker ``text`` names (case-insensitive; the index caret optional)."""
-    wanted = text.upper()
-    for candidate in (wanted, "^" + wanted):
-        if candidate in tickers:
-            return candidate
-    return wanted
-
-
 @command("pair", max_args=2)
 async def pair(update: Update, context: Context, args: Sequence[str]) -> None:
     """Compare two universe tickers over every window."""
     if len(args) != 2:
         raise InputProblem("Give two tickers, the lead first.")
     desk = services_of(context).desk
-    tickers = desk.service.universe.tickers
-    lead, lag = (resolve_ticker(tickers, arg) for arg in args)
+    lead, lag = args
     snapshot = await desk.snapshot()
     line = await asyncio.to_thread(snapshot.pair, lead, lag)
     await send_html(update, render_pair(snapshot.briefing, line, "html"))
