@@ -48,11 +48,21 @@ class Universe:
 
     @property
     def tickers(self) -> tuple[str, ...]:
-        """Return every distinct ticker, in file order."""
+        """Return every distinct ticker the briefing needs, in file order.
+
+        The groups' members, then any benchmark or pair leg named only in [settings] or
+        [[pairs]], so that a custom universe's figures are fetched too.
+        """
         seen: dict[str, None] = {}
         for group in self.groups:
             for ticker in group.members:
                 seen.setdefault(ticker, None)
+        for ticker in (self.benchmark, self.low_benchmark):
+            seen.setdefault(ticker, None)
+        for pair in self.pairs:
+            for leg in (pair.lead, pair.lag):
+                if not leg.startswith(BASKET_PREFIX):
+                    seen.setdefault(leg, None)
         return tuple(seen)
 
     def group(self, key: str) -> Group:
@@ -89,7 +99,12 @@ def load_universe(path: Path | None = None) -> Universe:
 def _parse(raw: dict[str, Any], path: Path) -> Universe:
     groups: list[Group] = []
     names: dict[str, str] = {}
-    for key, spec in raw.get("groups", {}).items():
+    raw_groups = raw.get("groups", {})
+    if not isinstance(raw_groups, dict):
+        raise UniverseError(f"{path}: groups must be tables such as [groups.sectors]")
+    for key, spec in raw_groups.items():
+        if not isinstance(spec, dict):
+            raise UniverseError(f"{path}: groups.{key} must be a table with title and members")
         members = spec.get("members")
         if not isinstance(members, dict) or not members:
             raise UniverseError(f"{path}: group {key!r} needs a members table")
@@ -117,6 +132,9 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
                 raise UniverseError(f"{path}: pair {pair.name!r} names unknown group {leg!r}")
         pairs.append(pair)
     settings = raw.get("settings", {})
+    lookback = settings.get("low_lookback_sessions", 63)
+    if not isinstance(lookback, int) or lookback < 1:
+        raise UniverseError(f"{path}: low_lookback_sessions must be a whole number of sessions")
     baskets = tuple(str(b) for b in settings.get("breadth_baskets", ()))
     unknown = [b for b in baskets if b not in group_keys]
     if unknown:
@@ -127,6 +145,6 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
         pairs=tuple(pairs),
         benchmark=str(settings.get("benchmark", "SPY")),
         low_benchmark=str(settings.get("low_benchmark", settings.get("benchmark", "SPY"))),
-        low_lookback_sessions=int(settings.get("low_lookback_sessions", 63)),
+        low_lookback_sessions=lookback,
         breadth_baskets=baskets,
     )
