@@ -1,9 +1,10 @@
 """Bring the store up to a session: fetch only what is missing, in a few batched requests.
 
 New tickers are fetched from ``history_start``; stale ones from a few days before their last
-stored close. Those overlapping days are compared with the store: a source that restated a
-ticker's history (an adjusted close after a split or dividend) differs there, and that ticker's
-whole history is fetched again (one more batched request) and replaces the stored one.
+stored close (tickers more than a month behind in a batch of their own). Those overlapping days
+are compared with the store: a source that restated a ticker's history (an adjusted close after
+a split or dividend) differs there, and that ticker's whole history is fetched again (one more
+batched request) and replaces the stored one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ Clock = Callable[[], datetime]
 
 #: Calendar days re-fetched before a stale ticker's last stored close, to detect restatements.
 OVERLAP_DAYS = 7
+#: A stale ticker whose last close is older than this many days is fetched in its own batch.
+LAGGARD_DAYS = 31
 #: Relative difference between a stored and a re-fetched close that counts as a restatement;
 #: above float noise, below the smallest quarterly dividend adjustment that matters.
 RESTATED_TOLERANCE = 1e-5
@@ -70,9 +73,14 @@ def _plan_batches(
     batches: list[_Batch] = []
     if new:
         batches.append(_Batch(new, history_start))
-    if stale:
-        overlap_from = min(last_dates[t] for t in stale) - timedelta(days=OVERLAP_DAYS)
-        batches.append(_Batch(stale, overlap_from, overlaps_store=True))
+    # A ticker that stopped updating long ago would drag every daily request back to its last
+    # close; such laggards get a batch of their own.
+    recent = tuple(t for t in stale if (through - last_dates[t]).days <= LAGGARD_DAYS)
+    laggards = tuple(t for t in stale if t not in recent)
+    for group in (recent, laggards):
+        if group:
+            overlap_from = min(last_dates[t] for t in group) - timedelta(days=OVERLAP_DAYS)
+            batches.append(_Batch(group, overlap_from, overlaps_store=True))
     return tuple(batches)
 
 
@@ -155,7 +163,7 @@ def refresh(
             fetched.append(closes)
             failed.update({t: reason for t, reason in result.failed.items() if t in batch.tickers})
             if batch.overlaps_store:
-                restated = _restated(store, name, closes)
+                restated += _restated(store, name, closes)
             done += len(batch.tickers)
             if progress is not None:
                 progress(done, total)

@@ -239,3 +239,16 @@ def test_an_unchanged_overlap_is_not_refetched(store: PriceStore) -> None:
     report = run(store, source, MONDAY)
     assert report.restated == ()
     assert report.requests == 1
+
+
+def test_a_long_stale_ticker_does_not_drag_the_daily_request_back(store: PriceStore) -> None:
+    source = CountingSource()
+    run(store, source, date(2025, 10, 15), tickers=("SPY",))
+    run(store, source, FRIDAY, tickers=("QQQ", "^GSPC"))
+    report = run(store, source, MONDAY)
+    assert source.calls[-2:] == [
+        (("QQQ", "^GSPC"), FRIDAY - timedelta(days=OVERLAP_DAYS), MONDAY),
+        (("SPY",), date(2025, 10, 15) - timedelta(days=OVERLAP_DAYS), MONDAY),
+    ]
+    assert report.requests == 2
+    assert store.last_dates("counting") == dict.fromkeys(TICKERS, MONDAY)
