@@ -2,7 +2,9 @@
 
 The delivery log holds one row per (chat, session). A message part is marked "sending" before
 it goes out and counted after Telegram acknowledges it, so after a crash only the parts that
-were in flight at that moment can be sent twice; everything acknowledged is never resent.
+were in flight at that moment can be sent twice; everything acknowledged is never resent. A
+request that timed out is retried like any network error, and Telegram has no idempotency key,
+so a timeout whose message did arrive is the other way one part can reach a chat twice.
 
 A chart a chat chose with ``/settings chart`` is the delivery's last part, a photo after the
 text, counted like the text parts: a restart after the text went out sends only the photo, one
