@@ -33,6 +33,7 @@ from telegram.ext import ExtBot
 
 from bot.alert_chats import AlertChat, AlertChatStore
 from bot.alert_log import AlertLog
+from bot.background import BackgroundTasks
 from bot.delivery import MAX_MIGRATIONS, RetryPolicy
 from bot.market import Clock, MarketDesk, utc_now
 from bot.ratelimit import BULK, retry_after_seconds
@@ -149,20 +150,15 @@ class AlertSender:
         self.concurrency = concurrency
         self._clock = clock
         self._lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task[AlertReport]] = set()
+        self._background = BackgroundTasks(AlertReport)
 
     def track(self, task: asyncio.Task[AlertReport]) -> None:
         """Remember a background evaluation so ``wait_idle`` can await it."""
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._background.track(task)
 
     async def wait_idle(self) -> list[AlertReport]:
         """Wait for every tracked background evaluation; return their reports."""
-        reports: list[AlertReport] = []
-        while self._tasks:
-            done = await asyncio.gather(*list(self._tasks), return_exceptions=True)
-            reports.extend(r for r in done if isinstance(r, AlertReport))
-        return reports
+        return await self._background.wait_idle()
 
     async def session_alerts(self, current: Snapshot) -> tuple[Alert, ...]:
         """Return the pushed alerts of ``current``'s session against the stored one before it."""

@@ -29,6 +29,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
+from bot.background import BackgroundTasks
 from bot.charts import BRIEFING_CHARTS, Chart, ChartDesk
 from bot.database import Database, from_text, to_text
 from bot.market import Clock, DataNotReady, MarketDesk, RenderedBriefing, utc_now
@@ -345,7 +346,7 @@ class Broadcaster:
         self.owner = new_owner()
         self._clock = clock
         self._in_flight: set[tuple[int, date]] = set()
-        self._tasks: set[asyncio.Task[BroadcastReport]] = set()
+        self._background = BackgroundTasks(BroadcastReport)
         self.keep_going: Callable[[], bool] = lambda: True
         """Checked before each chat; the application sets it to "while running"."""
 
@@ -355,16 +356,11 @@ class Broadcaster:
 
     def track(self, task: asyncio.Task[BroadcastReport]) -> None:
         """Remember a background broadcast so ``wait_idle`` can await it."""
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._background.track(task)
 
     async def wait_idle(self) -> list[BroadcastReport]:
         """Wait for every tracked background broadcast; return their reports."""
-        reports: list[BroadcastReport] = []
-        while self._tasks:
-            done = await asyncio.gather(*list(self._tasks), return_exceptions=True)
-            reports.extend(r for r in done if isinstance(r, BroadcastReport))
-        return reports
+        return await self._background.wait_idle()
 
     async def broadcast(self, session: date, chats: Sequence[Subscription]) -> BroadcastReport:
         """Send ``session``'s briefing to every chat in ``chats`` that has not had it."""
