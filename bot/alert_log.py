@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 
-from bot.database import Database, to_text
+from bot.database import Database, status_counts, to_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_log (
@@ -101,11 +101,4 @@ class AlertLog:
 
     def counts(self, session: date | None = None) -> Mapping[str, int]:
         """Return logged alerts per status, for one session or all."""
-        sql = "SELECT status, COUNT(*) AS n FROM alert_log"
-        parameters: tuple[object, ...] = ()
-        if session is not None:
-            sql += " WHERE session = ?"
-            parameters = (session.isoformat(),)
-        return {
-            row["status"]: row["n"] for row in self._db.query(sql + " GROUP BY status", parameters)
-        }
+        return status_counts(self._db, "alert_log", session)

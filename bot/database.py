@@ -6,8 +6,9 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -83,3 +84,15 @@ def from_text(text: str) -> datetime:
     """Read a datetime stored by ``to_text``."""
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def status_counts(
+    database: Database, table: Literal["deliveries", "alert_log"], session: date | None = None
+) -> dict[str, int]:
+    """Return a log table's rows per status, for one session or all."""
+    sql = f"SELECT status, COUNT(*) AS n FROM {table}"
+    parameters: tuple[object, ...] = ()
+    if session is not None:
+        sql += " WHERE session = ?"
+        parameters = (session.isoformat(),)
+    return {row["status"]: row["n"] for row in database.query(sql + " GROUP BY status", parameters)}

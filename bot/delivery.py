@@ -31,7 +31,7 @@ from telegram.ext import ExtBot
 
 from bot.background import BackgroundTasks
 from bot.charts import BRIEFING_CHARTS, Chart, ChartDesk
-from bot.database import Database, from_text, to_text
+from bot.database import Database, from_text, status_counts, to_text
 from bot.market import Clock, DataNotReady, MarketDesk, RenderedBriefing, utc_now
 from bot.ratelimit import BULK, retry_after_seconds
 from bot.subscriptions import Subscription, SubscriptionStore
@@ -255,14 +255,7 @@ class DeliveryLog:
 
     def counts(self, session: date | None = None) -> Mapping[str, int]:
         """Return deliveries per status, for one session or all."""
-        sql = "SELECT status, COUNT(*) AS n FROM deliveries"
-        parameters: tuple[object, ...] = ()
-        if session is not None:
-            sql += " WHERE session = ?"
-            parameters = (session.isoformat(),)
-        return {
-            row["status"]: row["n"] for row in self._db.query(sql + " GROUP BY status", parameters)
-        }
+        return status_counts(self._db, "deliveries", session)
 
     def finished(self, session: date) -> set[int]:
         """Return the chats whose delivery of ``session`` is sent or given up for good."""
