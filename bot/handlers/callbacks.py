@@ -9,10 +9,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.handlers.keyboards import ROTATION, parse_choice, window_keyboard
+from bot.handlers.keyboards import parse_choice, render_window_view, window_keyboard
 from bot.handlers.replies import render_bot
 from bot.services import get_services
-from briefings.render import render_rotation, render_sectors, split_message
+from briefings.render import split_message
 from briefings.service import NoDataError
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,7 @@ async def window_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     except NoDataError:
         await query.answer(render_bot("callback_error.txt.j2").strip())
         return
-    render = render_rotation if choice.view == ROTATION else render_sectors
-    text = split_message(render(snapshot.briefing, choice.window, "html"))[0]
+    text = split_message(render_window_view(choice.view, snapshot.briefing, choice.window))[0]
     try:
         await message.edit_text(
             text,

@@ -13,14 +13,14 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.handlers.keyboards import ROTATION, SECTORS, window_keyboard
+from bot.handlers.keyboards import ROTATION, SECTORS, render_window_view, window_keyboard
 from bot.handlers.replies import MAX_COMMAND_LENGTH, echo, reply, send_html
 from bot.jobs import brief_jobs
 from bot.services import BotServices, get_services
 from briefings.build import BriefingInputError
 from briefings.calendar import CalendarRangeError
 from briefings.model import WINDOWS
-from briefings.render import render_pair, render_rotation, render_sectors, render_since
+from briefings.render import render_pair, render_since
 from briefings.service import NoDataError
 
 log = logging.getLogger(__name__)
@@ -124,22 +124,25 @@ async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
         await send_html(update, part)
 
 
+async def _send_window_view(
+    update: Update, context: Context, args: Sequence[str], view: str
+) -> None:
+    window = parse_window(args[0] if args else None)
+    snapshot = await services_of(context).desk.snapshot()
+    text = render_window_view(view, snapshot.briefing, window)
+    await send_html(update, text, window_keyboard(view, window))
+
+
 @command("rotation", max_args=1)
 async def rotation(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the rotation pairs for a window, with buttons to switch the window."""
-    window = parse_window(args[0] if args else None)
-    snapshot = await services_of(context).desk.snapshot()
-    text = render_rotation(snapshot.briefing, window, "html")
-    await send_html(update, text, window_keyboard(ROTATION, window))
+    await _send_window_view(update, context, args, ROTATION)
 
 
 @command("sectors", max_args=1)
 async def sectors(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the sector leaderboard for a window, with buttons to switch the window."""
-    window = parse_window(args[0] if args else None)
-    snapshot = await services_of(context).desk.snapshot()
-    text = render_sectors(snapshot.briefing, window, "html")
-    await send_html(update, text, window_keyboard(SECTORS, window))
+    await _send_window_view(update, context, args, SECTORS)
 
 
 @command("since", max_args=1)

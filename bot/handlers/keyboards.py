@@ -1,4 +1,7 @@
-"""Inline keyboards that switch a view's window: callback data "rot:1M", "sec:YTD"."""
+"""Window views (/rotation, /sectors) and the inline keyboards that switch their window.
+
+Callback data looks like "rot:1M" or "sec:YTD".
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from briefings.model import WINDOWS
+from briefings.model import WINDOWS, Briefing
+from briefings.render import render_rotation, render_sectors
 
 ROTATION = "rot"
 SECTORS = "sec"
@@ -23,6 +27,12 @@ class WindowChoice:
 
     view: str
     window: str
+
+
+def render_window_view(view: str, briefing: Briefing, window: str) -> str:
+    """Render ``view`` (ROTATION or SECTORS) of ``briefing`` for ``window`` as Telegram HTML."""
+    render = render_rotation if view == ROTATION else render_sectors
+    return render(briefing, window, "html")
 
 
 def window_keyboard(view: str, current: str) -> InlineKeyboardMarkup:
