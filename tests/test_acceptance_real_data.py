@@ -50,8 +50,8 @@ def test_every_late_2025_session_replays(service: MarketService, market_data_dir
         board = [row.return_pct for row in briefing.sectors]
         assert board == sorted(board, reverse=True)
         assert len(board) == 11
-        # The folder lacks MDY, XHB, XRT, KRE and BOAT: those, and only those, are stale.
-        assert set(briefing.stale) == {"MDY", "XHB", "XRT", "KRE", "BOAT"}
+        # The folder lacks only MDY: it, and only it, is stale.
+        assert set(briefing.stale) == {"MDY"}
 
 
 def test_thanksgiving_replays_the_session_before(service: MarketService) -> None:

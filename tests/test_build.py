@@ -428,8 +428,8 @@ def test_the_briefing_builds_on_real_data(market_data_dir: Path, as_of: date) ->
     )
     assert briefing.as_of == as_of
     assert_numbers_are_finite(briefing)
-    # No file for these: they are stale, and the cyclicals basket stands on IYT, JETS, XLI, XLF.
-    assert briefing.stale == ("MDY", "XHB", "XRT", "KRE", "BOAT")
+    # The folder has no MDY file: it alone is stale.
+    assert briefing.stale == ("MDY",)
     assert len(briefing.leaderboards["YTD"]) == 11
     assert all(line.rrg is not None for line in (*briefing.rotation, *briefing.sector_rotation))
     assert briefing.since_low is not None
