@@ -9,6 +9,7 @@ Which alerts are pushed (``briefings.alerts`` detects more; a push must be worth
 - ``breadth200``: every basket whose majority above the 200-day average turns on or off.
 - ``record``: a benchmark's record close that starts a run; the records that follow it on the
   next sessions are news the briefing already carries.
+- ``rank`` and ``high52`` are never pushed: they are the daily briefing's "What changed" news.
 
 On the real closes of Jun 2025 - Jul 2026 that is 1.6 alerts per session (all detected
 alerts: 5.2), in one message on two sessions out of three.
@@ -57,7 +58,7 @@ def worth_pushing(alert: Alert) -> bool:
         )
     if alert.kind == "record":
         return not alert.message.get("extends_run")
-    return True
+    return alert.kind in ("cross50", "breadth200")
 
 
 @dataclass(frozen=True)

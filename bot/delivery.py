@@ -35,6 +35,7 @@ from bot.database import Database, from_text, status_counts, to_text
 from bot.market import Clock, DataNotReady, MarketDesk, RenderedBriefing, utc_now
 from bot.ratelimit import BULK, retry_after_seconds
 from bot.subscriptions import Subscription, SubscriptionStore
+from bot.views import view_keyboard
 
 log = logging.getLogger(__name__)
 
@@ -433,14 +434,16 @@ class Broadcaster:
         messages: Sequence[str],
         chart: Chart | None,
         part: int,
+        session: date,
     ) -> None:
-        """Send text part ``part``, or the chart photo after the last text part."""
+        """Send text part ``part`` (the last with the view buttons), or the chart photo after it."""
         if part < len(messages):
             await self.bot.send_message(
                 chat_id,
                 messages[part],
                 parse_mode=ParseMode.HTML,
                 message_thread_id=thread_id,
+                reply_markup=view_keyboard(session) if part == len(messages) - 1 else None,
                 rate_limit_args=BULK,
             )
         elif chart is not None and self.charts is not None:
@@ -468,7 +471,7 @@ class Broadcaster:
         while part < total:
             self.deliveries.begin_part(chat_id, session, part, total, self._clock())
             try:
-                await self._send_part(chat_id, thread_id, messages, chart, part)
+                await self._send_part(chat_id, thread_id, messages, chart, part, session)
             except Forbidden as exc:
                 self._deactivate(chat_id, session, f"forbidden: {exc.message}")
                 return Outcome.DEACTIVATED

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from briefings.calendar import last_completed_session
 from briefings.model import Briefing
 from briefings.refresh import RefreshReport
-from briefings.render import render_briefing, split_message
+from briefings.render import render_briefing, render_summary, split_message
 from briefings.service import SETTLE_DELAY, Freshness, MarketService, NoDataError, Snapshot
 
 Clock = Callable[[], datetime]
@@ -40,7 +40,10 @@ class RenderedBriefing:
 
     briefing: Briefing
     messages: tuple[str, ...]
+    """What the daily push and /brief send: the summary (one message)."""
     snapshot: Snapshot = field(repr=False, compare=False)
+    full: tuple[str, ...] = ()
+    """The whole briefing (/brief full and the summary's Full button)."""
     """What the briefing was built from (charts sent with it draw from the same data)."""
 
 
@@ -145,7 +148,10 @@ class MarketDesk:
         cached = self._rendered.get(key)
         if cached is None:
             html = await asyncio.to_thread(render_briefing, briefing, "html")
-            cached = RenderedBriefing(briefing, tuple(split_message(html)), snapshot)
+            summary = await asyncio.to_thread(render_summary, briefing, "html")
+            cached = RenderedBriefing(
+                briefing, tuple(split_message(summary)), snapshot, tuple(split_message(html))
+            )
             # Only the latest couple of sessions are ever asked for again.
             if len(self._rendered) > 8:
                 self._rendered.clear()

@@ -16,6 +16,7 @@ from briefings.model import Briefing, RotationLine, SinceDate
 from briefings.refresh import RefreshReport, refresh
 from briefings.sources import PriceSource, open_source
 from briefings.store import PriceStore, RefreshRecord
+from briefings.story import tell_story
 from briefings.universe import Universe, load_universe
 
 Clock = Callable[[], datetime]
@@ -96,6 +97,8 @@ class MarketService:
         self._version: str | None = None
         self._closes: pd.DataFrame | None = None
         self._snapshots: dict[tuple[date, str, date | None], Snapshot] = {}
+        self._plain: dict[date, Briefing] = {}
+        """Story-less briefings of sessions before a told one (what changed is read from them)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, source_spec: str | None = None) -> MarketService:
@@ -148,6 +151,7 @@ class MarketService:
                 raise NoDataError(f"no stored prices for source {self.source_name!r} yet")
             self._version, self._closes = version, closes
             self._snapshots.clear()
+            self._plain.clear()
         return version, self._closes
 
     def snapshot(
@@ -163,16 +167,41 @@ class MarketService:
             if cached is None:
                 if len(self._snapshots) >= MAX_CACHED_SNAPSHOTS:
                     self._snapshots.pop(next(iter(self._snapshots)))
-                briefing = build_briefing(
-                    closes,
-                    self.universe,
-                    as_of=session,
-                    source=self.source_name,
-                    simulated=self.simulated,
-                    data_version=version,
-                    period=period,
-                    since=since,
-                )
+                briefing = self._build(closes, version, session, period, since)
+                briefing = tell_story(briefing, self._previous(closes, version, session))
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
                 self._snapshots[key] = cached
             return cached
+
+    def _build(
+        self,
+        closes: pd.DataFrame,
+        version: str,
+        session: date,
+        period: str = "MTD",
+        since: date | None = None,
+    ) -> Briefing:
+        return build_briefing(
+            closes,
+            self.universe,
+            as_of=session,
+            source=self.source_name,
+            simulated=self.simulated,
+            data_version=version,
+            period=period,
+            since=since,
+        )
+
+    def _previous(self, closes: pd.DataFrame, version: str, session: date) -> Briefing | None:
+        """Return the briefing of the stored session before ``session`` (None for the first)."""
+        index = pd.DatetimeIndex(closes.index)
+        earlier = index[index < pd.Timestamp(session)]
+        if earlier.empty:
+            return None
+        previous = pd.Timestamp(earlier[-1]).date()
+        cached = self._plain.get(previous)
+        if cached is None:
+            if len(self._plain) >= MAX_CACHED_SNAPSHOTS:
+                self._plain.pop(next(iter(self._plain)))
+            cached = self._plain[previous] = self._build(closes, version, previous)
+        return cached

@@ -11,11 +11,14 @@ import pytest
 
 from briefings.model import Briefing
 from briefings.render import (
+    render_breadth,
     render_briefing,
     render_pair,
     render_rotation,
     render_sectors,
     render_since,
+    render_since_low,
+    render_summary,
 )
 from briefings.service import MarketService, Snapshot
 from briefings.sources.demo import DemoSource
@@ -58,6 +61,10 @@ VIEWS: dict[str, Callable[[Snapshot], str]] = {
     "sectors-1Y.txt": lambda s: render_sectors(s.briefing, "1Y", "text"),
     "since.html": lambda s: render_since(s.briefing, s.since(date(2025, 4, 8)), "html"),
     "pair-IWM-QQQ.html": lambda s: render_pair(s.briefing, s.pair("IWM", "QQQ"), "html"),
+    "summary.html": lambda s: render_summary(s.briefing, "html"),
+    "summary.txt": lambda s: render_summary(s.briefing, "text"),
+    "breadth.html": lambda s: render_breadth(s.briefing, "html"),
+    "since-low.html": lambda s: render_since_low(s.briefing, "html"),
 }
 
 

@@ -22,6 +22,7 @@ from bot.handlers.commands import (
 from bot.handlers.errors import on_error
 from bot.handlers.replies import render_bot
 from bot.handlers.subscription import settings, subscribe, unsubscribe
+from bot.handlers.views import VIEW_PATTERN, view_button
 from bot.services import BotApplication
 
 #: Updates from channels are not handled: the bot serves private chats and groups.
@@ -29,7 +30,7 @@ _CHATS = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
 
 
 def register_handlers(application: BotApplication) -> None:
-    """Add every command, the window buttons, the fallbacks and the error handler."""
+    """Add every command, the view and window buttons, the fallbacks and the error handler."""
     commands = {
         "start": help_command,
         "help": help_command,
@@ -48,6 +49,7 @@ def register_handlers(application: BotApplication) -> None:
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=_CHATS))
+    application.add_handler(CallbackQueryHandler(view_button, pattern=VIEW_PATTERN))
     application.add_handler(CallbackQueryHandler(window_button))
     application.add_handler(MessageHandler(filters.COMMAND & _CHATS, unknown_command))
     application.add_handler(

@@ -17,6 +17,7 @@ from bot.handlers.keyboards import ROTATION, SECTORS, render_window_view, window
 from bot.handlers.replies import MAX_COMMAND_LENGTH, echo, reply, send_html
 from bot.jobs import brief_jobs
 from bot.services import BotServices, get_services
+from bot.views import view_keyboard
 from briefings.build import BriefingInputError
 from briefings.calendar import CalendarRangeError
 from briefings.model import WINDOWS
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 CommandBody = Callable[[Update, Context, Sequence[str]], Awaitable[None]]
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+#: The /brief argument that asks for the whole briefing instead of the summary.
+FULL_ARGUMENT = "full"
 
 
 class InputProblem(ValueError):
@@ -116,12 +121,19 @@ async def help_command(update: Update, context: Context) -> None:
     )
 
 
-@command("brief", max_args=0)
+@command("brief", max_args=1)
 async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
-    """Send the latest briefing (rendered once per session and data version)."""
+    """Send the latest summary with its view buttons; "/brief full" sends the whole briefing."""
+    if args and args[0].lower() != FULL_ARGUMENT:
+        raise InputProblem(f"“{echo(args[0])}” is not an option; use /brief or /brief full.")
     rendered = await services_of(context).desk.rendered()
-    for part in rendered.messages:
-        await send_html(update, part)
+    if args:
+        for part in rendered.full:
+            await send_html(update, part)
+        return
+    keyboard = view_keyboard(rendered.briefing.as_of)
+    for index, part in enumerate(rendered.messages):
+        await send_html(update, part, keyboard if index == len(rendered.messages) - 1 else None)
 
 
 async def _send_window_view(

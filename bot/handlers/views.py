@@ -1,0 +1,84 @@
+"""The summary's buttons: open a detail view in place, send the chart, or go back."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.handlers.replies import render_bot
+from bot.market import MarketDesk
+from bot.services import get_services
+from bot.views import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
+from briefings.build import BriefingInputError
+from briefings.render import split_message
+from briefings.service import NoDataError, Snapshot
+
+log = logging.getLogger(__name__)
+
+#: Callback data the view buttons carry (bot.views); other buttons go to other handlers.
+VIEW_PATTERN = r"^v:"
+
+
+async def _session_snapshot(desk: MarketDesk, session: date) -> Snapshot | None:
+    """Return the stored snapshot of exactly ``session``, None when the store lacks it."""
+    try:
+        snapshot = await desk.stored_snapshot(session)
+    except BriefingInputError:
+        return None
+    return snapshot if snapshot.briefing.as_of == session else None
+
+
+async def view_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the pressed view of the message's session; every query gets an answer."""
+    query = update.callback_query
+    if query is None:
+        return
+    choice = parse_view(query.data)
+    message = query.message
+    if choice is None or not isinstance(message, Message):
+        await query.answer(render_bot("callback_stale.txt.j2").strip(), show_alert=True)
+        return
+    services = get_services(context.application)
+    try:
+        snapshot = await _session_snapshot(services.desk, choice.session)
+    except NoDataError:
+        await query.answer(render_bot("callback_error.txt.j2").strip())
+        return
+    if snapshot is None:
+        # The store no longer serves the session the message showed.
+        await query.answer(render_bot("callback_stale.txt.j2").strip(), show_alert=True)
+        return
+    if choice.view == CHART:
+        await query.answer()
+        chart = await services.charts.chart(snapshot, CHART_REQUEST)
+        await services.charts.send(
+            context.bot,
+            message.chat.id,
+            chart,
+            thread_id=message.message_thread_id if message.is_topic_message else None,
+        )
+        return
+    parts = split_message(render_view(choice.view, snapshot.briefing))
+    try:
+        await message.edit_text(
+            parts[0],
+            parse_mode=ParseMode.HTML,
+            reply_markup=view_keyboard(choice.session, choice.view),
+        )
+    except BadRequest as exc:
+        reason = exc.message.lower()
+        if "not modified" in reason:
+            pass  # the open view pressed again
+        elif "not found" in reason or "can't be edited" in reason:
+            await query.answer(render_bot("callback_stale.txt.j2").strip(), show_alert=True)
+            return
+        else:
+            raise
+    for part in parts[1:]:
+        await message.reply_text(part, parse_mode=ParseMode.HTML, do_quote=False)
+    await query.answer()
