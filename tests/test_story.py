@@ -151,7 +151,7 @@ NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 def assert_numbers_are_figures(takeaway: Takeaway) -> None:
     """Every measured number in the sentence (not a date, not "50-day") is one of its figures."""
     text = re.sub(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d+", "", takeaway.text)
-    text = re.sub(r"\d+-(?:day|week)", "", text).replace("S&P 500", "")
+    text = re.sub(r"\d+-(?:day|week)|S&P 500|Nasdaq-100|Russell 2000|MidCap 400", "", text)
     figures = {abs(v) for v in takeaway.figures.values()}
     for number in NUMBER.findall(text):
         assert abs(float(number)) in figures, (number, takeaway)
