@@ -199,6 +199,9 @@ class MarketService:
         if earlier.empty:
             return None
         previous = pd.Timestamp(earlier[-1]).date()
+        told = self._snapshots.get((previous, "MTD", None))
+        if told is not None:
+            return told.briefing
         cached = self._plain.get(previous)
         if cached is None:
             if len(self._plain) >= MAX_CACHED_SNAPSHOTS:
