@@ -21,7 +21,7 @@ Takeaways (significance = |spread| / the pair's typical spread over the same str
 - ``highs_52w``: key tickers at a 52-week high that is not a record (significance 1.5).
 - ``since_low_vs_<lag>``: rotation pairs whose spread since the recent low is at least 1.0 pp
   and its significance at least 1, once 5 or more sessions have passed since the low; pairs
-  with the same lag leg share one sentence (the 2 best leads, then the lag).
+  with the same lag leg share one sentence (the lag and its 2 best leads, best first).
 - ``<pair>_month`` / ``<pair>_today``: a pair's 1M spread (at least 1.0 pp, significance 1)
   or 1D spread (at least 0.5 pp, significance 2). Each pair speaks once, in its most
   significant window (the stretch since the low included).
@@ -358,7 +358,7 @@ def _pair_takeaways(briefing: Briefing) -> Iterable[_Candidate]:
         leads = sorted(
             ((leg, value) for leg, value in legs.items() if leg != lag), key=lambda item: -item[1]
         )[:SINCE_LOW_LEADS]
-        ordered = [*leads, (lag, legs[lag])]
+        ordered = sorted([*leads, (lag, legs[lag])], key=lambda item: -item[1])
         yield _Candidate(
             Takeaway(
                 id=f"since_low_vs_{slug(lag)}",

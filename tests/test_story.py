@@ -387,3 +387,33 @@ def test_phone_lines_keep_numbers_with_their_labels() -> None:
     assert all(len(text) <= 38 for text in lines)
     assert "micro caps +15.6%," in lines[1]
     assert lines[-1].endswith("the S&P 500 +5.6%")
+
+
+def test_a_sector_rank_move_of_three_places_is_a_change_two_is_not() -> None:
+    three = (("XLK", 3.0), ("XLE", 2.0), ("XLU", 1.0), ("IWC", 0.0))
+    before = briefing(as_of=date(2025, 12, 10), sectors=three)
+    moved = briefing(sectors=(("IWC", 4.0), ("XLK", 3.0), ("XLE", 2.0), ("XLU", 1.0)))
+    keys = [a.key for a in detect_alerts(before, moved) if a.kind == "rank"]
+    assert keys == ["rank:IWC"]
+    nudged = briefing(sectors=(("XLK", 3.0), ("IWC", 2.5), ("XLE", 2.0), ("XLU", 1.0)))
+    assert not [a for a in detect_alerts(before, nudged) if a.kind == "rank"]
+    story = tell_story(moved, before).story
+    assert story is not None
+    assert "Micro caps (IWC) up from #4 to #1 (1M)" in {c.text for c in story.changes}
+
+
+def test_a_new_52_week_high_is_a_change_once_and_a_record_is_not_one() -> None:
+    before = briefing(as_of=date(2025, 12, 10))
+    after = briefing(highs=("QQQ", "SPY"), records=("SPY",))
+    assert [a.key for a in detect_alerts(before, after) if a.kind == "high52"] == ["high52:QQQ"]
+    again = briefing(as_of=date(2025, 12, 12), highs=("QQQ",))
+    assert not [a for a in detect_alerts(after, again) if a.kind == "high52"]
+
+
+def test_rank_moves_and_52_week_highs_are_not_pushed() -> None:
+    from bot.alerts import worth_pushing
+
+    before = briefing(as_of=date(2025, 12, 10))
+    after = briefing(highs=("QQQ",))
+    (high,) = [a for a in detect_alerts(before, after) if a.kind == "high52"]
+    assert not worth_pushing(high)
