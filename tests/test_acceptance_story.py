@@ -80,7 +80,7 @@ def test_december_11_is_a_broadening_rally_with_records(
     assert briefing.story.verdict.id == "broadening"
     assert briefing.story.verdict.text.startswith("Broadening: small caps, equal weight")
     takeaways = told(briefing)
-    assert list(takeaways)[0] == "records"
+    assert next(iter(takeaways)) == "records"
     for ticker in ("IWM", "IWC", "RSP"):
         assert ticker in takeaways["records"]
     since = takeaways["since_low_vs_spy"]
