@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from briefings.alerts import Alert, detect_alerts
 from briefings.build import SINCE_LOW_WINDOW
@@ -115,13 +115,6 @@ CHANGE_ORDER: tuple[str, ...] = (
 LEADERSHIP_QUADRANTS = ("Leading", "Lagging")
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    takeaway: Takeaway
-    pair: str | None = None
-    """The pair a pair takeaway speaks for (each pair speaks once)."""
-
-
 def tell_story(current: Briefing, previous: Briefing | None) -> Briefing:
     """Return ``current`` with its story: verdict, the day, takeaways, changes vs ``previous``."""
     alerts = () if previous is None else detect_alerts(previous, current)
@@ -142,6 +135,7 @@ def _one(value: float) -> float:
 
 
 def _sentence(template: str, **context: object) -> str:
+    """Render ``templates/story/<template>.txt.j2`` as one line of single-spaced words."""
     return " ".join(render_template(f"story/{template}.txt.j2", **context).split())
 
 
@@ -207,7 +201,7 @@ def verdict(briefing: Briefing) -> Verdict:
         kind=kind,
         broad=broad,
         narrow=narrow,
-        leaning=[(line, lean) for line, lean in leaning],
+        leaning=leaning,
     )
     return Verdict(id=kind, text=text, figures=figures)
 
@@ -260,27 +254,23 @@ def _closes(briefing: Briefing) -> dict[str, float]:
     }
 
 
-def _record_candidates(briefing: Briefing) -> Iterable[_Candidate]:
+def _record_candidates(briefing: Briefing) -> Iterable[Takeaway]:
     keys, closes = _key_tickers(briefing), _closes(briefing)
     records = [t for t in briefing.record_highs if t in keys]
     if records:
-        yield _Candidate(
-            Takeaway(
-                id="records",
-                text=_sentence("records", tickers=records),
-                figures={f"{slug(t)}_close": round(closes[t], 2) for t in records if t in closes},
-                significance=RECORD_SIGNIFICANCE,
-            )
+        yield Takeaway(
+            id="records",
+            text=_sentence("records", tickers=records),
+            figures={f"{slug(t)}_close": round(closes[t], 2) for t in records if t in closes},
+            significance=RECORD_SIGNIFICANCE,
         )
     highs = [t for t in briefing.highs_52w if t in keys and t not in briefing.record_highs]
     if highs:
-        yield _Candidate(
-            Takeaway(
-                id="highs_52w",
-                text=_sentence("highs_52w", tickers=highs),
-                figures={f"{slug(t)}_close": round(closes[t], 2) for t in highs if t in closes},
-                significance=HIGH52_SIGNIFICANCE,
-            )
+        yield Takeaway(
+            id="highs_52w",
+            text=_sentence("highs_52w", tickers=highs),
+            figures={f"{slug(t)}_close": round(closes[t], 2) for t in highs if t in closes},
+            significance=HIGH52_SIGNIFICANCE,
         )
 
 
@@ -328,7 +318,7 @@ def _pair_candidates(briefing: Briefing) -> list[tuple[RotationLine, str, float,
     return best
 
 
-def _pair_takeaways(briefing: Briefing) -> Iterable[_Candidate]:
+def _pair_takeaways(briefing: Briefing) -> Iterable[Takeaway]:
     since = _since_low_spreads(briefing)
     by_lag: dict[str, list[tuple[RotationLine, float]]] = {}
     for line, window, value, significance in _pair_candidates(briefing):
@@ -336,14 +326,11 @@ def _pair_takeaways(briefing: Briefing) -> Iterable[_Candidate]:
             by_lag.setdefault(line.lag, []).append((line, significance))
             continue
         figures = {"spread_pp": value, "margin_pp": abs(value)}
-        yield _Candidate(
-            Takeaway(
-                id=f"{slug(line.name)}_{PAIR_WINDOW_IDS[window]}",
-                text=_sentence("pair_window", line=line, window=window, spread=value),
-                figures=figures,
-                significance=round(significance, 2),
-            ),
-            pair=line.name,
+        yield Takeaway(
+            id=f"{slug(line.name)}_{PAIR_WINDOW_IDS[window]}",
+            text=_sentence("pair_window", line=line, window=window, spread=value),
+            figures=figures,
+            significance=round(significance, 2),
         )
     low = briefing.since_low
     for lag, group in by_lag.items():
@@ -359,17 +346,15 @@ def _pair_takeaways(briefing: Briefing) -> Iterable[_Candidate]:
             ((leg, value) for leg, value in legs.items() if leg != lag), key=lambda item: -item[1]
         )[:SINCE_LOW_LEADS]
         ordered = sorted([*leads, (lag, legs[lag])], key=lambda item: -item[1])
-        yield _Candidate(
-            Takeaway(
-                id=f"since_low_vs_{slug(lag)}",
-                text=_sentence("since_low", low=low, legs=ordered, names=names),
-                figures={f"{slug(leg)}_since_low_pct": value for leg, value in ordered},
-                significance=round(max(s for _, s in group), 2),
-            )
+        yield Takeaway(
+            id=f"since_low_vs_{slug(lag)}",
+            text=_sentence("since_low", low=low, legs=ordered, names=names),
+            figures={f"{slug(leg)}_since_low_pct": value for leg, value in ordered},
+            significance=round(max(s for _, s in group), 2),
         )
 
 
-def _sector_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[_Candidate]:
+def _sector_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeaway]:
     board = briefing.sectors
     if len(board) < 2:
         return
@@ -394,23 +379,21 @@ def _sector_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[_Candida
         figures = {f"{slug(row.ticker)}_pct": _one(row.return_pct)}
         if benchmark_return is not None:
             figures[f"{slug(benchmark)}_pct"] = _one(benchmark_return)
-        yield _Candidate(
-            Takeaway(
-                id=kind,
-                text=_sentence(
-                    kind,
-                    row=row,
-                    period=briefing.period,
-                    benchmark=benchmark,
-                    benchmark_return=None if benchmark_return is None else _one(benchmark_return),
-                ),
-                figures=figures,
-                significance=round(significance or 0.0, 2),
-            )
+        yield Takeaway(
+            id=kind,
+            text=_sentence(
+                kind,
+                row=row,
+                period=briefing.period,
+                benchmark=benchmark,
+                benchmark_return=None if benchmark_return is None else _one(benchmark_return),
+            ),
+            figures=figures,
+            significance=round(significance or 0.0, 2),
         )
 
 
-def _breadth_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[_Candidate]:
+def _breadth_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeaway]:
     shares = [
         (item, item.pct_above_50)
         for item in briefing.breadth
@@ -421,13 +404,11 @@ def _breadth_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[_Candid
     item, share = max(shares, key=lambda pair: abs(pair[1] - 50.0))
     if not relaxed and abs(share - 50.0) < BREADTH_EXTREME:
         return
-    yield _Candidate(
-        Takeaway(
-            id="breadth",
-            text=_sentence("breadth", item=item),
-            figures={"above_50d": item.above_50, "counted_50d": item.counted_50},
-            significance=round(abs(share - 50.0) / BREADTH_SCALE, 2),
-        )
+    yield Takeaway(
+        id="breadth",
+        text=_sentence("breadth", item=item),
+        figures={"above_50d": item.above_50, "counted_50d": item.counted_50},
+        significance=round(abs(share - 50.0) / BREADTH_SCALE, 2),
     )
 
 
@@ -439,8 +420,7 @@ def takeaways(briefing: Briefing) -> tuple[Takeaway, ...]:
         *_sector_takeaways(briefing, relaxed=False),
         *_breadth_takeaways(briefing, relaxed=False),
     ]
-    ranked = sorted(candidates, key=lambda c: -c.takeaway.significance)[:MAX_TAKEAWAYS]
-    chosen = [c.takeaway for c in ranked]
+    chosen = sorted(candidates, key=lambda t: -t.significance)[:MAX_TAKEAWAYS]
     if len(chosen) < MIN_TAKEAWAYS:
         seen = {t.id for t in chosen}
         fillers = [
@@ -450,9 +430,9 @@ def takeaways(briefing: Briefing) -> tuple[Takeaway, ...]:
         for filler in fillers:
             if len(chosen) >= MIN_TAKEAWAYS:
                 break
-            if filler.takeaway.id not in seen:
-                chosen.append(filler.takeaway)
-                seen.add(filler.takeaway.id)
+            if filler.id not in seen:
+                chosen.append(filler)
+                seen.add(filler.id)
     return tuple(chosen)
 
 
