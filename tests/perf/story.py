@@ -120,11 +120,13 @@ def report(service: MarketService, session: date | None, label: str) -> None:
         print(f"  previous session build {previous_s * 1e3:8.2f} ms (once per session, cached)")
 
 
-def main() -> None:
-    """Print the figures for the demo market and, when present, the real closes."""
+def main(real: bool = True) -> None:
+    """Print the figures for the demo market and (``real``, when present) the real closes."""
     with tempfile.TemporaryDirectory() as workdir:
         demo = open_service(DemoSource(), Path(workdir), "demo")
         report(demo, None, "demo market (simulated)")
+        if not real:
+            return
         if (MARKET_DATA / "SPY.csv").is_file():
             real = open_service(CsvDirectorySource(MARKET_DATA), Path(workdir), "real")
             for session in REAL_SESSIONS:

@@ -8,7 +8,7 @@ from tests.perf import story
 
 
 def test_the_story_benchmark_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
-    story.main()
+    story.main(real=False)
     out = capsys.readouterr().out
     assert "demo market (simulated)" in out
     assert "summary message" in out
