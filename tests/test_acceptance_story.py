@@ -12,11 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from briefings.calendar import sessions_in_range
 from briefings.model import Briefing
 from briefings.render import briefing_to_json, render_summary
 from briefings.service import MarketService
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.store import PriceStore
+from briefings.story import slug
 from briefings.universe import load_universe
 from tests.test_story import assert_numbers_are_figures
 
@@ -137,3 +139,26 @@ def test_the_tariff_low_does_not_open_with_rows_of_zeros(service: MarketService)
     summary = render_summary(briefing, "html")
     assert "+0.0%" not in "\n".join(summary.splitlines()[:12])
     assert not any(t.id.startswith("since_low") for t in briefing.story.takeaways)  # type: ignore[union-attr]
+
+
+def test_every_late_2025_session_tells_a_consistent_story(service: MarketService) -> None:
+    for session in sessions_in_range(date(2025, 10, 1), date(2025, 12, 31)):
+        briefing = service.snapshot(as_of=session).briefing
+        story = briefing.story
+        assert story is not None
+        assert 3 <= len(story.takeaways) <= 6, session
+        lines = {line.name: line for line in briefing.rotation}
+        for takeaway in story.takeaways:
+            assert_numbers_are_figures(takeaway)
+            if takeaway.id.endswith(("_month", "_today")):
+                # The winner the sentence names is the one the spread's sign favours.
+                spread = takeaway.figures["spread_pp"]
+                line = next(
+                    item for name, item in lines.items() if takeaway.id.startswith(slug(name))
+                )
+                window = "1M" if takeaway.id.endswith("_month") else "1D"
+                assert (spread > 0) == ((line.spread[window] or 0.0) > 0), (session, takeaway)
+        html = render_summary(briefing, "html")
+        visible = [re.sub(r"<[^>]+>", "", line).replace("&amp;", "&") for line in html.splitlines()]
+        assert len(visible) <= 26, session
+        assert max(len(line) for line in visible) <= 40, session
