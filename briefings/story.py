@@ -22,7 +22,7 @@ Takeaways (significance = |spread| / the pair's typical spread over the same str
 - ``since_low_vs_<lag>``: rotation pairs whose spread since the recent low is at least 1.0 pp
   and its significance at least 1, once 5 or more sessions have passed since the low; pairs
   with the same lag leg share one sentence (the lag and its 2 best leads, best first).
-- ``<pair>_month`` / ``<pair>_today``: a pair's 1M spread (at least 1.0 pp, significance 1)
+- ``<pair>_month`` / ``<pair>_day``: a pair's 1M spread (at least 1.0 pp, significance 1)
   or 1D spread (at least 0.5 pp, significance 2). Each pair speaks once, in its most
   significant window (the stretch since the low included).
 - ``sector_leader`` / ``sector_laggard``: the period's top / bottom sector, when it beat /
@@ -78,7 +78,7 @@ PAIR_THRESHOLDS: Mapping[str, tuple[float, float]] = {
     "1M": (1.0, 1.0),
     "1D": (0.5, 2.0),
 }
-PAIR_WINDOW_IDS: Mapping[str, str] = {"1M": "month", "1D": "today"}
+PAIR_WINDOW_IDS: Mapping[str, str] = {"1M": "month", "1D": "day"}
 MIN_SESSIONS_SINCE_LOW = 5
 SINCE_LOW_LEADS = 2
 """A since-the-low sentence names at most this many leads (the best) and their lag."""

@@ -150,7 +150,7 @@ def test_every_late_2025_session_tells_a_consistent_story(service: MarketService
         lines = {line.name: line for line in briefing.rotation}
         for takeaway in story.takeaways:
             assert_numbers_are_figures(takeaway)
-            if takeaway.id.endswith(("_month", "_today")):
+            if takeaway.id.endswith(("_month", "_day")):
                 # The winner the sentence names is the one the spread's sign favours.
                 spread = takeaway.figures["spread_pp"]
                 line = next(

@@ -251,8 +251,8 @@ def test_the_winner_named_is_the_one_the_sign_favours(sign: float) -> None:
 def test_a_day_spread_needs_twice_its_typical_size() -> None:
     quiet = takeaways(briefing(lines=(line("small", 0.0, 0.6),), typical=0.31))
     loud = takeaways(briefing(lines=(line("small", 0.0, 0.6),), typical=0.3))
-    assert "small_vs_large_today" not in ids(quiet)
-    assert "small_vs_large_today" in ids(loud)
+    assert "small_vs_large_day" not in ids(quiet)
+    assert "small_vs_large_day" in ids(loud)
 
 
 def test_since_the_low_pairs_with_one_lag_share_a_sentence() -> None:
