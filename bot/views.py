@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -68,7 +69,9 @@ def parse_view(data: str | None) -> ViewChoice | None:
     return ViewChoice(match.group("view"), session)
 
 
+@cache
 def _labels() -> dict[str, str]:
+    """Return the button labels of templates/bot/summary_buttons.txt.j2 by view."""
     labels = {}
     for line in render_template("bot/summary_buttons.txt.j2").splitlines():
         key, separator, label = line.partition(" - ")
