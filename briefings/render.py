@@ -23,7 +23,7 @@ PHONE_WIDTH = 40
 #: The daily summary's most lines, and the fewest takeaways and changes it keeps to meet that.
 SUMMARY_MAX_LINES = 26
 SUMMARY_MIN_TAKEAWAYS = 3
-SUMMARY_MIN_CHANGES = 2
+SUMMARY_MIN_CHANGES = 1
 SUMMARY_MAX_CHANGES = 4
 
 WINDOW_TITLES: Mapping[str, str] = {

@@ -1,12 +1,13 @@
 """Benchmark: what telling the story costs, and how the daily summary fits a phone.
 
-Run: uv run python -m tests.perf.story
+Run: uv run python -m tests.perf.story [--all-sessions]
 Prints figures, asserts nothing. Targets: the story (typical spreads in the analytics plus the
 verdict, the day, takeaways and changes) adds under 5 ms to a briefing; the summary message is
 at most about 25 lines, each at most 40 characters.
 
 Sessions: the demo market's last session, and real closes (../shared/market-data, or
-$MARKETBRIEF_TEST_MARKET_DATA) on 2025-04-08, 2025-11-28 and 2025-12-11 when present.
+$MARKETBRIEF_TEST_MARKET_DATA) on 2025-04-08, 2025-11-28 and 2025-12-11 when present; with
+--all-sessions also the summary's size on every session of 2025-01-02 .. 2026-07-31.
 """
 
 from __future__ import annotations
@@ -120,7 +121,29 @@ def report(service: MarketService, session: date | None, label: str) -> None:
         print(f"  previous session build {previous_s * 1e3:8.2f} ms (once per session, cached)")
 
 
-def main(real: bool = True) -> None:
+def sweep(service: MarketService, start: date, end: date) -> None:
+    """Print the summary's line counts and longest lines over every session from start to end."""
+    from collections import Counter
+
+    from briefings.calendar import sessions_in_range
+
+    counts: Counter[int] = Counter()
+    widths: Counter[int] = Counter()
+    verdicts: Counter[str] = Counter()
+    sessions = sessions_in_range(start, end)
+    for session in sessions:
+        briefing = service.snapshot(as_of=session).briefing
+        lines = visible_lines(render_summary(briefing, "html"))
+        counts[len(lines)] += 1
+        widths[max(map(len, lines))] += 1
+        verdicts[briefing.story.verdict.id if briefing.story else "none"] += 1
+    print(f"real closes, every session {start} .. {end} ({len(sessions)}):")
+    print(f"  summary lines          {min(counts)}..{max(counts)}  {dict(sorted(counts.items()))}")
+    print(f"  longest line           {min(widths)}..{max(widths)}  {dict(sorted(widths.items()))}")
+    print(f"  verdicts               {dict(verdicts.most_common())}")
+
+
+def main(real: bool = True, all_sessions: bool = False) -> None:
     """Print the figures for the demo market and (``real``, when present) the real closes."""
     with tempfile.TemporaryDirectory() as workdir:
         demo = open_service(DemoSource(), Path(workdir), "demo")
@@ -131,9 +154,13 @@ def main(real: bool = True) -> None:
             real = open_service(CsvDirectorySource(MARKET_DATA), Path(workdir), "real")
             for session in REAL_SESSIONS:
                 report(real, session, "real closes")
+            if all_sessions:
+                sweep(real, date(2025, 1, 2), date(2026, 7, 31))
         else:
             print(f"real closes: not found at {MARKET_DATA}; skipped")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(all_sessions="--all-sessions" in sys.argv[1:])
