@@ -17,7 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.charts import ChartRequest
 from briefings.model import Briefing
 from briefings.render import (
-    render_breadth,
+    render_basket_breadth,
     render_briefing,
     render_rotation,
     render_sectors,
@@ -106,7 +106,7 @@ def render_view(view: str, briefing: Briefing) -> str:
     if view == SECTORS:
         return render_sectors(briefing, briefing.period, "html")
     if view == BREADTH:
-        return render_breadth(briefing, "html")
+        return render_basket_breadth(briefing, "html")
     if view == SINCE_LOW:
         return render_since_low(briefing, "html")
     if view == FULL:

@@ -235,9 +235,9 @@ def _summary_changes(briefing: Briefing) -> list[Change]:
     return [c for c in story.changes if not (told_records and c.kind == "record")]
 
 
-def render_breadth(briefing: Briefing, fmt: Format = "html") -> str:
+def render_basket_breadth(briefing: Briefing, fmt: Format = "html") -> str:
     """Render the baskets' breadth: members above their 50- and 200-day averages."""
-    return render_template(f"breadth.{_extension(fmt)}.j2", b=briefing)
+    return render_template(f"basket_breadth.{_extension(fmt)}.j2", b=briefing)
 
 
 def render_since_low(briefing: Briefing, fmt: Format = "html") -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from briefings.model import Briefing
 from briefings.render import (
-    render_breadth,
+    render_basket_breadth,
     render_briefing,
     render_pair,
     render_rotation,
@@ -63,7 +63,7 @@ VIEWS: dict[str, Callable[[Snapshot], str]] = {
     "pair-IWM-QQQ.html": lambda s: render_pair(s.briefing, s.pair("IWM", "QQQ"), "html"),
     "summary.html": lambda s: render_summary(s.briefing, "html"),
     "summary.txt": lambda s: render_summary(s.briefing, "text"),
-    "breadth.html": lambda s: render_breadth(s.briefing, "html"),
+    "basket-breadth.html": lambda s: render_basket_breadth(s.briefing, "html"),
     "since-low.html": lambda s: render_since_low(s.briefing, "html"),
 }
 
