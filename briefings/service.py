@@ -167,30 +167,20 @@ class MarketService:
             if cached is None:
                 if len(self._snapshots) >= MAX_CACHED_SNAPSHOTS:
                     self._snapshots.pop(next(iter(self._snapshots)))
-                briefing = self._build(closes, version, session, period, since)
+                briefing = build_briefing(
+                    closes,
+                    self.universe,
+                    as_of=session,
+                    source=self.source_name,
+                    simulated=self.simulated,
+                    data_version=version,
+                    period=period,
+                    since=since,
+                )
                 briefing = tell_story(briefing, self._previous(closes, version, session))
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
                 self._snapshots[key] = cached
             return cached
-
-    def _build(
-        self,
-        closes: pd.DataFrame,
-        version: str,
-        session: date,
-        period: str = "MTD",
-        since: date | None = None,
-    ) -> Briefing:
-        return build_briefing(
-            closes,
-            self.universe,
-            as_of=session,
-            source=self.source_name,
-            simulated=self.simulated,
-            data_version=version,
-            period=period,
-            since=since,
-        )
 
     def _previous(self, closes: pd.DataFrame, version: str, session: date) -> Briefing | None:
         """Return the briefing of the stored session before ``session`` (None for the first)."""
@@ -206,5 +196,12 @@ class MarketService:
         if cached is None:
             if len(self._plain) >= MAX_CACHED_SNAPSHOTS:
                 self._plain.pop(next(iter(self._plain)))
-            cached = self._plain[previous] = self._build(closes, version, previous)
+            cached = self._plain[previous] = build_briefing(
+                closes,
+                self.universe,
+                as_of=previous,
+                source=self.source_name,
+                simulated=self.simulated,
+                data_version=version,
+            )
         return cached
