@@ -18,7 +18,7 @@ from briefings.render import briefing_to_json, render_summary
 from briefings.service import MarketService
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.store import PriceStore
-from briefings.story import slug
+from briefings.story import KEY_PAIRS, slug
 from briefings.universe import load_universe
 from tests.test_story import assert_numbers_are_figures
 
@@ -148,6 +148,15 @@ def test_every_late_2025_session_tells_a_consistent_story(service: MarketService
         assert story is not None
         assert 3 <= len(story.takeaways) <= 6, session
         lines = {line.name: line for line in briefing.rotation}
+        month = [
+            line.spread["1M"] or 0.0
+            for line in briefing.rotation
+            if (line.lead, line.lag) in KEY_PAIRS
+        ]
+        if story.verdict.id == "broadening":
+            assert sum(v >= 1.0 for v in month) >= 3, session
+        if story.verdict.id == "narrow":
+            assert sum(v <= -1.0 for v in month) >= 3, session
         for takeaway in story.takeaways:
             assert_numbers_are_figures(takeaway)
             if takeaway.id.endswith(("_month", "_day")):
