@@ -87,6 +87,9 @@ class SinceLow:
     low_close: float
     lookback_sessions: int
     returns: tuple[SectorRow, ...]
+    """Every leg with a return: the key groups' legs and baskets, then the other tickers."""
+    highlights: tuple[SectorRow, ...] = ()
+    """The key groups and the cyclical industries, best first: what text and HTML show."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,9 @@ class SinceDate:
 
     start: date
     returns: tuple[SectorRow, ...]
+    """Every leg with a return: the key groups' legs and baskets, then the other tickers."""
+    highlights: tuple[SectorRow, ...] = ()
+    """The key groups and the cyclical industries, best first: what text and HTML show."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,8 @@ class Briefing:
     breadth: tuple[Breadth, ...]
     stale: tuple[str, ...]
     names: Mapping[str, str] = field(default_factory=dict)
+    stale_last_close: Mapping[str, date] = field(default_factory=dict)
+    """The last close before the session of each stale ticker that has one."""
 
     @property
     def sectors(self) -> tuple[SectorRow, ...]:
