@@ -48,6 +48,11 @@ class RelativeRotation:
     rs_ratio: float
     rs_momentum: float
     quadrant: str
+    held_sessions: int = 1
+    """Sessions in a row, this one included, the leg has been in ``quadrant`` (capped by the
+    look-back of ``briefings.analytics.rrg``)."""
+    settled_quadrant: str | None = None
+    """The quadrant the leg last held for the required sessions in a row (None: none seen)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,10 @@ class RotationLine:
     ratio_vs_50d: float | None
     """Percent the lead/lag price ratio stands above (+) or below (-) its 50-session average."""
     rrg: RelativeRotation | None
+    lead_returns: Mapping[str, float | None] = field(default_factory=dict)
+    """The lead leg's own return per window, percent."""
+    lag_returns: Mapping[str, float | None] = field(default_factory=dict)
+    """The lag leg's own return per window, percent."""
 
     @property
     def trend(self) -> str | None:
