@@ -186,18 +186,30 @@ def compare_pair(
 ) -> RotationLine:
     """Return ``lead`` against ``lag`` (universe tickers or ``basket:<group>``) at ``as_of``.
 
-    Tickers match case-insensitively. The name defaults to the universe pair with these legs,
-    else "LEAD vs LAG".
+    Tickers match case-insensitively, and a basket group's key alone names its basket. The
+    name defaults to the universe pair with these legs, else "LEAD vs LAG" (a basket by its
+    display name). Two names of one leg raise BriefingInputError.
     """
     session = resolve_session(closes, as_of, universe)
     lead, lag = _universe_leg(universe, lead), _universe_leg(universe, lag)
+    names = display_names(universe)
+    if lead == lag:
+        raise BriefingInputError(f"both legs are {_label(lead, names)}; give two different tickers")
     legs = legs_frame(closes.loc[:session], universe, (lead, lag))
     for leg in (lead, lag):
         if not np.isfinite(legs[leg].iloc[-1]):
-            raise BriefingInputError(f"{leg} has no close on {session.date().isoformat()}")
+            raise BriefingInputError(
+                f"{_label(leg, names)} has no close on {session.date().isoformat()}"
+            )
     known = {(p.lead, p.lag): p.name for p in universe.pairs}
-    pair = PairSpec(name=name or known.get((lead, lag), f"{lead} vs {lag}"), lead=lead, lag=lag)
-    return rotation_lines(legs, (pair,), session, display_names(universe))[0]
+    default = known.get((lead, lag), f"{_label(lead, names)} vs {_label(lag, names)}")
+    pair = PairSpec(name=name or default, lead=lead, lag=lag)
+    return rotation_lines(legs, (pair,), session, names)[0]
+
+
+def _label(leg: str, names: Mapping[str, str]) -> str:
+    """Return a leg as readers see it: the ticker, or a basket's display name."""
+    return names.get(leg, leg) if leg.startswith(BASKET_PREFIX) else leg
 
 
 def latest_session_of(last_dates: Mapping[str, date], universe: Universe) -> date | None:
@@ -339,9 +351,12 @@ def _universe_leg(universe: Universe, leg: str) -> str:
         raise BriefingInputError(f"{leg!r} names no group of the universe")
     by_upper = {ticker.upper(): ticker for ticker in universe.tickers}
     ticker = by_upper.get(leg.upper()) or by_upper.get("^" + leg.upper())
-    if ticker is None:
-        raise BriefingInputError(f"{leg!r} is not a ticker of the universe")
-    return ticker
+    if ticker is not None:
+        return ticker
+    baskets = {g.key.lower(): g.key for g in universe.groups if g.basket}
+    if leg.lower() in baskets:
+        return BASKET_PREFIX + baskets[leg.lower()]
+    raise BriefingInputError(f"{leg!r} is not a ticker of the universe")
 
 
 def since_legs(universe: Universe) -> tuple[str, ...]:
