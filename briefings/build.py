@@ -240,6 +240,15 @@ def last_close_dates(closes: pd.DataFrame) -> dict[str, date]:
     }
 
 
+def _latest_session(closes: pd.DataFrame, universe: Universe) -> date | None:
+    """Return ``latest_session_of`` the frame, reading just the benchmark when it has data."""
+    if universe.benchmark in closes.columns:
+        last = closes[universe.benchmark].last_valid_index()
+        if last is not None:
+            return pd.Timestamp(last).date()
+    return latest_session_of(last_close_dates(closes), universe)
+
+
 def resolve_session(
     closes: pd.DataFrame, as_of: date | None, universe: Universe | None = None
 ) -> pd.Timestamp:
@@ -253,7 +262,7 @@ def resolve_session(
         raise BriefingInputError("no closes to brief on: the price data is empty")
     latest = pd.Timestamp(index[-1])
     if universe is not None:
-        end = latest_session_of(last_close_dates(closes), universe)
+        end = _latest_session(closes, universe)
         if end is None:
             raise BriefingInputError("no closes to brief on: the price data is empty")
         latest = pd.Timestamp(end)
