@@ -243,9 +243,9 @@ def last_close_dates(closes: pd.DataFrame) -> dict[str, date]:
 def _latest_session(closes: pd.DataFrame, universe: Universe) -> date | None:
     """Return ``latest_session_of`` the frame, reading just the benchmark when it has data."""
     if universe.benchmark in closes.columns:
-        last = closes[universe.benchmark].last_valid_index()
-        if last is not None:
-            return pd.Timestamp(last).date()
+        rows = np.flatnonzero(np.isfinite(closes[universe.benchmark].to_numpy(dtype=float)))
+        if len(rows):
+            return pd.Timestamp(closes.index[rows[-1]]).date()
     return latest_session_of(last_close_dates(closes), universe)
 
 
