@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +12,9 @@ import pytest
 
 from briefings.build import BriefingInputError, build_briefing, latest_session_of
 from briefings.cli import main
+from briefings.service import MarketService
+from briefings.sources.csvdir import CsvDirectorySource
+from briefings.store import PriceStore
 from briefings.universe import load_universe
 
 SPY_END = date(2025, 11, 21)  # a Friday
@@ -113,3 +116,32 @@ def test_a_frame_without_the_benchmark_briefs_on_the_majoritys_session() -> None
         build_briefing(
             closes, universe, as_of=date(2025, 12, 1), source="t", simulated=False, data_version="v"
         )
+
+
+@pytest.mark.market_data
+def test_on_the_development_data_the_session_is_spys_last_close(
+    market_data_dir: Path, tmp_path: Path
+) -> None:
+    service = MarketService(
+        CsvDirectorySource(market_data_dir),
+        PriceStore(tmp_path / "prices.sqlite3"),
+        load_universe(),
+        clock=lambda: datetime(2026, 8, 24, 23, 0, tzinfo=UTC),
+    )
+    assert service.refresh().error is None
+    assert service.store.last_dates(service.source_name)["^RUT"] == date(2026, 8, 21)
+    briefing = service.snapshot().briefing
+    # ^RUT runs three weeks past the rest: the briefing is SPY's last session, not ^RUT's.
+    assert briefing.as_of == date(2026, 7, 31)
+    assert briefing.returns["SPY"]["1D"] is not None
+    assert briefing.returns["^RUT"]["1D"] is not None
+    assert briefing.stale_last_close == {"^GSPC": date(2026, 7, 10), "^NDX": date(2026, 7, 10)}
+    assert "MDY" in briefing.stale
+    assert service.freshness().last_session == date(2026, 7, 31)
+    # "Since the low" holds every ticker with data: transports and airlines included.
+    low = briefing.since_low
+    assert low is not None
+    tickers = {row.ticker for row in low.returns}
+    assert {"IYT", "JETS", "XLK", "AAPL", "basket:cyclicals"} <= tickers
+    assert {"IYT", "JETS"} <= {row.ticker for row in low.highlights}
+    assert "XLK" not in {row.ticker for row in low.highlights}
