@@ -178,7 +178,7 @@ async def test_tickers_lists_what_can_be_asked(bot: Harness) -> None:
     text = reply.shown_text
     assert "Benchmarks: SPY, RSP, QQQ, ^GSPC, ^NDX, ^RUT" in text
     assert "Sectors: XLK, XLV, XLF" in text
-    assert "cyclicals (Cyclical industries)" in text
+    assert "cyclicals: Cyclical industries" in text
     assert "/pair IWM/SPY" in text
     assert "basket:" not in text
     usage = await bot.say_one(chat, "/pair")
