@@ -1,7 +1,8 @@
 """Benchmark: daily RRG quadrant changes of the sector SPDRs, old formula vs the current one.
 
-Run: ``uv run python -m tests.perf.quadrant_changes [--data DIR]`` (default: the development
-data in ../shared/market-data, or MARKETBRIEF_TEST_MARKET_DATA). Prints figures, asserts nothing.
+Run: ``uv run python -m tests.perf.quadrant_changes [--data DIR] [--alerts]`` (default: the
+development data in ../shared/market-data, or MARKETBRIEF_TEST_MARKET_DATA). Prints figures,
+asserts nothing. ``--alerts`` also counts the alerts per session from full briefings.
 
 Every session from --start to --end, each sector's quadrant against SPY is evaluated at that
 session's close (the partial week as the last week), and a change is a session whose quadrant
@@ -18,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -98,14 +101,47 @@ def new_paths(
     return raw, settled
 
 
+def alert_rates(folder: Path, start: date, end: date) -> None:
+    """Print the regime-change alerts per session (detected and pushed) from full briefings."""
+    from bot.alerts import worth_pushing
+    from briefings.alerts import detect_alerts
+    from briefings.build import build_briefing
+    from briefings.sources.csvdir import CsvDirectorySource
+
+    universe = load_universe()
+    closes = CsvDirectorySource(folder).fetch(universe.tickers, None, end).closes
+    window = closes.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+    days = [day.date() for day in window.index[window["SPY"].notna()]]
+    briefings = [
+        build_briefing(closes, universe, as_of=day, source="csv", simulated=False, data_version="v")
+        for day in days
+    ]
+    detected: Counter[str] = Counter()
+    pushed: Counter[str] = Counter()
+    for previous, current in itertools.pairwise(briefings):
+        for alert in detect_alerts(previous, current):
+            detected[alert.kind] += 1
+            if worth_pushing(alert):
+                pushed[alert.kind] += 1
+    sessions = len(briefings) - 1
+    print(f"\nAlerts {days[1]}..{days[-1]} ({sessions} sessions), per session:")
+    for label, counts in (("detected", detected), ("pushed", pushed)):
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
+        print(f"  {label}: {sum(counts.values()) / sessions:.2f} ({kinds})")
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, int]:
     """Print the quadrant changes per sector and in total; return the totals."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=None, help="a folder of TICKER.csv files")
     parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 2))
     parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 7, 31))
+    parser.add_argument(
+        "--alerts",
+        action="store_true",
+        help="also count the alerts per session, Jun 2025..--end (slower: full briefings)",
+    )
     args = parser.parse_args(argv)
-    import os
 
     folder = args.data or Path(os.environ.get("MARKETBRIEF_TEST_MARKET_DATA", DEFAULT_DATA))
     if not (folder / "SPY.csv").is_file():
@@ -136,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, int]:
     for key in ("new_raw", "new_reported"):
         share = 1 - totals[key] / totals["old"] if totals["old"] else float("nan")
         print(f"{key.replace('_', ' ')} vs old: {share:.0%} fewer (target: at least 33% fewer)")
+    if args.alerts:
+        alert_rates(folder, date(2025, 6, 2), args.end)
     return totals
 
 
