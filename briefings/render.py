@@ -187,6 +187,8 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
             "quadrant": line.quadrant,
             "rs_ratio": _clean(line.rrg.rs_ratio) if line.rrg else None,
             "rs_momentum": _clean(line.rrg.rs_momentum) if line.rrg else None,
+            "quadrant_sessions": line.rrg.held_sessions if line.rrg else None,
+            "settled_quadrant": line.rrg.settled_quadrant if line.rrg else None,
         }
         for line in (*briefing.rotation, *briefing.sector_rotation)
     ]
