@@ -14,7 +14,14 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.handlers.keyboards import ROTATION, SECTORS, render_window_view, window_keyboard
-from bot.handlers.replies import MAX_COMMAND_LENGTH, echo, render_bot, reply, send_html
+from bot.handlers.replies import (
+    MAX_COMMAND_LENGTH,
+    data_behind_note,
+    echo,
+    reply,
+    send_html,
+    with_note,
+)
 from bot.jobs import brief_jobs
 from bot.services import BotServices, get_services
 from briefings.build import BriefingInputError
@@ -118,15 +125,7 @@ async def help_command(update: Update, context: Context) -> None:
 
 def behind_note(context: Context, snapshot: Snapshot) -> str:
     """Return a line saying the data ends before the last completed session ("" when current)."""
-    expected = services_of(context).desk.expected_session()
-    if snapshot.briefing.as_of >= expected:
-        return ""
-    return render_bot("behind.html.j2", session=snapshot.briefing.as_of, expected=expected)
-
-
-def with_note(text: str, note: str) -> str:
-    """Return ``text`` with ``note`` (if any) as its last line."""
-    return f"{text.rstrip()}\n{note}" if note else text
+    return data_behind_note(snapshot.briefing.as_of, services_of(context).desk.expected_session())
 
 
 @command("brief", max_args=0)

@@ -45,6 +45,15 @@ async def test_replies_brief_on_the_benchmarks_session_and_say_the_data_is_behin
             assert reply.shown_text.rstrip().endswith(
                 "Behind: the data ends Fri 21 Nov 2025;\nNYSE last closed Fri 12 Dec 2025."
             ), text
+        # A window button edits the view in place and keeps the line.
+        rotation = await bot.say_one(chat, "/rotation")
+        bot.server.press_button(chat, USER, rotation.message_id, "rot:1M")
+        await bot.server.wait_for_call("answerCallbackQuery")
+        (edited,) = [
+            m for m in bot.server.bot_messages(chat) if m.message_id == rotation.message_id
+        ]
+        assert "(1M)" in edited.shown_text
+        assert "Behind: the data ends Fri 21 Nov 2025" in edited.shown_text
         parts = await bot.say(chat, "/brief")
         text = "\n".join(part.shown_text for part in parts)
         assert "Close of Fri 21 Nov 2025" in text
