@@ -3,7 +3,7 @@
 Every rule compares numbers the briefings already hold; nothing is recomputed from prices.
 
 - ``quadrant``: a rotation pair or a sector (vs the benchmark) moves into another RRG quadrant
-  and stays there: its settled quadrant (``RelativeRotation.settled_quadrant``, held for
+  and stays there: its settled quadrant (``RelativeRotation.reported_quadrant``, held for
   ``briefings.analytics.rrg.QUADRANT_HOLD_SESSIONS`` sessions in a row) changes. It fires on
   the session the hold is reached, so a one-session excursion is never reported.
 - ``cross50``: a watched lead/lag ratio crosses its 50-session average, i.e. ``ratio_vs_50d``
@@ -138,8 +138,8 @@ def _quadrant_changes(previous: Briefing, current: Briefing) -> Iterator[Alert]:
         for old, new in _matched_lines(old_lines, new_lines):
             if old.rrg is None or new.rrg is None:
                 continue
-            was, now = old.rrg.settled_quadrant, new.rrg.settled_quadrant
-            if was is None or now is None or was == now:
+            was, now = old.rrg.reported_quadrant, new.rrg.reported_quadrant
+            if was == now:
                 continue
             subject = new.lead if is_sector else _pair_label(new)
             name = f"{new.lead_name} ({new.lead})" if is_sector else new.name

@@ -54,6 +54,11 @@ class RelativeRotation:
     settled_quadrant: str | None = None
     """The quadrant the leg last held for the required sessions in a row (None: none seen)."""
 
+    @property
+    def reported_quadrant(self) -> str:
+        """Return the quadrant changes are reported against: the settled one, else ``quadrant``."""
+        return self.settled_quadrant or self.quadrant
+
 
 @dataclass(frozen=True)
 class RotationLine:

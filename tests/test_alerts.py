@@ -211,15 +211,14 @@ def test_quadrant_change_fires_once_the_new_quadrant_has_held() -> None:
     }
 
 
-def test_quadrant_change_needs_a_settled_quadrant_on_both_sessions() -> None:
+def test_a_rotation_without_a_settled_quadrant_reports_where_it_is() -> None:
+    # No run of two sessions in view (never seen on real data): the quadrant itself counts.
+    unsettled = RelativeRotation(99.0, 99.0, "Lagging", held_sessions=1, settled_quadrant=None)
+    assert unsettled.reported_quadrant == "Lagging"
     before = briefing(1, sector_rotation=[line("XLK", "SPY", rrg=(99.0, 99.0), held=1)])
-    unsettled = replace(
-        before.sector_rotation[0],
-        rrg=RelativeRotation(99.0, 99.0, "Lagging", held_sessions=1, settled_quadrant=None),
-    )
+    before = replace(before, sector_rotation=(replace(before.sector_rotation[0], rrg=unsettled),))
     after = briefing(2, sector_rotation=[line("XLK", "SPY", rrg=(101.0, 101.0))])
 
-    assert detect_alerts(replace(before, sector_rotation=(unsettled,)), after) == ()
     assert [a.key for a in detect_alerts(before, after)] == ["quadrant:XLK"]
 
 

@@ -92,9 +92,10 @@ def new_paths(
     for column in range(len(sectors)):
         path = to_quadrants(ratios[:, column], momenta[:, column])
         raw.append(path[lookback:])
+        # As RelativeRotation.reported_quadrant: the settled quadrant, else the quadrant.
         settled.append(
             [
-                hold(path[i - lookback : i + 1], QUADRANT_HOLD_SESSIONS)[1]
+                hold(path[i - lookback : i + 1], QUADRANT_HOLD_SESSIONS)[1] or path[i]
                 for i in range(lookback, len(path))
             ]
         )
