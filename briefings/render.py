@@ -15,6 +15,7 @@ from typing import Any, Literal
 import jinja2
 
 from briefings.model import WINDOWS, Briefing, Change, RotationLine, SectorRow, SinceDate
+from briefings.universe import BASKET_PREFIX
 
 Format = Literal["text", "html", "json"]
 TELEGRAM_LIMIT = 4096
@@ -90,6 +91,11 @@ def _source_label(source: str) -> str:
     return "CSV files" if source.startswith("csv:") else source
 
 
+def _leg(leg: str, name: str) -> str:
+    """Label a leg in text: its ticker, or for a ``basket:<group>`` leg its display name."""
+    return name if leg.startswith(BASKET_PREFIX) else leg
+
+
 def _price(value: float | None) -> str:
     return "–" if value is None else f"{value:,.2f}"
 
@@ -162,6 +168,7 @@ def environment() -> jinja2.Environment:
         short_day=_short_day,
         price=_price,
         source_label=_source_label,
+        leg=_leg,
         phone_lines=phone_lines,
     )
     env.globals.update(WINDOWS=WINDOWS, WINDOW_TITLES=WINDOW_TITLES)
@@ -198,7 +205,7 @@ def render_summary(briefing: Briefing, fmt: Format = "html") -> str:
     """Render the phone-first daily summary: verdict, the day, takeaways, what changed.
 
     At most SUMMARY_MAX_LINES lines: the last changes (down to SUMMARY_MIN_CHANGES), then the
-    lowest-ranked takeaways (down to SUMMARY_MIN_TAKEAWAYS) give way.
+    lowest-ranked takeaways (down to SUMMARY_MIN_TAKEAWAYS), then the last change give way.
     """
     story = briefing.story
     name = f"summary.{_extension(fmt)}.j2"
@@ -222,6 +229,8 @@ def render_summary(briefing: Briefing, fmt: Format = "html") -> str:
             shown_changes.pop()
         elif len(takeaways) > SUMMARY_MIN_TAKEAWAYS:
             takeaways.pop()
+        elif shown_changes:
+            shown_changes.pop()  # the count of changes stays, under "Changed since"
         else:
             return text
 
@@ -288,6 +297,8 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
             "quadrant": line.quadrant,
             "rs_ratio": _clean(line.rrg.rs_ratio) if line.rrg else None,
             "rs_momentum": _clean(line.rrg.rs_momentum) if line.rrg else None,
+            "quadrant_sessions": line.rrg.held_sessions if line.rrg else None,
+            "settled_quadrant": line.rrg.settled_quadrant if line.rrg else None,
             "typical_spread": {
                 w: _clean(v)
                 for w, v in briefing.typical_spreads.get(f"{line.lead}/{line.lag}", {}).items()
@@ -325,6 +336,9 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
             for b in briefing.breadth
         ],
         "stale": list(briefing.stale),
+        "stale_last_close": {
+            ticker: day.isoformat() for ticker, day in briefing.stale_last_close.items()
+        },
     }
     if briefing.since_low is not None:
         low = briefing.since_low

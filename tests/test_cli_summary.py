@@ -18,7 +18,7 @@ def test_the_text_briefing_leads_with_the_verdict_and_fits_80_columns(
     assert code == 0, err
     lines = out.splitlines()
     assert lines[3].startswith(("Broadening", "Narrow", "Mixed"))
-    story = lines[: lines.index("Benchmarks")]
+    story = lines[: next(i for i, line in enumerate(lines) if line.startswith("Benchmarks"))]
     assert "Takeaways" in story
     assert max(len(line) for line in story) <= TERMINAL_WIDTH
 
