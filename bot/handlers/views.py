@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.handlers.replies import render_bot
+from bot.handlers.replies import data_behind_note, render_bot, with_note
 from bot.market import MarketDesk
 from bot.services import get_services
 from bot.views import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
@@ -31,6 +31,14 @@ async def _session_snapshot(desk: MarketDesk, session: date) -> Snapshot | None:
     except BriefingInputError:
         return None
     return snapshot if snapshot.briefing.as_of == session else None
+
+
+async def _behind_note(desk: MarketDesk, snapshot: Snapshot) -> str:
+    """Return the data-behind line for a view of the latest stored session ("" otherwise)."""
+    latest = await desk.snapshot()
+    if snapshot.briefing.as_of != latest.briefing.as_of:
+        return ""  # an older message's view: its session is behind on purpose
+    return data_behind_note(snapshot.briefing.as_of, desk.expected_session())
 
 
 async def view_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,7 +71,8 @@ async def view_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             thread_id=message.message_thread_id if message.is_topic_message else None,
         )
         return
-    parts = split_message(render_view(choice.view, snapshot.briefing))
+    note = await _behind_note(services.desk, snapshot)
+    parts = split_message(with_note(render_view(choice.view, snapshot.briefing), note))
     try:
         await message.edit_text(
             parts[0],

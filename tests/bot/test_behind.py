@@ -59,3 +59,21 @@ async def test_replies_brief_on_the_benchmarks_session_and_say_the_data_is_behin
         assert "close 2025-11-21" in text
         assert "XLK (last close 2025-11-07)" in text
         assert "Behind: the data ends Fri 21 Nov 2025" in parts[-1].shown_text
+        # The summary's view buttons keep the line too, and back on the summary it stays.
+        summary = parts[-1]
+        views = {
+            b["text"]: b["callback_data"]
+            for row in summary.reply_markup["inline_keyboard"]
+            for b in row
+        }  # type: ignore[index]
+        for label in ("📈 Breadth", "📉 Since low"):
+            update = bot.server.press_button(chat, USER, summary.message_id, views[label])
+            query = update["callback_query"]["id"]
+            await bot.server.wait_for_call(
+                "answerCallbackQuery",
+                lambda call, q=query: call.params.get("callback_query_id") == q,
+            )
+            (shown,) = [
+                m for m in bot.server.bot_messages(chat) if m.message_id == summary.message_id
+            ]
+            assert "Behind: the data ends Fri 21 Nov 2025" in shown.shown_text, label
