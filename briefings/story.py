@@ -24,7 +24,8 @@ Takeaways (significance = |spread| / the pair's typical spread over the same str
   with the same lag leg share one sentence (the lag and its 2 best leads, best first).
 - ``<pair>_month`` / ``<pair>_day``: a pair's 1M spread (at least 1.0 pp, significance 1)
   or 1D spread (at least 0.5 pp, significance 2). Each pair speaks once, in its most
-  significant window (the stretch since the low included).
+  significant window (the stretch since the low included), and of the pairs sharing a lag leg
+  only the most significant speaks for a window.
 - ``sector_leader`` / ``sector_laggard``: the period's top / bottom sector, when it beat /
   trailed the benchmark by 1.0 pp or more with significance 1 against that sector's own pair.
 - ``breadth``: the basket with the most extreme share above the 50-day average, when that
@@ -315,7 +316,15 @@ def _pair_candidates(briefing: Briefing) -> list[tuple[RotationLine, str, float,
             scored.append((line, window, value, significance))
         if scored:
             best.append(max(scored, key=lambda item: item[3]))
-    return best
+    # One sentence per lag leg and window ("large caps beat small caps" says it for micro caps
+    # too); the stretch since the low is told for all of a lag's pairs at once instead.
+    strongest: dict[tuple[str, str], tuple[RotationLine, str, float, float]] = {}
+    for item in best:
+        line, window, _, significance = item
+        key = (line.lag, f"{window}:{line.lead}" if window == SINCE_LOW_WINDOW else window)
+        if key not in strongest or significance > strongest[key][3]:
+            strongest[key] = item
+    return [item for item in best if item in strongest.values()]
 
 
 def _pair_takeaways(briefing: Briefing) -> Iterable[Takeaway]:

@@ -25,8 +25,9 @@ from briefings.render import briefing_to_json, phone_lines
 from briefings.story import takeaways, tell_story, the_day, verdict
 
 SESSION = date(2025, 12, 11)
-KEY_PAIRS = {
+PAIRS = {
     "small": ("Small vs large", "IWM", "SPY"),
+    "micro": ("Micro vs large", "IWC", "SPY"),
     "equal": ("Equal vs cap weight", "RSP", "SPY"),
     "value": ("Value vs growth", "IWD", "IWF"),
     "cyclicals": ("Cyclicals vs mega-cap tech", "basket:cyclicals", "basket:megacap_tech"),
@@ -46,13 +47,14 @@ NAMES = {
     "basket:cyclicals": "Cyclical industries",
     "basket:megacap_tech": "Mega-cap tech",
 }
+VERDICT_PAIRS = ("small", "equal", "value", "cyclicals")
 GROUPS = {"benchmarks": ("SPY", "RSP", "QQQ", "^GSPC"), "size": ("IWM", "IWC")}
 
 
 def line(
     key: str, spread_1m: float | None = 0.0, spread_1d: float = 0.0, quadrant: str = "Leading"
 ) -> RotationLine:
-    name, lead, lag = KEY_PAIRS[key]
+    name, lead, lag = PAIRS[key]
     spreads: dict[str, float | None] = dict.fromkeys(WINDOWS, 0.0)
     spreads.update({"1M": spread_1m, "1D": spread_1d})
     return RotationLine(
@@ -94,7 +96,7 @@ def briefing(
     as_of: date = SESSION,
 ) -> Briefing:
     """Return a briefing with just the figures the story reads; the rest stays neutral."""
-    rotation = lines if lines is not None else tuple(line(key) for key in KEY_PAIRS)
+    rotation = lines if lines is not None else tuple(line(key) for key in VERDICT_PAIRS)
     sector_rotation = tuple(sector_line(t, r - spy_return) for t, r in sectors)
     typical_spreads = {
         f"{item.lead}/{item.lag}": {**dict.fromkeys(WINDOWS, typical), "since_low": typical}
@@ -174,7 +176,7 @@ def test_broadening_when_three_key_pairs_lean_broad_and_none_narrow() -> None:
 
 
 def test_narrow_when_three_lean_narrow_and_none_broad() -> None:
-    lines = tuple(line(key, -2.0) for key in KEY_PAIRS)
+    lines = tuple(line(key, -2.0) for key in VERDICT_PAIRS)
     result = verdict(briefing(lines=lines))
     assert result.id == "narrow"
     assert result.text == "Narrow: large caps, cap weight, growth and mega-cap tech lead"
@@ -198,7 +200,7 @@ def test_one_narrow_pair_makes_a_broad_month_mixed() -> None:
     ],
 )
 def test_a_pair_leans_only_past_both_thresholds(spread: float, typical: float, leans: bool) -> None:
-    lines = tuple(line(key, spread) for key in KEY_PAIRS)
+    lines = tuple(line(key, spread) for key in VERDICT_PAIRS)
     result = verdict(briefing(lines=lines, typical=typical))
     assert result.id == ("broadening" if leans else "mixed")
     if not leans:
@@ -287,7 +289,7 @@ def test_sector_leader_and_laggard_need_a_lead_of_1pp_over_the_benchmark() -> No
         briefing(
             sectors=(("XLK", 1.4), ("XLU", -0.4)),
             spy_return=0.5,
-            lines=(line("small", 5.0), line("value", 5.0), line("equal", 5.0)),
+            lines=(line("small", 5.0), line("value", 5.0), line("cyclicals", 5.0)),
         )
     )
     assert "sector_leader" not in ids(close)
@@ -296,7 +298,7 @@ def test_sector_leader_and_laggard_need_a_lead_of_1pp_over_the_benchmark() -> No
 
 @pytest.mark.parametrize(("above", "fires"), [(8, True), (7, False), (2, True), (3, False)])
 def test_breadth_speaks_at_80_or_20_percent(above: int, fires: bool) -> None:
-    lines = (line("small", 5.0), line("value", 5.0), line("equal", 5.0))
+    lines = (line("small", 5.0), line("value", 5.0), line("cyclicals", 5.0))
     result = takeaways(briefing(breadth_above=above, lines=lines))
     assert ("breadth" in ids(result)) is fires
 
@@ -305,7 +307,7 @@ def test_quiet_days_still_get_three_takeaways_and_busy_days_at_most_six() -> Non
     quiet = takeaways(briefing(sectors=(("XLK", 0.6), ("XLU", 0.4))))
     assert ids(quiet) == ["sector_leader", "sector_laggard", "breadth"]
     busy = briefing(
-        lines=tuple(line(key, 4.0, 3.0) for key in KEY_PAIRS),
+        lines=tuple(line(key, 4.0, 3.0) for key in VERDICT_PAIRS),
         records=("SPY",),
         highs=("QQQ",),
         breadth_above=10,
@@ -417,3 +419,11 @@ def test_rank_moves_and_52_week_highs_are_not_pushed() -> None:
     after = briefing(highs=("QQQ",))
     (high,) = [a for a in detect_alerts(before, after) if a.kind == "high52"]
     assert not worth_pushing(high)
+
+
+def test_of_pairs_sharing_a_lag_only_the_strongest_speaks_for_a_window() -> None:
+    lines = (line("small", 0.0, 0.8), line("micro", 0.0, 1.2), line("value", 0.0, 0.9))
+    result = takeaways(briefing(lines=lines, typical=0.3))
+    assert "micro_vs_large_day" in ids(result)
+    assert "small_vs_large_day" not in ids(result)
+    assert "value_vs_growth_day" in ids(result)  # another lag: it speaks too
