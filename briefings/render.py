@@ -204,35 +204,38 @@ def render_briefing(briefing: Briefing, fmt: Format) -> str:
 def render_summary(briefing: Briefing, fmt: Format = "html") -> str:
     """Render the phone-first daily summary: verdict, the day, takeaways, what changed.
 
-    At most SUMMARY_MAX_LINES lines: the last changes (down to SUMMARY_MIN_CHANGES), then the
-    lowest-ranked takeaways (down to SUMMARY_MIN_TAKEAWAYS), then the last change give way.
+    At most SUMMARY_MAX_LINES lines: the most takeaways (at least SUMMARY_MIN_TAKEAWAYS) with
+    at least SUMMARY_MIN_CHANGES changes, then as many changes (up to SUMMARY_MAX_CHANGES) as
+    still fit; when even that is too long, the changes are only counted.
     """
     story = briefing.story
     name = f"summary.{_extension(fmt)}.j2"
     if story is None:
         return render_template(name, b=briefing, s=None, takeaways=(), changes=(), more=0)
-    changes = list(_summary_changes(briefing))
-    takeaways = list(story.takeaways)
-    shown_changes = changes[:SUMMARY_MAX_CHANGES]
-    while True:
-        text = render_template(
+    changes = _summary_changes(briefing)
+    takeaways = story.takeaways
+
+    def render(told: int, shown: int) -> str:
+        return render_template(
             name,
             b=briefing,
             s=story,
-            takeaways=takeaways,
-            changes=shown_changes,
-            more=len(changes) - len(shown_changes),
+            takeaways=takeaways[:told],
+            changes=changes[:shown],
+            more=len(changes) - shown,
         )
-        if text.count("\n") <= SUMMARY_MAX_LINES:
-            return text
-        if len(shown_changes) > SUMMARY_MIN_CHANGES:
-            shown_changes.pop()
-        elif len(takeaways) > SUMMARY_MIN_TAKEAWAYS:
-            takeaways.pop()
-        elif shown_changes:
-            shown_changes.pop()  # the count of changes stays, under "Changed since"
-        else:
-            return text
+
+    fewest_takeaways = min(SUMMARY_MIN_TAKEAWAYS, len(takeaways))
+    most_changes = min(SUMMARY_MAX_CHANGES, len(changes))
+    fewest_changes = min(SUMMARY_MIN_CHANGES, most_changes)
+    text = ""
+    for least in (fewest_changes, 0):
+        for told in range(len(takeaways), fewest_takeaways - 1, -1):
+            for shown in range(most_changes, least - 1, -1):
+                text = render(told, shown)
+                if text.count("\n") <= SUMMARY_MAX_LINES:
+                    return text
+    return text
 
 
 def _summary_changes(briefing: Briefing) -> list[Change]:
