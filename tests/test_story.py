@@ -427,3 +427,30 @@ def test_of_pairs_sharing_a_lag_only_the_strongest_speaks_for_a_window() -> None
     assert "micro_vs_large_day" in ids(result)
     assert "small_vs_large_day" not in ids(result)
     assert "value_vs_growth_day" in ids(result)  # another lag: it speaks too
+
+
+def test_a_busy_summary_keeps_three_takeaways_a_change_and_26_lines() -> None:
+    from briefings.render import render_summary
+
+    before = briefing(
+        as_of=date(2025, 12, 10),
+        lines=tuple(line(key, quadrant="Improving") for key in PAIRS),
+    )
+    after = briefing(
+        lines=tuple(line(key, 4.0, 3.0, quadrant="Leading") for key in PAIRS),
+        records=("SPY", "RSP", "IWM", "IWC", "QQQ"),
+        highs=("SPY",),
+        breadth_above=10,
+        sectors=(("XLK", 5.0), ("XLE", 1.0), ("XLU", -5.0)),
+        since_low={"IWM": 12.5, "IWC": 15.0, "RSP": 6.9, "SPY": 5.6},
+    )
+    told = tell_story(after, before)
+    assert told.story is not None
+    assert len(told.story.takeaways) == 6
+    lines = render_summary(told, "html").splitlines()
+    assert len(lines) <= 26
+    bullets = [line for line in lines if line.startswith("• ")]
+    changed = lines.index("<b>Changed since Dec 10</b>")
+    assert len([b for b in bullets if lines.index(b) < changed]) >= 3
+    assert lines[changed + 1].startswith("• ")
+    assert "more in the full briefing" in "\n".join(lines)
