@@ -22,8 +22,8 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from briefings.charts import ChartCache, ChartKey, ChartKind, cached_chart, chart_key
+from briefings.model import Snapshot
 from briefings.render import render_template
-from briefings.service import Snapshot
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import ContextTypes, Job, JobQueue
 
-from bot.delivery import BroadcastReport
+from bot.chats import Schedule, Subscription
+from bot.outbox import BRIEFING
+from bot.sender import SendReport
 from bot.services import BotApplication, get_services
-from bot.subscriptions import Schedule, Subscription
 from briefings.calendar import (
     is_session,
     last_completed_session,
@@ -127,32 +128,33 @@ def start_broadcast(application: BotApplication, session: date, chats: list[Subs
     """Run a broadcast as a background task of the application (never inside a handler)."""
     if not chats:
         return
-    broadcaster = get_services(application).broadcaster
+    briefings = get_services(application).briefings
     task = application.create_task(
-        broadcaster.broadcast(session, chats), name=f"broadcast {session.isoformat()}"
+        briefings.broadcast(session, chats), name=f"broadcast {session.isoformat()}"
     )
-    broadcaster.track(task)
+    briefings.track(task)
 
 
 async def push_now(
     application: BotApplication, chat_ids: Collection[int] | None = None
-) -> BroadcastReport:
+) -> SendReport:
     """Send the last completed session's briefing now to subscribed chats that lack it."""
     services = get_services(application)
     session = services.desk.expected_session()
-    chats = services.subscriptions.active(chat_ids=chat_ids)
-    return await services.broadcaster.broadcast(session, chats)
+    chats = await services.database.run(services.chats.active, chat_ids=chat_ids)
+    return await services.briefings.broadcast(session, chats)
 
 
 def _brief_job_name(schedule: Schedule) -> str:
     return BRIEF_JOB_PREFIX + schedule.key
 
 
-def sync_schedules(application: BotApplication) -> None:
+async def sync_schedules(application: BotApplication) -> None:
     """Make the daily jobs match the distinct schedules of active subscriptions."""
     services = get_services(application)
     job_queue = _job_queue(application)
-    wanted = {_brief_job_name(s): s for s in services.subscriptions.schedules()}
+    schedules = await services.database.run(services.chats.schedules)
+    wanted = {_brief_job_name(s): s for s in schedules}
     for job in job_queue.jobs():
         if job.name and job.name.startswith(BRIEF_JOB_PREFIX) and job.name not in wanted:
             job.schedule_removal()
@@ -191,20 +193,19 @@ async def _deliver_schedule(context: ContextTypes.DEFAULT_TYPE) -> None:
     if session is None:
         log.info("%s: not an NYSE session day in New York; nothing sent", schedule.key)
         return
-    chats = services.subscriptions.active(schedule)
+    chats = await services.database.run(services.chats.active, schedule)
     log.info("%s: sending the %s briefing to %d chats", schedule.key, session, len(chats))
     start_broadcast(context.application, session, chats)
 
 
-def catch_up(application: BotApplication) -> Mapping[date, int]:
+async def catch_up(application: BotApplication) -> Mapping[date, int]:
     """Start broadcasts of what was missed within the catch-up window; return chats per session."""
     services = get_services(application)
-    due = missed_deliveries(
-        services.subscriptions.active(), services.clock(), services.settings.catchup
-    )
+    active = await services.database.run(services.chats.active)
+    due = missed_deliveries(active, services.clock(), services.settings.catchup)
     started: dict[date, int] = {}
     for session, chats in sorted(due.items()):
-        finished = services.deliveries.finished(session)
+        finished = await services.database.run(services.outbox.finished, session, BRIEFING)
         missing = [s for s in chats if s.chat_id not in finished]
         if missing:
             log.info("catching up %d deliveries of the %s briefing", len(missing), session)
@@ -214,7 +215,7 @@ def catch_up(application: BotApplication) -> Mapping[date, int]:
 
 
 async def _catch_up_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    catch_up(context.application)
+    await catch_up(context.application)
     start_alert_evaluation(context.application)
 
 
@@ -229,7 +230,7 @@ async def _startup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = get_services(context.application)
     try:
         await services.desk.ensure_current(patient=True)
-        catch_up(context.application)
+        await catch_up(context.application)
         start_alert_evaluation(context.application)
     finally:
         services.startup_complete.set()
@@ -279,10 +280,10 @@ async def _refresh_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         schedule_refresh(context.application)
 
 
-def start_jobs(application: BotApplication) -> None:
+async def start_jobs(application: BotApplication) -> None:
     """Schedule everything at start-up: daily briefings, refresh, catch-up now and periodically."""
     job_queue = _job_queue(application)
-    sync_schedules(application)
+    await sync_schedules(application)
     schedule_refresh(application)
     job_queue.run_once(
         _startup_job, when=0, name=STARTUP_JOB, job_kwargs=job_options(CATCH_UP_INTERVAL)

@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from briefings.calendar import last_completed_session
-from briefings.model import Briefing
+from briefings.clock import Clock, utc_now
+from briefings.model import Briefing, Snapshot
 from briefings.refresh import RefreshReport
 from briefings.render import render_briefing, split_message
-from briefings.service import SETTLE_DELAY, Freshness, MarketService, NoDataError, Snapshot
+from briefings.service import Freshness, MarketService, NoDataError, expected_session
 
-Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
 
 #: After a failed refresh, on-demand commands use stored data for this long before trying again.
@@ -23,11 +21,6 @@ REFRESH_RETRY_AFTER = timedelta(minutes=10)
 #: How long the latest snapshot is served from memory before the store is asked again (another
 #: process, such as `marketbrief refresh`, may have added a session meanwhile).
 LATEST_RECHECK_SECONDS = 30.0
-
-
-def utc_now() -> datetime:
-    """Return the current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class DataNotReady(RuntimeError):
@@ -59,7 +52,7 @@ class MarketDesk:
 
     def expected_session(self) -> date:
         """Return the last completed NYSE session now."""
-        return last_completed_session(self._clock() - SETTLE_DELAY)
+        return expected_session(self._clock())
 
     async def freshness(self) -> Freshness:
         """Return what the store holds and when it was last refreshed."""

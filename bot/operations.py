@@ -17,9 +17,9 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import ALLOWED_UPDATES, build_application, stop_services
 from bot.charts import share_the_gil_often
 from bot.config import BotSettings, ConfigError
-from bot.delivery import Outcome
 from bot.jobs import push_now
 from bot.logs import configure_logging, protect_secret
+from bot.sender import Outcome
 from bot.services import get_services
 from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError
 from briefings.cli import open_service as open_market_service
@@ -68,7 +68,7 @@ async def _push_async(settings: BotSettings, service: MarketService, chat_id: in
         try:
             services = get_services(application)
             if chat_id is not None:
-                subscription = services.subscriptions.get(chat_id)
+                subscription = await services.database.run(services.chats.subscription, chat_id)
                 if subscription is None or not subscription.active:
                     print(f"marketbrief: chat {chat_id} is not subscribed", file=sys.stderr)
                     return EXIT_USAGE

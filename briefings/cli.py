@@ -16,9 +16,9 @@ from typing import NoReturn, cast
 
 from briefings.build import BriefingInputError
 from briefings.config import Settings
-from briefings.model import WINDOWS
+from briefings.model import WINDOWS, Snapshot
 from briefings.render import render_briefing, render_rotation, render_sectors
-from briefings.service import MarketService, NoDataError, Snapshot
+from briefings.service import MarketService, NoDataError
 from briefings.sources import SourceError, SourceSpecError
 from briefings.universe import UniverseError
 

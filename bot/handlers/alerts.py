@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.alert_chats import AlertChat
+from bot.chats import AlertChat
 from bot.handlers.commands import InputProblem, command, services_of
 from bot.handlers.replies import echo, reply
 from bot.handlers.subscription import may_manage
@@ -24,7 +24,7 @@ async def alerts(update: Update, context: Context, args: Sequence[str]) -> None:
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None or message is None:
         return
-    current = services.alert_chats.get(chat.id)
+    current = await services.database.run(services.chats.alerts, chat.id)
     if not args:
         await reply(update, "alerts_setting", setting=current, changed=None)
         return
@@ -37,7 +37,8 @@ async def alerts(update: Update, context: Context, args: Sequence[str]) -> None:
     now = services.clock()
     setting: AlertChat | None
     if wanted:
-        setting = services.alert_chats.turn_on(
+        setting = await services.database.run(
+            services.chats.turn_alerts_on,
             chat.id,
             chat_type=chat.type,
             title=chat.effective_name,
@@ -47,6 +48,8 @@ async def alerts(update: Update, context: Context, args: Sequence[str]) -> None:
         )
     else:
         who = f"user {user.id}" if user else "the chat"
-        services.alert_chats.turn_off(chat.id, f"turned off by {who}", now)
-        setting = services.alert_chats.get(chat.id)
+        await services.database.run(
+            services.chats.turn_alerts_off, chat.id, f"turned off by {who}", now
+        )
+        setting = await services.database.run(services.chats.alerts, chat.id)
     await reply(update, "alerts_setting", setting=setting, changed=wanted)

@@ -176,7 +176,9 @@ async def stats(update: Update, context: Context) -> None:
         await unknown_command(update, context)
         return
     freshness = await services.desk.freshness()
-    counts = dict(services.subscriptions.counts())
+    run, chats, outbox = services.database.run, services.chats, services.outbox
+    session = freshness.expected_session
+    counts = dict(await run(chats.counts))
     inactive = counts.pop("inactive", 0)
     await reply(
         update,
@@ -184,11 +186,11 @@ async def stats(update: Update, context: Context) -> None:
         active=sorted(counts.items()),
         active_total=sum(counts.values()),
         inactive=inactive,
-        session=freshness.expected_session,
-        deliveries=sorted(services.deliveries.counts(freshness.expected_session).items()),
-        all_deliveries=sorted(services.deliveries.counts().items()),
-        alert_chats=services.alert_chats.count(),
-        alerts_sent=sorted(services.alert_log.counts(freshness.expected_session).items()),
+        session=session,
+        deliveries=sorted((await run(outbox.counts, session)).items()),
+        all_deliveries=sorted((await run(outbox.counts)).items()),
+        alert_chats=await run(chats.alert_count),
+        alerts_sent=sorted((await run(outbox.counts, session, alerts=True)).items()),
         charts=services.charts.cache.stats(),
         freshness=freshness,
         jobs=sorted(

@@ -10,11 +10,11 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.charts import BRIEFING_CHARTS
+from bot.chats import Schedule
 from bot.config import canonical_zone, parse_clock_time
 from bot.handlers.commands import InputProblem, command, services_of
 from bot.handlers.replies import echo, reply
 from bot.jobs import next_delivery, sync_schedules
-from bot.subscriptions import Schedule
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -74,14 +74,15 @@ async def subscribe(update: Update, context: Context, args: Sequence[str]) -> No
     if chat is None or message is None:
         return
     defaults = Schedule(services.settings.default_time, services.settings.default_zone)
-    current = services.subscriptions.get(chat.id)
+    current = await services.database.run(services.chats.subscription, chat.id)
     base = current.schedule if current is not None and current.active else defaults
     schedule = parse_schedule(args, base)
     if not await may_manage(update, context):
         await reply(update, "not_admin")
         return
     now = services.clock()
-    subscription = services.subscriptions.subscribe(
+    subscription = await services.database.run(
+        services.chats.subscribe,
         chat.id,
         chat_type=chat.type,
         title=chat.effective_name,
@@ -90,8 +91,8 @@ async def subscribe(update: Update, context: Context, args: Sequence[str]) -> No
         subscribed_by=user.id if user else None,
         now=now,
     )
-    services.deliveries.forget_failures(chat.id)
-    sync_schedules(context.application)
+    await services.database.run(services.outbox.forget_failures, chat.id)
+    await sync_schedules(context.application)
     await reply(
         update,
         "subscribed",
@@ -108,7 +109,7 @@ async def unsubscribe(update: Update, context: Context, args: Sequence[str]) -> 
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
-    current = services.subscriptions.get(chat.id)
+    current = await services.database.run(services.chats.subscription, chat.id)
     if current is None or not current.active:
         await reply(update, "unsubscribed", was_subscribed=False)
         return
@@ -116,8 +117,10 @@ async def unsubscribe(update: Update, context: Context, args: Sequence[str]) -> 
         await reply(update, "not_admin")
         return
     who = f"user {user.id}" if user else "the chat"
-    services.subscriptions.deactivate(chat.id, f"unsubscribed by {who}", services.clock())
-    sync_schedules(context.application)
+    await services.database.run(
+        services.chats.unsubscribe, chat.id, f"unsubscribed by {who}", services.clock()
+    )
+    await sync_schedules(context.application)
     await reply(update, "unsubscribed", was_subscribed=True)
 
 
@@ -144,7 +147,7 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
     if args:
         await _set_chart(update, context, parse_chart_setting(args))
         return
-    subscription = services.subscriptions.get(chat.id)
+    subscription = await services.database.run(services.chats.subscription, chat.id)
     upcoming = None
     if subscription is not None and subscription.active:
         upcoming = next_delivery(subscription.schedule, services.clock())
@@ -153,7 +156,7 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
         "settings",
         subscription=subscription,
         next_delivery=upcoming,
-        alerts=services.alert_chats.get(chat.id),
+        alerts=await services.database.run(services.chats.alerts, chat.id),
         charts=list(BRIEFING_CHARTS),
         default_time=services.settings.default_time,
         default_zone=services.settings.default_zone,
@@ -166,12 +169,14 @@ async def _set_chart(update: Update, context: Context, chart: str | None) -> Non
     chat = update.effective_chat
     if chat is None:
         return
-    current = services.subscriptions.get(chat.id)
+    current = await services.database.run(services.chats.subscription, chat.id)
     if current is None or not current.active:
         await reply(update, "chart_setting", subscription=None, chart=chart)
         return
     if not await may_manage(update, context):
         await reply(update, "not_admin", setting="chart")
         return
-    subscription = services.subscriptions.set_chart(chat.id, chart, services.clock())
+    subscription = await services.database.run(
+        services.chats.set_chart, chat.id, chart, services.clock()
+    )
     await reply(update, "chart_setting", subscription=subscription, chart=chart)

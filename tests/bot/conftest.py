@@ -16,8 +16,8 @@ import pytest
 from bot.app import build_application, running
 from bot.config import BotSettings, RateLimits
 from bot.localapi import LocalBotApi, SentMessage
-from bot.market import Clock, utc_now
 from bot.services import BotApplication, BotServices, get_services
+from briefings.clock import Clock, utc_now
 from briefings.config import Settings
 from briefings.service import MarketService
 

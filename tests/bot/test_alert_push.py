@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.alerts import Outcome
 from bot.jobs import refresh_after_close
 from bot.localapi import LocalBotApi
+from bot.sender import Outcome
 from briefings.config import Settings
 from briefings.service import MarketService
 from briefings.sources.demo import DemoSource
@@ -69,7 +69,7 @@ async def test_a_new_session_with_a_regime_change_is_pushed_once(
         assert "/alerts off" in turned_on.shown_text
         refused = await bot.say_one(group, "/alerts on", user_id=MEMBER)
         assert "Only this group's administrators can turn its alerts" in refused.shown_text
-        assert bot.services.alert_chats.get(GROUP) is None
+        assert bot.services.chats.alerts(GROUP) is None
         assert "Alerts on" in (await bot.say_one(group, "/alerts on", user_id=ADMIN)).shown_text
         await bot.say_one(quiet, "/alerts on")
         assert "Alerts off" in (await bot.say_one(quiet, "/alerts off")).shown_text
@@ -90,7 +90,7 @@ async def test_a_new_session_with_a_regime_change_is_pushed_once(
             assert "Value vs growth moved from Improving into Leading" in alert.shown_text
             assert "Simulated data" in alert.shown_text
         assert len(server.bot_messages(quiet)) == seen[quiet]  # alerts off: nothing
-        assert bot.services.alert_log.counts(MONDAY) == {"sent": 4}  # 2 chats x 2 alerts
+        assert bot.services.outbox.counts(MONDAY, alerts=True) == {"sent": 4}  # 2 chats x 2 alerts
 
         # A chat that opts in after the close does not get that session's alerts.
         late = bot.private_chat(LATE, name="Late")
@@ -105,7 +105,7 @@ async def test_a_new_session_with_a_regime_change_is_pushed_once(
     async with running_bot(server, data_dir, clock, service=demo_service(data_dir, clock)) as bot:
         await asyncio.wait_for(bot.services.startup_complete.wait(), 15)
         await bot.services.alerts.wait_idle()
-        assert bot.services.alert_chats.count() == 3
+        assert bot.services.chats.alert_count() == 3
     assert {chat: len(server.bot_messages(chat)) for chat in (USER, GROUP, LATE)} == pushed
 
 
@@ -125,9 +125,9 @@ async def test_a_blocked_chat_loses_its_alerts_and_a_stale_store_pushes_nothing(
         assert stale.reason is not None
         assert "is not the last one" in stale.reason
         await run_refresh_job(bot)
-        setting = bot.services.alert_chats.get(blocked)
+        setting = bot.services.chats.alerts(blocked)
         assert setting is not None
         assert not setting.enabled
         assert setting.disabled_reason is not None
         assert "forbidden" in setting.disabled_reason
-        assert bot.services.alert_log.counts(MONDAY) == {"failed": 2}
+        assert bot.services.outbox.counts(MONDAY, alerts=True) == {"failed": 2}
