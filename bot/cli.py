@@ -10,8 +10,16 @@ from dotenv import load_dotenv
 
 from briefings.cli import (
     OneLineErrorParser,
+    UsageError,
     build_parser,
     run,
+)
+
+#: What ``marketbrief chat`` needs besides the bot (the ``local`` extra).
+LOCAL_API_MODULES = frozenset({"localapi", "aiohttp", "httpx"})
+LOCAL_API_MISSING = (
+    "marketbrief chat needs the local Bot API server; install it with "
+    "pip install 'marketbrief[local]'"
 )
 
 
@@ -59,7 +67,12 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from bot.terminal_chat import run_terminal_chat
+    try:
+        from bot.terminal_chat import run_terminal_chat
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] in LOCAL_API_MODULES:
+            raise UsageError(LOCAL_API_MISSING) from None
+        raise
 
     return run_terminal_chat(args.source)
 

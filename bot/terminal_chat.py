@@ -18,8 +18,8 @@ from typing import Any, TextIO
 
 from bot.app import build_application, running
 from bot.config import BotSettings
-from bot.localapi import LocalBotApi, SentMessage
 from briefings.service import MarketService
+from localapi import LocalBotApi, SentMessage
 
 #: A syntactically valid token for the local server; it never reaches Telegram.
 OFFLINE_TOKEN = "1000001:OfflineTerminalChat_local_only"

@@ -15,11 +15,11 @@ import pytest
 
 from bot.app import build_application, running
 from bot.config import BotSettings, RateLimits
-from bot.localapi import LocalBotApi, SentMessage
 from bot.services import BotApplication, BotServices, get_services
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
 from briefings.service import MarketService
+from localapi import LocalBotApi, SentMessage
 
 TOKEN = "123456789:AAHlocalTestTokenForMarketbriefBot01"
 BOT_USERNAME = "marketbrief_bot"

@@ -8,13 +8,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.jobs import refresh_after_close
-from bot.localapi import LocalBotApi
 from bot.sender import Outcome
 from briefings.config import Settings
 from briefings.service import MarketService
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
 from briefings.universe import load_universe
+from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 
 NY = ZoneInfo("America/New_York")

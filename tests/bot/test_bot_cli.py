@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,18 @@ async def test_the_offline_chat_answers_typed_commands(
     assert "(no button '9Z'" in shown
     assert "I don't know /frobnicate" in shown
     assert "Market rotation brief\n" not in shown  # input after :quit is not read
+
+
+def test_chat_without_the_local_extra_says_what_to_install(tmp_path: Path) -> None:
+    # A process where aiohttp cannot be imported, as after `pip install marketbrief`.
+    script = (
+        "import sys; sys.modules['aiohttp'] = None; "
+        "from bot.cli import main; raise SystemExit(main(['chat']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "pip install 'marketbrief[local]'" in done.stderr

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.chats import ChatStore, Schedule
 from bot.database import Database
-from bot.localapi import LocalBotApi
 from bot.outbox import BRIEFING, OutboxLog, new_owner, retire_owner
+from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 from tests.bot.test_charts import PNG_SIGNATURE
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from bot.chats import Schedule
 from bot.config import RateLimits
 from bot.jobs import push_now
-from bot.localapi import FloodLimits, LocalBotApi
 from bot.outbox import Status
 from bot.sender import Outcome, RetryPolicy
+from localapi import FloodLimits, LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 
 EIGHT_NY = Schedule(time(8, 0), "America/New_York")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.localapi import ApiCall, SentMessage
+from localapi import ApiCall, SentMessage
 from tests.bot.conftest import ADMIN_ID, BOT_USERNAME, TOKEN, Harness
 
 USER = 2002

@@ -23,8 +23,8 @@ import pytest
 from bot.chats import ChatStore, Schedule
 from bot.cli import main
 from bot.database import Database
-from bot.localapi import LocalApiControl
 from briefings.config import Settings
+from localapi import LocalApiControl
 from tests.bot.conftest import TOKEN
 
 CHATS = 200
@@ -33,9 +33,9 @@ KILL_AFTER = 60  # messages delivered before the kill
 
 @pytest.fixture(scope="module")
 def api_url() -> Iterator[str]:
-    """Start ``python -m bot.localapi`` (enforcing flood limits) in its own process."""
+    """Start ``python -m localapi`` (enforcing flood limits) in its own process."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.localapi", "--port", "0", "--token", TOKEN, "--flood"],
+        [sys.executable, "-m", "localapi", "--port", "0", "--token", TOKEN, "--flood"],
         stdout=subprocess.PIPE,
         text=True,
     )

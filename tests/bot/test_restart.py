@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.chats import ChatStore, Schedule
 from bot.database import Database
 from bot.jobs import brief_jobs, catch_up
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 
 NY = ZoneInfo("America/New_York")

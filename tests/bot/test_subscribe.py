@@ -10,8 +10,8 @@ import time_machine
 
 from bot.chats import Schedule
 from bot.jobs import brief_jobs, next_refresh_time, push_now
-from bot.localapi import LocalBotApi
 from briefings.clock import utc_now
+from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 
 NY = ZoneInfo("America/New_York")

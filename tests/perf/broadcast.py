@@ -28,11 +28,11 @@ from pathlib import Path
 from bot.chats import Schedule
 from bot.config import RateLimits
 from bot.jobs import push_now
-from bot.localapi import FloodLimits, LocalBotApi
 from bot.ratelimit import BULK_SHARE, SAFETY, FloodLimiter
 from bot.sender import Outcome
 from bot.services import BotApplication, get_services
 from briefings.clock import utc_now
+from localapi import FloodLimits, LocalBotApi
 from tests.perf._harness import bench_settings, demo_data_dir, local_api, running_bot
 
 FLOOD_LIMITS = FloodLimits()
