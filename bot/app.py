@@ -16,6 +16,7 @@ from bot.briefing_push import BriefingPush
 from bot.charts import ChartDesk
 from bot.chats import ChatStore
 from bot.config import BotSettings
+from bot.context import CONTEXT_TYPES
 from bot.database import Database
 from bot.handlers import admin_command_menu, command_menu, register_handlers
 from bot.jobs import start_jobs
@@ -62,6 +63,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(True)
         .post_init(start_services)
         .post_shutdown(stop_services)

@@ -18,9 +18,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.ext import ContextTypes, Job, JobQueue
+from telegram.ext import Job, JobQueue
 
 from bot.chats import Schedule, Subscription
+from bot.context import BotContext
 from bot.outbox import BRIEFING
 from bot.sender import SendReport
 from bot.services import BotApplication, get_services
@@ -183,11 +184,11 @@ def brief_jobs(application: BotApplication) -> list[Job[Any]]:
     ]
 
 
-async def _deliver_schedule(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _deliver_schedule(context: BotContext) -> None:
     """Send the due session's briefing to every chat on this job's schedule."""
     assert context.job is not None
     schedule: Schedule = context.job.data  # type: ignore[assignment]
-    services = get_services(context.application)
+    services = context.services
     now = services.clock()
     session = session_due(now)
     if session is None:
@@ -214,7 +215,7 @@ async def catch_up(application: BotApplication) -> Mapping[date, int]:
     return started
 
 
-async def _catch_up_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _catch_up_job(context: BotContext) -> None:
     await catch_up(context.application)
     start_alert_evaluation(context.application)
 
@@ -225,9 +226,9 @@ def start_alert_evaluation(application: BotApplication) -> None:
     alerts.track(application.create_task(alerts.evaluate(), name="alerts"))
 
 
-async def _startup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _startup_job(context: BotContext) -> None:
     """Bring the store up to date, then send what was missed while the bot was down."""
-    services = get_services(context.application)
+    services = context.services
     try:
         await services.desk.ensure_current(patient=True)
         await catch_up(context.application)
@@ -266,10 +267,10 @@ async def refresh_after_close(application: BotApplication) -> RefreshReport:
     return report
 
 
-async def _refresh_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _refresh_job(context: BotContext) -> None:
     """Refresh the store after the close; retry a failed refresh a few times."""
     assert context.job is not None
-    services = get_services(context.application)
+    services = context.services
     report = await refresh_after_close(context.application)
     retries_left = int(context.job.data)  # type: ignore[call-overload]
     if report.error is not None and retries_left > 0:

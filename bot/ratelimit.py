@@ -22,16 +22,18 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
 from typing import Any
 
-from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.config import RateLimits
+from bot.telegram_errors import retry_after_seconds
 
 log = logging.getLogger(__name__)
+
+#: A Bot API JSON object, as PTB's rate limiter interface passes them.
+JSONDict = dict[str, Any]
 
 #: ``rate_limit_args`` value that marks a request as bulk (broadcast) traffic.
 BULK = 1
@@ -47,14 +49,6 @@ RETRY_MARGIN = 0.25
 SWEEP_ABOVE = 1024
 
 _LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    """Return how long a RetryAfter asks to wait, in seconds (int or timedelta API)."""
-    value: object = error.retry_after
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)  # type: ignore[arg-type]
 
 
 class Pacer:

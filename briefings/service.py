@@ -13,6 +13,7 @@ from briefings.build import build_briefing, resolve_session
 from briefings.calendar import last_completed_session
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
+from briefings.lru import Lru
 from briefings.model import Snapshot
 from briefings.refresh import RefreshReport, refresh
 from briefings.sources import PriceSource, open_source
@@ -72,7 +73,8 @@ class MarketService:
         self._lock = threading.Lock()
         self._version: str | None = None
         self._closes: pd.DataFrame | None = None
-        self._snapshots: dict[tuple[date, str, date | None], Snapshot] = {}
+        # Dropped whole when the data version changes (_current_closes).
+        self._snapshots: Lru[tuple[date, str, date | None], Snapshot] = Lru(MAX_CACHED_SNAPSHOTS)
 
     @classmethod
     def from_settings(cls, settings: Settings, source_spec: str | None = None) -> MarketService:
@@ -139,8 +141,6 @@ class MarketService:
             key = (session, period.upper(), since)
             cached = self._snapshots.get(key)
             if cached is None:
-                if len(self._snapshots) >= MAX_CACHED_SNAPSHOTS:
-                    self._snapshots.pop(next(iter(self._snapshots)))
                 briefing = build_briefing(
                     closes,
                     self.universe,
@@ -152,5 +152,5 @@ class MarketService:
                     since=since,
                 )
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
-                self._snapshots[key] = cached
+                self._snapshots.put(key, cached)
             return cached

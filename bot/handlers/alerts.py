@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.chats import AlertChat
-from bot.handlers.commands import InputProblem, command, services_of
+from bot.context import BotContext
+from bot.handlers.commands import InputProblem, command
 from bot.handlers.replies import echo, reply
 from bot.handlers.subscription import may_manage
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 SWITCHES = {"on": True, "off": False}
 
@@ -20,7 +20,7 @@ SWITCHES = {"on": True, "off": False}
 @command("alerts", max_args=1)
 async def alerts(update: Update, context: Context, args: Sequence[str]) -> None:
     """Show whether the chat gets alerts; "on" or "off" (administrators in groups) changes it."""
-    services = services_of(context)
+    services = context.services
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None or message is None:
         return

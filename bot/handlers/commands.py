@@ -11,12 +11,12 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
 from bot.handlers.keyboards import ROTATION, SECTORS, render_window_view, window_keyboard
 from bot.handlers.replies import MAX_COMMAND_LENGTH, echo, reply, send_html
 from bot.jobs import brief_jobs
-from bot.services import BotServices, get_services
+from bot.services import BotServices
 from briefings.build import BriefingInputError
 from briefings.calendar import CalendarRangeError
 from briefings.model import WINDOWS
@@ -25,7 +25,7 @@ from briefings.service import NoDataError
 
 log = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 CommandBody = Callable[[Update, Context, Sequence[str]], Awaitable[None]]
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
@@ -36,12 +36,12 @@ class InputProblem(ValueError):
 
 def services_of(context: Context) -> BotServices:
     """Return the bot's services from a handler's context."""
-    return get_services(context.application)
+    return context.services
 
 
 async def reply_usage(update: Update, context: Context, command: str, problem: str | None) -> None:
     """Answer malformed input with what was wrong and the command's usage."""
-    settings = services_of(context).settings
+    settings = context.services.settings
     await reply(
         update,
         "usage",
@@ -103,7 +103,7 @@ def parse_day(text: str) -> date:
 
 async def help_command(update: Update, context: Context) -> None:
     """Explain the bot, its commands and how to subscribe (/start and /help)."""
-    services = services_of(context)
+    services = context.services
     chat = update.effective_chat
     await reply(
         update,
@@ -119,7 +119,7 @@ async def help_command(update: Update, context: Context) -> None:
 @command("brief", max_args=0)
 async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the latest briefing (rendered once per session and data version)."""
-    rendered = await services_of(context).desk.rendered()
+    rendered = await context.services.desk.rendered()
     for part in rendered.messages:
         await send_html(update, part)
 
@@ -128,7 +128,7 @@ async def _send_window_view(
     update: Update, context: Context, args: Sequence[str], view: str
 ) -> None:
     window = parse_window(args[0] if args else None)
-    snapshot = await services_of(context).desk.snapshot()
+    snapshot = await context.services.desk.snapshot()
     text = render_window_view(view, snapshot.briefing, window)
     await send_html(update, text, window_keyboard(view, window))
 
@@ -151,7 +151,7 @@ async def since(update: Update, context: Context, args: Sequence[str]) -> None:
     if not args:
         raise InputProblem("Which date? Give one as YYYY-MM-DD.")
     start = parse_day(args[0])
-    snapshot = await services_of(context).desk.snapshot()
+    snapshot = await context.services.desk.snapshot()
     result = await asyncio.to_thread(snapshot.since, start)
     await send_html(update, render_since(snapshot.briefing, result, "html"))
 
@@ -161,7 +161,7 @@ async def pair(update: Update, context: Context, args: Sequence[str]) -> None:
     """Compare two universe tickers over every window."""
     if len(args) != 2:
         raise InputProblem("Give two tickers, the lead first.")
-    desk = services_of(context).desk
+    desk = context.services.desk
     lead, lag = args
     snapshot = await desk.snapshot()
     line = await asyncio.to_thread(snapshot.pair, lead, lag)
@@ -170,7 +170,7 @@ async def pair(update: Update, context: Context, args: Sequence[str]) -> None:
 
 async def stats(update: Update, context: Context) -> None:
     """Show subscribers, deliveries and data freshness to the bot's administrators only."""
-    services = services_of(context)
+    services = context.services
     user = update.effective_user
     if user is None or user.id not in services.settings.admins:
         await unknown_command(update, context)

@@ -7,16 +7,16 @@ from collections.abc import Sequence
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import ContextTypes
 
 from bot.charts import BRIEFING_CHARTS
 from bot.chats import Schedule
 from bot.config import canonical_zone, parse_clock_time
-from bot.handlers.commands import InputProblem, command, services_of
+from bot.context import BotContext
+from bot.handlers.commands import InputProblem, command
 from bot.handlers.replies import echo, reply
 from bot.jobs import next_delivery, sync_schedules
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 _LOOKS_LIKE_TIME = re.compile(r"^\d")
 MANAGERS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
@@ -69,7 +69,7 @@ async def may_manage(update: Update, context: Context) -> bool:
 @command("subscribe", max_args=2)
 async def subscribe(update: Update, context: Context, args: Sequence[str]) -> None:
     """Subscribe the chat (or change its time, zone or topic) and schedule the job."""
-    services = services_of(context)
+    services = context.services
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None or message is None:
         return
@@ -105,7 +105,7 @@ async def subscribe(update: Update, context: Context, args: Sequence[str]) -> No
 @command("unsubscribe", max_args=0)
 async def unsubscribe(update: Update, context: Context, args: Sequence[str]) -> None:
     """Stop the chat's daily briefing and drop its job if no other chat shares it."""
-    services = services_of(context)
+    services = context.services
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
@@ -140,7 +140,7 @@ def parse_chart_setting(args: Sequence[str]) -> str | None:
 @command("settings", max_args=2)
 async def settings(update: Update, context: Context, args: Sequence[str]) -> None:
     """Show the chat's schedule, chart and alerts; "chart NAME" picks the briefing's chart."""
-    services = services_of(context)
+    services = context.services
     chat = update.effective_chat
     if chat is None:
         return
@@ -165,7 +165,7 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
 
 async def _set_chart(update: Update, context: Context, chart: str | None) -> None:
     """Store the chart sent after the chat's briefing (administrators only, in groups)."""
-    services = services_of(context)
+    services = context.services
     chat = update.effective_chat
     if chat is None:
         return
