@@ -9,7 +9,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from briefings.cli import (
-    OneLineErrorParser,
+    AddCommand,
     UsageError,
     build_parser,
     run,
@@ -34,19 +34,19 @@ def _add_source(parser: argparse.ArgumentParser, default: str | None = None) -> 
     )
 
 
-def add_bot_commands(commands: argparse._SubParsersAction[OneLineErrorParser]) -> None:
+def add_bot_commands(add_command: AddCommand) -> None:
     """Add the Telegram sub-commands to the domain parser."""
-    run_parser = commands.add_parser("run", help="run the Telegram bot (long polling)")
+    run_parser = add_command("run", help="run the Telegram bot (long polling)")
     _add_source(run_parser)
     run_parser.set_defaults(handler=_run)
 
-    chat_parser = commands.add_parser(
+    chat_parser = add_command(
         "chat", help="try the bot offline: type commands, read its replies (no token needed)"
     )
     _add_source(chat_parser, default="demo")
     chat_parser.set_defaults(handler=_chat)
 
-    push_parser = commands.add_parser(
+    push_parser = add_command(
         "push", help="send the current session's briefing now to subscribed chats that lack it"
     )
     push_parser.add_argument("--chat", type=int, metavar="ID", help="only this chat")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,7 +76,7 @@ T1, T2, T3 = "2025-11-01T12:00:00+00:00", "2025-11-10T08:30:00+00:00", "2025-11-
 SESSION, EARLIER = date(2025, 11, 20), date(2025, 11, 19)
 #: (chat_id, chat_type, title, thread_id, local_time, time_zone, active, subscribed_by,
 #:  subscribed_at, updated_at, inactive_reason, chart)
-SUBSCRIPTIONS = [
+SUBSCRIPTIONS: list[tuple[Any, ...]] = [
     (1, "private", "Ann", None, "08:00", "America/New_York", 1, 1, T1, T1, None, None),
     (2, "private", "Bob", None, "07:30", "Europe/London", 1, 2, T1, T2, None, "rrg"),
     (-100, "supergroup", "Desk", 42, "16:30", "Asia/Tokyo", 1, 7, T1, T1, None, "sectors"),
@@ -83,7 +84,7 @@ SUBSCRIPTIONS = [
 ]
 #: (chat_id, session, status, parts_total, parts_sent, attempts, owner, claimed_at, last_error,
 #:  updated_at)
-DELIVERIES = [
+DELIVERIES: list[tuple[Any, ...]] = [
     (1, "2025-11-19", "sent", 2, 2, 1, None, T2, None, T2),
     (1, "2025-11-20", "sending", 3, 1, 1, "elsewhere:1:dead", T3, None, T3),
     (2, "2025-11-20", "pending", 3, 0, 2, None, T3, "Bad Gateway", T3),
@@ -91,13 +92,13 @@ DELIVERIES = [
 ]
 #: (chat_id, chat_type, title, thread_id, enabled, changed_by, enabled_at, updated_at,
 #:  disabled_reason)
-ALERT_CHATS = [
+ALERT_CHATS: list[tuple[Any, ...]] = [
     (2, "private", "Bob", None, 1, 2, T1, T1, None),
     (-100, "supergroup", "Desk", 9, 1, 7, T2, T2, None),
     (4, "private", "Di", None, 0, 4, T1, T2, "turned off by user 4"),
 ]
 #: (chat_id, session, key, status, sent_at, updated_at)
-ALERT_LOG = [
+ALERT_LOG: list[tuple[Any, ...]] = [
     (2, "2025-11-20", "cross50:IWM/SPY", "sent", T3, T3),
     (2, "2025-11-20", "record:SPY", "sent", T3, T3),
     (-100, "2025-11-20", "cross50:IWM/SPY", "sending", None, T3),
@@ -112,7 +113,7 @@ def write_legacy(path: Path, *, with_chart_column: bool = True) -> None:
     subscriptions = list(SUBSCRIPTIONS)
     if not with_chart_column:  # before the per-chat chart setting
         schema = schema.replace(",\n    chart           TEXT\n", "\n")
-        subscriptions = [row[:-1] for row in subscriptions]
+        subscriptions = [row[:-1] for row in SUBSCRIPTIONS]
     connection.executescript(schema)
     marks = ", ".join("?" * len(subscriptions[0]))
     connection.executemany(f"INSERT INTO subscriptions VALUES ({marks})", subscriptions)
@@ -131,35 +132,35 @@ def moment(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-def expected_subscription(row: tuple[object, ...], *, chart: bool = True) -> Subscription:
+def expected_subscription(row: tuple[Any, ...], *, chart: bool = True) -> Subscription:
     (chat_id, chat_type, title, thread, local, zone, active, by, at, updated, reason, name) = row
     return Subscription(
-        chat_id=int(chat_id),  # type: ignore[call-overload]
+        chat_id=int(chat_id),
         chat_type=str(chat_type),
-        title=title,  # type: ignore[arg-type]
-        thread_id=thread,  # type: ignore[arg-type]
+        title=title,
+        thread_id=thread,
         schedule=Schedule(time.fromisoformat(str(local)), str(zone)),
         active=bool(active),
-        subscribed_by=by,  # type: ignore[arg-type]
+        subscribed_by=by,
         subscribed_at=moment(str(at)),
         updated_at=moment(str(updated)),
-        inactive_reason=reason,  # type: ignore[arg-type]
-        chart=name if chart else None,  # type: ignore[arg-type]
+        inactive_reason=reason,
+        chart=name if chart else None,
     )
 
 
-def expected_alert_chat(row: tuple[object, ...]) -> AlertChat:
+def expected_alert_chat(row: tuple[Any, ...]) -> AlertChat:
     chat_id, chat_type, title, thread, enabled, by, since, updated, reason = row
     return AlertChat(
-        chat_id=int(chat_id),  # type: ignore[call-overload]
+        chat_id=int(chat_id),
         chat_type=str(chat_type),
-        title=title,  # type: ignore[arg-type]
-        thread_id=thread,  # type: ignore[arg-type]
+        title=title,
+        thread_id=thread,
         enabled=bool(enabled),
-        changed_by=by,  # type: ignore[arg-type]
+        changed_by=by,
         enabled_at=moment(str(since)) if since else None,
         updated_at=moment(str(updated)),
-        disabled_reason=reason,  # type: ignore[arg-type]
+        disabled_reason=reason,
     )
 
 
@@ -174,18 +175,18 @@ def test_every_subscription_delivery_and_alert_setting_survives(
     chats, outbox = ChatStore(database), OutboxLog(database)
 
     for row in SUBSCRIPTIONS:
-        chat_id = int(row[0])  # type: ignore[call-overload]
+        chat_id = int(row[0])
         expected = expected_subscription(row, chart=with_chart_column)
         assert chats.subscription(chat_id) == expected
     assert chats.subscription(4) is None  # alerts only, never subscribed
     assert [s.chat_id for s in chats.active()] == [-100, 1, 2]
     for row in ALERT_CHATS:
-        assert chats.alerts(int(row[0])) == expected_alert_chat(row)  # type: ignore[call-overload]
+        assert chats.alerts(int(row[0])) == expected_alert_chat(row)
     assert chats.alerts(1) is None  # subscribed, never turned alerts on
     assert [c.chat_id for c in chats.alert_chats()] == [-100, 2]
 
     for chat_id, day, status, total, sent, attempts, owner, _, error, updated in DELIVERIES:
-        record = outbox.get(int(chat_id), date.fromisoformat(str(day)))  # type: ignore[call-overload]
+        record = outbox.get(int(chat_id), date.fromisoformat(str(day)))
         assert record is not None
         assert (record.status, record.parts_total, record.parts_sent, record.attempts) == (
             Status(status),
