@@ -68,11 +68,13 @@ def _push(args: argparse.Namespace) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     try:
-        from bot.terminal_chat import run_terminal_chat
+        import localapi  # first: without the extra this fails before PTB is imported
     except ModuleNotFoundError as exc:
         if (exc.name or "").partition(".")[0] in LOCAL_API_MODULES:
             raise UsageError(LOCAL_API_MISSING) from None
         raise
+    del localapi
+    from bot.terminal_chat import run_terminal_chat
 
     return run_terminal_chat(args.source)
 
