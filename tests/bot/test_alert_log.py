@@ -20,7 +20,7 @@ from briefings.render_alerts import alert_messages
 from briefings.sources.demo import DemoSource
 from briefings.universe import load_universe
 
-SESSION = date(2025, 11, 20)
+SESSION = date(2025, 11, 21)
 NOW = datetime(2025, 11, 20, 22, 0, tzinfo=UTC)
 
 
@@ -131,9 +131,9 @@ def demo_briefings() -> tuple[Briefing, Briefing]:
 def test_a_sessions_alerts_fit_one_message(demo_briefings: tuple[Briefing, Briefing]) -> None:
     previous, current = demo_briefings
     alerts = [a for a in detect_alerts(previous, current) if worth_pushing(a)]
-    assert [a.key for a in alerts] == ["cross50:RSP/SPY", "quadrant:RSP/SPY", "record:RSP"]
+    assert [a.key for a in alerts] == ["cross50:RSP/SPY", "quadrant:RSP/SPY"]
     (message,) = alert_messages(current, alerts)
-    assert message.keys == ("cross50:RSP/SPY", "quadrant:RSP/SPY", "record:RSP")
+    assert message.keys == ("cross50:RSP/SPY", "quadrant:RSP/SPY")
     assert "Regime changes" in message.text
     assert "Equal vs cap weight moved from Improving into Leading" in message.text
 

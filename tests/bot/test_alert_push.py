@@ -18,8 +18,8 @@ from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 
 NY = ZoneInfo("America/New_York")
-#: On the demo market, Monday 17 Nov 2025 is the session the value/growth ratio crosses above
-#: its 50-day average and the pair moves into Leading; Friday 14 Nov has no pushed alert.
+#: On the demo market, Monday 17 Nov 2025 is the session the small/large ratio crosses above
+#: its 50-day average and the pair moves into Leading.
 FRIDAY, MONDAY = date(2025, 11, 14), date(2025, 11, 17)
 MONDAY_MORNING = datetime(2025, 11, 17, 10, 0, tzinfo=NY)
 MONDAY_AFTER_CLOSE = datetime(2025, 11, 17, 16, 30, tzinfo=NY)
@@ -86,8 +86,8 @@ async def test_a_new_session_with_a_regime_change_is_pushed_once(
             assert alert.parse_mode == "HTML"
             assert "Regime changes" in alert.shown_text
             assert "Close of Mon 17 Nov 2025 vs Nov 14" in alert.shown_text
-            assert "IWD/IWF ratio crossed above its 50-day average" in alert.shown_text
-            assert "Value vs growth moved from Improving into Leading" in alert.shown_text
+            assert "IWM/SPY ratio crossed above its 50-day average" in alert.shown_text
+            assert "Small vs large moved from Improving into Leading" in alert.shown_text
             assert "Simulated data" in alert.shown_text
         assert len(server.bot_messages(quiet)) == seen[quiet]  # alerts off: nothing
         assert bot.services.outbox.counts(MONDAY, alerts=True) == {"sent": 4}  # 2 chats x 2 alerts
