@@ -27,8 +27,8 @@ from briefings.config import Settings
 from localapi import LocalApiControl
 from tests.bot.conftest import TOKEN
 
-CHATS = 200
-KILL_AFTER = 60  # messages delivered before the kill
+CHATS = 100
+KILL_AFTER = 50  # messages delivered before the kill (of about 200)
 
 
 @pytest.fixture(scope="module")
