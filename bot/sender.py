@@ -247,11 +247,11 @@ class Sender:
             return False
         if start >= total:
             # Parts acknowledged before a restart cover a re-rendered (shorter) briefing.
-            await self._log("part_sent", progress, session, items, total - 1, total)
+            await self._acknowledged(progress, session, items, total - 1, total)
             return True
         part = start
         while part < total:
-            await self._log("begin_part", progress, session, items, part, total)
+            await self._begin(progress, session, items, part, total)
             try:
                 await self._send_part(progress, parcel.parts[part])
             except Exception as error:
@@ -259,7 +259,7 @@ class Sender:
                 if resumed is not None:
                     part = max(part, resumed)
                 continue
-            await self._log("part_sent", progress, session, items, part, total)
+            await self._acknowledged(progress, session, items, part, total)
             part, progress.failures = part + 1, 0
         return True
 
@@ -273,17 +273,21 @@ class Sender:
             self._clock(),
         )
 
-    async def _log(
-        self,
-        step: str,
-        progress: _Progress,
-        session: date,
-        items: tuple[str, ...],
-        part: int,
-        total: int,
+    async def _begin(
+        self, progress: _Progress, session: date, items: tuple[str, ...], part: int, total: int
     ) -> None:
-        record = getattr(self._outbox, step)
-        await self._db.run(record, progress.chat_id, session, items, part, total, self._clock())
+        """Mark part ``part`` of ``total`` as in flight."""
+        await self._db.run(
+            self._outbox.begin_part, progress.chat_id, session, items, part, total, self._clock()
+        )
+
+    async def _acknowledged(
+        self, progress: _Progress, session: date, items: tuple[str, ...], part: int, total: int
+    ) -> None:
+        """Count part ``part`` of ``total`` as sent (the last one completes the items)."""
+        await self._db.run(
+            self._outbox.part_sent, progress.chat_id, session, items, part, total, self._clock()
+        )
 
     async def _send_part(self, progress: _Progress, part: Part) -> None:
         if isinstance(part, TextPart):
