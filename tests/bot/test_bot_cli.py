@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,21 @@ def test_chat_without_the_local_extra_says_what_to_install(tmp_path: Path) -> No
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1
     assert "pip install 'marketbrief[local]'" in done.stderr
+
+
+def test_a_database_from_a_newer_bot_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    newer = sqlite3.connect(data_dir / "bot.sqlite3")
+    newer.execute("PRAGMA user_version = 99")
+    newer.close()
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHlocalTestTokenForMarketbriefBot01")
+    code, out, err = run_cli(capsys, "push", "--source", "demo")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "schema version 99" in err
+    assert "upgrade marketbrief" in err
