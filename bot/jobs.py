@@ -1,7 +1,7 @@
 """Schedule the daily briefing (one job per distinct time and zone), refreshes and catch-up.
 
 Regime-change alerts are evaluated after each refresh, at start-up and with every catch-up
-(which retries alerts a transient error held back); the alert log makes repeats send nothing.
+(which retries alerts a transient error held back); the outbox log makes repeats send nothing.
 
 The job queue holds one ``run_daily`` job per (local time, time zone) that active subscriptions
 use; the database stays the source of truth and ``sync_schedules`` makes the jobs match it. Each
@@ -102,7 +102,7 @@ def missed_deliveries(
     """Group chats by the session they should have received within ``window`` before ``now``.
 
     For each chat the latest scheduled time in the window after it subscribed that fell on a
-    New York session day counts; the delivery log then skips what was already sent.
+    New York session day counts; the outbox log then skips what was already sent.
     """
     due: dict[date, list[Subscription]] = defaultdict(list)
     for subscription in subscriptions:

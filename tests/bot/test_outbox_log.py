@@ -71,7 +71,7 @@ def test_a_restart_resumes_at_the_part_that_was_in_flight(tmp_path: Path) -> Non
     assert reopened.claim(1, SESSION, B, new_owner(), NOW) == 1
 
 
-def test_a_live_broadcaster_keeps_its_claim(tmp_path: Path) -> None:
+def test_a_live_sender_keeps_its_claim(tmp_path: Path) -> None:
     log = open_log(tmp_path)
     first, second = new_owner(), new_owner()
     log.claim(1, SESSION, B, first, NOW)
