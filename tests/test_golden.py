@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.model import Briefing
+from briefings.model import Briefing, Snapshot
 from briefings.render import (
     render_basket_breadth,
     render_briefing,
@@ -20,7 +20,7 @@ from briefings.render import (
     render_since_low,
     render_summary,
 )
-from briefings.service import MarketService, Snapshot
+from briefings.service import MarketService
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
 from briefings.universe import load_universe

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from briefings.alerts import detect_alerts
+from briefings.alerts import detect_alerts, worth_pushing
 from briefings.model import (
     WINDOWS,
     Breadth,
@@ -413,8 +413,6 @@ def test_a_new_52_week_high_is_a_change_once_and_a_record_is_not_one() -> None:
 
 
 def test_rank_moves_and_52_week_highs_are_not_pushed() -> None:
-    from bot.alerts import worth_pushing
-
     before = briefing(as_of=date(2025, 12, 10))
     after = briefing(highs=("QQQ",))
     (high,) = [a for a in detect_alerts(before, after) if a.kind == "high52"]

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
 from bot.handlers.replies import data_behind_note, render_bot, with_note
 from bot.market import MarketDesk
-from bot.services import get_services
+from bot.telegram_errors import Refusal, refusal
 from bot.views import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
 from briefings.build import BriefingInputError
+from briefings.model import Snapshot
 from briefings.render import split_message
-from briefings.service import NoDataError, Snapshot
-
-log = logging.getLogger(__name__)
+from briefings.service import NoDataError
 
 #: Callback data the view buttons carry (bot.views); other buttons go to other handlers.
 VIEW_PATTERN = r"^v:"
@@ -41,7 +39,7 @@ async def _behind_note(desk: MarketDesk, snapshot: Snapshot) -> str:
     return data_behind_note(snapshot.briefing.as_of, desk.expected_session())
 
 
-async def view_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def view_button(update: Update, context: BotContext) -> None:
     """Show the pressed view of the message's session; every query gets an answer."""
     query = update.callback_query
     if query is None:
@@ -51,7 +49,7 @@ async def view_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if choice is None or not isinstance(message, Message):
         await query.answer(render_bot("callback_stale.txt.j2").strip(), show_alert=True)
         return
-    services = get_services(context.application)
+    services = context.services
     try:
         snapshot = await _session_snapshot(services.desk, choice.session)
     except NoDataError:
@@ -80,13 +78,11 @@ async def view_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             reply_markup=view_keyboard(choice.session, choice.view),
         )
     except BadRequest as exc:
-        reason = exc.message.lower()
-        if "not modified" in reason:
-            pass  # the open view pressed again
-        elif "not found" in reason or "can't be edited" in reason:
+        meaning = refusal(exc)
+        if meaning is Refusal.MESSAGE_GONE:
             await query.answer(render_bot("callback_stale.txt.j2").strip(), show_alert=True)
             return
-        else:
+        if meaning is not Refusal.NOT_MODIFIED:  # not modified: the open view pressed again
             raise
     for part in parts[1:]:
         await message.reply_text(part, parse_mode=ParseMode.HTML, do_quote=False)

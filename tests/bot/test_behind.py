@@ -6,12 +6,12 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.localapi import LocalBotApi
 from briefings.config import Settings
 from briefings.service import MarketService
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.store import PriceStore
 from briefings.universe import load_universe
+from localapi import ApiCall, LocalBotApi
 from tests.bot.conftest import running_bot
 from tests.test_session_choice import RUT_END, SPY_END, write_folder
 
@@ -61,18 +61,16 @@ async def test_replies_brief_on_the_benchmarks_session_and_say_the_data_is_behin
         assert "Behind: the data ends Fri 21 Nov 2025" in parts[-1].shown_text
         # The summary's view buttons keep the line too, and back on the summary it stays.
         summary = parts[-1]
-        views = {
-            b["text"]: b["callback_data"]
-            for row in summary.reply_markup["inline_keyboard"]
-            for b in row
-        }  # type: ignore[index]
+        rows = (summary.reply_markup or {}).get("inline_keyboard", [])
+        views = {b["text"]: b["callback_data"] for row in rows for b in row}
         for label in ("📈 Breadth", "📉 Since low"):
             update = bot.server.press_button(chat, USER, summary.message_id, views[label])
-            query = update["callback_query"]["id"]
-            await bot.server.wait_for_call(
-                "answerCallbackQuery",
-                lambda call, q=query: call.params.get("callback_query_id") == q,
-            )
+            query: str = update["callback_query"]["id"]
+
+            def answered(call: ApiCall, query: str = query) -> bool:
+                return bool(call.params.get("callback_query_id") == query)
+
+            await bot.server.wait_for_call("answerCallbackQuery", answered)
             (shown,) = [
                 m for m in bot.server.bot_messages(chat) if m.message_id == summary.message_id
             ]

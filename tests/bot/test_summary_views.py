@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.jobs import push_now
-from bot.localapi import ApiCall, LocalBotApi, SentMessage
+from localapi import ApiCall, LocalBotApi, SentMessage
 from tests.bot.conftest import Harness, running_bot
 
 USER = 3003

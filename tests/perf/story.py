@@ -151,11 +151,11 @@ def main(real: bool = True, all_sessions: bool = False) -> None:
         if not real:
             return
         if (MARKET_DATA / "SPY.csv").is_file():
-            real = open_service(CsvDirectorySource(MARKET_DATA), Path(workdir), "real")
+            closes = open_service(CsvDirectorySource(MARKET_DATA), Path(workdir), "real")
             for session in REAL_SESSIONS:
-                report(real, session, "real closes")
+                report(closes, session, "real closes")
             if all_sessions:
-                sweep(real, date(2025, 1, 2), date(2026, 7, 31))
+                sweep(closes, date(2025, 1, 2), date(2026, 7, 31))
         else:
             print(f"real closes: not found at {MARKET_DATA}; skipped")
 
