@@ -31,9 +31,9 @@ Takeaways (significance = |spread| / the pair's typical spread over the same str
 - ``breadth``: the basket with the most extreme share above the 50-day average, when that
   share is 80 % or more or 20 % or less (significance |share - 50| / 25).
 
-Ranked by significance, at most 6; when fewer than 3 pass, the sector leader, the laggard and
-the sectors' breadth are added regardless of size (they state a rank or a count, never a sign
-the figures could contradict).
+Ranked by significance, at most 6, of them at most 2 about the stretch since the low; when
+fewer than 3 pass, the sector leader, the laggard and the sectors' breadth are added
+regardless of size (they state a rank or a count, never a sign the figures could contradict).
 
 What changed: ``briefings.alerts.detect_alerts(previous, current)``, the same comparisons as the
 alerts, ordered: records, pairs entering Leading or Lagging, 50-day crosses, breadth,
@@ -96,6 +96,7 @@ RECORD_SIGNIFICANCE = 10.0
 HIGH52_SIGNIFICANCE = 1.5
 
 MAX_TAKEAWAYS = 6
+MAX_SINCE_LOW_TAKEAWAYS = 2
 MIN_TAKEAWAYS = 3
 
 DAY_BENCHMARKS: tuple[str, ...] = ("SPY", "QQQ", "IWM", "RSP")
@@ -429,7 +430,15 @@ def takeaways(briefing: Briefing) -> tuple[Takeaway, ...]:
         *_sector_takeaways(briefing, relaxed=False),
         *_breadth_takeaways(briefing, relaxed=False),
     ]
-    chosen = sorted(candidates, key=lambda t: -t.significance)[:MAX_TAKEAWAYS]
+    chosen: list[Takeaway] = []
+    since_low_told = 0
+    for candidate in sorted(candidates, key=lambda t: -t.significance):
+        is_since_low = candidate.id.startswith("since_low_")
+        if is_since_low and since_low_told >= MAX_SINCE_LOW_TAKEAWAYS:
+            continue  # a third "since the low" sentence repeats the story
+        since_low_told += is_since_low
+        chosen.append(candidate)
+    chosen = chosen[:MAX_TAKEAWAYS]
     if len(chosen) < MIN_TAKEAWAYS:
         seen = {t.id for t in chosen}
         fillers = [

@@ -452,3 +452,11 @@ def test_a_busy_summary_keeps_three_takeaways_a_change_and_26_lines() -> None:
     assert len([b for b in bullets if lines.index(b) < changed]) >= 3
     assert lines[changed + 1].startswith("• ")
     assert "more in the full briefing" in "\n".join(lines)
+
+
+def test_at_most_two_takeaways_tell_the_stretch_since_the_low() -> None:
+    since = {"IWM": 12.5, "SPY": 5.6, "IWD": 1.0, "IWF": 9.0, "basket:cyclicals": 15.0}
+    since["basket:megacap_tech"] = 2.0
+    lines = (line("small"), line("value"), line("cyclicals"))
+    result = takeaways(briefing(since_low=since, lines=lines))
+    assert len([t for t in result if t.id.startswith("since_low_")]) == 2
