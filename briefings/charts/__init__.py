@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from briefings.charts.cache import CacheStats, ChartCache, ChartKey
 from briefings.charts.data import (
-    DEFAULT_TAIL_WEEKS,
+    MAX_TAIL_WEEKS,
     BarChart,
     Provenance,
     RatioChart,
@@ -33,6 +33,7 @@ CHART_KINDS: tuple[ChartKind, ...] = get_args(ChartKind)
 
 __all__ = [
     "CHART_KINDS",
+    "MAX_TAIL_WEEKS",
     "BarChart",
     "CacheStats",
     "ChartCache",
@@ -68,13 +69,13 @@ def render_chart(
     *,
     window: str = "MTD",
     start: date | None = None,
-    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+    tail_weeks: int | None = None,
 ) -> bytes:
     """Draw ``kind`` for the snapshot's session as PNG bytes.
 
     ``window`` is the sector bars' window; ``start`` the ratio chart's base date (None: the
-    3M window's base); ``tail_weeks`` the RRG tail length. Arguments a kind does not use are
-    ignored.
+    3M window's base); ``tail_weeks`` the RRG tail length (None: fewer weeks the more tails,
+    ``data.default_tail_weeks``). Arguments a kind does not use are ignored.
     """
     kind = _check_kind(kind)
     provenance = Provenance.of(snapshot.briefing)
@@ -94,7 +95,7 @@ def chart_key(
     *,
     window: str = "MTD",
     start: date | None = None,
-    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+    tail_weeks: int | None = None,
 ) -> ChartKey:
     """Return the cache key of a chart: data version, session, kind and the arguments it uses."""
     kind = _check_kind(kind)
@@ -122,7 +123,7 @@ def cached_chart(
     *,
     window: str = "MTD",
     start: date | None = None,
-    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+    tail_weeks: int | None = None,
 ) -> bytes:
     """Return ``render_chart(...)`` from ``cache``, rendering only on the first request."""
     key = chart_key(snapshot, kind, window=window, start=start, tail_weeks=tail_weeks)
