@@ -62,8 +62,8 @@ class LabelSpec:
     anchor: tuple[float, float]
     """The named point, in data coordinates."""
     color: str
-    gid: str
-    """The artist id of the drawn label (its leader line gets ``gid + ":leader"``)."""
+    key: str
+    """Names the drawn artists: gid ``label:KEY`` for the text, ``leader:KEY`` for its leader."""
     home: tuple[float, float, float, float] | None = None
     """A region (x0, y0, x1, y1 in data coordinates) the label should stay in if it can."""
 
@@ -315,7 +315,7 @@ class LabelPlacer:
             va="center",
             multialignment="center",
             color=spec.color,
-            gid=spec.gid,
+            gid=f"label:{spec.key}",
             **self.style,
         )
         if float(label.gaps[label.choice]) >= LEADER_FROM_PX:
@@ -333,7 +333,7 @@ class LabelPlacer:
                     "shrinkB": 5,
                 },
                 zorder=4,
-                gid=f"{spec.gid}:leader",
+                gid=f"leader:{spec.key}",
             )
         return annotation
 

@@ -451,7 +451,7 @@ def _place_labels(
                 texts=_label_texts(data, trail),
                 anchor=(trail.head.rs_ratio, trail.head.rs_momentum),
                 color=colors[trail.key],
-                gid=f"label:{trail.key}",
+                key=trail.key,
                 home=spans[trail.head.quadrant],
             )
         )
