@@ -21,7 +21,14 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from briefings.charts import ChartCache, ChartKey, ChartKind, cached_chart, chart_key
+from briefings.charts import (
+    ChartCache,
+    ChartKey,
+    ChartKind,
+    cached_chart,
+    chart_key,
+    chart_summary,
+)
 from briefings.render import render_template
 from briefings.service import Snapshot
 
@@ -74,7 +81,11 @@ PhotoSender = Callable[[str | bytes], Awaitable[Message]]
 
 
 def chart_caption(snapshot: Snapshot, request: ChartRequest) -> str:
-    """Return the photo caption: what the chart shows, the session and whether it is simulated."""
+    """Return the photo caption: what the chart shows in words, the session, the data's source.
+
+    The words come from the chart's own data (``chart_summary``): the names in each RRG
+    quadrant, the pairs that rose and fell most, the best and worst bar and the benchmark.
+    """
     return render_template(
         "bot/chart_caption.html.j2",
         b=snapshot.briefing,
@@ -82,6 +93,7 @@ def chart_caption(snapshot: Snapshot, request: ChartRequest) -> str:
         window=request.window,
         pairs_window=PAIRS_WINDOW,
         benchmark=snapshot.universe.benchmark,
+        summary=chart_summary(snapshot, request.kind, window=request.window),
     ).strip()
 
 
@@ -105,7 +117,7 @@ class ChartDesk:
     ) -> None:
         self.cache = cache if cache is not None else ChartCache(DEFAULT_CACHE_ENTRIES)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chart")
-        self._rendering: dict[ChartKey, asyncio.Future[bytes]] = {}
+        self._rendering: dict[ChartKey, asyncio.Future[tuple[bytes, str]]] = {}
         self._file_ids: dict[ChartKey, str] = {}
         self._uploads: dict[ChartKey, asyncio.Lock] = {}
 
@@ -120,14 +132,11 @@ class ChartDesk:
         if pending is None:
             loop = asyncio.get_running_loop()
             pending = asyncio.ensure_future(
-                loop.run_in_executor(
-                    self._executor,
-                    lambda: cached_chart(self.cache, snapshot, request.kind, window=request.window),
-                )
+                loop.run_in_executor(self._executor, self._draw, snapshot, request)
             )
             self._rendering[key] = pending
 
-            def forget(done: asyncio.Future[bytes]) -> None:
+            def forget(done: asyncio.Future[tuple[bytes, str]]) -> None:
                 self._rendering.pop(key, None)
                 if not done.cancelled():
                     # Retrieved here: a render every caller gave up on must not log its error
@@ -136,8 +145,13 @@ class ChartDesk:
 
             pending.add_done_callback(forget)
         # shield: one caller giving up (its update cancelled) must not cancel the others' render.
-        image = await asyncio.shield(pending)
-        return Chart(key, image, chart_caption(snapshot, request))
+        image, caption = await asyncio.shield(pending)
+        return Chart(key, image, caption)
+
+    def _draw(self, snapshot: Snapshot, request: ChartRequest) -> tuple[bytes, str]:
+        """Return the chart's PNG (from the cache) and its caption; runs in the pool."""
+        image = cached_chart(self.cache, snapshot, request.kind, window=request.window)
+        return image, chart_caption(snapshot, request)
 
     async def send(
         self,

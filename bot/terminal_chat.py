@@ -2,7 +2,9 @@
 
 Type commands as in Telegram (/brief, /rotation 1M, /subscribe 07:30 Europe/London, ...);
 ``:press LABEL`` presses an inline button of the latest message that has one, ``:quit`` ends.
-Replies are shown as plain text. Works non-interactively too: ``marketbrief chat < script``.
+Replies are shown as plain text; a photo is saved as a PNG file in a temporary folder (kept
+after the chat ends) and its path printed. Works non-interactively too:
+``marketbrief chat < script``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import html
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import build_application, running
@@ -50,11 +54,31 @@ def offline_settings(source: str, env: Mapping[str, str] = os.environ) -> BotSet
     return replace(settings, domain=domain)
 
 
-def format_message(message: SentMessage, edited: bool) -> str:
-    """Return a bot message as terminal text, its buttons below it."""
+class ImageFolder:
+    """Where the chat saves the photos it receives: a temporary folder made on first use."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
+
+    def save(self, message: SentMessage, image: bytes) -> Path:
+        """Write ``image`` as photo-<message id>.png and return its path."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="marketbrief-chat-"))
+        self._folder.mkdir(parents=True, exist_ok=True)
+        path = self._folder / f"photo-{message.message_id}.png"
+        path.write_bytes(image)
+        return path
+
+
+def format_message(message: SentMessage, edited: bool, saved: Path | None = None) -> str:
+    """Return a bot message as terminal text, its buttons below it.
+
+    A photo is shown as its size and, when ``saved``, the file it was saved to.
+    """
     body = html_to_text(message.text or message.caption or "")
     if message.photo is not None:
-        body = f"[image, {len(message.photo) // 1024} KiB]\n{body}"
+        where = f", saved as {saved}" if saved is not None else ""
+        body = f"[image, {len(message.photo) // 1024} KiB{where}]\n{body}"
     lines = [f"bot{' (edited)' if edited else ''}> " + body.replace("\n", "\n     ")]
     for row in _keyboard(message.reply_markup):
         lines.append("     " + " ".join(f"[{label}]" for label in row))
@@ -84,9 +108,12 @@ def _button_data(messages: Sequence[SentMessage], label: str) -> tuple[int, str]
 class TerminalChat:
     """One person in a private chat with the bot, reading lines and printing replies."""
 
-    def __init__(self, server: LocalBotApi, output: TextIO) -> None:
+    def __init__(
+        self, server: LocalBotApi, output: TextIO, images: ImageFolder | None = None
+    ) -> None:
         self.server = server
         self.output = output
+        self.images = images if images is not None else ImageFolder()
         self._seen: dict[int, tuple[str | None, int]] = {}
 
     def _changes(self) -> list[tuple[SentMessage, bool]]:
@@ -107,7 +134,10 @@ class TerminalChat:
         while True:
             changes = self._changes()
             for message, edited in changes:
-                print(format_message(message, edited), file=self.output, flush=True)
+                saved = None
+                if message.photo is not None:
+                    saved = self.images.save(message, message.photo)
+                print(format_message(message, edited, saved), file=self.output, flush=True)
                 printed = True
                 quiet_since = loop.time()
             now = loop.time()
@@ -138,8 +168,13 @@ class TerminalChat:
         return True
 
 
-async def chat(source: str, input_stream: TextIO, output: TextIO) -> int:
-    """Run the offline chat until end of input or ``:quit``."""
+async def chat(
+    source: str, input_stream: TextIO, output: TextIO, image_folder: Path | None = None
+) -> int:
+    """Run the offline chat until end of input or ``:quit``.
+
+    Photos go to ``image_folder`` (None: a new temporary folder, made on the first photo).
+    """
     settings = offline_settings(source)
     service = MarketService.from_settings(settings.domain)
     interactive = input_stream.isatty()
@@ -153,7 +188,7 @@ async def chat(source: str, input_stream: TextIO, output: TextIO) -> int:
                     "Try /help; ':press 1M' presses a button; ':quit' ends.",
                     file=output,
                 )
-            conversation = TerminalChat(server, output)
+            conversation = TerminalChat(server, output, ImageFolder(image_folder))
             while True:
                 if interactive:
                     print("you> ", end="", file=output, flush=True)

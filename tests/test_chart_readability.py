@@ -17,14 +17,22 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from briefings.analytics.rrg import RRGPoint, quadrant
-from briefings.charts import Provenance, RRGChart, RRGTrail, rrg_chart_data
+from briefings.charts import (
+    Provenance,
+    RRGChart,
+    RRGTrail,
+    chart_summary,
+    rrg_chart_data,
+    sectors_chart_data,
+)
 from briefings.charts.data import MAX_TAIL_WEEKS, default_tail_weeks
 from briefings.charts.labels import boxes_overlap, overlapping_pairs
-from briefings.charts.plot import rrg_figure
+from briefings.charts.plot import rrg_figure, sector_bars_figure
 from briefings.service import Snapshot
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.sources.demo import DemoSource
@@ -122,8 +130,9 @@ def assert_labels_are_clear(data: RRGChart) -> None:
         hit_heads = [other for other, head in heads.items() if boxes_overlap(box, head)]
         assert hit_heads == [], f"{key} overlaps a head marker"
         frame = figure.axes[0].get_window_extent()
-        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, f"{key} leaves the plot"
-        assert frame.y0 <= box.y0 and box.y1 <= frame.y1, f"{key} leaves the plot"
+        inside = Bbox.intersection(frame, box)
+        assert inside is not None, f"{key} leaves the plot"
+        assert (inside.width, inside.height) == pytest.approx((box.width, box.height))
 
 
 # --- labels --------------------------------------------------------------------------------
@@ -236,6 +245,55 @@ def test_crowded_graphs_get_shorter_tails(demo: Snapshot) -> None:
         rrg_chart_data(
             demo.closes, demo.universe, "sectors", Provenance.of(demo.briefing), MAX_TAIL_WEEKS + 1
         )
+
+
+# --- sector bars and summaries ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("window", ["1D", "MTD", "YTD"])
+def test_the_bars_reference_line_is_the_benchmarks_return(snapshot: Snapshot, window: str) -> None:
+    spy = snapshot.briefing.returns["SPY"][window]
+    data = sectors_chart_data(snapshot.briefing, window, "SPY")
+    axes = sector_bars_figure(data).axes[0]
+    artists = {artist.get_gid(): artist for artist in axes.get_children()}
+    line, label = artists["benchmark"], artists["benchmark-label"]
+
+    assert spy is not None
+    assert data.benchmark_return_pct == spy
+    assert isinstance(line, Line2D)
+    assert list(line.get_xdata()) == [spy, spy]  # type: ignore[arg-type]
+    assert isinstance(label, Text)
+    assert label.get_text() == f"SPY {spy:+.1f}%".replace("-", "\u2212")
+    assert {row.ticker for row in data.beating} == {
+        row.ticker for row in data.rows if row.return_pct > spy
+    }
+
+
+def test_bars_without_a_benchmark_have_no_reference_line(demo: Snapshot) -> None:
+    data = sectors_chart_data(demo.briefing, "MTD")
+    axes = sector_bars_figure(data).axes[0]
+
+    assert data.benchmark_return_pct is None
+    assert "benchmark" not in {artist.get_gid() for artist in axes.get_children()}
+    assert data.beating == data.rows
+
+
+def test_the_rrg_summary_puts_every_head_in_its_quadrant(snapshot: Snapshot) -> None:
+    data = rrg_data(snapshot, "sectors")
+    summary = chart_summary(snapshot, "rrg-sectors")
+
+    assert [group.quadrant for group in summary.quadrants] == [  # type: ignore[union-attr]
+        "Leading",
+        "Weakening",
+        "Lagging",
+        "Improving",
+    ]
+    placed = {
+        name: group.quadrant
+        for group in summary.quadrants  # type: ignore[union-attr]
+        for name in group.names
+    }
+    assert placed == {f"{t.name} ({t.label})": t.head.quadrant for t in data.trails}
 
 
 @pytest.fixture

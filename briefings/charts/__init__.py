@@ -24,12 +24,22 @@ from briefings.charts.data import (
     sectors_chart_data,
 )
 from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
+from briefings.charts.summary import (
+    QuadrantMembers,
+    RatioMove,
+    RatioSummary,
+    RRGSummary,
+    summarize_ratios,
+    summarize_rrg,
+)
 
 if TYPE_CHECKING:
     from briefings.service import Snapshot
 
 ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors"]
 CHART_KINDS: tuple[ChartKind, ...] = get_args(ChartKind)
+ChartSummary = RRGSummary | RatioSummary | BarChart
+"""What a chart shows: its quadrants (RRG), its pairs' moves (ratios) or its bars (sectors)."""
 
 __all__ = [
     "CHART_KINDS",
@@ -39,13 +49,19 @@ __all__ = [
     "ChartCache",
     "ChartKey",
     "ChartKind",
+    "ChartSummary",
     "Provenance",
+    "QuadrantMembers",
     "RRGChart",
+    "RRGSummary",
     "RRGTrail",
     "RatioChart",
     "RatioLine",
+    "RatioMove",
+    "RatioSummary",
     "cached_chart",
     "chart_key",
+    "chart_summary",
     "pairs_chart_data",
     "plot_ratios",
     "plot_rrg",
@@ -86,7 +102,32 @@ def render_chart(
         )
     if kind == "pairs":
         return plot_ratios(pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start))
-    return plot_sector_bars(sectors_chart_data(snapshot.briefing, window))
+    return plot_sector_bars(
+        sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
+    )
+
+
+def chart_summary(
+    snapshot: Snapshot,
+    kind: ChartKind,
+    *,
+    window: str = "MTD",
+    start: date | None = None,
+    tail_weeks: int | None = None,
+) -> ChartSummary:
+    """Return what ``render_chart`` with these arguments shows, from the data it draws."""
+    kind = _check_kind(kind)
+    provenance = Provenance.of(snapshot.briefing)
+    if kind == "rrg-sectors" or kind == "rrg-pairs":
+        rrg_kind: Literal["sectors", "pairs"] = "sectors" if kind == "rrg-sectors" else "pairs"
+        return summarize_rrg(
+            rrg_chart_data(snapshot.closes, snapshot.universe, rrg_kind, provenance, tail_weeks)
+        )
+    if kind == "pairs":
+        return summarize_ratios(
+            pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start)
+        )
+    return sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
 
 
 def chart_key(

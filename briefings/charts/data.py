@@ -119,6 +119,17 @@ class BarChart:
     window: str
     rows: tuple[SectorRow, ...]
     provenance: Provenance
+    benchmark: str | None = None
+    """The market the sectors are read against (its return is the reference line)."""
+    benchmark_return_pct: float | None = None
+    """The benchmark's return for the window; None when it has none."""
+
+    @property
+    def beating(self) -> tuple[SectorRow, ...]:
+        """Return the rows whose return is above the benchmark's (all rows when it has none)."""
+        if self.benchmark_return_pct is None:
+            return self.rows
+        return tuple(row for row in self.rows if row.return_pct > self.benchmark_return_pct)
 
 
 def _pairs(universe: Universe, kind: RRGKind) -> tuple[PairSpec, ...]:
@@ -260,13 +271,21 @@ def pairs_chart_data(
     )
 
 
-def sectors_chart_data(briefing: Briefing, window: str) -> BarChart:
-    """Return the briefing's sector leaderboard for ``window`` (the analytics' own rows)."""
+def sectors_chart_data(briefing: Briefing, window: str, benchmark: str | None = None) -> BarChart:
+    """Return the briefing's sector leaderboard for ``window`` (the analytics' own rows).
+
+    ``benchmark`` (a ticker) adds its return for the window from the briefing's returns.
+    """
     window = window.upper()
     if window not in WINDOWS:
         raise BriefingInputError(f"unknown window {window!r}; use one of {', '.join(WINDOWS)}")
+    benchmark_return = None
+    if benchmark is not None:
+        benchmark_return = briefing.returns.get(benchmark, {}).get(window)
     return BarChart(
         window=window,
         rows=tuple(briefing.leaderboards.get(window, ())),
         provenance=Provenance.of(briefing),
+        benchmark=benchmark,
+        benchmark_return_pct=benchmark_return,
     )

@@ -556,6 +556,11 @@ def plot_ratios(data: RatioChart) -> bytes:
 
 def plot_sector_bars(data: BarChart) -> bytes:
     """Draw the sector leaderboard as horizontal bars, best on top, values on the bars."""
+    return _png(sector_bars_figure(data))
+
+
+def sector_bars_figure(data: BarChart) -> Figure:
+    """Return the sector bars as a drawn figure, the benchmark's return a dashed line."""
     figure = _figure(BAR_SIZE_PX)
     title = f"Sectors, {WINDOW_TITLES.get(data.window, data.window)} ({data.window})"
     subtitle = f"Return of the sector ETFs to the close of {_long_day(data.provenance.as_of)}"
@@ -580,27 +585,55 @@ def plot_sector_bars(data: BarChart) -> bytes:
     axes.grid(axis="x", color=GRID, linewidth=0.6, zorder=0)
     axes.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     axes.xaxis.set_major_formatter(lambda v, _pos: _tick_percent(v))
-    if values:
-        low, high = min(0.0, *values), max(0.0, *values)
-        pad = 0.22 * max(high - low, 1.0)
-        axes.set_xlim(
-            low - (pad if low < 0 else 0.05 * pad), high + (pad if high > 0 else 0.05 * pad)
-        )
-        axes.set_ylim(-0.6, len(rows) - 0.4)
-        for position, value in zip(positions, values, strict=True):
-            axes.annotate(
-                _signed(value, 1),
-                (value, position),
-                xytext=(4 if value >= 0 else -4, 0),
-                textcoords="offset points",
-                ha="left" if value >= 0 else "right",
-                va="center",
-                fontsize=LABEL_PT,
-                fontweight="bold",
-                color=GAIN if value >= 0 else LOSS,
-                family=FONT,
-                zorder=4,
-            )
-    else:
+    if not values:
         _no_data(axes)
-    return _png(figure)
+        return figure
+    reference = data.benchmark_return_pct
+    extent = [*values, 0.0] + ([] if reference is None else [reference])
+    low, high = min(extent), max(extent)
+    pad = 0.26 * max(high - low, 1.0)
+    axes.set_xlim(low - (pad if low < 0 else 0.05 * pad), high + (pad if high > 0 else 0.05 * pad))
+    top = len(rows) - 0.4 if reference is None else len(rows) + 0.3
+    axes.set_ylim(-0.6, top)
+    # A white box under each value keeps the reference line from running through its digits.
+    backing = {"boxstyle": "square,pad=0.12", "facecolor": "white", "edgecolor": "none"}
+    for position, value in zip(positions, values, strict=True):
+        axes.annotate(
+            _signed(value, 1),
+            (value, position),
+            xytext=(4 if value >= 0 else -4, 0),
+            textcoords="offset points",
+            ha="left" if value >= 0 else "right",
+            va="center",
+            fontsize=LABEL_PT,
+            fontweight="bold",
+            color=GAIN if value >= 0 else LOSS,
+            family=FONT,
+            zorder=5,
+            bbox=backing,
+        )
+    if reference is not None:
+        axes.axvline(
+            reference,
+            ymax=(len(rows) - 0.45 + 0.6) / (top + 0.6),
+            color=INK,
+            linewidth=1.3,
+            linestyle=(0, (4, 2.5)),
+            zorder=4,
+            gid="benchmark",
+        )
+        axes.text(
+            reference,
+            len(rows) - 0.4,
+            f"{data.benchmark} {_signed(reference, 1)}",
+            ha="center",
+            va="bottom",
+            fontsize=LABEL_PT,
+            fontweight="bold",
+            color=INK,
+            family=FONT,
+            zorder=5,
+            gid="benchmark-label",
+            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none"},
+        )
+    return figure
