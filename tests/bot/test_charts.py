@@ -85,8 +85,8 @@ async def test_bar_and_ratio_captions_name_the_best_and_worst(bot: Harness) -> N
     ratios = pairs_chart_data(snapshot.closes, snapshot.universe, Provenance.of(snapshot.briefing))
     moves = sorted((line.values[-1] - 100, line.name) for line in ratios.lines)
     lines = (await bot.say_one(chat, "/chart pairs")).shown_text.splitlines()
-    assert f"Rose most: {moves[-1][0]:+.1f}% {moves[-1][1]}" in lines
-    assert f"Fell most: {moves[0][0]:+.1f}% {moves[0][1]}" in lines
+    assert f"Best: {moves[-1][0]:+.1f}% {moves[-1][1]}" in lines
+    assert f"Worst: {moves[0][0]:+.1f}% {moves[0][1]}" in lines
 
 
 async def test_bad_chart_arguments_get_a_usage_reply(bot: Harness) -> None:
