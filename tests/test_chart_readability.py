@@ -208,8 +208,11 @@ def test_placement_holds_for_any_range_of_values(
 # --- tails ---------------------------------------------------------------------------------
 
 
-def test_each_tail_has_its_heads_colour_and_fades_toward_its_start(snapshot: Snapshot) -> None:
-    data = rrg_data(snapshot, "sectors")
+@pytest.mark.parametrize("kind", ["sectors", "pairs"])
+def test_each_tail_has_its_heads_colour_and_fades_toward_its_start(
+    snapshot: Snapshot, kind: str
+) -> None:
+    data = rrg_data(snapshot, kind)
     axes = rrg_figure(data).axes[0]
     heads, tails, labels = by_gid(axes, "head:"), by_gid(axes, "tail:"), by_gid(axes, "label:")
     head_colours = set()

@@ -5,7 +5,8 @@ is measured once on the figure's renderer; its candidate boxes sit beside, above
 diagonally off the anchor at growing gaps, each box's nearest point ``gap`` pixels from it. A
 candidate is *allowed* when its box stays inside the axes and overlaps no blocked box
 (quadrant titles, markers) and no label placed so far, all padded a little for the white
-outline of the text.
+outline of the text, and when its leader line (if it needs one) crosses no blocked box and no
+other label.
 Among the allowed candidates a label takes the cheapest:
 
     cost = gap + FALLBACK_COST * text_rank + AWAY_FROM_HOME_COST * area outside its home region
@@ -13,10 +14,12 @@ Among the allowed candidates a label takes the cheapest:
 
 A label's longer texts (all but its last) may only sit within ``LONG_TEXT_MAX_GAP_PX`` of
 their point: a name is shown where there is room for it beside its marker. Labels are placed
-greedily, the most crowded first, then each is moved to its cheapest allowed
-spot given all the others for a few passes (a move keeps every constraint, so refining never
-makes an overlap). A label with no allowed spot near its anchor searches a grid over the whole
-axes, and one placed farther than ``LEADER_FROM_PX`` gets a leader line to its point.
+greedily, the most crowded first, then refined for a few passes: each is moved to its
+cheapest allowed spot given all the others, and each pair of nearby labels is re-placed
+together (in either order) when one of them is displaced and that costs less in sum. A move
+keeps every constraint, so refining never makes an overlap. A label with no allowed spot near
+its anchor searches a grid over the whole axes, and one placed farther than ``LEADER_FROM_PX``
+gets a leader line to its point.
 """
 
 from __future__ import annotations
@@ -48,10 +51,12 @@ FALLBACK_COST = 45.0
 #: A label's longer texts are allowed only this close to their point; the last text anywhere.
 LONG_TEXT_MAX_GAP_PX = 28.0
 #: Cost per square pixel of a label outside its home region.
-AWAY_FROM_HOME_COST = 0.04
+AWAY_FROM_HOME_COST = 0.01
 #: Labels farther than this from their point get a leader line.
 LEADER_FROM_PX = 26.0
 REFINE_PASSES = 4
+#: Labels whose points are this close (pixels) are also re-placed in pairs while refining.
+NEIGHBOUR_PX = 220.0
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,8 @@ class LabelPlacer:
                 fixed[index] = self._fixed_costs(label)
                 label.choice = self._best(index, fixed[index])
             if label.choice < 0:  # nowhere free: least overlap, so the chart still draws
-                label.choice = int(np.argmin(fixed[index] + 1e6 * self._violations(index)))
+                every = np.ones(len(label.boxes), dtype=bool)
+                label.choice = int(np.argmin(fixed[index] + 1e6 * self._violations(index, every)))
         for _ in range(REFINE_PASSES):
             moved = False
             for index, label in enumerate(self._labels):
@@ -137,9 +143,46 @@ class LabelPlacer:
                 if best >= 0 and best != label.choice:
                     label.choice = best
                     moved = True
+            moved |= self._replace_neighbours(fixed)
             if not moved:
                 break
         return [self._draw(label) for label in self._labels]
+
+    @staticmethod
+    def _displaced(label: _Candidates) -> bool:
+        """Return whether a label is off its point (it has a leader) or shows a shorter text."""
+        return bool(label.gaps[label.choice] >= LEADER_FROM_PX or label.ranks[label.choice] > 0)
+
+    def _replace_neighbours(self, fixed: list[FloatArray]) -> bool:
+        """Re-place each pair of nearby labels together, in either order, when that is cheaper.
+
+        One label at a time cannot give up its spot for a neighbour that has none as good; two
+        at once can. Return whether any label moved.
+        """
+        moved = False
+        anchors = np.array([label.anchor_px for label in self._labels]).reshape(-1, 2)
+        for i in range(len(self._labels)):
+            for j in range(i + 1, len(self._labels)):
+                if float(np.hypot(*(anchors[i] - anchors[j]))) > NEIGHBOUR_PX:
+                    continue
+                first, second = self._labels[i], self._labels[j]
+                if not (self._displaced(first) or self._displaced(second)):
+                    continue  # both sit by their points with their best text: nothing to gain
+                before = (first.choice, second.choice)
+                cost = float(fixed[i][before[0]] + fixed[j][before[1]])
+                for one, other in ((i, j), (j, i)):
+                    first.choice = second.choice = -1
+                    best_one = self._best(one, fixed[one])
+                    self._labels[one].choice = best_one
+                    best_other = self._best(other, fixed[other]) if best_one >= 0 else -1
+                    self._labels[other].choice = best_other
+                    if best_other >= 0:
+                        new_cost = float(fixed[one][best_one] + fixed[other][best_other])
+                        if new_cost < cost - 1e-6:
+                            moved = True
+                            break
+                    first.choice, second.choice = before
+        return moved
 
     # --- candidates ---------------------------------------------------------------------------
 
@@ -234,47 +277,70 @@ class LabelPlacer:
         if self._blocked:
             padded = np.array(self._blocked) + np.array([-1, -1, 1, 1]) * CLEARANCE_PX
             blocked_area = _overlaps(label.boxes, padded).sum(axis=1)
+            # A leader must not run across another marker or a title either (its own marker,
+            # the one holding the anchor, it necessarily starts in).
+            px, py = label.anchor_px
+            blocked = np.array(self._blocked)
+            around = (blocked[:, 0] <= px) & (px <= blocked[:, 2])
+            around &= (blocked[:, 1] <= py) & (py <= blocked[:, 3])
+            ends = _nearest_points(px, py, label.boxes)
+            starts = np.broadcast_to(np.array([px, py]), ends.shape)
+            crossing = _segments_cross_boxes(
+                starts[:, None, :], ends[:, None, :], blocked[~around][None, :, :]
+            )
+            leads = label.gaps >= LEADER_FROM_PX
+            blocked_area = blocked_area + np.where(leads, crossing.sum(axis=1), 0)
         result: FloatArray = np.where(inside & (blocked_area == 0), cost, np.inf)
         return result
 
-    def _violations(self, index: int) -> FloatArray:
+    def _violations(self, index: int, candidates: npt.NDArray[np.bool_]) -> FloatArray:
         """Return, per candidate, how much it collides with the other labels as placed.
 
         A collision is a box overlapping another label's box (area, padded), the candidate's
         leader line crossing another label, or another label's leader crossing the candidate.
+        Leaders are checked only for the ``candidates`` marked (the others are not allowed
+        anyway).
         """
         label = self._labels[index]
-        others = [other for position, other in enumerate(self._labels) if position != index]
-        others = [other for other in others if other.choice >= 0]
+        others = [
+            other
+            for position, other in enumerate(self._labels)
+            if position != index and other.choice >= 0
+        ]
         if not others:
             return np.zeros(len(label.boxes))
-        chosen = np.array([other.boxes[other.choice] for other in others])
-        padded = chosen + np.array([-1, -1, 1, 1]) * CLEARANCE_PX
-        area: FloatArray = _overlaps(label.boxes, padded).sum(axis=1)
-        px, py = label.anchor_px
-        ends = _nearest_points(px, py, label.boxes)
-        leads = label.gaps >= LEADER_FROM_PX
-        starts = np.tile([px, py], (len(label.boxes), 1))
-        for box in padded:
-            crossing = _segments_cross_boxes(starts, ends, np.tile(box, (len(starts), 1)))
-            area = area + np.where(leads & crossing, 1.0, 0.0)
-        for other in others:
-            if float(other.gaps[other.choice]) < LEADER_FROM_PX:
-                continue
-            ox, oy = other.anchor_px
-            start = np.tile([ox, oy], (len(label.boxes), 1))
-            end = np.tile(
-                _nearest_points(ox, oy, other.boxes[other.choice : other.choice + 1]),
-                (len(label.boxes), 1),
+        padding = np.array([-1, -1, 1, 1]) * CLEARANCE_PX
+        chosen = np.array([other.boxes[other.choice] for other in others]) + padding
+        area: FloatArray = _overlaps(label.boxes, chosen).sum(axis=1)
+        rows = np.flatnonzero(candidates & (area == 0))
+        if not len(rows):
+            return area
+        leading = rows[label.gaps[rows] >= LEADER_FROM_PX]
+        if len(leading):
+            ends = _nearest_points(*label.anchor_px, label.boxes[leading])
+            starts = np.broadcast_to(np.array(label.anchor_px), ends.shape)
+            crossing = _segments_cross_boxes(
+                starts[:, None, :], ends[:, None, :], chosen[None, :, :]
             )
-            padded_own = label.boxes + np.array([-1, -1, 1, 1]) * CLEARANCE_PX
-            crossing = _segments_cross_boxes(start, end, padded_own)
-            area = area + np.where(crossing, 1.0, 0.0)
+            area[leading] += crossing.sum(axis=1)
+        leaders = [other for other in others if other.gaps[other.choice] >= LEADER_FROM_PX]
+        if leaders:
+            their_starts = np.array([other.anchor_px for other in leaders])
+            their_ends = np.vstack(
+                [
+                    _nearest_points(*other.anchor_px, other.boxes[other.choice : other.choice + 1])
+                    for other in leaders
+                ]
+            )
+            own = (label.boxes[rows] + padding)[:, None, :]
+            crossed = _segments_cross_boxes(their_starts[None, :, :], their_ends[None, :, :], own)
+            area[rows] += crossed.sum(axis=1)
         return area
 
     def _best(self, index: int, fixed: FloatArray) -> int:
         """Return the cheapest allowed candidate of label ``index``, or -1 if none is allowed."""
-        cost = np.where(self._violations(index) > 0, np.inf, fixed)
+        allowed = np.isfinite(fixed)
+        cost = np.where(self._violations(index, allowed) > 0, np.inf, fixed)
         best = int(np.argmin(cost))
         return best if math.isfinite(float(cost[best])) else -1
 
@@ -381,15 +447,20 @@ def _nearest_points(px: float, py: float, boxes: FloatArray) -> FloatArray:
 def _segments_cross_boxes(
     starts: FloatArray, ends: FloatArray, boxes: FloatArray
 ) -> npt.NDArray[np.bool_]:
-    """Return whether segment i passes through box i (Liang-Barsky clipping, row by row)."""
+    """Return whether each segment starts -> ends passes through each box (Liang-Barsky).
+
+    Shapes broadcast: points (..., 2) against boxes (..., 4), e.g. (n, 1, 2) with (1, k, 4)
+    for every segment against every box.
+    """
     direction = ends - starts
-    low = np.zeros(len(starts))
-    high = np.ones(len(starts))
-    hit = np.ones(len(starts), dtype=bool)
+    shape = np.broadcast_shapes(starts.shape[:-1], boxes.shape[:-1])
+    low = np.zeros(shape)
+    high = np.ones(shape)
+    hit = np.ones(shape, dtype=bool)
     for axis in (0, 1):
-        d = direction[:, axis]
-        lower = boxes[:, axis] - starts[:, axis]
-        upper = boxes[:, axis + 2] - starts[:, axis]
+        d = direction[..., axis]
+        lower = boxes[..., axis] - starts[..., axis]
+        upper = boxes[..., axis + 2] - starts[..., axis]
         flat = np.abs(d) < 1e-12
         hit &= ~flat | ((lower <= 0) & (upper >= 0))
         with np.errstate(divide="ignore", invalid="ignore"):
