@@ -25,6 +25,7 @@ from briefings.analytics.rrg import RRGPoint, quadrant
 from briefings.charts import (
     Provenance,
     RRGChart,
+    RRGSummary,
     RRGTrail,
     chart_summary,
     rrg_chart_data,
@@ -285,17 +286,14 @@ def test_the_rrg_summary_puts_every_head_in_its_quadrant(snapshot: Snapshot) -> 
     data = rrg_data(snapshot, "sectors")
     summary = chart_summary(snapshot, "rrg-sectors")
 
-    assert [group.quadrant for group in summary.quadrants] == [  # type: ignore[union-attr]
+    assert isinstance(summary, RRGSummary)
+    assert [group.quadrant for group in summary.quadrants] == [
         "Leading",
         "Weakening",
         "Lagging",
         "Improving",
     ]
-    placed = {
-        name: group.quadrant
-        for group in summary.quadrants  # type: ignore[union-attr]
-        for name in group.names
-    }
+    placed = {name: group.quadrant for group in summary.quadrants for name in group.names}
     assert placed == {f"{t.name} ({t.label})": t.head.quadrant for t in data.trails}
 
 

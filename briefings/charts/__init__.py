@@ -114,8 +114,11 @@ def chart_summary(
     window: str = "MTD",
     start: date | None = None,
     tail_weeks: int | None = None,
-) -> ChartSummary:
-    """Return what ``render_chart`` with these arguments shows, from the data it draws."""
+) -> ChartSummary | None:
+    """Return what ``render_chart`` with these arguments shows, from the data it draws.
+
+    None for a kind with nothing to sum up in words.
+    """
     kind = _check_kind(kind)
     provenance = Provenance.of(snapshot.briefing)
     if kind == "rrg-sectors" or kind == "rrg-pairs":
@@ -127,7 +130,9 @@ def chart_summary(
         return summarize_ratios(
             pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start)
         )
-    return sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
+    if kind == "sectors":
+        return sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
+    return None
 
 
 def chart_key(
