@@ -66,7 +66,8 @@ async def test_rrg_captions_name_the_legs_in_each_quadrant(bot: Harness) -> None
             for t in data.trails
         }
         assert named == expected, command
-        assert len(set(expected.values())) >= 2  # the fixture spreads the legs out
+        if kind == "sectors":
+            assert len(set(expected.values())) >= 2  # the fixture spreads the sectors out
 
 
 async def test_bar_and_ratio_captions_name_the_best_and_worst(bot: Harness) -> None:
