@@ -135,7 +135,8 @@ class LabelPlacer:
                 label.choice = self._best(index, fixed[index])
             if label.choice < 0:  # nowhere free: least overlap, so the chart still draws
                 every = np.ones(len(label.boxes), dtype=bool)
-                label.choice = int(np.argmin(fixed[index] + 1e6 * self._violations(index, every)))
+                own = np.where(np.isfinite(fixed[index]), fixed[index], 1e9)
+                label.choice = int(np.argmin(own + 1e6 * self._violations(index, every)))
         for _ in range(REFINE_PASSES):
             moved = False
             for index, label in enumerate(self._labels):
