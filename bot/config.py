@@ -19,6 +19,11 @@ DEFAULT_TIME = time(8, 0)
 DEFAULT_ZONE = "America/New_York"
 DEFAULT_CATCHUP_HOURS = 6.0
 DEFAULT_REFRESH_DELAY_MINUTES = 20.0
+#: The documented ranges (inclusive) of the numeric settings.
+CATCHUP_HOURS_RANGE = (0.0, 168.0)
+REFRESH_DELAY_MINUTES_RANGE = (0.0, 720.0)
+#: User ids are positive and fit in 52 bits (Telegram says so).
+MAX_USER_ID = 2**52
 
 T = TypeVar("T")
 
@@ -72,12 +77,15 @@ class BotSettings:
             default_zone=_setting(canonical_zone, env, "MARKETBRIEF_DEFAULT_TZ", DEFAULT_ZONE),
             catchup=timedelta(
                 hours=_setting(
-                    _non_negative, env, "MARKETBRIEF_CATCHUP_HOURS", DEFAULT_CATCHUP_HOURS
+                    _number_in(*CATCHUP_HOURS_RANGE),
+                    env,
+                    "MARKETBRIEF_CATCHUP_HOURS",
+                    DEFAULT_CATCHUP_HOURS,
                 )
             ),
             refresh_delay=timedelta(
                 minutes=_setting(
-                    _non_negative,
+                    _number_in(*REFRESH_DELAY_MINUTES_RANGE),
                     env,
                     "MARKETBRIEF_REFRESH_DELAY_MINUTES",
                     DEFAULT_REFRESH_DELAY_MINUTES,
@@ -120,9 +128,12 @@ def parse_admins(text: str) -> frozenset[int]:
         if not part:
             continue
         try:
-            admins.add(int(part))
+            user_id = int(part)
         except ValueError:
-            raise ConfigError(f"MARKETBRIEF_ADMINS: {part!r} is not a user id") from None
+            user_id = 0
+        if not 0 < user_id < MAX_USER_ID:
+            raise ConfigError(f"MARKETBRIEF_ADMINS: {_shorten(part)!r} is not a user id")
+        admins.add(user_id)
     return frozenset(admins)
 
 
@@ -154,11 +165,20 @@ def canonical_zone(text: str) -> str:
     return name
 
 
-def _non_negative(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise ValueError(f"{text!r} must be a number >= 0")
-    return value
+def _number_in(low: float, high: float) -> Callable[[str], float]:
+    """Return a parser of a decimal number from ``low`` to ``high`` (no inf, nan or 1e308)."""
+
+    def parse(text: str) -> float:
+        problem = f"{_shorten(text)!r} is not a number from {low:g} to {high:g}"
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(problem) from None
+        if not low <= value <= high:
+            raise ValueError(problem)
+        return value
+
+    return parse
 
 
 def _shorten(text: str, limit: int = 40) -> str:
