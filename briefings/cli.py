@@ -152,9 +152,11 @@ def ensure_data(service: MarketService) -> None:
     """Bring the store up to the last completed session; on failure fall back to stored data."""
     freshness = service.freshness()
     if freshness.is_current:
+        warn_unknown_tickers(service)
         return
     report = service.refresh(progress=_progress_bar() if sys.stderr.isatty() else None)
     if report.error is None:
+        warn_unknown_tickers(service)
         return
     stored = service.freshness().last_session
     if stored is None:
@@ -165,6 +167,22 @@ def ensure_data(service: MarketService) -> None:
     print(
         f"warning: could not refresh from {service.source_name} ({report.error}); "
         f"showing stored data as of {stored.isoformat()}",
+        file=sys.stderr,
+    )
+
+
+def warn_unknown_tickers(service: MarketService) -> None:
+    """Say on stderr which universe tickers (benchmarks first) the source has no prices for."""
+    unknown = service.unknown_tickers()
+    if not unknown or len(unknown) == len(service.universe.tickers):
+        return  # nothing stored yet: the refresh's own message says why
+    universe = service.universe
+    benchmarks = [t for t in (universe.benchmark, universe.low_benchmark) if t in unknown]
+    others = [t for t in unknown if t not in benchmarks]
+    named = ", ".join([*(f"{t} (benchmark)" for t in dict.fromkeys(benchmarks)), *others])
+    print(
+        f"warning: {service.source_name} has no prices for {named}; "
+        "check the universe file's tickers",
         file=sys.stderr,
     )
 
