@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
+from briefings.storage import prepare_database_file
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -21,7 +23,7 @@ class Database:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_database_file(path)  # a private file in a private directory
         self.path = path
         self._lock = threading.RLock()
         self._connection = sqlite3.connect(

@@ -21,9 +21,10 @@ from bot.delivery import Outcome
 from bot.jobs import push_now
 from bot.logs import configure_logging, protect_secret
 from bot.services import get_services
-from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError
+from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, warn_unknown_tickers
 from briefings.cli import open_service as open_market_service
 from briefings.service import MarketService
+from briefings.storage import DataDirLock, probe_database
 
 
 def bot_settings() -> BotSettings:
@@ -37,10 +38,22 @@ def bot_settings() -> BotSettings:
 
 
 def run_bot(args: argparse.Namespace) -> int:
-    """Run the bot with long polling until interrupted."""
+    """Run the bot with long polling until interrupted (one bot per data directory)."""
     settings = bot_settings()
+    # Two bots on one directory would fight over getUpdates; `push` beside one stays allowed.
+    lock = DataDirLock(settings.domain.data_dir)
+    lock.acquire()
+    try:
+        return _run_locked(args, settings)
+    finally:
+        lock.release()
+
+
+def _run_locked(args: argparse.Namespace, settings: BotSettings) -> int:
     configure_logging()
     service = open_market_service(args)
+    probe_database(settings.database_path)
+    warn_unknown_tickers(service)
     share_the_gil_often()
     application = build_application(settings, service)
     try:
@@ -58,6 +71,7 @@ def push(args: argparse.Namespace) -> int:
     settings = bot_settings()
     configure_logging(logging.WARNING)
     service = open_market_service(args)
+    probe_database(settings.database_path)
     return asyncio.run(_push_async(settings, service, args.chat))
 
 

@@ -20,6 +20,7 @@ from briefings.model import WINDOWS
 from briefings.render import render_briefing, render_rotation, render_sectors
 from briefings.service import MarketService, NoDataError, Snapshot
 from briefings.sources import SourceError, SourceSpecError
+from briefings.storage import StorageFault
 from briefings.universe import UniverseError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -181,8 +182,8 @@ def warn_unknown_tickers(service: MarketService) -> None:
     others = [t for t in unknown if t not in benchmarks]
     named = ", ".join([*(f"{t} (benchmark)" for t in dict.fromkeys(benchmarks)), *others])
     print(
-        f"warning: {service.source_name} has no prices for {named}; "
-        "check the universe file's tickers",
+        f"warning: no {service.source_name} prices stored for {named} (unknown to the "
+        "source, misspelt in the universe, or not fetched yet: `marketbrief refresh`)",
         file=sys.stderr,
     )
 
@@ -257,6 +258,10 @@ def run(args: argparse.Namespace) -> int:
     except (NoDataError, SourceError) as exc:
         print(f"marketbrief: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except StorageFault as exc:
+        # A data directory that is a file is a bad setting (2); the rest are faults (1).
+        print(f"marketbrief: {'error: ' if exc.usage else ''}{exc}", file=sys.stderr)
+        return EXIT_USAGE if exc.usage else EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -9,6 +9,7 @@ batched request) and replaces the stored one.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +18,7 @@ import pandas as pd
 
 from briefings.calendar import calendar_bounds, sessions_in_range
 from briefings.sources.base import PriceSource, SourceError
-from briefings.store import PriceStore, RefreshRecord
+from briefings.store import PriceStore, RefreshRecord, StoreWriteError
 
 Progress = Callable[[int, int], None]
 Clock = Callable[[], datetime]
@@ -135,7 +136,7 @@ def refresh(
     """Fetch what the store lacks for ``tickers`` up to ``through`` and store it in one go.
 
     A source failure leaves the store's closes untouched; it is recorded and reported in
-    ``error``, never raised.
+    ``error``, never raised. So is a store that cannot be written (disk full, read-only).
     """
     requested = tuple(dict.fromkeys(tickers))
     name = source.name
@@ -146,7 +147,7 @@ def refresh(
     if progress is not None:
         progress(total - pending, total)
     if not batches:
-        store.record_refresh(name, RefreshRecord(clock(), True, "already up to date", through))
+        _record(store, name, RefreshRecord(clock(), True, "already up to date", through))
         return RefreshReport(name, requested, None, through, 0, up_to_date=True)
 
     fetched: list[pd.DataFrame] = []
@@ -173,7 +174,7 @@ def refresh(
             restated_history = _within(result.closes, restated, history_start, through)
     except SourceError as exc:
         message = str(exc)
-        store.record_refresh(name, RefreshRecord(clock(), False, message, _newest(last_dates)))
+        _record(store, name, RefreshRecord(clock(), False, message, _newest(last_dates)))
         return RefreshReport(
             name,
             requested,
@@ -196,12 +197,25 @@ def refresh(
         fetched.append(restated_history)
     combined = [closes for closes in fetched if not closes.empty]
     frame = pd.concat(combined, axis=1, sort=True) if combined else None
-    written = store.write(name, frame, replace=restated) if frame is not None else 0
+    try:
+        written = store.write(name, frame, replace=restated) if frame is not None else 0
+    except StoreWriteError as exc:
+        # The fetch worked but nothing was stored: the old closes stay, and so does the gap.
+        return RefreshReport(
+            name,
+            requested,
+            _earliest_start(batches),
+            through,
+            0,
+            failed=failed,
+            error=str(exc),
+            requests=requests,
+        )
     newest = _newest(store.last_dates(name))
     message = f"stored {written} closes" + (f"; {len(failed)} tickers failed" if failed else "")
     if restated:
         message += f"; history restated for {', '.join(restated)}"
-    store.record_refresh(name, RefreshRecord(clock(), True, message, newest))
+    _record(store, name, RefreshRecord(clock(), True, message, newest))
     earliest = _earliest_start(batches)
     return RefreshReport(
         name,
@@ -213,6 +227,12 @@ def refresh(
         requests=requests,
         restated=restated,
     )
+
+
+def _record(store: PriceStore, source: str, record: RefreshRecord) -> None:
+    """File the refresh attempt if the store takes writes (the report says the rest)."""
+    with contextlib.suppress(StoreWriteError):
+        store.record_refresh(source, record)
 
 
 def _newest(last_dates: Mapping[str, date]) -> date | None:

@@ -153,7 +153,9 @@ class _Checker:
     def ticker(self, value: object, where: str) -> str:
         text = self.text(value, where)
         if len(text) > _MAX_TICKER_LENGTH or any(c.isspace() for c in text):
-            raise self.fail(where, f"a ticker (no spaces, at most {_MAX_TICKER_LENGTH} chars)", text)
+            raise self.fail(
+                where, f"a ticker (no spaces, at most {_MAX_TICKER_LENGTH} chars)", text
+            )
         return text
 
 
@@ -167,9 +169,9 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
         spec = check.table(value, f"groups.{key}", "a table with title and members")
         check.keys(spec, f"groups.{key}.", _GROUP_KEYS)
         where = f"groups.{key}.members"
-        members = check.table(spec.get("members"), where, "a table of ticker = \"name\"")
+        members = check.table(spec.get("members"), where, 'a table of ticker = "name"')
         if not members:
-            raise check.fail(where, "a table with at least one ticker = \"name\"")
+            raise check.fail(where, 'a table with at least one ticker = "name"')
         for ticker, name in members.items():
             check.ticker(ticker, f"{where} key")
             names.setdefault(ticker, check.text(name, f"{where}.{ticker}"))
