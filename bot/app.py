@@ -22,6 +22,7 @@ from bot.handlers import admin_command_menu, command_menu, register_handlers
 from bot.jobs import start_jobs
 from bot.logs import protect_secret
 from bot.market import Clock, MarketDesk, utc_now
+from bot.outage import ApiHealth, WatchedRequest
 from bot.ratelimit import FloodLimiter
 from bot.services import SERVICES_KEY, BotApplication, BotServices, get_services
 from bot.subscriptions import SubscriptionStore
@@ -50,10 +51,13 @@ def build_application(
     one with a smaller cache in a benchmark).
     """
     protect_secret(bot_settings.token)
+    health = ApiHealth()
     application = (
         ApplicationBuilder()
         .token(bot_settings.token)
         .base_url(base_url or bot_settings.api_url)
+        .request(WatchedRequest(health, connection_pool_size=256))
+        .get_updates_request(WatchedRequest(health, connection_pool_size=1))
         .rate_limiter(FloodLimiter(bot_settings.rate_limits))
         .defaults(
             Defaults(
@@ -89,6 +93,7 @@ def build_application(
         alert_log=alert_log,
         alerts=AlertSender(application.bot, desk, alert_chats, alert_log, clock=clock),
         clock=clock,
+        api_health=health,
     )
     register_handlers(application)
     return application
@@ -123,7 +128,10 @@ async def running(
         if updater is None:
             raise RuntimeError("the application has no updater to poll with")
         await updater.start_polling(
-            poll_interval=0.0, timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
+            poll_interval=0.0,
+            timeout=int(poll_timeout),
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=_polling_failed,
         )
         try:
             yield application
@@ -133,6 +141,11 @@ async def running(
     finally:
         await stop_services(application)
         await application.shutdown()
+
+
+def _polling_failed(error: TelegramError) -> None:
+    # What run_polling does with these: the error handler, which logs outages once.
+    log.debug("polling failed: %s", error)
 
 
 async def _set_command_menus(application: BotApplication, admins: frozenset[int]) -> None:

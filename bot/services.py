@@ -16,6 +16,7 @@ from bot.config import BotSettings
 from bot.database import Database
 from bot.delivery import Broadcaster, DeliveryLog
 from bot.market import Clock, MarketDesk
+from bot.outage import ApiHealth
 from bot.subscriptions import SubscriptionStore
 
 SERVICES_KEY = "marketbrief"
@@ -41,6 +42,8 @@ class BotServices:
     clock: Clock
     startup_complete: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the start-up refresh and catch-up have run (their broadcasts may still run)."""
+    api_health: ApiHealth = field(default_factory=ApiHealth)
+    """Whether the Bot API answers (outages are logged once, at their start and end)."""
 
 
 def get_services(application: BotApplication) -> BotServices:
