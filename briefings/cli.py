@@ -229,7 +229,7 @@ def _chart(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
     service = open_service(args)
-    report = service.refresh(progress=_progress_bar())
+    report = service.refresh(progress=_progress_bar() if sys.stderr.isatty() else None)
     if report.error is not None:
         stored = service.freshness().last_session
         kept = f"; kept stored data through {stored.isoformat()}" if stored else ""

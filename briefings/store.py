@@ -7,6 +7,7 @@ Reading 500 tickers x 10 years is then 500 row fetches and a few numpy calls, no
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import threading
@@ -261,6 +262,10 @@ class PriceStore:
                         connection.execute("ROLLBACK")
                     raise
                 connection.execute("COMMIT")
+                # The kept read connection means this one is never the last to close, so
+                # SQLite would leave the commit in the -wal file: fold it into the main file.
+                with contextlib.suppress(sqlite3.Error):  # committed: the WAL still holds it
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as exc:
             raise self._fault(exc, "update the price store", write=True) from None
 
