@@ -109,6 +109,10 @@ def bot_database(content: bytes) -> Setup:
     return write
 
 
+def bot_database_dir(root: Path) -> None:
+    (root / "data" / "bot.sqlite3").mkdir(parents=True)
+
+
 def csv_prices(root: Path) -> None:
     folder = root / "csv"
     folder.mkdir()
@@ -148,43 +152,82 @@ CASES: dict[str, Case] = {
     "as-of not a date": Case([*BRIEF, "--as-of", "31/12/2025"], 2, "YYYY-MM-DD"),
     # A universe of the wrong shape.
     "pairs = 5": Case(BRIEF, 2, "pairs must be", UNIVERSE_ENV, universe(f"pairs = 5\n{GROUP}")),
-    "pairs = 'abc'": Case(BRIEF, 2, "pairs must be", UNIVERSE_ENV, universe(f"pairs = 'a'\n{GROUP}")),
-    "settings = 5": Case(BRIEF, 2, "settings must be", UNIVERSE_ENV, universe(f"settings = 5\n{GROUP}")),
+    "pairs = 'abc'": Case(
+        BRIEF, 2, "pairs must be", UNIVERSE_ENV, universe(f"pairs = 'a'\n{GROUP}")
+    ),
+    "settings = 5": Case(
+        BRIEF, 2, "settings must be", UNIVERSE_ENV, universe(f"settings = 5\n{GROUP}")
+    ),
     "breadth_baskets = 5": Case(
-        BRIEF, 2, "breadth_baskets must be an array", UNIVERSE_ENV,
+        BRIEF,
+        2,
+        "breadth_baskets must be an array",
+        UNIVERSE_ENV,
         universe(f"{GROUP}[settings]\nbreadth_baskets = 5\n"),
     ),
     "members = 5": Case(
-        BRIEF, 2, "groups.sectors.members must be", UNIVERSE_ENV,
+        BRIEF,
+        2,
+        "groups.sectors.members must be",
+        UNIVERSE_ENV,
         universe("[groups.sectors]\nmembers = 5\n"),
     ),
     "misspelt key": Case(
-        BRIEF, 2, "unknown key settings.benchmak", UNIVERSE_ENV,
+        BRIEF,
+        2,
+        "unknown key settings.benchmak",
+        UNIVERSE_ENV,
         universe(f"{GROUP}[settings]\nbenchmak = 'SPY'\n"),
     ),
     "lookback = true": Case(
-        BRIEF, 2, "low_lookback_sessions must be", UNIVERSE_ENV,
+        BRIEF,
+        2,
+        "low_lookback_sessions must be",
+        UNIVERSE_ENV,
         universe(f"{GROUP}[settings]\nlow_lookback_sessions = true\n"),
     ),
     "universe not UTF-8": Case(BRIEF, 2, "not UTF-8", UNIVERSE_ENV, universe(b"\xff\xfe[groups]")),
     "universe is a directory": Case(BRIEF, 2, "is a directory", UNIVERSE_ENV, universe_dir),
     # Settings with a documented range.
-    "catch-up inf": Case(["run"], 2, "MARKETBRIEF_CATCHUP_HOURS", {**BOT_ENV, "MARKETBRIEF_CATCHUP_HOURS": "inf"}),
-    "catch-up 1e308": Case(["run"], 2, "from 0 to 168", {**BOT_ENV, "MARKETBRIEF_CATCHUP_HOURS": "1e308"}),
+    "catch-up inf": Case(
+        ["run"], 2, "MARKETBRIEF_CATCHUP_HOURS", {**BOT_ENV, "MARKETBRIEF_CATCHUP_HOURS": "inf"}
+    ),
+    "catch-up 1e308": Case(
+        ["run"], 2, "from 0 to 168", {**BOT_ENV, "MARKETBRIEF_CATCHUP_HOURS": "1e308"}
+    ),
     "refresh delay 1e20": Case(
-        ["push"], 2, "MARKETBRIEF_REFRESH_DELAY_MINUTES", {**BOT_ENV, "MARKETBRIEF_REFRESH_DELAY_MINUTES": "1e20"}
+        ["push"],
+        2,
+        "MARKETBRIEF_REFRESH_DELAY_MINUTES",
+        {**BOT_ENV, "MARKETBRIEF_REFRESH_DELAY_MINUTES": "1e20"},
     ),
     "admin id 1e20": Case(["run"], 2, "not a user id", {**BOT_ENV, "MARKETBRIEF_ADMINS": "1e20"}),
     # Storage faults: each names the file and what to do.
-    "data dir is a file": Case(BRIEF, 2, "is a file; set MARKETBRIEF_DATA_DIR", setup=data_dir_is_a_file),
+    "data dir is a file": Case(
+        BRIEF, 2, "is a file; set MARKETBRIEF_DATA_DIR", setup=data_dir_is_a_file
+    ),
     "prices corrupt": Case(BRIEF, 1, "prices.sqlite3: damaged", setup=prices(os.urandom(4096))),
-    "prices truncated": Case(BRIEF, 1, "prices.sqlite3", setup=prices(b"SQLite format 3\x00" + b"\x07" * 300)),
-    "prices of another schema": Case(BRIEF, 1, "not a marketbrief price store", setup=prices_of_another_schema),
+    "prices truncated": Case(
+        BRIEF, 1, "prices.sqlite3", setup=prices(b"SQLite format 3\x00" + b"\x07" * 300)
+    ),
+    "prices of another schema": Case(
+        BRIEF, 1, "not a marketbrief price store", setup=prices_of_another_schema
+    ),
     "prices of a later layout": Case(BRIEF, 1, "store layout 7", setup=prices_of_a_later_layout),
-    "prices is a directory": Case(BRIEF, 2, "prices.sqlite3 is a directory", setup=prices_is_a_directory),
-    "bot.sqlite3 corrupt": Case(["push", "--source", "demo"], 1, "bot.sqlite3: damaged", BOT_ENV, bot_database(b"\x00junk" * 999)),
-    "bot.sqlite3 is a directory": Case(["push", "--source", "demo"], 2, "bot.sqlite3 is a directory", BOT_ENV, lambda root: (root / "data" / "bot.sqlite3").mkdir(parents=True)),
-}  # fmt: skip
+    "prices is a directory": Case(
+        BRIEF, 2, "prices.sqlite3 is a directory", setup=prices_is_a_directory
+    ),
+    "bot.sqlite3 corrupt": Case(
+        ["push", "--source", "demo"],
+        1,
+        "bot.sqlite3: damaged",
+        BOT_ENV,
+        bot_database(b"\x00junk" * 999),
+    ),
+    "bot.sqlite3 is a directory": Case(
+        ["push", "--source", "demo"], 2, "bot.sqlite3 is a directory", BOT_ENV, bot_database_dir
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
@@ -207,7 +250,7 @@ def test_tickers_the_source_lacks_are_named_at_start(
 ) -> None:
     csv_prices(tmp_path)
     monkeypatch.setenv("MARKETBRIEF_UNIVERSE", str(tmp_path / "universe.toml"))
-    code, out, err = run_cli(capsys, ["brief", "--source", f"csv:{tmp_path / 'csv'}"])
+    code, _, err = run_cli(capsys, ["brief", "--source", f"csv:{tmp_path / 'csv'}"])
     assert code == 0, err
     assert "Traceback" not in err
     assert "SPYX (benchmark), NOPE" in err
@@ -283,8 +326,10 @@ def test_a_full_disk_still_serves_stored_data_and_loses_nothing(
 
     code, out, err = run_cli(capsys, ["brief", "--source", "demo"])
     assert code == 0, err
-    assert "close of" in out and "2026" in out
-    assert "could not refresh" in err and "disk is full" in err and "showing stored data" in err
+    assert "close of" in out
+    assert "could not refresh" in err
+    assert "disk is full" in err
+    assert "showing stored data as of 2026-05-29" in err
     assert_one_line(err)
 
     code, _, err = run_cli(capsys, ["refresh", "--source", "demo"])
@@ -312,7 +357,8 @@ def test_a_read_only_data_directory_serves_reads(
     code, out, err = run_cli(capsys, ["brief", "--source", "demo"])
     assert code == 0, err
     assert "close of" in out
-    assert "read-only" in err and "showing stored data" in err
+    assert "read-only" in err
+    assert "showing stored data" in err
     assert_one_line(err)
 
     code, _, err = run_cli(capsys, ["refresh", "--source", "demo"])
@@ -444,7 +490,8 @@ def test_a_second_run_on_a_data_directory_exits_at_once_naming_the_first(
         # push beside a running bot is allowed: it gets as far as the (unreachable) Bot API.
         code, _, err = run_cli(capsys, ["push", "--source", "demo"])
         assert code == 1
-        assert "cannot reach" in err and "another" not in err
+        assert "cannot reach" in err
+        assert "another" not in err
     finally:
         holder.communicate(input="", timeout=10)
     lock = DataDirLock(data_dir)
