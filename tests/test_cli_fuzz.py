@@ -6,8 +6,10 @@ are the demo market or CSV folders (never yfinance), and the bot commands get no
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from unittest import mock
 
@@ -92,16 +94,18 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 )
 @given(args=argv, env=environment)
 def test_no_argv_or_environment_yields_a_traceback(
-    root: Path, capsys: pytest.CaptureFixture[str], args: list[str], env: dict[str, str]
+    root: Path, args: list[str], env: dict[str, str]
 ) -> None:
     args = [arg.replace("{root}", str(root)) for arg in args]
     env = {name: value.replace("{root}", str(root)) for name, value in env.items()}
-    with mock.patch.dict(os.environ, env):
+    # Text streams that, like a terminal's, take the surrogates of a non-UTF-8 argv.
+    out, errors = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, env), redirect_stdout(out), redirect_stderr(errors):
         try:
             code = main(args)
         except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
             code = exc.code if isinstance(exc.code, int) else 0
-    _, err = capsys.readouterr()
+    err = errors.getvalue()
     assert code in (0, 1, 2), (args, env, err)
     assert "Traceback" not in err, (args, env, err)
     if code != 0:
