@@ -34,7 +34,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram._utils.types import JSONDict
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 from bot.config import RateLimits
@@ -192,7 +192,11 @@ class FloodLimiter(BaseRateLimiter[int]):
                 self._flood_paused(loop, key, retry_after_seconds(error) + RETRY_MARGIN)
                 continue
             except NetworkError as error:
-                if bulk or server_attempts >= limits.server_error_retries:
+                if (
+                    bulk
+                    or isinstance(error, BadRequest)  # a 400: PTB files it under NetworkError
+                    or server_attempts >= limits.server_error_retries
+                ):
                     raise
                 if isinstance(error, TimedOut) and not endpoint.startswith(_REPEATABLE_PREFIXES):
                     raise  # it may have been delivered

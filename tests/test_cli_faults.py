@@ -27,6 +27,7 @@ from briefings.config import Settings
 from briefings.service import MarketService
 from briefings.storage import DataDirLock
 from briefings.store import PriceStore
+from tests.conftest import fill_disk
 
 TOKEN = "123456789:AAHlocalTestTokenForMarketbriefBot01"
 UNREACHABLE_API = "http://127.0.0.1:9/bot"
@@ -279,38 +280,6 @@ def snapshot_of(path: Path) -> tuple[str, pd.DataFrame]:
         return store.data_version("demo"), store.load("demo")
     finally:
         store.close()
-
-
-@pytest.fixture
-def mount_point(tmp_path: Path) -> Iterator[Callable[..., Path]]:
-    """Mount file systems under tmp_path (tmpfs, read-only binds); skip where not permitted."""
-    mounted: list[Path] = []
-
-    def mount(*options: str) -> Path:
-        target = tmp_path / f"mount{len(mounted)}"
-        target.mkdir()
-        result = subprocess.run(
-            ["mount", *options, str(target)], capture_output=True, text=True, check=False
-        )
-        if result.returncode != 0:
-            pytest.skip(f"cannot mount here: {result.stderr.strip() or 'not permitted'}")
-        mounted.append(target)
-        return target
-
-    if shutil.which("mount") is None:
-        pytest.skip("no mount command")
-    yield mount
-    for target in reversed(mounted):
-        subprocess.run(["umount", "-l", str(target)], check=False)
-
-
-def fill_disk(folder: Path) -> None:
-    with (folder / "filler").open("wb") as filler:
-        try:
-            while True:
-                filler.write(b"\0" * 65536)
-        except OSError:
-            pass
 
 
 def test_a_full_disk_still_serves_stored_data_and_loses_nothing(

@@ -29,11 +29,17 @@ def is_expired_query(error: BaseException | None) -> bool:
     )
 
 
+def is_transport_failure(error: BaseException | None) -> bool:
+    """Return True for a failed connection, a timeout or a 5xx (PTB's BadRequest, a 400, is a
+    NetworkError too, but it is the bot's mistake)."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the exception with the update's ids; answer the chat (or the button press)."""
     error = context.error
     if not isinstance(update, Update):
-        if isinstance(error, (NetworkError, RetryAfter)):
+        if is_transport_failure(error) or isinstance(error, RetryAfter):
             log.debug("Bot API request failed outside an update: %s", error)
         else:
             log.error("error outside an update", exc_info=error)
@@ -48,7 +54,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind = fault_kind(error) if error is not None else None
     if kind is not None:
         log.warning("update %s (chat %s): storage fault: %s", update.update_id, chat_id, error)
-    elif isinstance(error, NetworkError):
+    elif is_transport_failure(error):
         log.warning("update %s (chat %s): Bot API failed: %s", update.update_id, chat_id, error)
     else:
         log.error(
