@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 
 from telegram.error import InvalidToken, NetworkError
@@ -20,11 +21,11 @@ from bot.config import BotSettings, ConfigError
 from bot.delivery import Outcome
 from bot.jobs import push_now
 from bot.logs import configure_logging, protect_secret
-from bot.services import get_services
+from bot.services import BotApplication, get_services
 from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, warn_unknown_tickers
 from briefings.cli import open_service as open_market_service
 from briefings.service import MarketService
-from briefings.storage import DataDirLock, probe_database
+from briefings.storage import DataDirLock, describe, probe_database
 
 
 def bot_settings() -> BotSettings:
@@ -35,6 +36,14 @@ def bot_settings() -> BotSettings:
         raise UsageError(str(exc)) from None
     protect_secret(settings.token)
     return settings
+
+
+def _build(settings: BotSettings, service: MarketService) -> BotApplication:
+    """Build the application; a database fault at start is one line naming bot.sqlite3."""
+    try:
+        return build_application(settings, service)
+    except sqlite3.Error as exc:
+        raise describe(settings.database_path, exc) from None
 
 
 def run_bot(args: argparse.Namespace) -> int:
@@ -55,7 +64,7 @@ def _run_locked(args: argparse.Namespace, settings: BotSettings) -> int:
     probe_database(settings.database_path)
     warn_unknown_tickers(service)
     share_the_gil_often()
-    application = build_application(settings, service)
+    application = _build(settings, service)
     try:
         application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
@@ -76,7 +85,7 @@ def push(args: argparse.Namespace) -> int:
 
 
 async def _push_async(settings: BotSettings, service: MarketService, chat_id: int | None) -> int:
-    application = build_application(settings, service)
+    application = _build(settings, service)
     try:
         await application.initialize()
         try:

@@ -335,6 +335,13 @@ def test_a_read_only_data_directory_serves_reads(
     assert "read-only" in err
     assert_one_line(err)
 
+    for name, value in BOT_ENV.items():
+        monkeypatch.setenv(name, value)
+    code, _, err = run_cli(capsys, ["push", "--source", "demo"])
+    assert code == 1
+    assert "bot.sqlite3: it is read-only" in err
+    assert_one_line(err)
+
 
 HOLD_LOCK = """
 import sqlite3, sys, time
