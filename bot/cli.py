@@ -13,6 +13,8 @@ from briefings.cli import (
     build_parser,
     run,
 )
+from briefings.config import Settings
+from briefings.storage import DataDirLock
 
 
 def _add_source(parser: argparse.ArgumentParser, default: str | None = None) -> None:
@@ -47,9 +49,12 @@ def add_bot_commands(commands: argparse._SubParsersAction[OneLineErrorParser]) -
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.operations import run_bot
+    # Two bots on one data directory would fight over getUpdates, so a second one exits at
+    # once: the lock is taken before the Telegram stack is imported. `push` takes no lock.
+    with DataDirLock(Settings.from_env().data_dir):
+        from bot.operations import run_bot
 
-    return run_bot(args)
+        return run_bot(args)
 
 
 def _push(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ from bot.services import BotApplication, get_services
 from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, warn_unknown_tickers
 from briefings.cli import open_service as open_market_service
 from briefings.service import MarketService
-from briefings.storage import DataDirLock, describe, probe_database
+from briefings.storage import describe, probe_database
 
 
 def bot_settings() -> BotSettings:
@@ -47,18 +47,8 @@ def _build(settings: BotSettings, service: MarketService) -> BotApplication:
 
 
 def run_bot(args: argparse.Namespace) -> int:
-    """Run the bot with long polling until interrupted (one bot per data directory)."""
+    """Run the bot with long polling until interrupted (the caller holds the data dir lock)."""
     settings = bot_settings()
-    # Two bots on one directory would fight over getUpdates; `push` beside one stays allowed.
-    lock = DataDirLock(settings.domain.data_dir)
-    lock.acquire()
-    try:
-        return _run_locked(args, settings)
-    finally:
-        lock.release()
-
-
-def _run_locked(args: argparse.Namespace, settings: BotSettings) -> int:
     configure_logging()
     service = open_market_service(args)
     probe_database(settings.database_path)
