@@ -70,8 +70,9 @@ def fault_kind(error: BaseException) -> FaultKind | None:
             errno.EROFS: "read_only",
             errno.EACCES: "read_only",
             errno.EPERM: "read_only",
+            errno.EIO: "io",
         }
-        return by_errno.get(error.errno or 0, "io")
+        return by_errno.get(error.errno or 0)
     return None
 
 
@@ -108,22 +109,33 @@ def _disk_is_full(path: Path) -> bool:
 
 def prepare_data_dir(path: Path) -> Path:
     """Create the data directory (mode 0700) if missing; raise StorageFault if it cannot be."""
-    if path.exists() and not path.is_dir():
-        raise StorageFault(
-            f"the data directory {path} is a file; set MARKETBRIEF_DATA_DIR to a directory "
-            "or move the file away",
-            usage=True,
-        )
-    if path.is_dir():
-        return path
     try:
+        if path.is_dir():
+            return path
+        if path.exists():
+            raise StorageFault(
+                f"the data directory {path} is a file; set MARKETBRIEF_DATA_DIR to a directory "
+                "or move the file away",
+                usage=True,
+            )
         path.mkdir(parents=True, mode=DIR_MODE)
         os.chmod(path, DIR_MODE)  # mkdir's mode is filtered by the umask
     except FileExistsError:
         pass  # another process made it meanwhile
     except OSError as exc:
+        if exc.errno in (errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP):
+            raise StorageFault(
+                f"cannot create the data directory {_short(path)}: {exc.strerror}; set "
+                "MARKETBRIEF_DATA_DIR to a directory",
+                usage=True,
+            ) from None
         raise describe(path, exc, "create the data directory") from None
     return path
+
+
+def _short(path: Path, limit: int = 120) -> str:
+    text = str(path)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def prepare_database_file(path: Path) -> Path:

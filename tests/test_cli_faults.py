@@ -207,6 +207,13 @@ CASES: dict[str, Case] = {
     "data dir is a file": Case(
         BRIEF, 2, "is a file; set MARKETBRIEF_DATA_DIR", setup=data_dir_is_a_file
     ),
+    "data dir inside a file": Case(
+        BRIEF,
+        2,
+        "Not a directory; set MARKETBRIEF_DATA_DIR",
+        {"MARKETBRIEF_DATA_DIR": "{root}/data/inner"},
+        data_dir_is_a_file,
+    ),
     "prices corrupt": Case(BRIEF, 1, "prices.sqlite3: damaged", setup=prices(os.urandom(4096))),
     "prices truncated": Case(
         BRIEF, 1, "prices.sqlite3", setup=prices(b"SQLite format 3\x00" + b"\x07" * 300)

@@ -53,7 +53,14 @@ env_value = st.one_of(st.sampled_from(NUMBERS), env_text)
 environment = st.fixed_dictionaries(
     {
         "MARKETBRIEF_DATA_DIR": st.sampled_from(
-            ["{root}/data", "{root}/file", "{root}/fresh", "{root}/data/prices.sqlite3"]
+            [
+                "{root}/data",
+                "{root}/file",
+                "{root}/file/inner",
+                "{root}/fresh",
+                "{root}/data/prices.sqlite3",
+                "{root}/" + "x" * 300,
+            ]
         ),
         "MARKETBRIEF_SOURCE": st.one_of(
             st.sampled_from(["demo", "csv:{root}/csv", "csv:", "nasdaq"]),
