@@ -495,3 +495,40 @@ def test_the_data_directory_and_databases_are_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE((data_dir / "prices.sqlite3").stat().st_mode) == 0o600
     assert stat.S_IMODE((data_dir / "bot.sqlite3").stat().st_mode) == 0o600
+
+
+def _limit_file_size(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_writes_past_a_file_size_limit_fail_alone_without_a_mount(tmp_path: Path) -> None:
+    """The full-disk case where no file system can be mounted: RLIMIT_FSIZE in a subprocess."""
+    data_dir = tmp_path / "data"
+    stale_store(data_dir).close()
+    store_file = data_dir / "prices.sqlite3"
+    before = snapshot_of(store_file)
+    env = {**os.environ, "MARKETBRIEF_DATA_DIR": str(data_dir), "MARKETBRIEF_SOURCE": "demo"}
+    command = [sys.executable, "-m", "bot.cli"]
+    result = subprocess.run(
+        [*command, "brief"],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_file_size(store_file.stat().st_size),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "close of" in result.stdout
+    assert "could not refresh" in result.stderr
+    assert "cannot update the price store" in result.stderr
+    assert_one_line(result.stderr)
+    after = snapshot_of(store_file)
+    assert after[0] == before[0]
+    pd.testing.assert_frame_equal(after[1], before[1])
