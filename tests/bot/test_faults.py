@@ -210,7 +210,7 @@ async def test_stats_in_a_group_says_to_ask_privately_without_a_private_chat(
 ) -> None:
     group = bot.group(-5201, admins=(ADMIN_ID,))
     in_group = await bot.say_one(group, "/stats", user_id=ADMIN_ID)
-    assert "send /stats there" in in_group.shown_text
+    assert "send /stats there" in in_group.shown_text.replace("\n", " ")
     assert "Subscribers" not in in_group.shown_text
 
 
@@ -235,7 +235,7 @@ async def test_a_full_disk_answers_could_not_save_and_keeps_serving_briefings(
             since = await bot.say_one(chat, "/since 2026-01-02")
         (disk / "filler").unlink()
         saved = await bot.say_one(chat, "/subscribe 07:30")
-    assert "Could not save: the server's disk is full" in refused.shown_text
+    assert "Could not save that change:\nthe server's disk is full." in refused.shown_text
     assert "Could not save" in alerts.shown_text
     assert "Rotation" in briefing[0].shown_text
     assert "Since" in since.shown_text or "2026-01-02" in since.shown_text
