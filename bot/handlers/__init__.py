@@ -17,6 +17,7 @@ from bot.handlers.commands import (
     sectors,
     since,
     stats,
+    tickers,
     unknown_command,
 )
 from bot.handlers.errors import on_error
@@ -38,6 +39,7 @@ def register_handlers(application: BotApplication) -> None:
         "sectors": sectors,
         "since": since,
         "pair": pair,
+        "tickers": tickers,
         "rrg": rrg,
         "chart": chart,
         "alerts": alerts,
