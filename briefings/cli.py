@@ -153,11 +153,9 @@ def ensure_data(service: MarketService) -> None:
     """Bring the store up to the last completed session; on failure fall back to stored data."""
     freshness = service.freshness()
     if freshness.is_current:
-        warn_unknown_tickers(service)
         return
     report = service.refresh(progress=_progress_bar() if sys.stderr.isatty() else None)
     if report.error is None:
-        warn_unknown_tickers(service)
         return
     stored = service.freshness().last_session
     if stored is None:
@@ -191,7 +189,10 @@ def warn_unknown_tickers(service: MarketService) -> None:
 def _snapshot(args: argparse.Namespace, period: str = "MTD") -> Snapshot:
     service = open_service(args)
     ensure_data(service)
-    return service.snapshot(as_of=args.as_of, period=period, since=getattr(args, "since", None))
+    snapshot = service.snapshot(as_of=args.as_of, period=period, since=getattr(args, "since", None))
+    # After the briefing is built, so that an input error stays the only line on stderr.
+    warn_unknown_tickers(service)
+    return snapshot
 
 
 def _brief(args: argparse.Namespace) -> int:
