@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn, cast
 
 from briefings.build import BriefingInputError
-from briefings.config import Settings
+from briefings.config import SettingError, Settings
 from briefings.model import WINDOWS
 from briefings.render import render_briefing, render_rotation, render_sectors
 from briefings.service import MarketService, NoDataError, Snapshot
@@ -253,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (UsageError, BriefingInputError) as exc:
+    except (UsageError, BriefingInputError, SettingError) as exc:
         print(f"marketbrief: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (NoDataError, SourceError) as exc:

@@ -214,6 +214,13 @@ CASES: dict[str, Case] = {
         {"MARKETBRIEF_DATA_DIR": "{root}/data/inner"},
         data_dir_is_a_file,
     ),
+    "data dir of no home": Case(
+        BRIEF, 2, "MARKETBRIEF_DATA_DIR: cannot expand", {"MARKETBRIEF_DATA_DIR": "~nobody-x/d"}
+    ),
+    "universe of no home": Case(
+        BRIEF, 2, "MARKETBRIEF_UNIVERSE: cannot expand", {"MARKETBRIEF_UNIVERSE": "~nobody-x/u"}
+    ),
+    "csv of no home": Case(["brief", "--source", "csv:~nobody-x/p"], 2, "cannot expand"),
     "prices corrupt": Case(BRIEF, 1, "prices.sqlite3: damaged", setup=prices(os.urandom(4096))),
     "prices truncated": Case(
         BRIEF, 1, "prices.sqlite3", setup=prices(b"SQLite format 3\x00" + b"\x07" * 300)

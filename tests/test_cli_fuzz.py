@@ -27,7 +27,7 @@ WORDS = [
     "--period", "--format", "-o", "{root}/out/chart.png", "{root}/file/x.png", "rrg", "pairs",
     "sectors", "json", "html", "text", "xml", "MTD", "ytd", "5Y", "1d", "--chat", "-5", "0",
     "9999-12-31", "0001-01-01", "1677-09-21", "2262-04-12", "2025-11-20", "2025-02-30", "--",
-    "-", "--help", "--period=3M", "--as-of=2024-01-01",
+    "-", "--help", "--period=3M", "--as-of=2024-01-01", "csv:~nobody-x/p", "~",
 ]  # fmt: skip
 NUMBERS = ["inf", "-inf", "nan", "1e308", "1e20", "-1", "0", "6", "168.0001", "1_0", "0x10", "٣"]
 
@@ -60,6 +60,7 @@ environment = st.fixed_dictionaries(
                 "{root}/fresh",
                 "{root}/data/prices.sqlite3",
                 "{root}/" + "x" * 300,
+                "~nobody-x/data",
             ]
         ),
         "MARKETBRIEF_SOURCE": st.one_of(
@@ -69,7 +70,7 @@ environment = st.fixed_dictionaries(
     },
     optional={
         "MARKETBRIEF_UNIVERSE": st.sampled_from(
-            ["{root}/bad.toml", "{root}/binary.toml", "{root}", "{root}/none.toml"]
+            ["{root}/bad.toml", "{root}/binary.toml", "{root}", "{root}/none.toml", "~nobody-x/u"]
         ),
         "MARKETBRIEF_CATCHUP_HOURS": env_value,
         "MARKETBRIEF_REFRESH_DELAY_MINUTES": env_value,
