@@ -10,6 +10,7 @@ from datetime import time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from briefings.config import Settings
@@ -75,7 +76,7 @@ class BotSettings:
         return cls(
             token=parse_token(env.get("TELEGRAM_BOT_TOKEN", "")),
             domain=Settings.from_env(env),
-            api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            api_url=_setting(parse_api_url, env, "TELEGRAM_API_URL", DEFAULT_API_URL),
             admins=parse_admins(env.get("MARKETBRIEF_ADMINS", "")),
             default_time=_setting(parse_clock_time, env, "MARKETBRIEF_DEFAULT_TIME", DEFAULT_TIME),
             default_zone=_setting(canonical_zone, env, "MARKETBRIEF_DEFAULT_TZ", DEFAULT_ZONE),
@@ -122,6 +123,20 @@ def parse_token(text: str) -> str:
             "(digits, a colon, then letters, digits, - and _)"
         )
     return token
+
+
+def parse_api_url(text: str) -> str:
+    """Return a Bot API base URL (http or https, a host, a valid port) without a trailing /."""
+    url = text.strip().rstrip("/")
+    problem = f"{_shorten(url)!r} is not an http(s) URL, e.g. {DEFAULT_API_URL}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError when out of range or not a number
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise ValueError(problem)
+    return url
 
 
 def parse_admins(text: str) -> frozenset[int]:

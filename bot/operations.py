@@ -20,7 +20,7 @@ from bot.charts import share_the_gil_often
 from bot.config import BotSettings, ConfigError
 from bot.delivery import Outcome
 from bot.jobs import push_now
-from bot.logs import configure_logging, protect_secret
+from bot.logs import configure_logging, protect_secret, redact
 from bot.services import BotApplication, get_services
 from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, warn_unknown_tickers
 from briefings.cli import open_service as open_market_service
@@ -60,7 +60,7 @@ def run_bot(args: argparse.Namespace) -> int:
     except InvalidToken:
         raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except NetworkError as exc:
-        print(f"marketbrief: cannot reach {settings.api_url}: {exc}", file=sys.stderr)
+        print(redact(f"marketbrief: cannot reach {settings.api_url}: {exc}"), file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK
 
@@ -91,7 +91,7 @@ async def _push_async(settings: BotSettings, service: MarketService, chat_id: in
     except InvalidToken:
         raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except NetworkError as exc:
-        print(f"marketbrief: cannot reach {settings.api_url}: {exc}", file=sys.stderr)
+        print(redact(f"marketbrief: cannot reach {settings.api_url}: {exc}"), file=sys.stderr)
         return EXIT_FAILURE
     finally:
         # Closes the HTTP connections even when initialize() failed (PTB leaves them open).

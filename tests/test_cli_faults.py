@@ -202,6 +202,9 @@ CASES: dict[str, Case] = {
         "MARKETBRIEF_REFRESH_DELAY_MINUTES",
         {**BOT_ENV, "MARKETBRIEF_REFRESH_DELAY_MINUTES": "1e20"},
     ),
+    "api url of a bad port": Case(
+        ["push"], 2, "TELEGRAM_API_URL", {**BOT_ENV, "TELEGRAM_API_URL": "http://[::1"}
+    ),
     "admin id 1e20": Case(["run"], 2, "not a user id", {**BOT_ENV, "MARKETBRIEF_ADMINS": "1e20"}),
     # Storage faults: each names the file and what to do.
     "data dir is a file": Case(
@@ -257,6 +260,7 @@ def test_bad_input_and_faults_are_one_line_with_the_exit_code(
     code, _, err = run_cli(capsys, [arg.format(root=tmp_path) for arg in case.argv])
     assert code == case.code, err
     assert case.message in err
+    assert TOKEN not in err
     assert_one_line(err)
 
 

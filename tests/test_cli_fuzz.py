@@ -29,6 +29,7 @@ WORDS = [
     "9999-12-31", "0001-01-01", "1677-09-21", "2262-04-12", "2025-11-20", "2025-02-30", "--",
     "-", "--help", "--period=3M", "--as-of=2024-01-01", "csv:~nobody-x/p", "~",
 ]  # fmt: skip
+TOKEN = "123456789:AAHlocalTestTokenForMarketbriefBot01"
 NUMBERS = ["inf", "-inf", "nan", "1e308", "1e20", "-1", "0", "6", "168.0001", "1_0", "0x10", "٣"]
 
 
@@ -63,6 +64,10 @@ environment = st.fixed_dictionaries(
                 "~nobody-x/data",
             ]
         ),
+        # Never a usable URL: a valid token must not reach for the network.
+        "TELEGRAM_API_URL": st.sampled_from(
+            ["http://[::1", "nonsense", "ftp://x/bot", "http://127.0.0.1:99999/bot"]
+        ),
         "MARKETBRIEF_SOURCE": st.one_of(
             st.sampled_from(["demo", "csv:{root}/csv", "csv:", "nasdaq"]),
             env_text.filter(_safe_source),
@@ -77,7 +82,7 @@ environment = st.fixed_dictionaries(
         "MARKETBRIEF_ADMINS": env_value,
         "MARKETBRIEF_DEFAULT_TIME": env_value,
         "MARKETBRIEF_DEFAULT_TZ": env_value,
-        "TELEGRAM_BOT_TOKEN": st.sampled_from(["", "nope", "123:short", "x" * 5000]),
+        "TELEGRAM_BOT_TOKEN": st.sampled_from(["", "nope", "123:short", "x" * 5000, TOKEN]),
     },
 )
 
@@ -116,6 +121,7 @@ def test_no_argv_or_environment_yields_a_traceback(
     err = errors.getvalue()
     assert code in (0, 1, 2), (args, env, err)
     assert "Traceback" not in err, (args, env, err)
+    assert TOKEN not in err + out.getvalue(), (args, env)
     if code != 0:
         assert err.strip(), (args, env)
     shutil.rmtree(root / "fresh", ignore_errors=True)
