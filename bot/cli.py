@@ -28,6 +28,17 @@ def _add_source(parser: argparse.ArgumentParser, default: str | None = None) -> 
     )
 
 
+def parse_chat_id(text: str) -> int:
+    """Parse a Telegram chat id (an integer of at most 52 bits, negative for groups)."""
+    try:
+        chat_id = int(text)
+    except ValueError:
+        chat_id = 0
+    if not 0 < abs(chat_id) < 2**52:
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is not a chat id")
+    return chat_id
+
+
 def add_bot_commands(commands: argparse._SubParsersAction[OneLineErrorParser]) -> None:
     """Add the Telegram sub-commands to the domain parser."""
     run_parser = commands.add_parser("run", help="run the Telegram bot (long polling)")
@@ -43,7 +54,7 @@ def add_bot_commands(commands: argparse._SubParsersAction[OneLineErrorParser]) -
     push_parser = commands.add_parser(
         "push", help="send the current session's briefing now to subscribed chats that lack it"
     )
-    push_parser.add_argument("--chat", type=int, metavar="ID", help="only this chat")
+    push_parser.add_argument("--chat", type=parse_chat_id, metavar="ID", help="only this chat")
     _add_source(push_parser)
     push_parser.set_defaults(handler=_push)
 

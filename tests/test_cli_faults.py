@@ -205,6 +205,7 @@ CASES: dict[str, Case] = {
     "api url of a bad port": Case(
         ["push"], 2, "TELEGRAM_API_URL", {**BOT_ENV, "TELEGRAM_API_URL": "http://[::1"}
     ),
+    "push to a huge chat id": Case(["push", "--chat", "9" * 30], 2, "is not a chat id", BOT_ENV),
     "admin id 1e20": Case(["run"], 2, "not a user id", {**BOT_ENV, "MARKETBRIEF_ADMINS": "1e20"}),
     # Storage faults: each names the file and what to do.
     "data dir is a file": Case(
