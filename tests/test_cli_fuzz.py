@@ -25,9 +25,9 @@ COMMANDS = ["brief", "sectors", "rotation", "chart", "refresh", "run", "push", "
 WORDS = [
     "--source", "demo", "csv:{root}/csv", "csv:", "csv:{root}/missing", "--as-of", "--since",
     "--period", "--format", "-o", "{root}/out/chart.png", "{root}/file/x.png", "rrg", "pairs",
-    "sectors", "json", "html", "text", "xml", "MTD", "ytd", "5Y", "1d", "--chat", "-5", "0", "9" * 25,
+    "sectors", "json", "html", "text", "xml", "MTD", "ytd", "5Y", "1d", "--chat", "-5", "0",
     "9999-12-31", "0001-01-01", "1677-09-21", "2262-04-12", "2025-11-20", "2025-02-30", "--",
-    "-", "--help", "--period=3M", "--as-of=2024-01-01", "csv:~nobody-x/p", "~",
+    "-", "--help", "--period=3M", "--as-of=2024-01-01", "csv:~nobody-x/p", "~", "9" * 25,
 ]  # fmt: skip
 TOKEN = "123456789:AAHlocalTestTokenForMarketbriefBot01"
 NUMBERS = ["inf", "-inf", "nan", "1e308", "1e20", "-1", "0", "6", "168.0001", "1_0", "0x10", "٣"]
