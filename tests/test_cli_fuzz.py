@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import chdir, redirect_stderr, redirect_stdout
 from pathlib import Path
 from unittest import mock
 
@@ -113,7 +113,13 @@ def test_no_argv_or_environment_yields_a_traceback(
     env = {name: value.replace("{root}", str(root)) for name, value in env.items()}
     # Text streams that, like a terminal's, take the surrogates of a non-UTF-8 argv.
     out, errors = io.StringIO(), io.StringIO()
-    with mock.patch.dict(os.environ, env), redirect_stdout(out), redirect_stderr(errors):
+    (root / "cwd").mkdir(exist_ok=True)  # relative paths in argv land here, not in the repo
+    with (
+        mock.patch.dict(os.environ, env),
+        chdir(root / "cwd"),
+        redirect_stdout(out),
+        redirect_stderr(errors),
+    ):
         try:
             code = main(args)
         except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
