@@ -18,9 +18,10 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import ALLOWED_UPDATES, build_application, stop_services
 from bot.charts import share_the_gil_often
 from bot.config import BotSettings, ConfigError
-from bot.delivery import Outcome
 from bot.jobs import push_now
 from bot.logs import configure_logging, protect_secret, redact
+from bot.schema import SchemaError
+from bot.sender import Outcome
 from bot.services import BotApplication, get_services
 from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, warn_unknown_tickers
 from briefings.cli import open_service as open_market_service
@@ -38,10 +39,13 @@ def bot_settings() -> BotSettings:
     return settings
 
 
-def _build(settings: BotSettings, service: MarketService) -> BotApplication:
-    """Build the application; a database fault at start is one line naming bot.sqlite3."""
+def open_application(settings: BotSettings, service: MarketService) -> BotApplication:
+    """Build the application; a database from a newer bot is a UsageError, a damaged, locked
+    or full one a one-line StorageFault naming the file."""
     try:
         return build_application(settings, service)
+    except SchemaError as exc:
+        raise UsageError(f"{settings.database_path}: {exc}") from None
     except sqlite3.Error as exc:
         raise describe(settings.database_path, exc) from None
 
@@ -54,7 +58,7 @@ def run_bot(args: argparse.Namespace) -> int:
     probe_database(settings.database_path)
     warn_unknown_tickers(service)
     share_the_gil_often()
-    application = _build(settings, service)
+    application = open_application(settings, service)
     try:
         application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
@@ -75,13 +79,13 @@ def push(args: argparse.Namespace) -> int:
 
 
 async def _push_async(settings: BotSettings, service: MarketService, chat_id: int | None) -> int:
-    application = _build(settings, service)
+    application = open_application(settings, service)
     try:
         await application.initialize()
         try:
             services = get_services(application)
             if chat_id is not None:
-                subscription = services.subscriptions.get(chat_id)
+                subscription = await services.database.run(services.chats.subscription, chat_id)
                 if subscription is None or not subscription.active:
                     print(f"marketbrief: chat {chat_id} is not subscribed", file=sys.stderr)
                     return EXIT_USAGE

@@ -17,7 +17,7 @@ to ``max_retries`` times; after that the RetryAfter reaches the caller. A run of
 storm) is logged once when it starts and once when a request next succeeds, with how many
 requests it retried and dropped, not once per message.
 
-A request (not bulk: the broadcast has its own retries and delivery log) that meets a 5xx or a
+A request (not bulk: the broadcast has its own retries and outbox) that meets a 5xx or a
 connection that failed is retried ``server_error_retries`` times with backoff: Telegram did not
 take it. After a timeout it is retried only when repeating it is harmless (reads, edits, answers
 to button presses): a timed-out sendMessage may have been delivered, and Telegram gives no
@@ -30,16 +30,18 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from telegram._utils.types import JSONDict
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 from bot.config import RateLimits
+from bot.telegram_errors import retry_after_seconds
 
 log = logging.getLogger(__name__)
+
+#: A Bot API JSON object, as PTB's rate limiter interface passes them.
+JSONDict = dict[str, Any]
 
 #: ``rate_limit_args`` value that marks a request as bulk (broadcast) traffic.
 BULK = 1
@@ -59,12 +61,28 @@ _LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
 _REPEATABLE_PREFIXES = ("get", "edit", "answer", "set", "delete", "close", "logOut")
 
 
-def retry_after_seconds(error: RetryAfter) -> float:
-    """Return how long a RetryAfter asks to wait, in seconds (int or timedelta API)."""
-    value: object = error.retry_after
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)  # type: ignore[arg-type]
+class Timer(Protocol):
+    """The limiter's clock: monotonic seconds and a way to wait (tests pass a virtual one)."""
+
+    def now(self) -> float:
+        """Return monotonic seconds."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Return after ``seconds``."""
+        ...
+
+
+class LoopTimer:
+    """The event loop's clock and ``asyncio.sleep``."""
+
+    def now(self) -> float:
+        """Return the running loop's time."""
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on the event loop."""
+        await asyncio.sleep(seconds)
 
 
 class Pacer:
@@ -109,8 +127,9 @@ class SlidingWindow:
 class FloodLimiter(BaseRateLimiter[int]):
     """Throttle per chat, per group and overall; retry after RetryAfter (see module doc)."""
 
-    def __init__(self, limits: RateLimits | None = None) -> None:
+    def __init__(self, limits: RateLimits | None = None, timer: Timer | None = None) -> None:
         self.limits = limits = limits or RateLimits()
+        self.timer = timer or LoopTimer()
         self._paused_until = 0.0
         self._overall = Pacer(limits.overall_per_second / SAFETY)
         self._bulk = Pacer(limits.overall_per_second * BULK_SHARE / SAFETY)
@@ -175,13 +194,12 @@ class FloodLimiter(BaseRateLimiter[int]):
         *,
         bulk: bool,
     ) -> bool | JSONDict | list[JSONDict]:
-        loop = asyncio.get_running_loop()
         limits = self.limits
         flood_attempts = server_attempts = 0
         while True:
-            await self._wait_for_pause(loop)
+            await self._wait_for_pause()
             if key is not None:
-                await self._wait_for_slots(loop, key, bulk=bulk)
+                await self._wait_for_slots(key, bulk=bulk)
             try:
                 result = await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -189,7 +207,7 @@ class FloodLimiter(BaseRateLimiter[int]):
                     self._storm_dropped += 1
                     raise
                 flood_attempts += 1
-                self._flood_paused(loop, key, retry_after_seconds(error) + RETRY_MARGIN)
+                self._flood_paused(key, retry_after_seconds(error) + RETRY_MARGIN)
                 continue
             except NetworkError as error:
                 if (
@@ -206,21 +224,20 @@ class FloodLimiter(BaseRateLimiter[int]):
                 log.debug(
                     "%s failed (%s); retry %d in %.1f s", endpoint, error, server_attempts, delay
                 )
-                await asyncio.sleep(delay)
+                await self.timer.sleep(delay)
                 continue
-            if self._storm_started is not None and loop.time() >= self._paused_until:
-                self._storm_over(loop)
+            if self._storm_started is not None and self.timer.now() >= self._paused_until:
+                self._storm_over()
             return result
 
-    def _flood_paused(
-        self, loop: asyncio.AbstractEventLoop, key: int | str | None, delay: float
-    ) -> None:
+    def _flood_paused(self, key: int | str | None, delay: float) -> None:
         """Pause every send for ``delay`` seconds; log a storm's start only."""
-        self._paused_until = max(self._paused_until, loop.time() + delay)
+        now = self.timer.now()
+        self._paused_until = max(self._paused_until, now + delay)
         self.retries += 1
         self._storm_retries += 1
         if self._storm_started is None:
-            self._storm_started = loop.time()
+            self._storm_started = now
             log.warning(
                 "Telegram flood limit hit (chat %s): pausing sends for %.1f s; "
                 "further pauses are logged when the storm is over",
@@ -230,44 +247,46 @@ class FloodLimiter(BaseRateLimiter[int]):
         else:
             log.debug("flood limit hit again (chat %s); pausing sends for %.1f s", key, delay)
 
-    def _storm_over(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _storm_over(self) -> None:
         assert self._storm_started is not None
         log.warning(
             "flood limit storm over after %.0f s: %d requests paused, %d dropped",
-            loop.time() - self._storm_started,
+            self.timer.now() - self._storm_started,
             self._storm_retries,
             self._storm_dropped,
         )
         self._storm_started = None
         self._storm_retries = self._storm_dropped = 0
 
-    async def _wait_for_pause(self, loop: asyncio.AbstractEventLoop) -> None:
-        while (remaining := self._paused_until - loop.time()) > 0:
-            await asyncio.sleep(remaining)
+    async def _wait_for_pause(self) -> None:
+        while (remaining := self._paused_until - self.timer.now()) > 0:
+            await self.timer.sleep(remaining)
 
-    async def _wait_for_slots(
-        self, loop: asyncio.AbstractEventLoop, key: int | str, *, bulk: bool
-    ) -> None:
+    async def _wait_for_slots(self, key: int | str, *, bulk: bool) -> None:
         limits = self.limits
         chat = self._chats.get(key)
         if chat is None:
             burst = limits.per_chat_burst
             chat = SlidingWindow(burst, burst / limits.per_chat_per_second * SAFETY)
             self._chats[key] = chat
-        await _sleep(chat.reserve(loop.time()))
+        await self._sleep(chat.reserve(self.timer.now()))
         if _is_group(key) and limits.per_group_per_minute > 0:
             window = self._groups.get(key)
             if window is None:
                 window = SlidingWindow(int(limits.per_group_per_minute), 60.0 * SAFETY)
                 self._groups[key] = window
-            await _sleep(window.reserve(loop.time()))
+            await self._sleep(window.reserve(self.timer.now()))
         if bulk:
-            await _sleep(self._bulk.reserve(loop.time()))
-        await _sleep(self._overall.reserve(loop.time()))
+            await self._sleep(self._bulk.reserve(self.timer.now()))
+        await self._sleep(self._overall.reserve(self.timer.now()))
+
+    async def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            await self.timer.sleep(seconds)
 
     def _sweep(self) -> None:
         """Drop the state of chats whose limits have fully recovered."""
-        now = asyncio.get_running_loop().time()
+        now = self.timer.now()
         for key in [k for k, window in self._chats.items() if window.idle(now)]:
             if key not in self._chat_locks:
                 del self._chats[key]
@@ -286,8 +305,3 @@ def _chat_key(chat_id: object) -> int | str:
 def _is_group(key: int | str) -> bool:
     # Group and channel ids are negative; a @username can only name a public group or channel.
     return isinstance(key, str) or key < 0
-
-
-async def _sleep(seconds: float) -> None:
-    if seconds > 0:
-        await asyncio.sleep(seconds)

@@ -12,16 +12,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 
 from briefings.calendar import calendar_bounds, sessions_in_range
+from briefings.clock import Clock, utc_now
 from briefings.sources.base import PriceSource, SourceError
 from briefings.store import PriceStore, RefreshRecord, StoreWriteError
 
 Progress = Callable[[int, int], None]
-Clock = Callable[[], datetime]
 
 #: Calendar days re-fetched before a stale ticker's last stored close, to detect restatements.
 OVERLAP_DAYS = 7
@@ -56,10 +56,6 @@ class _Batch:
     tickers: tuple[str, ...]
     start: date | None
     overlaps_store: bool = False
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _plan_batches(
@@ -131,7 +127,7 @@ def refresh(
     through: date,
     history_start: date | None = None,
     progress: Progress | None = None,
-    clock: Clock = _utcnow,
+    clock: Clock = utc_now,
 ) -> RefreshReport:
     """Fetch what the store lacks for ``tickers`` up to ``through`` and store it in one go.
 
@@ -186,17 +182,8 @@ def refresh(
             requests=requests,
         )
 
-    for batch, closes in zip(batches, fetched, strict=True):
-        for ticker in batch.tickers:
-            returned = ticker in closes.columns and closes[ticker].notna().any()
-            if ticker not in last_dates and ticker not in failed and not returned:
-                failed[ticker] = "the source returned no closes"
-    if restated_history is not None:
-        # The full history replaces the overlap fetched for the same tickers.
-        fetched = [closes.drop(columns=list(restated), errors="ignore") for closes in fetched]
-        fetched.append(restated_history)
-    combined = [closes for closes in fetched if not closes.empty]
-    frame = pd.concat(combined, axis=1, sort=True) if combined else None
+    failed.update(_returned_nothing(batches, fetched, last_dates, failed))
+    frame = _combined(fetched, restated, restated_history)
     try:
         written = store.write(name, frame, replace=restated) if frame is not None else 0
     except StoreWriteError as exc:
@@ -227,6 +214,37 @@ def refresh(
         requests=requests,
         restated=restated,
     )
+
+
+def _returned_nothing(
+    batches: Sequence[_Batch],
+    fetched: Sequence[pd.DataFrame],
+    last_dates: Mapping[str, date],
+    failed: Mapping[str, str],
+) -> dict[str, str]:
+    """Return the new tickers the source gave no closes for (and no reason)."""
+    nothing: dict[str, str] = {}
+    for batch, closes in zip(batches, fetched, strict=True):
+        for ticker in batch.tickers:
+            returned = ticker in closes.columns and closes[ticker].notna().any()
+            if ticker not in last_dates and ticker not in failed and not returned:
+                nothing[ticker] = "the source returned no closes"
+    return nothing
+
+
+def _combined(
+    fetched: Sequence[pd.DataFrame],
+    restated: Sequence[str],
+    restated_history: pd.DataFrame | None,
+) -> pd.DataFrame | None:
+    """Return every fetched close in one frame (None when there are none)."""
+    frames = list(fetched)
+    if restated_history is not None:
+        # The full history replaces the overlap fetched for the same tickers.
+        frames = [closes.drop(columns=list(restated), errors="ignore") for closes in frames]
+        frames.append(restated_history)
+    combined = [closes for closes in frames if not closes.empty]
+    return pd.concat(combined, axis=1, sort=True) if combined else None
 
 
 def _record(store: PriceStore, source: str, record: RefreshRecord) -> None:

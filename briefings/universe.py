@@ -162,47 +162,9 @@ class _Checker:
 def _parse(raw: dict[str, Any], path: Path) -> Universe:
     check = _Checker(path)
     check.keys(raw, "", _TOP_KEYS)
-    groups: list[Group] = []
-    names: dict[str, str] = {}
-    raw_groups = check.table(raw.get("groups", {}), "groups", "tables such as [groups.sectors]")
-    for key, value in raw_groups.items():
-        spec = check.table(value, f"groups.{key}", "a table with title and members")
-        check.keys(spec, f"groups.{key}.", _GROUP_KEYS)
-        where = f"groups.{key}.members"
-        members = check.table(spec.get("members"), where, 'a table of ticker = "name"')
-        if not members:
-            raise check.fail(where, 'a table with at least one ticker = "name"')
-        for ticker, name in members.items():
-            check.ticker(ticker, f"{where} key")
-            names.setdefault(ticker, check.text(name, f"{where}.{ticker}"))
-        basket = spec.get("basket", False)
-        if not isinstance(basket, bool):
-            raise check.fail(f"groups.{key}.basket", "true or false", basket)
-        title = check.text(spec.get("title", key), f"groups.{key}.title")
-        groups.append(Group(key=key, title=title, members=tuple(members), basket=basket))
-    if not groups:
-        raise UniverseError(f"{path}: no [groups.*] tables")
+    groups, names = _parse_groups(check, raw.get("groups", {}))
     group_keys = {g.key for g in groups}
-    raw_pairs = raw.get("pairs", [])
-    if not isinstance(raw_pairs, list):
-        raise check.fail("pairs", "[[pairs]] tables with name, lead and lag", raw_pairs)
-    pairs: list[PairSpec] = []
-    for number, value in enumerate(raw_pairs, start=1):
-        where = f"pairs[{number}]"
-        entry = check.table(value, where, "a [[pairs]] table with name, lead and lag")
-        check.keys(entry, f"{where}.", _PAIR_KEYS)
-        for key in _PAIR_KEYS:
-            if key not in entry:
-                raise UniverseError(f"{path}: a [[pairs]] entry lacks {key!r}")
-        pair = PairSpec(
-            name=check.text(entry["name"], f"{where}.name"),
-            lead=check.ticker(entry["lead"], f"{where}.lead"),
-            lag=check.ticker(entry["lag"], f"{where}.lag"),
-        )
-        for leg in (pair.lead, pair.lag):
-            if leg.startswith(BASKET_PREFIX) and leg.removeprefix(BASKET_PREFIX) not in group_keys:
-                raise UniverseError(f"{path}: pair {pair.name!r} names unknown group {leg!r}")
-        pairs.append(pair)
+    pairs = _parse_pairs(check, raw.get("pairs", []), group_keys)
     settings = check.table(raw.get("settings", {}), "settings", "a [settings] table")
     check.keys(settings, "settings.", _SETTING_KEYS)
     benchmark = check.ticker(settings.get("benchmark", "SPY"), "settings.benchmark")
@@ -220,11 +182,59 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
     if unknown:
         raise UniverseError(f"{path}: breadth_baskets names unknown groups {unknown}")
     return Universe(
-        groups=tuple(groups),
+        groups=groups,
         names=names,
-        pairs=tuple(pairs),
+        pairs=pairs,
         benchmark=benchmark,
         low_benchmark=low_benchmark,
         low_lookback_sessions=lookback,
         breadth_baskets=baskets,
     )
+
+
+def _parse_groups(check: _Checker, raw: object) -> tuple[tuple[Group, ...], dict[str, str]]:
+    """Return the [groups.*] tables and every member's display name."""
+    groups: list[Group] = []
+    names: dict[str, str] = {}
+    for key, value in check.table(raw, "groups", "tables such as [groups.sectors]").items():
+        spec = check.table(value, f"groups.{key}", "a table with title and members")
+        check.keys(spec, f"groups.{key}.", _GROUP_KEYS)
+        where = f"groups.{key}.members"
+        members = check.table(spec.get("members"), where, 'a table of ticker = "name"')
+        if not members:
+            raise check.fail(where, 'a table with at least one ticker = "name"')
+        for ticker, name in members.items():
+            check.ticker(ticker, f"{where} key")
+            names.setdefault(ticker, check.text(name, f"{where}.{ticker}"))
+        basket = spec.get("basket", False)
+        if not isinstance(basket, bool):
+            raise check.fail(f"groups.{key}.basket", "true or false", basket)
+        title = check.text(spec.get("title", key), f"groups.{key}.title")
+        groups.append(Group(key=key, title=title, members=tuple(members), basket=basket))
+    if not groups:
+        raise UniverseError(f"{check.path}: no [groups.*] tables")
+    return tuple(groups), names
+
+
+def _parse_pairs(check: _Checker, raw: object, group_keys: set[str]) -> tuple[PairSpec, ...]:
+    """Return the [[pairs]] entries; a basket leg must name a group."""
+    if not isinstance(raw, list):
+        raise check.fail("pairs", "[[pairs]] tables with name, lead and lag", raw)
+    pairs: list[PairSpec] = []
+    for number, value in enumerate(raw, start=1):
+        where = f"pairs[{number}]"
+        entry = check.table(value, where, "a [[pairs]] table with name, lead and lag")
+        check.keys(entry, f"{where}.", _PAIR_KEYS)
+        for key in _PAIR_KEYS:
+            if key not in entry:
+                raise UniverseError(f"{check.path}: a [[pairs]] entry lacks {key!r}")
+        pair = PairSpec(
+            name=check.text(entry["name"], f"{where}.name"),
+            lead=check.ticker(entry["lead"], f"{where}.lead"),
+            lag=check.ticker(entry["lag"], f"{where}.lag"),
+        )
+        for leg in (pair.lead, pair.lag):
+            if leg.startswith(BASKET_PREFIX) and leg.removeprefix(BASKET_PREFIX) not in group_keys:
+                raise UniverseError(f"{check.path}: pair {pair.name!r} names unknown group {leg!r}")
+        pairs.append(pair)
+    return tuple(pairs)

@@ -41,7 +41,7 @@ def _safe_source(text: str) -> bool:
 #: either (argv may, from bytes that are not UTF-8).
 argv_text = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=20)
 env_text = st.text(
-    alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+    alphabet=st.characters(blacklist_characters="\x00", codec="utf-8"),
     max_size=20,
 )
 argument = st.one_of(st.sampled_from(WORDS), argv_text)

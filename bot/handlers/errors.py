@@ -13,9 +13,10 @@ import logging
 
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
 from bot.handlers.replies import render_bot, reply
+from bot.telegram_errors import Refusal, refusal
 from briefings.storage import fault_kind
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,7 @@ log = logging.getLogger(__name__)
 
 def is_expired_query(error: BaseException | None) -> bool:
     """Return True for the error of answering a button press Telegram no longer accepts."""
-    return isinstance(error, BadRequest) and (
-        "query is too old" in error.message.lower()
-        or "query id is invalid" in error.message.lower()
-    )
+    return isinstance(error, BadRequest) and refusal(error) is Refusal.QUERY_EXPIRED
 
 
 def is_transport_failure(error: BaseException | None) -> bool:
@@ -35,7 +33,7 @@ def is_transport_failure(error: BaseException | None) -> bool:
     return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the exception with the update's ids; answer the chat (or the button press)."""
     error = context.error
     if not isinstance(update, Update):

@@ -26,7 +26,7 @@ from briefings.charts.data import (
 from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
 
 if TYPE_CHECKING:
-    from briefings.service import Snapshot
+    from briefings.model import Snapshot
 
 ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors"]
 CHART_KINDS: tuple[ChartKind, ...] = get_args(ChartKind)

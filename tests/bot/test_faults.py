@@ -19,9 +19,9 @@ import pytest
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.config import RateLimits
-from bot.localapi import LocalBotApi
 from bot.ratelimit import FloodLimiter
 from briefings.config import Settings
+from localapi import ApiCall, LocalBotApi
 from tests.bot.conftest import ADMIN_ID, FAST_LIMITS, Harness, running_bot
 from tests.conftest import fill_disk
 
@@ -54,6 +54,11 @@ async def test_a_reply_that_meets_a_5xx_is_retried(
     assert isinstance(limiter, FloodLimiter)
     assert limiter.server_error_retries == 2
     assert not errors(caplog)
+
+
+def later_failure(after: float) -> Callable[[ApiCall], bool]:
+    """Match a 502 answered after ``after`` (monotonic seconds)."""
+    return lambda call: call.status == 502 and call.at > after
 
 
 async def next_record(
@@ -155,13 +160,12 @@ async def test_a_bot_api_outage_is_one_warning_when_it_starts_and_one_when_it_en
     await bot.say(chat, "/help")
     with caplog.at_level(logging.DEBUG):
         bot.server.add_fault("getUpdates", kind="bad_gateway", times=3)
-        last_fault = None
+        after = -1.0
         for _ in range(3):
-            last_fault = await bot.server.wait_for_call(
-                "getUpdates",
-                lambda c, after=last_fault: c.status == 502 and (after is None or c.at > after.at),
-                timeout=15,
+            fault: ApiCall = await bot.server.wait_for_call(
+                "getUpdates", later_failure(after), timeout=15
             )
+            after = fault.at
         reply = await bot.say_one(chat, "/help")
     assert "/brief" in reply.shown_text
     outage = [r.getMessage() for r in caplog.records if r.name == "bot.outage"]
