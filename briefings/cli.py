@@ -52,6 +52,21 @@ def parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
+def parse_tail_weeks(text: str) -> int:
+    """Parse an RRG tail length in weeks, 1 to MAX_TAIL_WEEKS."""
+    from briefings.charts.data import MAX_TAIL_WEEKS
+
+    try:
+        weeks = int(text)
+    except ValueError:
+        weeks = 0
+    if not 1 <= weeks <= MAX_TAIL_WEEKS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a tail length; use 1 to {MAX_TAIL_WEEKS} weeks"
+        )
+    return weeks
+
+
 def parse_window(text: str) -> str:
     """Parse a window name such as MTD or 1m (case-insensitive)."""
     window = text.upper()
@@ -122,6 +137,12 @@ def build_parser(
     chart.add_argument("--as-of", type=parse_date, metavar="DATE", help="replay a past session")
     chart.add_argument("--period", type=parse_window, default="MTD", help="sectors: the window")
     chart.add_argument("--since", type=parse_date, metavar="DATE", help="pairs: rebase at DATE")
+    chart.add_argument(
+        "--tail",
+        type=parse_tail_weeks,
+        metavar="WEEKS",
+        help="rrg: weeks of tail (default: 5 for the sectors, 8 for the pairs)",
+    )
     chart.set_defaults(handler=_chart)
 
     if extra is not None:
@@ -228,7 +249,7 @@ def _chart(args: argparse.Namespace) -> int:
 
     snapshot = _snapshot(args)
     kind = cast(ChartKind, f"rrg-{args.of}" if args.kind == "rrg" else args.kind)
-    png = render_chart(snapshot, kind, window=args.period, start=args.since)
+    png = render_chart(snapshot, kind, window=args.period, start=args.since, tail_weeks=args.tail)
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_bytes(png)
