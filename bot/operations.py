@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 
 from telegram.error import InvalidToken, NetworkError
@@ -18,13 +19,14 @@ from bot.app import ALLOWED_UPDATES, build_application, stop_services
 from bot.charts import share_the_gil_often
 from bot.config import BotSettings, ConfigError
 from bot.jobs import push_now
-from bot.logs import configure_logging, protect_secret
+from bot.logs import configure_logging, protect_secret, redact
 from bot.schema import SchemaError
 from bot.sender import Outcome
 from bot.services import BotApplication, get_services
-from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError
+from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, warn_unknown_tickers
 from briefings.cli import open_service as open_market_service
 from briefings.service import MarketService
+from briefings.storage import describe, probe_database
 
 
 def bot_settings() -> BotSettings:
@@ -38,18 +40,23 @@ def bot_settings() -> BotSettings:
 
 
 def open_application(settings: BotSettings, service: MarketService) -> BotApplication:
-    """Build the application, or raise UsageError when its database is from a newer bot."""
+    """Build the application; a database from a newer bot is a UsageError, a damaged, locked
+    or full one a one-line StorageFault naming the file."""
     try:
         return build_application(settings, service)
     except SchemaError as exc:
         raise UsageError(f"{settings.database_path}: {exc}") from None
+    except sqlite3.Error as exc:
+        raise describe(settings.database_path, exc) from None
 
 
 def run_bot(args: argparse.Namespace) -> int:
-    """Run the bot with long polling until interrupted."""
+    """Run the bot with long polling until interrupted (the caller holds the data dir lock)."""
     settings = bot_settings()
     configure_logging()
     service = open_market_service(args)
+    probe_database(settings.database_path)
+    warn_unknown_tickers(service)
     share_the_gil_often()
     application = open_application(settings, service)
     try:
@@ -57,7 +64,7 @@ def run_bot(args: argparse.Namespace) -> int:
     except InvalidToken:
         raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except NetworkError as exc:
-        print(f"marketbrief: cannot reach {settings.api_url}: {exc}", file=sys.stderr)
+        print(redact(f"marketbrief: cannot reach {settings.api_url}: {exc}"), file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK
 
@@ -67,6 +74,7 @@ def push(args: argparse.Namespace) -> int:
     settings = bot_settings()
     configure_logging(logging.WARNING)
     service = open_market_service(args)
+    probe_database(settings.database_path)
     return asyncio.run(_push_async(settings, service, args.chat))
 
 
@@ -87,7 +95,7 @@ async def _push_async(settings: BotSettings, service: MarketService, chat_id: in
     except InvalidToken:
         raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except NetworkError as exc:
-        print(f"marketbrief: cannot reach {settings.api_url}: {exc}", file=sys.stderr)
+        print(redact(f"marketbrief: cannot reach {settings.api_url}: {exc}"), file=sys.stderr)
         return EXIT_FAILURE
     finally:
         # Closes the HTTP connections even when initialize() failed (PTB leaves them open).
