@@ -19,11 +19,13 @@ from datetime import date
 from bot.background import BackgroundTasks
 from bot.chats import AlertChat, ChatStore, Purpose
 from bot.database import Database
+from bot.language import chat_language
 from bot.market import MarketDesk
 from bot.outbox import OutboxLog, alert_item
 from bot.sender import Delivery, Outcome, Parcel, Part, Sender, TextPart
 from briefings.alerts import Alert, pushed_alerts
 from briefings.calendar import session_close
+from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.model import Briefing, Snapshot
 from briefings.render_alerts import alert_messages
 from briefings.service import NoDataError
@@ -46,11 +48,13 @@ class AlertReport:
         return sum(1 for value in self.outcomes.values() if value is outcome)
 
 
-def alert_parcels(briefing: Briefing, alerts: Sequence[Alert]) -> tuple[Parcel, ...]:
+def alert_parcels(
+    briefing: Briefing, alerts: Sequence[Alert], lang: str = DEFAULT_LANGUAGE
+) -> tuple[Parcel, ...]:
     """Return one parcel per alert message; an over-long message's parts travel together."""
     parcels: list[Parcel] = []
     parts: list[Part] = []
-    for message in alert_messages(briefing, alerts):
+    for message in alert_messages(briefing, alerts, lang):
         parts.append(TextPart(message.text))
         if message.keys:
             parcels.append(Parcel(tuple(alert_item(key) for key in message.keys), tuple(parts)))
@@ -113,8 +117,9 @@ class AlertPush:
             alerts = await self.session_alerts(current)
             outcomes: dict[int, Outcome] = {}
             deliveries = []
+            rendered: dict[tuple[tuple[str, ...], str], tuple[Parcel, ...]] = {}
             for chat in chats:
-                delivery = await self._delivery(chat, briefing, alerts)
+                delivery = await self._delivery(chat, briefing, alerts, rendered)
                 if delivery is None:
                     outcomes[chat.chat_id] = Outcome.SKIPPED
                 else:
@@ -127,9 +132,17 @@ class AlertPush:
             return result
 
     async def _delivery(
-        self, chat: AlertChat, briefing: Briefing, alerts: Sequence[Alert]
+        self,
+        chat: AlertChat,
+        briefing: Briefing,
+        alerts: Sequence[Alert],
+        rendered: dict[tuple[tuple[str, ...], str], tuple[Parcel, ...]],
     ) -> Delivery | None:
-        """Return what ``chat`` still lacks of the session's alerts, None when nothing."""
+        """Return what ``chat`` still lacks of the session's alerts, None when nothing.
+
+        ``rendered`` holds the parcels already rendered this evaluation, by alerts and language:
+        chats that lack the same alerts and read the same language share them.
+        """
         session = briefing.as_of
         if chat.enabled_at is not None and chat.enabled_at > session_close(session):
             return None
@@ -137,4 +150,8 @@ class AlertPush:
         due = [alert for alert in alerts if alert.key not in done]
         if not due:
             return None
-        return Delivery(chat.chat_id, chat.thread_id, Purpose.ALERTS, alert_parcels(briefing, due))
+        lang = chat_language(chat.language, chat.chat_type, None)
+        key = (tuple(alert.key for alert in due), lang)
+        if key not in rendered:
+            rendered[key] = alert_parcels(briefing, due, lang)
+        return Delivery(chat.chat_id, chat.thread_id, Purpose.ALERTS, rendered[key])

@@ -28,6 +28,7 @@ from bot.ratelimit import FloodLimiter
 from bot.sender import Sender
 from bot.services import SERVICES_KEY, BotApplication, BotServices, get_services
 from briefings.clock import Clock, utc_now
+from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from briefings.service import MarketService
 
 log = logging.getLogger(__name__)
@@ -148,10 +149,17 @@ def _polling_failed(error: TelegramError) -> None:
 
 async def _set_command_menus(application: BotApplication, admins: frozenset[int]) -> None:
     bot = application.bot
-    await bot.set_my_commands(command_menu())
+    # The default menu is English; users whose Telegram speaks another language get theirs.
+    await bot.set_my_commands(command_menu(DEFAULT_LANGUAGE))
+    others = [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]
+    for lang in others:
+        await bot.set_my_commands(command_menu(lang), language_code=lang)
     for admin in sorted(admins):
         try:
-            await bot.set_my_commands(admin_command_menu(), scope=BotCommandScopeChat(admin))
+            scope = BotCommandScopeChat(admin)
+            await bot.set_my_commands(admin_command_menu(DEFAULT_LANGUAGE), scope=scope)
+            for lang in others:
+                await bot.set_my_commands(admin_command_menu(lang), scope=scope, language_code=lang)
         except TelegramError as exc:
             # An admin who never opened a chat with the bot has no chat to scope a menu to.
             log.info("no /stats menu entry for admin %s: %s", admin, exc)

@@ -16,6 +16,7 @@ from bot.background import BackgroundTasks
 from bot.charts import BRIEFING_CHARTS, Chart, ChartDesk
 from bot.chats import Purpose, Subscription
 from bot.database import Database
+from bot.language import chat_language
 from bot.market import DataNotReady, MarketDesk, RenderedBriefing
 from bot.outbox import BRIEFING, OutboxLog
 from bot.sender import Delivery, Outcome, Parcel, Part, PhotoPart, Sender, SendReport, TextPart
@@ -62,19 +63,41 @@ class BriefingPush:
         ]
         if not due:
             return SendReport(session, outcomes)
-        try:
-            rendered = await self.desk.rendered(session)
-        except DataNotReady as exc:
-            log.warning("briefing for %s not sent to %d chats: %s", session, len(due), exc)
-            outcomes.update({s.chat_id: Outcome.PENDING for s in due})
-            return SendReport(session, outcomes, error=str(exc))
-        charts = await self._charts(rendered, due)
+        by_language: dict[str, list[Subscription]] = {}
+        for subscription in due:
+            lang = chat_language(subscription.language, subscription.chat_type, None)
+            by_language.setdefault(lang, []).append(subscription)
+        deliveries = []
+        # Rendered once per language (the desk keeps it for the session), not once per chat.
+        for lang, chats_of_language in sorted(by_language.items()):
+            try:
+                rendered = await self.desk.rendered(session, lang)
+            except DataNotReady as exc:
+                log.warning("briefing for %s not sent to %d chats: %s", session, len(due), exc)
+                outcomes.update({s.chat_id: Outcome.PENDING for s in due})
+                return SendReport(session, outcomes, error=str(exc))
+            deliveries.extend(await self._deliveries(session, rendered, chats_of_language, lang))
+        sent = await self.sender.send(session, deliveries)
+        outcomes.update(sent.outcomes)
+        report = SendReport(session, outcomes, sent.migrated)
+        log.info("broadcast %s", report.summary())
+        return report
+
+    async def _deliveries(
+        self,
+        session: date,
+        rendered: RenderedBriefing,
+        chats: Sequence[Subscription],
+        lang: str,
+    ) -> list[Delivery]:
+        """Return the deliveries of ``rendered`` (in ``lang``) to ``chats``, charts included."""
+        charts = await self._charts(rendered, chats, lang)
         # The summary's last part carries the view buttons (bot.views).
         *head, last = rendered.messages
-        keyboard = view_keyboard(session)
+        keyboard = view_keyboard(session, lang=lang)
         text: tuple[Part, ...] = (*(TextPart(html) for html in head), TextPart(last, keyboard))
         deliveries = []
-        for subscription in due:
+        for subscription in chats:
             chart = charts.get(subscription.chart or "")
             parts = text if chart is None else (*text, PhotoPart(chart))
             deliveries.append(
@@ -85,14 +108,10 @@ class BriefingPush:
                     (Parcel((BRIEFING,), parts),),
                 )
             )
-        sent = await self.sender.send(session, deliveries)
-        outcomes.update(sent.outcomes)
-        report = SendReport(session, outcomes, sent.migrated)
-        log.info("broadcast %s", report.summary())
-        return report
+        return deliveries
 
     async def _charts(
-        self, rendered: RenderedBriefing, chats: Sequence[Subscription]
+        self, rendered: RenderedBriefing, chats: Sequence[Subscription], lang: str
     ) -> dict[str, Chart]:
         """Draw each chart the chats chose once; a chart that fails is left out, not the text."""
         charts: dict[str, Chart] = {}
@@ -101,7 +120,9 @@ class BriefingPush:
         names = {s.chart for s in chats if s.chart is not None and s.chart in BRIEFING_CHARTS}
         for name in sorted(names):
             try:
-                charts[name] = await self.charts.chart(rendered.snapshot, BRIEFING_CHARTS[name])
+                charts[name] = await self.charts.chart(
+                    rendered.snapshot, BRIEFING_CHARTS[name], lang
+                )
             except Exception:
                 log.exception("chart %s of %s not drawn", name, rendered.briefing.as_of)
         return charts

@@ -21,6 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from bot.language import current_language
 from bot.telegram_errors import Refusal, refusal
 from briefings.charts import (
     ChartCache,
@@ -30,6 +31,7 @@ from briefings.charts import (
     chart_key,
     chart_summary,
 )
+from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.lru import Lru
 from briefings.model import Snapshot
 from briefings.render import render_template
@@ -82,7 +84,7 @@ class Chart:
 PhotoSender = Callable[[str | bytes], Awaitable[Message]]
 
 
-def chart_caption(snapshot: Snapshot, request: ChartRequest) -> str:
+def chart_caption(snapshot: Snapshot, request: ChartRequest, lang: str = DEFAULT_LANGUAGE) -> str:
     """Return the photo caption: what the chart shows in words, the session, the data's source.
 
     The words come from the chart's own data (``chart_summary``): the names in each RRG
@@ -90,6 +92,7 @@ def chart_caption(snapshot: Snapshot, request: ChartRequest) -> str:
     """
     return render_template(
         "bot/chart_caption.html.j2",
+        lang,
         b=snapshot.briefing,
         kind=request.kind,
         window=request.window,
@@ -122,20 +125,27 @@ class ChartDesk:
         self._file_ids: Lru[ChartKey, str] = Lru(MAX_FILE_IDS)
         self._uploads: dict[ChartKey, asyncio.Lock] = {}
 
-    async def chart(self, snapshot: Snapshot, request: ChartRequest) -> Chart:
+    async def chart(
+        self, snapshot: Snapshot, request: ChartRequest, lang: str | None = None
+    ) -> Chart:
         """Return the chart for ``snapshot``, drawn in the pool at most once per key.
+
+        The caption is in ``lang`` (default: the language of the chat being answered).
 
         The chart cache renders each key once: a request for a key being drawn waits for that
         render, and a request for a drawn key is answered from memory.
         """
         loop = asyncio.get_running_loop()
-        image, caption = await loop.run_in_executor(self._executor, self._draw, snapshot, request)
+        lang = lang or current_language()
+        image, caption = await loop.run_in_executor(
+            self._executor, self._draw, snapshot, request, lang
+        )
         return Chart(request.key(snapshot), image, caption)
 
-    def _draw(self, snapshot: Snapshot, request: ChartRequest) -> tuple[bytes, str]:
+    def _draw(self, snapshot: Snapshot, request: ChartRequest, lang: str) -> tuple[bytes, str]:
         """Return the chart's PNG (from the cache) and its caption; runs in the pool."""
         image = cached_chart(self.cache, snapshot, request.kind, window=request.window)
-        return image, chart_caption(snapshot, request)
+        return image, chart_caption(snapshot, request, lang)
 
     async def send(
         self,

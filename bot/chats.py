@@ -59,6 +59,8 @@ class Subscription:
     inactive_reason: str | None = None
     chart: str | None = None
     """The chart sent after the briefing ("rrg", "pairs" or "sectors"), None for none."""
+    language: str | None = None
+    """The language the chat chose with /language; None: never chosen (the default applies)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class AlertChat:
     """When alerts were last turned on: sessions that closed before are not pushed."""
     updated_at: datetime
     disabled_reason: str | None = None
+    language: str | None = None
+    """The language the chat chose with /language; None: never chosen (the default applies)."""
 
 
 def _subscription(row: sqlite3.Row | None) -> Subscription | None:
@@ -92,6 +96,7 @@ def _subscription(row: sqlite3.Row | None) -> Subscription | None:
         updated_at=from_text(row["brief_updated_at"]),
         inactive_reason=row["brief_inactive_reason"],
         chart=row["brief_chart"],
+        language=row["language"],
     )
 
 
@@ -108,6 +113,7 @@ def _alert_chat(row: sqlite3.Row | None) -> AlertChat | None:
         enabled_at=from_text(row["alerts_since"]) if row["alerts_since"] else None,
         updated_at=from_text(row["alerts_updated_at"]),
         disabled_reason=row["alerts_off_reason"],
+        language=row["language"],
     )
 
 
@@ -147,17 +153,22 @@ class ChatStore:
         schedule: Schedule,
         subscribed_by: int | None,
         now: datetime,
+        language: str | None = None,
     ) -> Subscription:
-        """Subscribe a chat (or change its schedule or topic) and return the stored row."""
+        """Subscribe a chat (or change its schedule or topic) and return the stored row.
+
+        ``language`` is the one the chat reads now; it is kept unless the chat chose one.
+        """
         stamp = to_text(now)
         with self._db.transaction() as sql:
             sql.execute(
                 """
                 INSERT INTO chats (chat_id, chat_type, title, brief_time, brief_zone,
                     brief_thread, brief_active, subscribed_by, subscribed_at, brief_updated_at,
-                    brief_inactive_reason)
-                VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, NULL)
+                    brief_inactive_reason, language)
+                VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, NULL, ?)
                 ON CONFLICT (chat_id) DO UPDATE SET
+                    language = COALESCE(chats.language, excluded.language),
                     chat_type = excluded.chat_type, title = excluded.title,
                     brief_time = excluded.brief_time, brief_zone = excluded.brief_zone,
                     brief_thread = excluded.brief_thread, brief_active = 1,
@@ -175,6 +186,7 @@ class ChatStore:
                     subscribed_by,
                     stamp,
                     stamp,
+                    language,
                 ),
             )
             stored = _subscription(self._row(sql, chat_id))
@@ -243,6 +255,28 @@ class ChatStore:
         )
         return {row["kind"]: row["n"] for row in rows}
 
+    # The chat's language.
+
+    def set_language(
+        self, chat_id: int, *, chat_type: str, title: str | None, language: str
+    ) -> None:
+        """Store the language a chat chose (a chat without other settings gets a row)."""
+        with self._db.transaction() as sql:
+            sql.execute(
+                """
+                INSERT INTO chats (chat_id, chat_type, title, language) VALUES (?, ?, ?, ?)
+                ON CONFLICT (chat_id) DO UPDATE SET
+                    chat_type = excluded.chat_type, title = excluded.title,
+                    language = excluded.language
+                """,
+                (chat_id, chat_type, title, language),
+            )
+
+    def language(self, chat_id: int) -> str | None:
+        """Return the language the chat chose, None when it never chose one."""
+        rows = self._db.query("SELECT language FROM chats WHERE chat_id = ?", (chat_id,))
+        return rows[0]["language"] if rows else None
+
     # Regime-change alerts.
 
     def turn_alerts_on(
@@ -254,16 +288,22 @@ class ChatStore:
         thread_id: int | None,
         changed_by: int | None,
         now: datetime,
+        language: str | None = None,
     ) -> AlertChat:
-        """Turn a chat's alerts on (in ``thread_id``, a forum topic); keep an earlier start."""
+        """Turn a chat's alerts on (in ``thread_id``, a forum topic); keep an earlier start.
+
+        ``language`` is the one the chat reads now; it is kept unless the chat chose one.
+        """
         stamp = to_text(now)
         with self._db.transaction() as sql:
             sql.execute(
                 """
                 INSERT INTO chats (chat_id, chat_type, title, alerts_enabled, alerts_thread,
-                    alerts_changed_by, alerts_since, alerts_updated_at, alerts_off_reason)
-                VALUES (?, ?, ?, 1, ?, ?, ?, ?, NULL)
+                    alerts_changed_by, alerts_since, alerts_updated_at, alerts_off_reason,
+                    language)
+                VALUES (?, ?, ?, 1, ?, ?, ?, ?, NULL, ?)
                 ON CONFLICT (chat_id) DO UPDATE SET
+                    language = COALESCE(chats.language, excluded.language),
                     chat_type = excluded.chat_type, title = excluded.title,
                     alerts_thread = excluded.alerts_thread,
                     alerts_changed_by = excluded.alerts_changed_by,
@@ -272,7 +312,7 @@ class ChatStore:
                     alerts_enabled = 1, alerts_updated_at = excluded.alerts_updated_at,
                     alerts_off_reason = NULL
                 """,
-                (chat_id, chat_type, title, thread_id, changed_by, stamp, stamp),
+                (chat_id, chat_type, title, thread_id, changed_by, stamp, stamp, language),
             )
             stored = _alert_chat(self._row(sql, chat_id))
         assert stored is not None
@@ -356,6 +396,11 @@ class ChatStore:
                         (old_chat_id, new_chat_id),
                     )
                 sql.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat_id,))
+            if new is not old and new["language"] is None and old["language"] is not None:
+                sql.execute(
+                    "UPDATE chats SET language = ? WHERE chat_id = ?",
+                    (old["language"], new_chat_id),
+                )
             moved_brief = old["brief_time"] is not None and (new is old or not new["brief_active"])
             moved_alerts = old["alerts_updated_at"] is not None and (
                 new is old or new["alerts_updated_at"] is None

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from briefings.clock import Clock, utc_now
+from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.lru import Lru
 from briefings.model import Briefing, Snapshot
 from briefings.refresh import RefreshReport
@@ -53,7 +54,7 @@ class MarketDesk:
         self._last_attempt: datetime | None = None
         self._last_report: RefreshReport | None = None
         self._refreshes = 0
-        self._rendered: Lru[tuple[date, str], RenderedBriefing] = Lru(MAX_RENDERED)
+        self._rendered: Lru[tuple[date, str, str], RenderedBriefing] = Lru(MAX_RENDERED)
         # Per period: (snapshot, when checked). Served for LATEST_RECHECK_SECONDS while its
         # session is the expected one; emptied by every refresh.
         self._latest: dict[str, tuple[Snapshot, float]] = {}
@@ -125,8 +126,13 @@ class MarketDesk:
         """Return the snapshot of ``session`` (default: the latest stored) without refreshing."""
         return await asyncio.to_thread(self.service.snapshot, session)
 
-    async def rendered(self, session: date | None = None) -> RenderedBriefing:
-        """Return the briefing for ``session`` (default: latest stored) rendered once as HTML."""
+    async def rendered(
+        self, session: date | None = None, lang: str = DEFAULT_LANGUAGE
+    ) -> RenderedBriefing:
+        """Return the briefing for ``session`` (default: latest stored) rendered once as HTML.
+
+        Once per session, data version and language: every chat reading ``lang`` shares it.
+        """
         if session is not None:
             freshness = await self.freshness()
             if freshness.last_session is None or freshness.last_session < session:
@@ -142,11 +148,11 @@ class MarketDesk:
         else:
             snapshot = await self.snapshot()
         briefing = snapshot.briefing
-        key = (briefing.as_of, briefing.data_version)
+        key = (briefing.as_of, briefing.data_version, lang)
         cached = self._rendered.get(key)
         if cached is None:
-            html = await asyncio.to_thread(render_briefing, briefing, "html")
-            summary = await asyncio.to_thread(render_summary, briefing, "html")
+            html = await asyncio.to_thread(render_briefing, briefing, "html", lang)
+            summary = await asyncio.to_thread(render_summary, briefing, "html", lang)
             cached = RenderedBriefing(
                 briefing, tuple(split_message(summary)), snapshot, tuple(split_message(html))
             )

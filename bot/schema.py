@@ -9,6 +9,8 @@ The version lives in ``PRAGMA user_version``. Version 0 is every layout before v
 - ``outbox``: one row per (chat, session, item), where the item is ``briefing`` or
   ``alert:<key>``, with pending / sending / sent / failed and how many parts went out.
 
+Version 2 adds ``chats.language``: the language a chat chose with /language (NULL: not chosen).
+
 A migration runs inside the caller's transaction, so a failure leaves the file as it was.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 CHATS = """
 CREATE TABLE IF NOT EXISTS chats (
@@ -38,7 +40,8 @@ CREATE TABLE IF NOT EXISTS chats (
     alerts_changed_by     INTEGER,
     alerts_since          TEXT,
     alerts_updated_at     TEXT,
-    alerts_off_reason     TEXT
+    alerts_off_reason     TEXT,
+    language              TEXT
 );
 CREATE INDEX IF NOT EXISTS chats_schedule ON chats (brief_active, brief_time, brief_zone);
 """
@@ -145,8 +148,14 @@ def _from_v0(sql: sqlite3.Connection) -> None:
         sql.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+def _from_v1(sql: sqlite3.Connection) -> None:
+    """Add the chat's chosen language (NULL: the chat never chose one)."""
+    if "language" not in _columns(sql, "chats"):
+        sql.execute("ALTER TABLE chats ADD COLUMN language TEXT")
+
+
 #: MIGRATIONS[n] turns version n into version n + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_from_v0,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_from_v0, _from_v1)
 
 
 def migrate(sql: sqlite3.Connection) -> int:

@@ -15,6 +15,7 @@ from functools import cache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.charts import ChartRequest
+from bot.language import current_language
 from briefings.model import Briefing
 from briefings.render import (
     render_basket_breadth,
@@ -70,19 +71,24 @@ def parse_view(data: str | None) -> ViewChoice | None:
 
 
 @cache
-def _labels() -> dict[str, str]:
-    """Return the button labels of templates/bot/summary_buttons.txt.j2 by view."""
+def _labels(lang: str) -> dict[str, str]:
+    """Return the button labels of templates/bot/summary_buttons.txt.j2 by view, in ``lang``."""
     labels = {}
-    for line in render_template("bot/summary_buttons.txt.j2").splitlines():
+    for line in render_template("bot/summary_buttons.txt.j2", lang).splitlines():
         key, separator, label = line.partition(" - ")
         if separator:
             labels[key.strip()] = label.strip()
     return labels
 
 
-def view_keyboard(session: date, current: str = SUMMARY) -> InlineKeyboardMarkup:
-    """Return the view buttons; a detail view also gets a first row back to the summary."""
-    labels = _labels()
+def view_keyboard(
+    session: date, current: str = SUMMARY, lang: str | None = None
+) -> InlineKeyboardMarkup:
+    """Return the view buttons in ``lang`` (default: the chat's being answered).
+
+    A detail view also gets a first row back to the summary.
+    """
+    labels = _labels(lang or current_language())
     rows = [
         [
             InlineKeyboardButton(
@@ -99,16 +105,17 @@ def view_keyboard(session: date, current: str = SUMMARY) -> InlineKeyboardMarkup
     return InlineKeyboardMarkup(rows)
 
 
-def render_view(view: str, briefing: Briefing) -> str:
+def render_view(view: str, briefing: Briefing, lang: str | None = None) -> str:
     """Render a text view (every view but the chart) of ``briefing`` as Telegram HTML."""
+    lang = lang or current_language()
     if view == ROTATION:
-        return render_rotation(briefing, ROTATION_WINDOW, "html")
+        return render_rotation(briefing, ROTATION_WINDOW, "html", lang)
     if view == SECTORS:
-        return render_sectors(briefing, briefing.period, "html")
+        return render_sectors(briefing, briefing.period, "html", lang)
     if view == BREADTH:
-        return render_basket_breadth(briefing, "html")
+        return render_basket_breadth(briefing, "html", lang)
     if view == SINCE_LOW:
-        return render_since_low(briefing, "html")
+        return render_since_low(briefing, "html", lang)
     if view == FULL:
-        return render_briefing(briefing, "html")
-    return render_summary(briefing, "html")
+        return render_briefing(briefing, "html", lang)
+    return render_summary(briefing, "html", lang)

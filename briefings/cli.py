@@ -16,6 +16,13 @@ from typing import NoReturn, Protocol, cast
 
 from briefings.build import BriefingInputError
 from briefings.config import SettingError, Settings
+from briefings.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_ENV,
+    LANGUAGES,
+    LanguageError,
+    language_from_env,
+)
 from briefings.model import WINDOWS, Snapshot
 from briefings.render import render_briefing, render_rotation, render_sectors, render_summary
 from briefings.service import MarketService, NoDataError
@@ -89,6 +96,22 @@ def _add_view_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -
     _add_source(parser)
     parser.add_argument("--as-of", type=parse_date, metavar="DATE", help="replay a past session")
     parser.add_argument("--format", choices=formats, default="text", help="output format")
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=f"language of the output (default: ${LANGUAGE_ENV} or {DEFAULT_LANGUAGE})",
+    )
+
+
+def _language(args: argparse.Namespace) -> str:
+    """Return --lang, else MARKETBRIEF_LANG, else English (a bad MARKETBRIEF_LANG: usage error)."""
+    chosen: str | None = getattr(args, "lang", None)
+    if chosen:
+        return chosen
+    try:
+        return language_from_env()
+    except LanguageError as exc:
+        raise UsageError(f"{LANGUAGE_ENV}: {exc}") from None
 
 
 def build_parser(
@@ -234,23 +257,26 @@ def _snapshot(args: argparse.Namespace, period: str = "MTD") -> Snapshot:
 def _brief(args: argparse.Namespace) -> int:
     if args.summary and args.format == "json":
         raise UsageError("--summary is text or html; the JSON always holds the whole briefing")
+    lang = _language(args)
     snapshot = _snapshot(args, args.period)
     if args.summary:
-        sys.stdout.write(render_summary(snapshot.briefing, args.format))
+        sys.stdout.write(render_summary(snapshot.briefing, args.format, lang))
     else:
-        sys.stdout.write(render_briefing(snapshot.briefing, args.format))
+        sys.stdout.write(render_briefing(snapshot.briefing, args.format, lang))
     return EXIT_OK
 
 
 def _sectors(args: argparse.Namespace) -> int:
+    lang = _language(args)
     snapshot = _snapshot(args)
-    sys.stdout.write(render_sectors(snapshot.briefing, args.period, args.format))
+    sys.stdout.write(render_sectors(snapshot.briefing, args.period, args.format, lang))
     return EXIT_OK
 
 
 def _rotation(args: argparse.Namespace) -> int:
+    lang = _language(args)
     snapshot = _snapshot(args)
-    sys.stdout.write(render_rotation(snapshot.briefing, args.period, args.format))
+    sys.stdout.write(render_rotation(snapshot.briefing, args.period, args.format, lang))
     return EXIT_OK
 
 

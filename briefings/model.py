@@ -164,6 +164,8 @@ class Verdict:
     id: str
     text: str
     figures: Mapping[str, float] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=dict)
+    """The sentence in every language (``text`` is the English one)."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,8 @@ class Takeaway:
     figures: Mapping[str, float]
     significance: float
     """Size of the move against the pair's typical move (records rank first regardless)."""
+    texts: Mapping[str, str] = field(default_factory=dict)
+    """The sentence in every language (``text`` is the English one)."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,8 @@ class Change:
     id: str
     kind: str
     text: str
+    texts: Mapping[str, str] = field(default_factory=dict)
+    """The sentence in every language (``text`` is the English one)."""
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
 
+from briefings import i18n
+from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.model import WINDOWS, Briefing, Change, RotationLine, SectorRow, SinceDate
 from briefings.universe import BASKET_PREFIX
 
@@ -26,16 +28,6 @@ SUMMARY_MAX_LINES = 26
 SUMMARY_MIN_TAKEAWAYS = 3
 SUMMARY_MIN_CHANGES = 1
 SUMMARY_MAX_CHANGES = 4
-
-WINDOW_TITLES: Mapping[str, str] = {
-    "1D": "today",
-    "1W": "the past week",
-    "MTD": "month to date",
-    "1M": "the past month",
-    "3M": "the past 3 months",
-    "YTD": "year to date",
-    "1Y": "the past year",
-}
 
 
 class RenderError(ValueError):
@@ -56,48 +48,89 @@ def _autoescape(name: str | None) -> bool:
     return not (name or "").endswith(".txt.j2")
 
 
-def _signed(value: float | None, decimals: int = 1, suffix: str = "%") -> str:
-    """Format a number with an explicit sign, e.g. +1.2%; an en dash when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    rounded = round(value, decimals)
-    if rounded == 0:
-        rounded = 0.0  # no "-0.0"
-    return f"{rounded:+.{decimals}f}{suffix}"
-
-
-def _pct(value: float | None, decimals: int = 1) -> str:
-    return _signed(value, decimals, "%")
-
-
-def _pp(value: float | None, decimals: int = 1) -> str:
-    return _signed(value, decimals, " pp")
-
-
-def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0f}%"
-
-
-def _day(value: date) -> str:
-    return f"{value:%a %d %b %Y}"
-
-
-def _short_day(value: date) -> str:
-    return f"{value:%b} {value.day}"
-
-
-def _source_label(source: str) -> str:
-    """Name a source for chat readers: a CSV directory's path stays on the operator's machine."""
-    return "CSV files" if source.startswith("csv:") else source
-
-
 def _leg(leg: str, name: str) -> str:
     """Label a leg in text: its ticker, or for a ``basket:<group>`` leg its display name."""
     return name if leg.startswith(BASKET_PREFIX) else leg
 
 
-def _price(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.2f}"
+def display_width(text: str) -> int:
+    """Return the columns ``text`` takes on a phone or terminal: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """Right-align ``text`` in ``width`` columns (CJK characters count two)."""
+    return " " * max(0, width - display_width(text)) + text
+
+
+def _fill(text: str, width: int) -> str:
+    """Left-align ``text`` in ``width`` columns, cut to fit (CJK characters count two)."""
+    kept = ""
+    for char in text:
+        if display_width(kept + char) > width:
+            break
+        kept += char
+    return kept + " " * (width - display_width(kept))
+
+
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+#: A CJK unit glued to the number before it, a CJK character, or a run of other letters/digits.
+_CJK_TOKEN = re.compile(
+    r"个百分点|个|[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+|\s+"
+)
+#: Punctuation that never starts a line (it stays at the end of the line before).
+_NO_LINE_START = set("，。：；、）！？%,.:;)")
+#: Most CJK characters of a label a number keeps on its line.
+CJK_LABEL_CHARS = 6
+
+
+def _cjk_units(text: str) -> list[str]:
+    """Return the unbreakable pieces of a CJK line, a leading space kept on a piece."""
+    units: list[str] = []
+    space = ""
+    for token in _CJK_TOKEN.findall(text):
+        if token.isspace():
+            space = " "
+            continue
+        if units and (
+            token[0] in _NO_LINE_START
+            or (token.startswith("个") and _GLUED.match(units[-1].strip()[-1:] or " "))
+        ):
+            units[-1] += space + token
+        elif units and _GLUED.match(token):
+            # The number joins its label: up to CJK_LABEL_CHARS characters back.
+            label: list[str] = []
+            while (
+                units
+                and len(label) < CJK_LABEL_CHARS
+                and len(units[-1].strip()) == 1
+                and _CJK.match(units[-1].strip())
+                and units[-1].strip() not in _NO_LINE_START
+            ):
+                label.insert(0, units.pop())
+            if not label and units and units[-1][-1] not in _NO_LINE_START:
+                label.append(units.pop())  # a label ending in digits (标普500) keeps its number
+            units.append("".join(label) + space + token)
+        else:
+            units.append(space + token)
+        space = ""
+    return units
+
+
+def _cjk_lines(text: str, width: int, indent: int) -> list[str]:
+    """Wrap CJK ``text`` into lines of at most ``width`` columns (a CJK character takes two)."""
+    lines: list[str] = []
+    current = ""
+    for unit in _cjk_units(text):
+        room = width - (indent if lines else 0)
+        if current and display_width(current + unit) > room:
+            lines.append(current)
+            current = unit.lstrip()
+        else:
+            current = current + unit if current else unit.lstrip()
+    if current:
+        lines.append(current)
+    return lines
 
 
 #: Most words of a label a number keeps on its line.
@@ -112,6 +145,8 @@ def phone_lines(text: str, width: int = PHONE_WIDTH, indent: int = 0) -> list[st
     its label: the words before it, up to LABEL_WORDS and not past a comma or colon. Lines
     after the first leave room for ``indent`` leading characters.
     """
+    if _CJK.search(text):
+        return _cjk_lines(text, width, indent)
     units: list[str] = []
     for word in text.split():
         if units and word.startswith("pp"):
@@ -150,8 +185,9 @@ def phone_lines(text: str, width: int = PHONE_WIDTH, indent: int = 0) -> list[st
 
 
 @cache
-def environment() -> jinja2.Environment:
-    """Return the shared Jinja environment (autoescape for HTML, StrictUndefined)."""
+def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
+    """Return the Jinja environment of ``language``: its catalog, its number and date formats."""
+    i18n.check_language(language)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         autoescape=_autoescape,
@@ -159,25 +195,79 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+
+    def signed(value: float | None, decimals: int = 1, suffix: str = "%") -> str:
+        return i18n.signed(value, language, decimals, suffix)
+
+    def pp(value: float | None, decimals: int = 1) -> str:
+        return signed(value, decimals, " " + i18n.gettext(language, "pp"))
+
+    def share(value: float | None) -> str:
+        return "–" if value is None else i18n.number(value, language, 0) + "%"
+
+    def price(value: float | None) -> str:
+        return "–" if value is None else i18n.number(value, language, 2)
+
+    def source_label(source: str) -> str:
+        """Name a source for readers: a CSV directory's path stays on the operator's machine."""
+        names: Mapping[str, str] = env.globals["SOURCE_NAMES"]  # type: ignore[assignment]
+        return names.get("csv" if source.startswith("csv:") else source, source)
+
+    def said(item: Any) -> str:
+        """Return a story sentence (verdict, takeaway or change) in this language."""
+        texts: Mapping[str, str] = item.texts
+        return texts.get(language, item.text)
+
+    def named(name: str) -> str:
+        """Return a universe display name (ticker, group, pair) in this language."""
+        return i18n.gettext(language, name)
+
+    def lines(text: str, width: int = PHONE_WIDTH, indent: int = 0) -> list[str]:
+        return phone_lines(text, width, indent)
+
     env.filters.update(
-        pct=_pct,
-        pp=_pp,
-        share=_share,
-        day=_day,
-        short_day=_short_day,
-        price=_price,
-        source_label=_source_label,
+        pct=signed,
+        pp=pp,
+        share=share,
+        day=lambda value: i18n.day(value, language),
+        short_day=lambda value: i18n.short_day(value, language),
+        weekday=lambda value: i18n.weekday(value, language),
+        long_day=lambda value: i18n.long_day(value, language),
+        moment=lambda value: i18n.moment(value, language),
+        price=price,
+        source_label=source_label,
         leg=_leg,
-        phone_lines=phone_lines,
+        phone_lines=lines,
+        pad=_pad,
+        fill=_fill,
+        said=said,
+        named=named,
     )
-    env.globals.update(WINDOWS=WINDOWS, WINDOW_TITLES=WINDOW_TITLES)
+    env.globals.update(WINDOWS=WINDOWS, lang=language)
+    module: Any = env.get_template("_windows.j2").make_module()
+    env.globals["WINDOW_TITLES"] = module.WINDOW_TITLES
+    env.globals["SOURCE_NAMES"] = module.SOURCE_NAMES
     return env
 
 
-def render_template(name: str, **context: Any) -> str:
-    """Render ``templates/<name>`` with ``context``, trailing blank lines removed."""
-    return environment().get_template(name).render(**context).strip() + "\n"
+def window_titles(language: str = DEFAULT_LANGUAGE) -> Mapping[str, str]:
+    """Return each window's name in ``language``: 1M -> the past month."""
+    titles = environment(language).globals["WINDOW_TITLES"]
+    assert isinstance(titles, Mapping)
+    return titles
+
+
+def render_template(name: str, lang: str = DEFAULT_LANGUAGE, **context: Any) -> str:
+    """Render ``templates/<name>`` in ``lang`` with ``context``, trailing blank lines removed."""
+    text = environment(lang).get_template(name).render(**context).strip() + "\n"
+    return text if lang == DEFAULT_LANGUAGE else _FULL_WIDTH_SPACE.sub("", text)
+
+
+#: A space beside full-width punctuation, which carries its own spacing (Chinese text).
+_FULL_WIDTH_SPACE = re.compile(r"(?<=[：，。；、）]) +(?=\S)|(?<=\S) +(?=[（])")
 
 
 def _extension(fmt: str) -> str:
@@ -194,14 +284,14 @@ def _check_window(window: str) -> str:
     return window
 
 
-def render_briefing(briefing: Briefing, fmt: Format) -> str:
+def render_briefing(briefing: Briefing, fmt: Format, lang: str = DEFAULT_LANGUAGE) -> str:
     """Render the whole daily briefing as terminal text, Telegram HTML or JSON."""
     if fmt == "json":
         return json.dumps(briefing_to_json(briefing), indent=2, ensure_ascii=False) + "\n"
-    return render_template(f"briefing.{_extension(fmt)}.j2", b=briefing)
+    return render_template(f"briefing.{_extension(fmt)}.j2", lang, b=briefing)
 
 
-def render_summary(briefing: Briefing, fmt: Format = "html") -> str:
+def render_summary(briefing: Briefing, fmt: Format = "html", lang: str = DEFAULT_LANGUAGE) -> str:
     """Render the phone-first daily summary: verdict, the day, takeaways, what changed.
 
     At most SUMMARY_MAX_LINES lines: the most takeaways (at least SUMMARY_MIN_TAKEAWAYS) with
@@ -211,13 +301,14 @@ def render_summary(briefing: Briefing, fmt: Format = "html") -> str:
     story = briefing.story
     name = f"summary.{_extension(fmt)}.j2"
     if story is None:
-        return render_template(name, b=briefing, s=None, takeaways=(), changes=(), more=0)
+        return render_template(name, lang, b=briefing, s=None, takeaways=(), changes=(), more=0)
     changes = _summary_changes(briefing)
     takeaways = story.takeaways
 
     def render(told: int, shown: int) -> str:
         return render_template(
             name,
+            lang,
             b=briefing,
             s=story,
             takeaways=takeaways[:told],
@@ -247,38 +338,48 @@ def _summary_changes(briefing: Briefing) -> list[Change]:
     return [c for c in story.changes if not (told_records and c.kind == "record")]
 
 
-def render_basket_breadth(briefing: Briefing, fmt: Format = "html") -> str:
+def render_basket_breadth(
+    briefing: Briefing, fmt: Format = "html", lang: str = DEFAULT_LANGUAGE
+) -> str:
     """Render the baskets' breadth: members above their 50- and 200-day averages."""
-    return render_template(f"basket_breadth.{_extension(fmt)}.j2", b=briefing)
+    return render_template(f"basket_breadth.{_extension(fmt)}.j2", lang, b=briefing)
 
 
-def render_since_low(briefing: Briefing, fmt: Format = "html") -> str:
+def render_since_low(briefing: Briefing, fmt: Format = "html", lang: str = DEFAULT_LANGUAGE) -> str:
     """Render the returns since the recent low of the low benchmark."""
-    return render_template(f"since_low.{_extension(fmt)}.j2", b=briefing)
+    return render_template(f"since_low.{_extension(fmt)}.j2", lang, b=briefing)
 
 
-def render_rotation(briefing: Briefing, window: str, fmt: Format = "html") -> str:
+def render_rotation(
+    briefing: Briefing, window: str, fmt: Format = "html", lang: str = DEFAULT_LANGUAGE
+) -> str:
     """Render the rotation pairs with their spreads for ``window``, trend and quadrant."""
     return render_template(
-        f"rotation.{_extension(fmt)}.j2", b=briefing, window=_check_window(window)
+        f"rotation.{_extension(fmt)}.j2", lang, b=briefing, window=_check_window(window)
     )
 
 
-def render_sectors(briefing: Briefing, window: str, fmt: Format = "html") -> str:
+def render_sectors(
+    briefing: Briefing, window: str, fmt: Format = "html", lang: str = DEFAULT_LANGUAGE
+) -> str:
     """Render the sector leaderboard for ``window``, best to worst."""
     return render_template(
-        f"sectors.{_extension(fmt)}.j2", b=briefing, window=_check_window(window)
+        f"sectors.{_extension(fmt)}.j2", lang, b=briefing, window=_check_window(window)
     )
 
 
-def render_since(briefing: Briefing, since: SinceDate, fmt: Format = "html") -> str:
+def render_since(
+    briefing: Briefing, since: SinceDate, fmt: Format = "html", lang: str = DEFAULT_LANGUAGE
+) -> str:
     """Render returns of the key groups since a date's close."""
-    return render_template(f"since.{_extension(fmt)}.j2", b=briefing, since=since)
+    return render_template(f"since.{_extension(fmt)}.j2", lang, b=briefing, since=since)
 
 
-def render_pair(briefing: Briefing, line: RotationLine, fmt: Format = "html") -> str:
+def render_pair(
+    briefing: Briefing, line: RotationLine, fmt: Format = "html", lang: str = DEFAULT_LANGUAGE
+) -> str:
     """Render a two-ticker comparison over every window."""
-    return render_template(f"pair.{_extension(fmt)}.j2", b=briefing, line=line)
+    return render_template(f"pair.{_extension(fmt)}.j2", lang, b=briefing, line=line)
 
 
 def _clean(value: float | None) -> float | None:
@@ -418,15 +519,36 @@ def _close_tags(open_tags: list[str]) -> str:
     return "".join(f"</{name}>" for name in reversed(names))
 
 
+def telegram_length(text: str) -> int:
+    """Return the length of ``text`` as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(text: str, limit: int) -> int:
+    """Return the most characters of ``text`` that fit in ``limit`` UTF-16 code units."""
+    if telegram_length(text) <= limit:
+        return len(text)
+    low, high = 0, min(len(text), limit)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if telegram_length(text[:mid]) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    return max(low, 1)
+
+
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split text into chunks of at most ``limit`` characters at line boundaries.
+    """Split text into chunks of at most ``limit`` UTF-16 code units at line boundaries.
+
+    Telegram counts a message's length in UTF-16 code units: an emoji outside the BMP is two.
 
     Tags left open at a cut (a ``<pre>`` block, say) are closed at the end of the chunk and
     reopened at the start of the next, so every chunk is valid Telegram HTML on its own.
     A single line longer than the limit is cut hard, which only happens with pathological input.
     """
     text = text.strip("\n")
-    if len(text) <= limit:
+    if telegram_length(text) <= limit:
         return [text] if text else []
     chunks: list[str] = []
     current = ""
@@ -434,7 +556,7 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     for line in text.split("\n"):
         candidate = f"{current}\n{line}" if current else reopen + line
         tail = _close_tags(_open_tags(candidate))
-        if len(candidate) + len(tail) <= limit:
+        if telegram_length(candidate) + telegram_length(tail) <= limit:
             current = candidate
             continue
         if current:
@@ -444,9 +566,10 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
             current = reopen + line
         else:
             current = candidate
-        while len(current) > limit:
-            chunks.append(current[:limit])
-            current = current[limit:]
+        while telegram_length(current) > limit:
+            cut = _cut(current, limit)
+            chunks.append(current[:cut])
+            current = current[cut:]
     if current.strip():
         chunks.append(current + _close_tags(_open_tags(current)))
     return chunks

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefings.alerts import Alert
+from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.model import Briefing
-from briefings.render import TELEGRAM_LIMIT, render_template, split_message
+from briefings.render import TELEGRAM_LIMIT, render_template, split_message, telegram_length
 
 
 @dataclass(frozen=True)
@@ -18,12 +19,14 @@ class AlertMessage:
     text: str
 
 
-def render_alerts(briefing: Briefing, alerts: Sequence[Alert]) -> str:
-    """Render ``alerts`` of ``briefing``'s session as Telegram HTML."""
-    return render_template("alerts.html.j2", b=briefing, alerts=list(alerts))
+def render_alerts(briefing: Briefing, alerts: Sequence[Alert], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Render ``alerts`` of ``briefing``'s session as Telegram HTML in ``lang``."""
+    return render_template("alerts.html.j2", lang, b=briefing, alerts=list(alerts))
 
 
-def alert_messages(briefing: Briefing, alerts: Sequence[Alert]) -> list[AlertMessage]:
+def alert_messages(
+    briefing: Briefing, alerts: Sequence[Alert], lang: str = DEFAULT_LANGUAGE
+) -> list[AlertMessage]:
     """Return the fewest messages holding ``alerts`` in order, each under Telegram's limit.
 
     Alerts are grouped whole, so each message's keys are known; a single alert too long for
@@ -32,17 +35,18 @@ def alert_messages(briefing: Briefing, alerts: Sequence[Alert]) -> list[AlertMes
     messages: list[AlertMessage] = []
     group: list[Alert] = []
     for alert in alerts:
-        if group and len(render_alerts(briefing, [*group, alert])) > TELEGRAM_LIMIT:
-            messages.extend(_messages(briefing, group))
+        longer = render_alerts(briefing, [*group, alert], lang)
+        if group and telegram_length(longer) > TELEGRAM_LIMIT:
+            messages.extend(_messages(briefing, group, lang))
             group = []
         group.append(alert)
     if group:
-        messages.extend(_messages(briefing, group))
+        messages.extend(_messages(briefing, group, lang))
     return messages
 
 
-def _messages(briefing: Briefing, group: Sequence[Alert]) -> list[AlertMessage]:
-    parts = split_message(render_alerts(briefing, group))
+def _messages(briefing: Briefing, group: Sequence[Alert], lang: str) -> list[AlertMessage]:
+    parts = split_message(render_alerts(briefing, group, lang))
     keys = tuple(alert.key for alert in group)
     return [
         AlertMessage(keys if index == len(parts) - 1 else (), part)

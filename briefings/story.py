@@ -45,9 +45,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import TypedDict
 
 from briefings.alerts import Alert, detect_alerts
 from briefings.build import SINCE_LOW_WINDOW
+from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from briefings.model import (
     Briefing,
     Change,
@@ -136,9 +138,31 @@ def _one(value: float) -> float:
     return 0.0 if rounded == 0 else rounded
 
 
-def _sentence(template: str, **context: object) -> str:
-    """Render ``templates/story/<template>.txt.j2`` as one line of single-spaced words."""
-    return " ".join(render_template(f"story/{template}.txt.j2", **context).split())
+class _Told(TypedDict):
+    text: str
+    texts: Mapping[str, str]
+
+
+def _sentence(template: str, **context: object) -> _Told:
+    """Render ``templates/story/<template>.txt.j2`` in every language as one line of words."""
+    texts = {
+        language: _joined(render_template(f"story/{template}.txt.j2", language, **context))
+        for language in LANGUAGES
+    }
+    return {"text": texts[DEFAULT_LANGUAGE], "texts": texts}
+
+
+def _joined(text: str) -> str:
+    """Return ``text`` on one line: words single-spaced, no space left beside CJK characters."""
+    spaced = " ".join(text.split())
+    return _CJK_SPACE.sub("", spaced)
+
+
+#: A space with a CJK character (or full-width punctuation) on either side.
+_CJK_SPACE = re.compile(
+    r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])"
+    r"|(?<=[\u3000-\u303f\uff00-\uffef]) | (?=[\u3000-\u303f\uff00-\uffef])"
+)
 
 
 def slug(text: str) -> str:
@@ -198,14 +222,14 @@ def verdict(briefing: Briefing) -> Verdict:
         kind = "narrow"
     else:
         kind = "mixed"
-    text = _sentence(
+    told = _sentence(
         "verdict",
         kind=kind,
         broad=broad,
         narrow=narrow,
         leaning=leaning,
     )
-    return Verdict(id=kind, text=text, figures=figures)
+    return Verdict(id=kind, figures=figures, **told)
 
 
 # --- the day -------------------------------------------------------------------------------
@@ -262,7 +286,7 @@ def _record_candidates(briefing: Briefing) -> Iterable[Takeaway]:
     if records:
         yield Takeaway(
             id="records",
-            text=_sentence("records", tickers=records),
+            **_sentence("records", tickers=records),
             figures={f"{slug(t)}_close": round(closes[t], 2) for t in records if t in closes},
             significance=RECORD_SIGNIFICANCE,
         )
@@ -270,7 +294,7 @@ def _record_candidates(briefing: Briefing) -> Iterable[Takeaway]:
     if highs:
         yield Takeaway(
             id="highs_52w",
-            text=_sentence("highs_52w", tickers=highs),
+            **_sentence("highs_52w", tickers=highs),
             figures={f"{slug(t)}_close": round(closes[t], 2) for t in highs if t in closes},
             significance=HIGH52_SIGNIFICANCE,
         )
@@ -338,7 +362,7 @@ def _pair_takeaways(briefing: Briefing) -> Iterable[Takeaway]:
         figures = {"spread_pp": value, "margin_pp": abs(value)}
         yield Takeaway(
             id=f"{slug(line.name)}_{PAIR_WINDOW_IDS[window]}",
-            text=_sentence("pair_window", line=line, window=window, spread=value),
+            **_sentence("pair_window", line=line, window=window, spread=value),
             figures=figures,
             significance=round(significance, 2),
         )
@@ -358,7 +382,7 @@ def _pair_takeaways(briefing: Briefing) -> Iterable[Takeaway]:
         ordered = sorted([*leads, (lag, legs[lag])], key=lambda item: -item[1])
         yield Takeaway(
             id=f"since_low_vs_{slug(lag)}",
-            text=_sentence("since_low", low=low, legs=ordered, names=names),
+            **_sentence("since_low", low=low, legs=ordered, names=names),
             figures={f"{slug(leg)}_since_low_pct": value for leg, value in ordered},
             significance=round(max(s for _, s in group), 2),
         )
@@ -391,7 +415,7 @@ def _sector_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeaway
             figures[f"{slug(benchmark)}_pct"] = _one(benchmark_return)
         yield Takeaway(
             id=kind,
-            text=_sentence(
+            **_sentence(
                 kind,
                 row=row,
                 period=briefing.period,
@@ -416,7 +440,7 @@ def _breadth_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeawa
         return
     yield Takeaway(
         id="breadth",
-        text=_sentence("breadth", item=item),
+        **_sentence("breadth", item=item),
         figures={"above_50d": item.above_50, "counted_50d": item.counted_50},
         significance=round(abs(share - 50.0) / BREADTH_SCALE, 2),
     )
@@ -470,6 +494,5 @@ def changes(alerts: Sequence[Alert]) -> tuple[Change, ...]:
     """Return the alerts as changes, most telling first (CHANGE_ORDER), in words."""
     ordered = sorted(alerts, key=_order)
     return tuple(
-        Change(id=alert.key, kind=alert.kind, text=_sentence("change", a=alert))
-        for alert in ordered
+        Change(id=alert.key, kind=alert.kind, **_sentence("change", a=alert)) for alert in ordered
     )

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import BotCommand, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.handlers.alerts import alerts
 from bot.handlers.callbacks import window_button
@@ -21,10 +27,13 @@ from bot.handlers.commands import (
     unknown_command,
 )
 from bot.handlers.errors import on_error
+from bot.handlers.language import language
 from bot.handlers.replies import render_bot
 from bot.handlers.subscription import settings, subscribe, unsubscribe
 from bot.handlers.views import VIEW_PATTERN, view_button
+from bot.language import remember_language
 from bot.services import BotApplication
+from briefings.i18n import LANGUAGES
 
 #: Updates from channels are not handled: the bot serves private chats and groups.
 _CHATS = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
@@ -47,8 +56,11 @@ def register_handlers(application: BotApplication) -> None:
         "subscribe": subscribe,
         "unsubscribe": unsubscribe,
         "settings": settings,
+        "language": language,
         "stats": stats,
     }
+    # Before every other handler: the language the chat reads (bot.language).
+    application.add_handler(TypeHandler(Update, remember_language), group=-1)
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=_CHATS))
     application.add_handler(CallbackQueryHandler(view_button, pattern=VIEW_PATTERN))
@@ -60,20 +72,20 @@ def register_handlers(application: BotApplication) -> None:
     application.add_error_handler(on_error)
 
 
-def _menu(template: str) -> list[BotCommand]:
+def _menu(template: str, lang: str) -> list[BotCommand]:
     commands = []
-    for line in render_bot(template).splitlines():
+    for line in render_bot(template, lang).splitlines():
         name, separator, description = line.partition(" - ")
         if separator:
             commands.append(BotCommand(name.strip(), description.strip()))
     return commands
 
 
-def command_menu() -> list[BotCommand]:
-    """Return the public command menu (templates/bot/commands.txt.j2)."""
-    return _menu("commands.txt.j2")
+def command_menu(lang: str = LANGUAGES[0]) -> list[BotCommand]:
+    """Return the public command menu in ``lang`` (templates/bot/commands.txt.j2)."""
+    return _menu("commands.txt.j2", lang)
 
 
-def admin_command_menu() -> list[BotCommand]:
+def admin_command_menu(lang: str = LANGUAGES[0]) -> list[BotCommand]:
     """Return the menu shown to the bot's administrators: the public one plus /stats."""
-    return [*command_menu(), *_menu("admin_commands.txt.j2")]
+    return [*command_menu(lang), *_menu("admin_commands.txt.j2", lang)]

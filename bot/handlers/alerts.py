@@ -11,6 +11,7 @@ from bot.context import BotContext
 from bot.handlers.commands import InputProblem, command
 from bot.handlers.replies import echo, reply
 from bot.handlers.subscription import may_manage
+from bot.language import current_language
 
 Context = BotContext
 
@@ -45,6 +46,7 @@ async def alerts(update: Update, context: Context, args: Sequence[str]) -> None:
             thread_id=message.message_thread_id if message.is_topic_message else None,
             changed_by=user.id if user else None,
             now=now,
+            language=current_language(),
         )
     else:
         who = f"user {user.id}" if user else "the chat"

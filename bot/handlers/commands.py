@@ -25,6 +25,7 @@ from bot.handlers.replies import (
     with_note,
 )
 from bot.jobs import brief_jobs
+from bot.language import current_language
 from bot.services import BotServices
 from bot.views import view_keyboard
 from briefings.build import BriefingInputError
@@ -140,7 +141,7 @@ async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the latest summary with its view buttons; "/brief full" sends the whole briefing."""
     if args and args[0].lower() != FULL_ARGUMENT:
         raise InputProblem(f"“{echo(args[0])}” is not an option; use /brief or /brief full.")
-    rendered = await context.services.desk.rendered()
+    rendered = await context.services.desk.rendered(lang=current_language())
     note = behind_note(context, rendered.snapshot)
     if args:
         for part in rendered.full:
@@ -186,7 +187,7 @@ async def since(update: Update, context: Context, args: Sequence[str]) -> None:
     start = parse_day(args[0])
     snapshot = await context.services.desk.snapshot()
     result = await asyncio.to_thread(snapshot.since, start)
-    text = render_since(snapshot.briefing, result, "html")
+    text = render_since(snapshot.briefing, result, "html", current_language())
     await send_html(update, with_note(text, behind_note(context, snapshot)))
 
 
@@ -205,7 +206,7 @@ async def pair(update: Update, context: Context, args: Sequence[str]) -> None:
     desk = context.services.desk
     snapshot = await desk.snapshot()
     line = await asyncio.to_thread(snapshot.pair, lead, lag)
-    text = render_pair(snapshot.briefing, line, "html")
+    text = render_pair(snapshot.briefing, line, "html", current_language())
     await send_html(update, with_note(text, behind_note(context, snapshot)))
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.language import current_language
 from briefings.model import WINDOWS, Briefing
 from briefings.render import render_rotation, render_sectors
 
@@ -32,7 +33,7 @@ class WindowChoice:
 def render_window_view(view: str, briefing: Briefing, window: str) -> str:
     """Render ``view`` (ROTATION or SECTORS) of ``briefing`` for ``window`` as Telegram HTML."""
     render = render_rotation if view == ROTATION else render_sectors
-    return render(briefing, window, "html")
+    return render(briefing, window, "html", current_language())
 
 
 def window_keyboard(view: str, current: str) -> InlineKeyboardMarkup:

@@ -8,6 +8,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
+from bot.language import current_language
 from briefings.render import render_template, split_message
 
 #: Longest command message answered normally; longer ones get a usage note without parsing.
@@ -16,9 +17,9 @@ MAX_COMMAND_LENGTH = 300
 ECHO_LIMIT = 40
 
 
-def render_bot(name: str, **context: Any) -> str:
-    """Render ``templates/bot/<name>``."""
-    return render_template(f"bot/{name}", **context)
+def render_bot(name: str, lang: str | None = None, **context: Any) -> str:
+    """Render ``templates/bot/<name>`` in ``lang`` (default: the chat's being answered)."""
+    return render_template(f"bot/{name}", lang or current_language(), **context)
 
 
 def data_behind_note(session: date, expected: date) -> str:

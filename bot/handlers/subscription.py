@@ -15,6 +15,7 @@ from bot.context import BotContext
 from bot.handlers.commands import InputProblem, command
 from bot.handlers.replies import echo, reply
 from bot.jobs import next_delivery, sync_schedules
+from bot.language import current_language
 
 Context = BotContext
 
@@ -90,6 +91,7 @@ async def subscribe(update: Update, context: Context, args: Sequence[str]) -> No
         schedule=schedule,
         subscribed_by=user.id if user else None,
         now=now,
+        language=current_language(),
     )
     await services.database.run(services.outbox.forget_failures, chat.id)
     await sync_schedules(context.application)

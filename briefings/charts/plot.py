@@ -28,7 +28,7 @@ from matplotlib.ticker import MaxNLocator
 
 from briefings.charts.data import BarChart, Provenance, RatioChart, RRGChart, RRGTrail
 from briefings.charts.labels import LabelPlacer, LabelSpec
-from briefings.render import WINDOW_TITLES
+from briefings.render import window_titles
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -562,7 +562,7 @@ def plot_sector_bars(data: BarChart) -> bytes:
 def sector_bars_figure(data: BarChart) -> Figure:
     """Return the sector bars as a drawn figure, the benchmark's return a dashed line."""
     figure = _figure(BAR_SIZE_PX)
-    title = f"Sectors, {WINDOW_TITLES.get(data.window, data.window)} ({data.window})"
+    title = f"Sectors, {window_titles().get(data.window, data.window)} ({data.window})"
     subtitle = f"Return of the sector ETFs to the close of {_long_day(data.provenance.as_of)}"
     _frame(figure, title, subtitle, data.provenance)
     axes = figure.add_subplot()
