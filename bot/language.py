@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from telegram import Update
 from telegram.constants import ChatType
 
-from bot.context import BotContext
 from briefings.i18n import DEFAULT_LANGUAGE, language_of
 
 _CURRENT: ContextVar[str] = ContextVar("chat_language", default=DEFAULT_LANGUAGE)
@@ -38,14 +36,3 @@ def default_language(chat_type: str, user_language_code: str | None) -> str:
 def chat_language(chosen: str | None, chat_type: str, user_language_code: str | None) -> str:
     """Return the language a chat reads: the one it chose, else its default."""
     return language_of(chosen) or default_language(chat_type, user_language_code)
-
-
-async def remember_language(update: Update, context: BotContext) -> None:
-    """Look up the update's chat language and keep it for the handlers that answer it."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None:
-        _CURRENT.set(DEFAULT_LANGUAGE)
-        return
-    services = context.services
-    chosen = await services.database.run(services.chats.language, chat.id)
-    _CURRENT.set(chat_language(chosen, chat.type, user.language_code if user else None))

@@ -27,11 +27,10 @@ from bot.handlers.commands import (
     unknown_command,
 )
 from bot.handlers.errors import on_error
-from bot.handlers.language import language
+from bot.handlers.language import language, remember_language
 from bot.handlers.replies import render_bot
 from bot.handlers.subscription import settings, subscribe, unsubscribe
 from bot.handlers.views import VIEW_PATTERN, view_button
-from bot.language import remember_language
 from bot.services import BotApplication
 from briefings.i18n import LANGUAGES
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from telegram import Update
@@ -10,10 +11,11 @@ from bot.context import BotContext
 from bot.handlers.commands import InputProblem, command
 from bot.handlers.replies import echo, reply
 from bot.handlers.subscription import may_manage
-from bot.language import use_language
-from briefings.i18n import LANGUAGES
+from bot.language import chat_language, use_language
+from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 Context = BotContext
+log = logging.getLogger(__name__)
 
 
 @command("language", max_args=1)
@@ -41,3 +43,19 @@ async def language(update: Update, context: Context, args: Sequence[str]) -> Non
     )
     use_language(wanted)
     await reply(update, "language", changed=True)
+
+
+async def remember_language(update: Update, context: BotContext) -> None:
+    """Look up the update's chat language and keep it for the handlers that answer it."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        use_language(DEFAULT_LANGUAGE)
+        return
+    services = context.services
+    try:
+        chosen = await services.database.run(services.chats.language, chat.id)
+    except Exception:
+        # The answer matters more than its language; the handler meets the fault itself.
+        log.warning("language of chat %s not read; answering in its default", chat.id)
+        chosen = None
+    use_language(chat_language(chosen, chat.type, user.language_code if user else None))
