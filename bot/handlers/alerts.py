@@ -31,7 +31,7 @@ async def alerts(update: Update, context: Context, args: Sequence[str]) -> None:
         return
     wanted = SWITCHES.get(args[0].lower())
     if wanted is None:
-        raise InputProblem(f"“{echo(args[0])}” is neither on nor off.")
+        raise InputProblem("not_switch", text=echo(args[0]))
     if not await may_manage(update, context):
         await reply(update, "not_admin", setting="alerts")
         return

@@ -26,7 +26,7 @@ def parse_rrg(args: Sequence[str]) -> ChartRequest:
         return RRG_KINDS["sectors"]
     request = RRG_KINDS.get(args[0].lower())
     if request is None:
-        raise InputProblem(f"“{echo(args[0])}” is not an RRG; use sectors or pairs.")
+        raise InputProblem("not_rrg", text=echo(args[0]))
     return request
 
 
@@ -45,14 +45,11 @@ def parse_chart(args: Sequence[str]) -> ChartRequest:
         return ChartRequest("sectors", parse_window(first))
     if first == "pairs":
         if len(args) > 1:
-            raise InputProblem(
-                f"The pairs chart always starts at the {PAIRS_WINDOW} window; "
-                "a window goes with sectors."
-            )
+            raise InputProblem("pairs_window", window=PAIRS_WINDOW)
         return ChartRequest("pairs")
     if first == "sectors":
         return ChartRequest("sectors", parse_window(args[1] if len(args) > 1 else None))
-    raise InputProblem(f"“{echo(args[0])}” is not a chart; use rrg, pairs or sectors.")
+    raise InputProblem("not_chart", text=echo(args[0]))
 
 
 async def send_chart(update: Update, context: Context, request: ChartRequest) -> None:

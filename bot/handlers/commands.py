@@ -46,7 +46,15 @@ FULL_ARGUMENT = "full"
 
 
 class InputProblem(ValueError):
-    """Raise when a command's arguments are malformed; the message says how, in one line."""
+    """Raise when a command's arguments are malformed; ``key`` names what was wrong.
+
+    The reply's words are in templates/bot/problem.html.j2, one per key, filled with ``params``.
+    """
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
 
 
 def services_of(context: Context) -> BotServices:
@@ -54,7 +62,9 @@ def services_of(context: Context) -> BotServices:
     return context.services
 
 
-async def reply_usage(update: Update, context: Context, command: str, problem: str | None) -> None:
+async def reply_usage(
+    update: Update, context: Context, command: str, problem: Exception | None
+) -> None:
     """Answer malformed input with what was wrong and the command's usage."""
     settings = context.services.settings
     await reply(
@@ -78,18 +88,18 @@ def command(name: str, *, max_args: int) -> Callable[[CommandBody], Handler]:
                 return
             args = list(context.args or ())
             if len(message.text or "") > MAX_COMMAND_LENGTH:
-                await reply_usage(update, context, name, "That is far too long for a command.")
+                await reply_usage(update, context, name, InputProblem("too_long"))
                 return
             if len(args) > max_args:
-                many = f"Too many arguments: /{name} takes at most {max_args}."
+                many = InputProblem("too_many", command=name, most=max_args)
                 if max_args == 0:
-                    many = f"/{name} takes no arguments."
+                    many = InputProblem("no_arguments", command=name)
                 await reply_usage(update, context, name, many)
                 return
             try:
                 await body(update, context, args)
             except (InputProblem, BriefingInputError, CalendarRangeError) as exc:
-                await reply_usage(update, context, name, str(exc))
+                await reply_usage(update, context, name, exc)
             except NoDataError as exc:
                 await reply(update, "no_data", reason=str(exc))
 
@@ -104,7 +114,7 @@ def parse_window(text: str | None, default: str = "MTD") -> str:
         return default
     window = text.upper()
     if window not in WINDOWS:
-        raise InputProblem(f"“{echo(text)}” is not a window; use one of {', '.join(WINDOWS)}.")
+        raise InputProblem("not_window", text=echo(text))
     return window
 
 
@@ -113,7 +123,7 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputProblem(f"“{echo(text)}” is not a date; use YYYY-MM-DD.") from None
+        raise InputProblem("not_date", text=echo(text)) from None
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -140,7 +150,7 @@ def behind_note(context: Context, snapshot: Snapshot) -> str:
 async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the latest summary with its view buttons; "/brief full" sends the whole briefing."""
     if args and args[0].lower() != FULL_ARGUMENT:
-        raise InputProblem(f"“{echo(args[0])}” is not an option; use /brief or /brief full.")
+        raise InputProblem("not_brief_option", text=echo(args[0]))
     rendered = await context.services.desk.rendered(lang=current_language())
     note = behind_note(context, rendered.snapshot)
     if args:
@@ -183,7 +193,7 @@ async def sectors(update: Update, context: Context, args: Sequence[str]) -> None
 async def since(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the key groups' returns since a date's close."""
     if not args:
-        raise InputProblem("Which date? Give one as YYYY-MM-DD.")
+        raise InputProblem("which_date")
     start = parse_day(args[0])
     snapshot = await context.services.desk.snapshot()
     result = await asyncio.to_thread(snapshot.since, start)
@@ -195,7 +205,7 @@ def parse_pair(args: Sequence[str]) -> tuple[str, str]:
     """Read "LEAD LAG" or "LEAD/LAG"; raise InputProblem unless that names two legs."""
     words = [part for arg in args for part in arg.split("/")]
     if len(words) != 2 or not all(word.strip() for word in words):
-        raise InputProblem("Give two tickers, the lead first.")
+        raise InputProblem("two_tickers")
     return words[0].strip(), words[1].strip()
 
 

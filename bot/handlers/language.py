@@ -30,7 +30,7 @@ async def language(update: Update, context: Context, args: Sequence[str]) -> Non
         return
     wanted = args[0].lower()
     if wanted not in LANGUAGES:
-        raise InputProblem(f"“{echo(args[0])}” is not a language; use en or zh.")
+        raise InputProblem("not_language", text=echo(args[0]))
     if not await may_manage(update, context):
         await reply(update, "not_admin", setting="language")
         return

@@ -31,19 +31,19 @@ def parse_schedule(args: Sequence[str], base: Schedule) -> Schedule:
     for arg in args:
         if _LOOKS_LIKE_TIME.match(arg):
             if seen_time:
-                raise InputProblem("Give one time only.")
+                raise InputProblem("one_time")
             try:
                 local_time = parse_clock_time(arg)
             except ValueError as exc:
-                raise InputProblem(f"{exc}.") from None
+                raise InputProblem("not_time", text=echo(arg), detail=str(exc)) from None
             seen_time = True
         else:
             if seen_zone:
-                raise InputProblem("Give one time zone only.")
+                raise InputProblem("one_zone")
             try:
                 zone = canonical_zone(arg)
             except ValueError as exc:
-                raise InputProblem(f"{exc}.") from None
+                raise InputProblem("not_zone", text=echo(arg), detail=str(exc)) from None
             seen_zone = True
     return Schedule(local_time, zone)
 
@@ -130,12 +130,12 @@ def parse_chart_setting(args: Sequence[str]) -> str | None:
     """Read "chart rrg|pairs|sectors|off"; return the chart name, None for off."""
     choices = [*BRIEFING_CHARTS, CHART_OFF]
     if args[0].lower() != "chart":
-        raise InputProblem(f"“{echo(args[0])}” is not a setting I can change here.")
+        raise InputProblem("not_setting", text=echo(args[0]))
     if len(args) < 2:
-        raise InputProblem(f"Which chart? Use one of {', '.join(choices)}.")
+        raise InputProblem("which_chart", choices=choices)
     choice = args[1].lower()
     if choice not in choices:
-        raise InputProblem(f"“{echo(args[1])}” is not a chart; use one of {', '.join(choices)}.")
+        raise InputProblem("not_briefing_chart", text=echo(args[1]), choices=choices)
     return None if choice == CHART_OFF else choice
 
 
