@@ -130,7 +130,15 @@ def long_day(value: date, language: str) -> str:
 def moment(value: datetime, language: str) -> str:
     """Format a local time with its day and zone: Tue 01 Dec 2026, 08:00 CET."""
     shown = format_datetime(value, _MOMENT_PATTERNS[language], locale=LOCALES[language])
-    return f"{shown} {value:%Z}".rstrip()
+    # The zone's abbreviation (CET, EST) is English; the Chinese reply names the zone elsewhere.
+    return f"{shown} {value:%Z}".rstrip() if language == DEFAULT_LANGUAGE else shown
+
+
+def headline_day(value: date, language: str) -> str:
+    """Format the day a summary's title names: Nov 20; 11月20日 周四 (Chinese adds the weekday)."""
+    if language == DEFAULT_LANGUAGE:
+        return short_day(value, language)
+    return f"{short_day(value, language)} {weekday(value, language)}"
 
 
 def weekday(value: date, language: str) -> str:

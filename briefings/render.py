@@ -80,8 +80,9 @@ _CJK_TOKEN = re.compile(
 )
 #: Punctuation that never starts a line (it stays at the end of the line before).
 _NO_LINE_START = set("，。：；、）！？%,.:;)")
-#: Most CJK characters of a label a number keeps on its line.
-CJK_LABEL_CHARS = 6
+#: Most CJK characters of a label a number keeps on its line (one more for a number written
+#: onto its name, as in 纳斯达克100).
+CJK_LABEL_CHARS = 3
 
 
 def _cjk_units(text: str) -> list[str]:
@@ -102,7 +103,7 @@ def _cjk_units(text: str) -> list[str]:
             label: list[str] = []
             while (
                 units
-                and len(label) < CJK_LABEL_CHARS
+                and len(label) < CJK_LABEL_CHARS + (0 if space else 1)
                 and len(units[-1].strip()) == 1
                 and _CJK.match(units[-1].strip())
                 and units[-1].strip() not in _NO_LINE_START
@@ -118,19 +119,45 @@ def _cjk_units(text: str) -> list[str]:
 
 
 def _cjk_lines(text: str, width: int, indent: int) -> list[str]:
-    """Wrap CJK ``text`` into lines of at most ``width`` columns (a CJK character takes two)."""
+    """Wrap CJK ``text`` into lines of at most ``width`` columns (a CJK character takes two).
+
+    A line ends at a space or after punctuation when one falls in its last CJK_SOFT_SHARE of
+    room, so that a name is not cut in two; else it ends where the next piece does not fit.
+    """
     lines: list[str] = []
-    current = ""
+    current: list[str] = []
     for unit in _cjk_units(text):
         room = width - (indent if lines else 0)
-        if current and display_width(current + unit) > room:
-            lines.append(current)
-            current = unit.lstrip()
-        else:
-            current = current + unit if current else unit.lstrip()
+        if current and display_width("".join(current) + unit) > room:
+            cut = _soft_break(current, room)
+            lines.append("".join(current[:cut]).rstrip())
+            current = [current[cut].lstrip(), *current[cut + 1 :]] if cut < len(current) else []
+        current.append(unit.lstrip() if not current else unit)
+    if current and lines and display_width("".join(current)) <= CJK_ORPHAN and len(lines[-1]) > 4:
+        # No word of two characters alone on the last line: the line before gives it one more.
+        head, moved = lines[-1][:-1], lines[-1][-1]
+        lines[-1] = head
+        current.insert(0, moved)
     if current:
-        lines.append(current)
+        lines.append("".join(current))
     return lines
+
+
+#: The widest last line (in columns) a wrapped CJK text may leave alone.
+CJK_ORPHAN = 4
+
+
+#: The share of a line's room a soft break (a space, after punctuation) may give up.
+CJK_SOFT_SHARE = 0.35
+
+
+def _soft_break(units: list[str], room: int) -> int:
+    """Return where to end a full line of ``units``: the last soft break late enough, else all."""
+    for index in range(len(units) - 1, 0, -1):
+        soft = units[index].startswith(" ") or units[index - 1][-1] in _NO_LINE_START
+        if soft and display_width("".join(units[:index])) >= room * (1 - CJK_SOFT_SHARE):
+            return index
+    return len(units)
 
 
 #: Most words of a label a number keeps on its line.
@@ -222,8 +249,21 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         return texts.get(language, item.text)
 
     def named(name: str) -> str:
-        """Return a universe display name (ticker, group, pair) in this language."""
-        return i18n.gettext(language, name)
+        """Return a universe display name (ticker, group, pair) in this language.
+
+        A name the catalog lacks but that ends in its ticker, "Health Care (XLV)", is the
+        catalog's name of the rest followed by the ticker.
+        """
+        translated = i18n.gettext(language, name)
+        if translated != name:
+            return translated
+        if match := _NAME_AND_TICKER.match(name):
+            return f"{named(match.group(1))} ({match.group(2)})"
+        if match := _PAIR_NAME.match(name):
+            # A pair the universe left unnamed: "XLK vs ^GSPC" (briefings.build).
+            pair = i18n.gettext(language, "%(lead)s vs %(lag)s")
+            return pair % {"lead": named(match.group(1)), "lag": named(match.group(2))}
+        return name
 
     def lines(text: str, width: int = PHONE_WIDTH, indent: int = 0) -> list[str]:
         return phone_lines(text, width, indent)
@@ -235,6 +275,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         day=lambda value: i18n.day(value, language),
         short_day=lambda value: i18n.short_day(value, language),
         weekday=lambda value: i18n.weekday(value, language),
+        headline_day=lambda value: i18n.headline_day(value, language),
         long_day=lambda value: i18n.long_day(value, language),
         moment=lambda value: i18n.moment(value, language),
         price=price,
@@ -266,6 +307,8 @@ def render_template(name: str, lang: str = DEFAULT_LANGUAGE, **context: Any) -> 
     return text if lang == DEFAULT_LANGUAGE else _FULL_WIDTH_SPACE.sub("", text)
 
 
+_PAIR_NAME = re.compile(r"^(.+) vs (.+)$")
+_NAME_AND_TICKER = re.compile(r"^(.+) \((\^?[A-Z0-9.\-]+)\)$")
 #: A space beside full-width punctuation, which carries its own spacing (Chinese text).
 _FULL_WIDTH_SPACE = re.compile(r"(?<=[：，。；、）]) +(?=\S)|(?<=\S) +(?=[（])")
 

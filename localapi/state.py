@@ -80,16 +80,21 @@ class ApiState:
         self.on_change()
 
     def add_user(
-        self, user_id: int, first_name: str = "Ann", username: str | None = None
+        self,
+        user_id: int,
+        first_name: str = "Ann",
+        username: str | None = None,
+        language_code: str | None = "en",
     ) -> dict[str, Any]:
         """Create (or rename) a user and return its Bot API User object."""
         with self.lock:
             user = self.users.get(user_id)
             if user is None:
-                user = UserRecord(user_id, first_name, username)
+                user = UserRecord(user_id, first_name, username, language_code=language_code)
                 self.users[user_id] = user
             else:
                 user.first_name, user.username = first_name, username
+                user.language_code = language_code
             return user.to_api()
 
     def add_chat(
