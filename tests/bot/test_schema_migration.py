@@ -244,3 +244,54 @@ def test_a_database_from_a_newer_bot_is_refused(tmp_path: Path) -> None:
     connection.close()
     with pytest.raises(SchemaError, match="upgrade marketbrief"):
         Database(path)
+
+
+#: The chats table of schema version 1 (before a chat's language was stored).
+CHATS_V1 = """
+CREATE TABLE chats (
+    chat_id INTEGER PRIMARY KEY, chat_type TEXT NOT NULL, title TEXT, brief_time TEXT,
+    brief_zone TEXT, brief_thread INTEGER, brief_active INTEGER NOT NULL DEFAULT 0,
+    brief_chart TEXT, subscribed_by INTEGER, subscribed_at TEXT, brief_updated_at TEXT,
+    brief_inactive_reason TEXT, alerts_enabled INTEGER NOT NULL DEFAULT 0, alerts_thread INTEGER,
+    alerts_changed_by INTEGER, alerts_since TEXT, alerts_updated_at TEXT, alerts_off_reason TEXT
+);
+CREATE TABLE outbox (
+    chat_id INTEGER NOT NULL, session TEXT NOT NULL, item TEXT NOT NULL, status TEXT NOT NULL,
+    parts_total INTEGER, parts_sent INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0, owner TEXT, claimed_at TEXT, last_error TEXT,
+    updated_at TEXT NOT NULL, PRIMARY KEY (chat_id, session, item)
+);
+"""
+
+
+def test_version_1_gains_the_chats_language_and_keeps_its_chats(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.executescript(CHATS_V1)
+    connection.execute(
+        "INSERT INTO chats (chat_id, chat_type, title, brief_time, brief_zone, brief_active, "
+        "subscribed_at, brief_updated_at) VALUES (-5, 'group', 'Desk', '08:00', 'Asia/Shanghai', "
+        "1, '2025-11-20T08:00:00+00:00', '2025-11-20T08:00:00+00:00')"
+    )
+    connection.execute("PRAGMA user_version = 1")
+    connection.commit()
+    connection.close()
+
+    database = Database(path)
+    assert database.schema_version() == SCHEMA_VERSION == 2
+    chats = ChatStore(database)
+    subscription = chats.subscription(-5)
+    assert subscription is not None
+    assert subscription.active
+    assert subscription.language is None  # never chosen: the default applies
+    chats.set_language(-5, chat_type="group", title="Desk", language="zh")
+    assert chats.language(-5) == "zh"
+    assert chats.active()[0].language == "zh"
+    # A group that becomes a supergroup keeps its language.
+    chats.migrate(-5, -1005, datetime(2025, 11, 21, tzinfo=UTC))
+    assert chats.language(-1005) == "zh"
+    assert chats.language(-5) is None
+    database.close()
+    reopened = Database(path)
+    assert reopened.schema_version() == 2  # reopening changes nothing
+    reopened.close()
