@@ -38,7 +38,7 @@ from bot.charts import Chart, ChartDesk
 from bot.chats import ChatStore, Purpose
 from bot.database import Database
 from bot.outbox import OutboxLog, new_owner, retire_owner
-from bot.ratelimit import BULK
+from bot.ratelimit import BULK, PAID_FLAG, FloodLimiter
 from bot.telegram_errors import Refusal, refusal, retry_after_seconds
 from briefings.clock import Clock, utc_now
 
@@ -175,6 +175,11 @@ class Sender:
         self._outbox = outbox
         self._clock = clock
         self._in_flight: set[tuple[int, date, Purpose]] = set()
+        limiter = bot.rate_limiter
+        self._broadcast_options: dict[str, Any] = {"rate_limit_args": BULK}
+        if isinstance(limiter, FloodLimiter) and limiter.paid_broadcast:
+            # The limiter paces flagged messages at the paid rate; everything else stays free.
+            self._broadcast_options[PAID_FLAG] = True
         self.keep_going: Callable[[], bool] = lambda: True
         """Checked before each chat; the application sets it to "while running"."""
 
@@ -296,7 +301,7 @@ class Sender:
                 part.html,
                 parse_mode=ParseMode.HTML,
                 message_thread_id=progress.thread_id,
-                rate_limit_args=BULK,
+                **self._broadcast_options,
             )
         elif self.charts is not None:
             await self.charts.send(
@@ -304,7 +309,7 @@ class Sender:
                 progress.chat_id,
                 part.chart,
                 thread_id=progress.thread_id,
-                rate_limit_args=BULK,
+                **self._broadcast_options,
             )
 
     async def _handle(

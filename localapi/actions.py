@@ -67,6 +67,7 @@ CONTROL_ACTIONS: Mapping[str, ControlAction] = {
     "commands": ControlAction(result=_commands_to_json),
     "answered_callbacks": ControlAction(is_property=True),
     "flood_rejections": ControlAction(is_property=True),
+    "paid_broadcasts": ControlAction(is_property=True),
 }
 
 
