@@ -26,6 +26,7 @@ from bot.outbox import OutboxLog
 from bot.ratelimit import FloodLimiter
 from bot.sender import Sender
 from bot.services import SERVICES_KEY, BotApplication, BotServices, get_services
+from bot.transport import AiohttpRequest
 from briefings.clock import Clock, utc_now
 from briefings.service import MarketService
 
@@ -56,6 +57,7 @@ def build_application(
         ApplicationBuilder()
         .token(bot_settings.token)
         .base_url(base_url or bot_settings.api_url)
+        .request(AiohttpRequest())
         .rate_limiter(FloodLimiter(bot_settings.rate_limits))
         .defaults(
             Defaults(

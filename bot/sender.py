@@ -17,7 +17,8 @@ Telegram answers:
 
 A request that timed out is retried like any network error, and Telegram has no idempotency
 key, so a timeout whose message did arrive is the other way one part can reach a chat twice.
-Log writes run on the database's threads, never on the event loop.
+Log writes run on the database's threads, never on the event loop; the per-part ones are
+group-committed (``Database.write``), as a broadcast makes three of them per message.
 """
 
 from __future__ import annotations
@@ -269,7 +270,7 @@ class Sender:
         return True
 
     async def _claim(self, session: date, parcel: Parcel, progress: _Progress) -> int | None:
-        return await self._db.run(
+        return await self._db.write(
             self._outbox.claim,
             progress.chat_id,
             session,
@@ -282,7 +283,7 @@ class Sender:
         self, progress: _Progress, session: date, items: tuple[str, ...], part: int, total: int
     ) -> None:
         """Mark part ``part`` of ``total`` as in flight."""
-        await self._db.run(
+        await self._db.write(
             self._outbox.begin_part, progress.chat_id, session, items, part, total, self._clock()
         )
 
@@ -290,7 +291,7 @@ class Sender:
         self, progress: _Progress, session: date, items: tuple[str, ...], part: int, total: int
     ) -> None:
         """Count part ``part`` of ``total`` as sent (the last one completes the items)."""
-        await self._db.run(
+        await self._db.write(
             self._outbox.part_sent, progress.chat_id, session, items, part, total, self._clock()
         )
 
