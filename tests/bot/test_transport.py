@@ -51,7 +51,7 @@ async def test_a_photo_is_uploaded_as_a_multipart_form(server: LocalBotApi, clie
 
 
 async def test_errors_keep_their_telegram_meaning(server: LocalBotApi, client: Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await client.send_message(12345, "nobody")
     server.add_fault("sendMessage", kind="retry_after", retry_after=3)
     with pytest.raises(RetryAfter) as caught:
