@@ -120,6 +120,22 @@ class SendReport:
         return f"{self.session.isoformat()}: {', '.join(parts) or 'no chats due'}"
 
 
+#: Chats in flight at the free rate, and at most at any rate.
+MIN_CONCURRENCY = 64
+MAX_CONCURRENCY = 256
+#: Round trip to the Bot API allowed for at full rate, in seconds.
+ROUND_TRIP = 0.15
+
+
+def in_flight_for(rate: float) -> int:
+    """Return the chats to send to at once for ``rate`` messages/s: rate * ROUND_TRIP, clamped.
+
+    Against a local server the rate and CPU per message do not change from 16 to 128 in flight
+    (the limiter sets the pace); Telegram's round trip needs rate * round trip in flight.
+    """
+    return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, round(rate * ROUND_TRIP)))
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How transient send errors (network, 5xx, exhausted 429 retries) are retried per part."""
@@ -164,21 +180,26 @@ class Sender:
         charts: ChartDesk | None = None,
         clock: Clock = utc_now,
         retry: RetryPolicy | None = None,
-        concurrency: int = 64,
+        concurrency: int | None = None,
     ) -> None:
+        limiter = bot.rate_limiter
+        paid_rate = 0.0
+        if isinstance(limiter, FloodLimiter) and limiter.paid_broadcast:
+            paid_rate = limiter.limits.paid_broadcast_per_second
+        paid = paid_rate > 0
         self.bot = bot
         self.charts = charts
         self.retry = retry or RetryPolicy()
-        self.concurrency = concurrency
+        self.concurrency = concurrency or in_flight_for(paid_rate)
+        """Chats sent to at once (each one message at a time)."""
         self.owner = new_owner()
         self._db = database
         self._chats = chats
         self._outbox = outbox
         self._clock = clock
         self._in_flight: set[tuple[int, date, Purpose]] = set()
-        limiter = bot.rate_limiter
         self._broadcast_options: dict[str, Any] = {"rate_limit_args": BULK}
-        if isinstance(limiter, FloodLimiter) and limiter.paid_broadcast:
+        if paid:
             # The limiter paces flagged messages at the paid rate; everything else stays free.
             self._broadcast_options[PAID_FLAG] = True
         self.keep_going: Callable[[], bool] = lambda: True

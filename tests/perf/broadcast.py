@@ -1,6 +1,6 @@
 """Benchmark: broadcast the session's briefing to thousands of chats under enforced flood limits.
 
-Run: uv run python -m tests.perf.broadcast [--chats 3000] [--group-share 0.1]
+Run: uv run python -m tests.perf.broadcast [--chats 3000] [--group-share 0.1] [--busy 2]
 Prints figures, asserts nothing: machines are noisy, so compare the ratios within one run.
 
 A local Bot API server enforces Telegram's flood limits (FloodLimits defaults: 30 messages/s
@@ -10,7 +10,8 @@ through its SubscriptionStore, then ``push_now`` broadcasts the current session'
 Targets: delivery rate at least 0.95 of the enforced limit, no chat without the briefing, no
 chat with a part twice. The bot deliberately paces broadcasts below the limit
 (``bot.ratelimit.BULK_SHARE`` of ``RateLimits.overall_per_second``, stretched by ``SAFETY``),
-so the rate is also given against that cap.
+so the rate is also given against that cap. ``--busy N`` runs N CPU-bound processes beside the
+broadcast, as on a shared machine.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ from bot.sender import Outcome
 from bot.services import BotApplication, get_services
 from briefings.clock import utc_now
 from localapi import FloodLimits, LocalBotApi
-from tests.perf._harness import bench_settings, demo_data_dir, local_api, running_bot
+from tests.perf._harness import (
+    bench_settings,
+    busy_processes,
+    demo_data_dir,
+    local_api,
+    running_bot,
+)
 
 FLOOD_LIMITS = FloodLimits()
 BOT_LIMITS = RateLimits()
@@ -222,8 +229,12 @@ def main(argv: Sequence[str] | None = None) -> BroadcastResult:
     parser.add_argument(
         "--group-share", type=float, default=0.1, help="share of the chats that are supergroups"
     )
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes beside it")
     options = parser.parse_args(argv)
-    return asyncio.run(run(options.chats, options.group_share))
+    with busy_processes(options.busy):
+        if options.busy:
+            print(f"with {options.busy} CPU-bound process(es) running beside the broadcast")
+        return asyncio.run(run(options.chats, options.group_share))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark: a paid broadcast (1,000 messages a second) by one or more push processes.
 
 Run: uv run python -m tests.perf.paid_broadcast [--chats 20000] [--processes 2]
-     [--paid-rate 1000] [--concurrency N] [--server stub|local]
+     [--paid-rate 1000] [--concurrency N] [--server stub|local] [--busy 2]
 Prints figures, asserts nothing: machines are noisy, so compare the ratios within one run.
 
 The chats are subscribed in a fresh bot database on the demo market. A server process enforces
@@ -15,7 +15,8 @@ them from sending a chat's briefing twice. Each process is the real push path (t
 application and ``push_now``, what ``marketbrief push`` runs) and reports the CPU it spent
 on the broadcast. Figures: deliveries per second between the server's first and last
 accepted message, CPU per message (push processes; the server's apart), 429s, chats that lack
-a part (lost) and chats with a part twice (duplicated).
+a part (lost) and chats with a part twice (duplicated). ``--busy N`` runs N CPU-bound
+processes beside it, as on a shared machine.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from bot.config import BotSettings
 from bot.database import Database
 from bot.jobs import push_now
 from bot.services import get_services
-from tests.perf._harness import TOKEN, demo_data_dir
+from tests.perf._harness import TOKEN, busy_processes, demo_data_dir
 from tests.perf.broadcast import Audience, quiet_schedule
 
 TARGET_SHARE = 0.9
@@ -170,6 +171,7 @@ def run(
 ) -> PaidResult:
     """Subscribe ``chats``, let ``processes`` push processes broadcast, count the result."""
     audience = Audience.mixed(chats, 0.0)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = demo_data_dir(Path(tmp))
         subscribe_all(data_dir, audience)
@@ -216,7 +218,7 @@ def run(
         server_cpu=server_cpu,
         wall=wall,
     )
-    print_result(result, server_kind, reports)
+    print_result(result, server_kind, reports, load_before)
     return result
 
 
@@ -225,16 +227,21 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def print_result(result: PaidResult, server_kind: str, reports: Sequence[dict[str, Any]]) -> None:
+def print_result(
+    result: PaidResult, server_kind: str, reports: Sequence[dict[str, Any]], load_before: float
+) -> None:
     """Print the rate against the paid limit, CPU per message, 429s, losses and duplicates."""
     verdict = "ok" if result.share >= TARGET_SHARE else "MISSED"
-    load = os.getloadavg()
+    load_after = os.getloadavg()[0]
     print(
         f"paid broadcast of a {result.parts}-part briefing to {result.chats} chats by "
         f"{result.processes} push process(es), {result.paid_rate:g}/s paid rate, "
         f"{server_kind} server"
     )
-    print(f"  load average before/after: {load[0]:.2f} (1 min), cores {os.cpu_count()}")
+    print(
+        f"  load average (1 min) before {load_before:.2f}, after {load_after:.2f}; "
+        f"{os.cpu_count()} cores"
+    )
     print(f"  wall time (with start-up) {result.wall:8.1f} s")
     print(f"  delivered           {result.delivered:8d} messages ({result.paid} paid)")
     print(f"  deliveries/s        {result.per_second:8.1f}    over {result.seconds:.1f} s")
@@ -286,14 +293,22 @@ def main(argv: Sequence[str] | None = None) -> PaidResult | None:
     parser.add_argument("--paid-rate", type=float, default=1000.0, help="messages/s, all told")
     parser.add_argument("--concurrency", type=int, help="chats in flight per process")
     parser.add_argument("--server", choices=("stub", "local"), default="stub")
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes beside it")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.worker:
         print(json.dumps(asyncio.run(_worker(options.concurrency))))
         return None
-    return run(
-        options.chats, options.processes, options.paid_rate, options.concurrency, options.server
-    )
+    with busy_processes(options.busy):
+        if options.busy:
+            print(f"with {options.busy} CPU-bound process(es) running beside the broadcast")
+        return run(
+            options.chats,
+            options.processes,
+            options.paid_rate,
+            options.concurrency,
+            options.server,
+        )
 
 
 if __name__ == "__main__":
