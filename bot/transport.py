@@ -20,6 +20,8 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.logs import redact
+
 #: Seconds, as PTB's HTTPXRequest defaults.
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_POOL_TIMEOUT = 1.0
@@ -114,7 +116,8 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            # An error may quote the URL, and the URL holds the token.
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {redact(str(error))}") from error
 
     def _proxy(self, url: str) -> str | None:
         """Return the environment's proxy for the URL's scheme and host (cached)."""

@@ -121,6 +121,8 @@ class BroadcastResult:
     """Sends the server refused with 429."""
     limiter_retries: int
     outcomes: dict[str, int]
+    cpu_seconds: float = 0.0
+    """CPU of the whole process (the bot and the in-process server) during the broadcast."""
 
     @property
     def per_second(self) -> float:
@@ -164,9 +166,9 @@ async def run(chats: int, group_share: float) -> BroadcastResult:
             async with running_bot(
                 server, settings, lambda app: subscribe_all(app, audience)
             ) as application:
-                start = time.monotonic()
+                start, cpu = time.monotonic(), time.process_time()
                 report = await push_now(application)
-                seconds = time.monotonic() - start
+                seconds, cpu = time.monotonic() - start, time.process_time() - cpu
                 parts = (await get_services(application).desk.rendered(report.session)).messages
                 limiter = application.bot.rate_limiter
                 retries = limiter.retries if isinstance(limiter, FloodLimiter) else 0
@@ -180,6 +182,7 @@ async def run(chats: int, group_share: float) -> BroadcastResult:
                 lost=lost,
                 duplicated=duplicated,
                 rejections=server.flood_rejections,
+                cpu_seconds=cpu,
                 limiter_retries=retries,
                 outcomes={o.value: report.count(o) for o in Outcome if report.count(o)},
             )
@@ -212,6 +215,8 @@ def print_result(result: BroadcastResult) -> None:
         f"RateLimits.overall_per_second {BOT_LIMITS.overall_per_second:g} "
         f"x BULK_SHARE {BULK_SHARE} / SAFETY {SAFETY}"
     )
+    per_message = result.cpu_seconds / result.delivered * 1000 if result.delivered else 0.0
+    print(f"  CPU per message     {per_message:8.3f} ms (bot and in-process server)")
     print(f"  lost (chats)        {result.lost:8d}    target 0")
     print(f"  duplicated (chats)  {result.duplicated:8d}    target 0")
     print(

@@ -193,7 +193,7 @@ def run(
             counts = tally(url, server_kind, audience)
         finally:
             server.terminate()
-            server.wait()
+            server.communicate()
         server_cpu = _children_cpu() - sum(r["total_cpu"] for r in reports)
     parts = max(r["parts"] for r in reports)
     received = counts["chats"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.perf import bot_latency, broadcast
+from tests.perf import bot_latency, broadcast, paid_broadcast
 from tests.perf._harness import percentile, spread
 
 
@@ -43,3 +43,14 @@ def test_broadcast_reaches_every_chat_once(capsys: pytest.CaptureFixture[str]) -
     assert (result.lost, result.duplicated) == (0, 0)
     assert result.outcomes == {"sent": 50}
     assert "rate ÷ enforced" in capsys.readouterr().out
+
+
+def test_paid_broadcast_by_two_processes_reaches_every_chat_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = paid_broadcast.main(["--chats", "60", "--processes", "2"])
+
+    assert result is not None
+    assert result.delivered == result.paid == 60 * result.parts
+    assert (result.lost, result.duplicated) == (0, 0)
+    assert "deliveries/s" in capsys.readouterr().out
