@@ -264,9 +264,11 @@ class FloodLimiter(BaseRateLimiter[int]):
             windows: tuple[AckWindow, ...] = ()
             if key is not None:
                 windows = await self._wait_for_slots(key, bulk=bulk, paid=paid)
+            acquired: list[AckWindow] = []
             try:
                 for window in windows:
                     await window.acquire()
+                    acquired.append(window)
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
                 if attempt == self.limits.max_retries:
@@ -276,7 +278,7 @@ class FloodLimiter(BaseRateLimiter[int]):
                 self.retries += 1
                 log.info("flood limit hit (chat %s); pausing sends for %.1f s", key, delay)
             finally:
-                for window in windows:
+                for window in acquired:
                     window.release()
         raise AssertionError("unreachable: the last attempt returns or raises")
 

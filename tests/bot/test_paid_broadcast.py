@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import RateLimits
@@ -29,12 +30,15 @@ async def test_a_paid_broadcast_passes_the_free_rate_inside_the_paid_one(
         chats = [bot.private_chat(6000 + i) for i in range(40)]
         for chat in chats:
             subscribe(bot, chat)
+        bot.services.chats.set_chart(chats[0], "pairs", datetime.now(UTC))
         report = await push_now(bot.application)
         assert report.count(Outcome.SENT) == len(chats)
         sends = [c for c in server.calls("sendMessage") if c.status == 200]
+        photos = [c for c in server.calls("sendPhoto") if c.status == 200]
         assert len(sends) >= len(chats)
-        assert all(c.params.get("allow_paid_broadcast") is True for c in sends)
-        assert server.paid_broadcasts == len(sends)
+        assert len(photos) == 1
+        assert all(c.params.get("allow_paid_broadcast") is True for c in sends + photos)
+        assert server.paid_broadcasts == len(sends) + len(photos)
         # Never above the paid rate (the server enforces it exactly), faster than the free one.
         assert server.flood_rejections == 0
         sent_at = [m.sent_at for chat in chats for m in server.bot_messages(chat)]
