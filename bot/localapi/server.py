@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from bot.localapi.bot_profile import change_bot_membership
 from bot.localapi.control_routes import control_handler
 from bot.localapi.errors import ApiError
 from bot.localapi.faults import DEFAULT_TIMEOUT_DELAY
@@ -20,6 +21,7 @@ from bot.localapi.methods import METHODS, canonical_method
 from bot.localapi.params import UploadedFile, read_request
 from bot.localapi.records import ApiCall, BotCommand, CallbackAnswer, SentMessage
 from bot.localapi.state import ApiState
+from bot.localapi.webhook_push import WebhookPusher
 
 T = TypeVar("T")
 BOT_PATH = re.compile(r"/bot([^/]+)/([^/]+)")
@@ -27,6 +29,10 @@ UPLOAD_LIMIT_BYTES = 60 * 1024 * 1024
 CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
+)
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
 )
 
 
@@ -99,6 +105,7 @@ class LocalBotApi:
         self._runner: web.AppRunner | None = None
         self._stopping = False
         self._poll_generation = 0
+        self._pusher = WebhookPusher(self.state, self._signal)
 
     # ----- lifecycle -----------------------------------------------------------------------
 
@@ -117,6 +124,7 @@ class LocalBotApi:
         await site.start()
         self._runner = runner
         self._port = runner.addresses[0][1]
+        self._pusher.start()
 
     async def stop(self) -> None:
         """Stop serving; pending long polls and injected delays return at once."""
@@ -124,6 +132,7 @@ class LocalBotApi:
             return
         self._stopping = True
         self._signal.notify()
+        await self._pusher.stop()
         await self._runner.cleanup()
         self._runner = None
 
@@ -194,6 +203,18 @@ class LocalBotApi:
     def add_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw Update."""
         return self.state.add_update(update)
+
+    def set_bot_status(self, chat_id: int, user_id: int, status: str) -> dict[str, Any]:
+        """Let ``user_id`` add (member, administrator) or remove (left, kicked) the bot."""
+        return change_bot_membership(self.state, chat_id, user_id, status)
+
+    def descriptions(self, language_code: str = "") -> dict[str, str]:
+        """Return the bot's description and short description as last set."""
+        with self.state.lock:
+            return {
+                kind: self.state.descriptions.get((kind, language_code), "")
+                for kind in ("description", "short_description")
+            }
 
     def bot_messages(
         self, chat_id: int | None = None, include_deleted: bool = False
@@ -348,6 +369,8 @@ class LocalBotApi:
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Long-poll: answer as soon as an allowed update is pending, or after `timeout`."""
+        if self.state.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         self._poll_generation += 1
         generation = self._poll_generation
         self._signal.notify()  # an older pending poll must now end with 409

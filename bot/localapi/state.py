@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.localapi.errors import ApiError, bad_request, chat_migrated, too_many_requests
 from bot.localapi.faults import DEFAULT_TIMEOUT_DELAY, FaultHit, FaultQueue
@@ -22,6 +22,9 @@ from bot.localapi.world import (
     StoredFile,
     UserRecord,
 )
+
+if TYPE_CHECKING:
+    from bot.localapi.bot_profile import WebhookSetting
 
 # getUpdates without allowed_updates delivers everything except these (Bot API default).
 OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -70,6 +73,10 @@ class ApiState:
         self.faults = FaultQueue()
         self.flood_gate = FloodGate(self.flood_limits) if self.flood_limits else None
         self.flood_rejections = 0
+        self.descriptions: dict[tuple[str, str], str] = {}
+        self.webhook: WebhookSetting | None = None
+        self.webhook_deliveries: list[tuple[int, int]] = []
+        """(update_id, HTTP status) of every webhook POST, in order."""
 
     # ----- test API: the world -------------------------------------------------------------
 
