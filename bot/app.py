@@ -19,6 +19,7 @@ from bot.config import BotSettings
 from bot.database import Database
 from bot.delivery import Broadcaster, DeliveryLog
 from bot.handlers import admin_command_menu, command_menu, register_handlers
+from bot.handlers.replies import render_bot
 from bot.jobs import start_jobs
 from bot.logs import protect_secret
 from bot.market import Clock, MarketDesk, utc_now
@@ -30,7 +31,12 @@ from briefings.service import MarketService
 log = logging.getLogger(__name__)
 
 #: Updates the bot asks Telegram for (everything its handlers use).
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
 
 
 def build_application(
@@ -99,6 +105,7 @@ async def start_services(application: BotApplication) -> None:
     services = get_services(application)
     services.broadcaster.keep_going = lambda: application.running
     await _set_command_menus(application, services.settings.admins)
+    await _set_descriptions(application, simulated=services.desk.service.simulated)
     start_jobs(application)
 
 
@@ -133,6 +140,18 @@ async def running(
     finally:
         await stop_services(application)
         await application.shutdown()
+
+
+async def _set_descriptions(application: BotApplication, *, simulated: bool) -> None:
+    """Say on the empty-chat screen and the profile what the bot does (templates/bot)."""
+    bot = application.bot
+    try:
+        await bot.set_my_description(render_bot("description.txt.j2", simulated=simulated).strip())
+        await bot.set_my_short_description(
+            render_bot("short_description.txt.j2", simulated=simulated).strip()
+        )
+    except TelegramError as exc:
+        log.warning("could not set the bot's description: %s", exc)
 
 
 async def _set_command_menus(application: BotApplication, admins: frozenset[int]) -> None:

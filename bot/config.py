@@ -19,6 +19,8 @@ DEFAULT_TIME = time(8, 0)
 DEFAULT_ZONE = "America/New_York"
 DEFAULT_CATCHUP_HOURS = 6.0
 DEFAULT_REFRESH_DELAY_MINUTES = 20.0
+#: The bot's database (subscriptions, delivery and alert logs) inside the data directory.
+BOT_DATABASE_NAME = "bot.sqlite3"
 
 T = TypeVar("T")
 
@@ -58,7 +60,7 @@ class BotSettings:
     @property
     def database_path(self) -> Path:
         """Return the path of the bot's SQLite database (subscriptions and delivery log)."""
-        return self.domain.data_dir / "bot.sqlite3"
+        return self.domain.data_dir / BOT_DATABASE_NAME
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> BotSettings:

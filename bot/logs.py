@@ -64,6 +64,11 @@ def _redacting_factory(
     return factory
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr with timestamps (the console-script default)."""
+def configure_logging(level: int = logging.INFO, *, verbose: bool = False) -> None:
+    """Log to stderr with timestamps (the console-script default).
+
+    APScheduler logs two lines per job run ("Running job", "executed successfully") and one per
+    job added; they are kept at WARNING unless ``verbose``.
+    """
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)

@@ -14,13 +14,15 @@ import sys
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import ALLOWED_UPDATES, build_application, stop_services
+from bot.app import build_application, stop_services
 from bot.charts import share_the_gil_often
 from bot.config import BotSettings, ConfigError
 from bot.delivery import Outcome
 from bot.jobs import push_now
-from bot.logs import configure_logging, protect_secret
+from bot.logs import configure_logging, protect_secret, redact
+from bot.serve import ServeOptions, serve_until_stopped
 from bot.services import get_services
+from bot.webconfig import health_address, webhook_settings
 from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError
 from briefings.cli import open_service as open_market_service
 from briefings.service import MarketService
@@ -37,19 +39,45 @@ def bot_settings() -> BotSettings:
 
 
 def run_bot(args: argparse.Namespace) -> int:
-    """Run the bot with long polling until interrupted."""
+    """Run the bot (long polling, or a webhook) until SIGINT or SIGTERM."""
     settings = bot_settings()
-    configure_logging()
+    try:
+        options = ServeOptions(
+            webhook=webhook_settings(
+                args.webhook_url,
+                args.listen,
+                max_connections=args.max_connections,
+                drop_pending_updates=args.drop_pending_updates,
+            ),
+            health=health_address(args.health),
+            drop_pending_updates=args.drop_pending_updates,
+        )
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if options.webhook is not None:
+        protect_secret(options.webhook.secret)
+        if options.health is not None:
+            raise UsageError("--health is for long polling; with a webhook /healthz is on --listen")
+    configure_logging(verbose=args.verbose)
     service = open_market_service(args)
     share_the_gil_often()
     application = build_application(settings, service)
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        asyncio.run(serve_until_stopped(application, options))
     except InvalidToken:
         raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except NetworkError as exc:
-        print(f"marketbrief: cannot reach {settings.api_url}: {exc}", file=sys.stderr)
+        print(
+            f"marketbrief: cannot reach Telegram at {settings.api_url}: {redact(str(exc))}",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
+    except OSError as exc:
+        address = options.webhook.listen if options.webhook else options.health
+        print(f"marketbrief: cannot listen on {address}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        pass
     return EXIT_OK
 
 
