@@ -74,7 +74,8 @@ def run_bot(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     except OSError as exc:
         address = options.webhook.listen if options.webhook else options.health
-        print(f"marketbrief: cannot listen on {address}: {exc.strerror or exc}", file=sys.stderr)
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        print(f"marketbrief: cannot listen on {address}: {reason}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         pass

@@ -45,57 +45,49 @@ async def serving(
     await application.initialize()
     runner: web.AppRunner | None = None
     try:
+        # Bind first: a busy address fails before any job starts. /healthz answers 503 until
+        # the application runs.
+        address = options.webhook.listen if options.webhook is not None else options.health
+        if address is not None:
+            runner = await start_web(build_web_app(application, options.webhook), address)
         await start_services(application)
         await application.start()
         try:
-            runner = await _start_updates(application, options)
+            await _start_updates(application, options)
             log.info(startup_line(application, options))
             yield runner
         finally:
-            if runner is not None:
-                await runner.cleanup()
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
     finally:
+        if runner is not None:
+            await runner.cleanup()
         await stop_services(application)
         await application.shutdown()
 
 
-async def _start_updates(
-    application: BotApplication, options: ServeOptions
-) -> web.AppRunner | None:
+async def _start_updates(application: BotApplication, options: ServeOptions) -> None:
     webhook = options.webhook
-    address = webhook.listen if webhook is not None else options.health
-    runner = None
-    if address is not None:
-        # Listen before telling Telegram, so its first POST finds the server.
-        runner = await start_web(build_web_app(application, webhook), address)
-    try:
-        if webhook is not None:
-            await application.bot.set_webhook(
-                webhook.url,
-                secret_token=webhook.secret,
-                max_connections=webhook.max_connections,
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=webhook.drop_pending_updates,
-            )
-            return runner
-        updater = application.updater
-        if updater is None:
-            raise RuntimeError("the application has no updater to poll with")
-        # start_polling deletes a webhook left from an earlier run in webhook mode.
-        await updater.start_polling(
-            poll_interval=0.0,
-            timeout=options.poll_timeout,
+    if webhook is not None:
+        await application.bot.set_webhook(
+            webhook.url,
+            secret_token=webhook.secret,
+            max_connections=webhook.max_connections,
             allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=options.drop_pending_updates,
+            drop_pending_updates=webhook.drop_pending_updates,
         )
-    except BaseException:
-        if runner is not None:
-            await runner.cleanup()
-        raise
-    return runner
+        return
+    updater = application.updater
+    if updater is None:
+        raise RuntimeError("the application has no updater to poll with")
+    # start_polling deletes a webhook left from an earlier run in webhook mode.
+    await updater.start_polling(
+        poll_interval=0.0,
+        timeout=options.poll_timeout,
+        allowed_updates=ALLOWED_UPDATES,
+        drop_pending_updates=options.drop_pending_updates,
+    )
 
 
 def startup_line(application: BotApplication, options: ServeOptions) -> str:
