@@ -13,6 +13,7 @@ from briefings.cli import (
     EXIT_FAILURE,
     EXIT_OK,
     OneLineErrorParser,
+    UsageError,
     build_parser,
     run,
 )
@@ -57,6 +58,18 @@ def add_bot_commands(commands: argparse._SubParsersAction[OneLineErrorParser]) -
     )
     backup_parser.add_argument("path", type=Path, metavar="PATH", help="the folder to write to")
     backup_parser.set_defaults(handler=_backup)
+
+    health_parser = commands.add_parser(
+        "health", help="ask the running bot's GET /healthz; exit 0 when healthy"
+    )
+    health_parser.add_argument(
+        "address",
+        nargs="?",
+        metavar="HOST:PORT",
+        help="where /healthz listens (default: $MARKETBRIEF_LISTEN with a webhook, else "
+        "$MARKETBRIEF_HEALTH, else 127.0.0.1:8080)",
+    )
+    health_parser.set_defaults(handler=_health)
 
 
 def _positive_int(text: str) -> int:
@@ -127,6 +140,19 @@ def _backup(args: argparse.Namespace) -> int:
     for copy in copies:
         print(f"{copy.source.name}: {copy.size_bytes / 1024:,.0f} KiB -> {copy.target}")
     return EXIT_OK
+
+
+def _health(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError
+    from bot.healthcheck import check_health, health_target
+
+    try:
+        target = health_target(args.address)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    status, summary = check_health(target)
+    print(f"marketbrief: {summary}", file=sys.stdout if status == 200 else sys.stderr)
+    return EXIT_OK if status == 200 else EXIT_FAILURE
 
 
 def _chat(args: argparse.Namespace) -> int:

@@ -42,22 +42,23 @@ def run_bot(args: argparse.Namespace) -> int:
     """Run the bot (long polling, or a webhook) until SIGINT or SIGTERM."""
     settings = bot_settings()
     try:
-        options = ServeOptions(
-            webhook=webhook_settings(
-                args.webhook_url,
-                args.listen,
-                max_connections=args.max_connections,
-                drop_pending_updates=args.drop_pending_updates,
-            ),
-            health=health_address(args.health),
+        webhook = webhook_settings(
+            args.webhook_url,
+            args.listen,
+            max_connections=args.max_connections,
             drop_pending_updates=args.drop_pending_updates,
         )
+        # With a webhook /healthz shares --listen; MARKETBRIEF_HEALTH is for long polling.
+        health = health_address(args.health) if webhook is None else None
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    if options.webhook is not None:
-        protect_secret(options.webhook.secret)
-        if options.health is not None:
+    if webhook is not None:
+        protect_secret(webhook.secret)
+        if args.health:
             raise UsageError("--health is for long polling; with a webhook /healthz is on --listen")
+    options = ServeOptions(
+        webhook=webhook, health=health, drop_pending_updates=args.drop_pending_updates
+    )
     configure_logging(verbose=args.verbose)
     service = open_market_service(args)
     share_the_gil_often()

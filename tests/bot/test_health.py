@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from bot.app import build_application
+from bot.cli import main
 from bot.localapi import LocalBotApi
 from bot.serve import ServeOptions, serving
 from bot.services import get_services
@@ -61,6 +65,7 @@ async def test_health_states_in_polling_mode(server: LocalBotApi, data_dir: Path
         assert body["data"]["last_stored_session"] == body["last_completed_session"]
         assert body["next_briefing"]["schedule"] == "07:30 Europe/London"
         assert body["chats"] == 1
+        assert await asyncio.to_thread(main, ["health", f"127.0.0.1:{port}"]) == 0
 
         # The price store becomes unreadable: 503 and a reason.
         store = Settings(data_dir=data_dir).store_path
@@ -69,3 +74,15 @@ async def test_health_states_in_polling_mode(server: LocalBotApi, data_dir: Path
             Path(f"{store}{suffix}").unlink(missing_ok=True)
         status, body = await get_health(port)
         assert (status, body["status"]) == (503, "price store unreadable")
+        assert await asyncio.to_thread(main, ["health", f"0.0.0.0:{port}"]) == 1
+
+
+def test_health_command_without_a_bot(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    assert main(["health", f"127.0.0.1:{closed}"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"marketbrief: unreachable at 127.0.0.1:{closed}")
+    assert err.count("\n") == 1

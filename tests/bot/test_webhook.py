@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from pathlib import Path
@@ -11,6 +12,7 @@ import aiohttp
 import pytest
 
 from bot.app import build_application
+from bot.cli import main
 from bot.config import ConfigError
 from bot.localapi import LocalBotApi
 from bot.serve import ServeOptions, serving
@@ -133,3 +135,29 @@ def test_a_missing_secret_is_generated_and_a_bad_one_refused() -> None:
         webhook_settings("https://a.example/b", "localhost", env={})
     with pytest.raises(ConfigError, match="not a URL"):
         webhook_settings("ftp://a.example/b", None, env={})
+
+
+async def test_webhook_on_a_unix_socket(server: LocalBotApi, data_dir: Path) -> None:
+    settings = make_settings(data_dir)
+    application = build_application(
+        settings, MarketService.from_settings(settings.domain), base_url=server.base_url
+    )
+    socket_path = data_dir / "run" / "bot.sock"
+    webhook = WebhookSettings(
+        url="https://bot.example.org/tg/hook",
+        listen=ListenAddress(unix_path=socket_path),
+        secret=SECRET,
+        secret_generated=True,
+        drop_pending_updates=True,
+    )
+    async with serving(application, ServeOptions(webhook=webhook)):
+        registered = await server.wait_for_call("setWebhook")
+        assert registered.params["drop_pending_updates"] in (True, "true", "True")
+        await get_services(application).startup_complete.wait()
+        connector = aiohttp.UnixConnector(path=str(socket_path))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with session.post("http://bot/tg/hook", json={"update_id": 1}) as refused:
+                assert refused.status == 403
+            async with session.get("http://bot/healthz") as health:
+                assert health.status == 200
+        assert await asyncio.to_thread(main, ["health", f"unix:{socket_path}"]) == 0
