@@ -317,6 +317,21 @@ class LocalBotApi:
             raise TimeoutError(f"no matching {method} call within {timeout}s")
         return found
 
+    async def wait_for_webhook_deliveries(
+        self, count: int, timeout: float = 5.0
+    ) -> list[tuple[int, int]]:
+        """Wait until `count` webhook POSTs finished; return (update_id, HTTP status) of each."""
+
+        def enough() -> list[tuple[int, int]] | None:
+            with self.state.lock:
+                done = list(self.state.webhook_deliveries)
+            return done if len(done) >= count else None
+
+        found = await self._wait_until(enough, timeout)
+        if found is None:
+            raise TimeoutError(f"fewer than {count} webhook deliveries within {timeout}s")
+        return found
+
     async def _wait_until(self, check: Callable[[], T | None], timeout: float) -> T | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

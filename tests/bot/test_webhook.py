@@ -76,7 +76,7 @@ async def test_updates_arrive_by_webhook_and_need_the_secret(
 
         server.send_text(USER, USER, "/pair IWM SPY")
         replies = await server.wait_for_messages(USER, 1, timeout=15)
-        assert [status for _, status in server.state.webhook_deliveries] == [200]
+        assert [status for _, status in await server.wait_for_webhook_deliveries(1)] == [200]
         # Only /pair was answered: the refused /help ran no handler.
         assert len(replies) == 1
         assert "IWM" in replies[0].shown_text
