@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.jobs import next_delivery
@@ -85,5 +85,5 @@ async def health_report(application: BotApplication) -> tuple[int, dict[str, Any
     }
 
 
-def _iso(day: Any) -> str | None:
-    return None if day is None else str(day.isoformat())
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()

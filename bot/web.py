@@ -18,11 +18,10 @@ from telegram import Update
 
 from bot.health import health_report
 from bot.services import BotApplication
-from bot.webconfig import SECRET_HEADER, ListenAddress, WebhookSettings
+from bot.webconfig import HEALTH_PATH, SECRET_HEADER, ListenAddress, WebhookSettings
 
 log = logging.getLogger(__name__)
 
-HEALTH_PATH = "/healthz"
 #: Telegram's updates are small; a larger body is not one of them.
 MAX_UPDATE_BYTES = 1024 * 1024
 
@@ -37,8 +36,6 @@ def build_web_app(application: BotApplication, webhook: WebhookSettings | None) 
 
     app.router.add_get(HEALTH_PATH, healthz)
     if webhook is not None:
-        if webhook.path == HEALTH_PATH:
-            raise ValueError(f"the webhook path cannot be {HEALTH_PATH}")
         app.router.add_post(webhook.path, _webhook_handler(application, webhook.secret))
     return app
 

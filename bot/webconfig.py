@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from bot.config import ConfigError
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_PATH = "/healthz"
 DEFAULT_LISTEN = "127.0.0.1:8080"
 DEFAULT_MAX_CONNECTIONS = 40
 #: What Telegram accepts as a secret_token: 1-256 of A-Z, a-z, 0-9, _ and -.
@@ -78,6 +79,8 @@ def parse_webhook_url(text: str) -> str:
         raise ValueError(f"{url!r} is not a URL; use https://HOST/PATH")
     if parts.query or parts.fragment:
         raise ValueError("the webhook URL takes no query or fragment; the path is enough")
+    if parts.path.rstrip("/") == HEALTH_PATH:
+        raise ValueError(f"the webhook path cannot be {HEALTH_PATH}, which serves the health check")
     return url
 
 

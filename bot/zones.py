@@ -112,6 +112,9 @@ def _zones_by_city() -> Mapping[str, tuple[str, ...]]:
     listed = _listed_zones()
     resolved: dict[str, tuple[str, ...]] = {}
     for city, names in groups.items():
+        if len(names) == 1:
+            resolved[city] = tuple(names)
+            continue
         distinct: dict[tuple[timedelta | None, ...], str] = {}
         for name in sorted(names, key=lambda n: (n not in listed, -len(n), n)):
             distinct.setdefault(_offsets(name), name)

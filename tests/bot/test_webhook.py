@@ -133,6 +133,8 @@ def test_a_missing_secret_is_generated_and_a_bad_one_refused() -> None:
         webhook_settings("https://a.example/b", None, env={"TELEGRAM_WEBHOOK_SECRET": "no spaces"})
     with pytest.raises(ConfigError, match="HOST:PORT"):
         webhook_settings("https://a.example/b", "localhost", env={})
+    with pytest.raises(ConfigError, match="health check"):
+        webhook_settings("https://a.example/healthz", None, env={})
     with pytest.raises(ConfigError, match="not a URL"):
         webhook_settings("ftp://a.example/b", None, env={})
 
