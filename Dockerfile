@@ -5,7 +5,8 @@ FROM python:3.11-slim-bookworm
 
 COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/
 
-# Compile bytecode at build time (faster start); copy from the cache mount instead of linking.
+# Compile bytecode at build time (a faster start: the image's files are read-only to the bot);
+# copy from the cache mount instead of linking.
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
     UV_PYTHON_DOWNLOADS=never \
@@ -22,7 +23,8 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # Then the project itself.
 COPY . /app
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev
+    uv sync --locked --no-dev \
+    && .venv/bin/python -m compileall -q bot briefings
 
 # An unprivileged user owns the data directory, a volume: prices, subscriptions, logs of sends.
 RUN groupadd --system --gid 999 marketbrief \
@@ -33,6 +35,7 @@ VOLUME ["/data"]
 
 ENV PATH="/app/.venv/bin:$PATH" \
     MARKETBRIEF_DATA_DIR=/data \
+    MARKETBRIEF_CACHE_DIR=/data/cache \
     MARKETBRIEF_HEALTH=0.0.0.0:8080 \
     MARKETBRIEF_LISTEN=0.0.0.0:8080
 
