@@ -24,6 +24,7 @@ from bot.handlers.commands import (
     sectors,
     since,
     stats,
+    tickers,
     unknown_command,
 )
 from bot.handlers.errors import on_error
@@ -46,6 +47,7 @@ def register_handlers(application: BotApplication) -> None:
         "sectors": sectors,
         "since": since,
         "pair": pair,
+        "tickers": tickers,
         "rrg": rrg,
         "chart": chart,
         "alerts": alerts,
