@@ -13,7 +13,6 @@ from briefings.cli import (
     EXIT_FAILURE,
     EXIT_OK,
     OneLineErrorParser,
-    UsageError,
     build_parser,
     run,
 )
@@ -143,16 +142,9 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _health(args: argparse.Namespace) -> int:
-    from bot.config import ConfigError
-    from bot.healthcheck import check_health, health_target
+    from bot.healthcheck import main as check
 
-    try:
-        target = health_target(args.address)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
-    status, summary = check_health(target)
-    print(f"marketbrief: {summary}", file=sys.stdout if status == 200 else sys.stderr)
-    return EXIT_OK if status == 200 else EXIT_FAILURE
+    return check([args.address] if args.address else [])
 
 
 def _chat(args: argparse.Namespace) -> int:

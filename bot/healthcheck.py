@@ -1,6 +1,8 @@
 """`marketbrief health`: ask the running bot's /healthz (for Docker's HEALTHCHECK, monitors).
 
-Standard library only, so a check every 30 seconds costs no Telegram or pandas import.
+``python -m bot.healthcheck [HOST:PORT]`` does the same in 0.05 s: it imports no Telegram, no
+pandas (the console script loads the domain commands, about 1 s), which matters for a check
+that runs every 30 seconds.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ import http.client
 import json
 import os
 import socket
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 
 from bot.config import ConfigError
 from bot.webconfig import DEFAULT_LISTEN, ListenAddress, parse_listen
@@ -65,3 +68,20 @@ def check_health(address: ListenAddress) -> tuple[int, str]:
     except (ValueError, AttributeError):
         status = "not a health answer"
     return response.status, f"{response.status} {status}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Check /healthz at ``argv[0]`` (or the configured address); 0 when healthy, else 1."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        target = health_target(arguments[0] if arguments else None)
+    except ConfigError as exc:
+        print(f"marketbrief: error: {exc}", file=sys.stderr)
+        return 2
+    status, summary = check_health(target)
+    print(f"marketbrief: {summary}", file=sys.stdout if status == 200 else sys.stderr)
+    return 0 if status == 200 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +88,12 @@ def test_health_command_without_a_bot(capsys: pytest.CaptureFixture[str]) -> Non
     assert out == ""
     assert err.startswith(f"marketbrief: unreachable at 127.0.0.1:{closed}")
     assert err.count("\n") == 1
+
+
+def test_the_light_health_check_imports_neither_telegram_nor_pandas() -> None:
+    probe = (
+        "import sys, bot.healthcheck; "
+        "print(sorted({'telegram', 'pandas', 'aiohttp'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
