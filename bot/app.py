@@ -50,9 +50,10 @@ def build_application(
     """Return the bot's Application (not started) with handlers, services and start-up hooks.
 
     ``base_url`` overrides ``TELEGRAM_API_URL`` (e.g. a local Bot API server in tests and
-    benchmarks). ``run_polling`` calls the start-up hook; a script that drives the application
-    itself calls ``await start_services(app)`` after ``initialize()`` and
-    ``await stop_services(app)`` at the end. ``charts`` replaces the default chart desk (e.g.
+    benchmarks). ``bot.serve.serving`` (what ``marketbrief run`` uses) and ``running`` call the
+    start-up hook; a script that drives the application itself calls
+    ``await start_services(app)`` after ``initialize()`` and ``await stop_services(app)`` at
+    the end. ``charts`` replaces the default chart desk (e.g.
     one with a smaller cache in a benchmark).
     """
     protect_secret(bot_settings.token)
@@ -101,7 +102,7 @@ def build_application(
 
 
 async def start_services(application: BotApplication) -> None:
-    """Register the command menus and schedule the jobs (runs before polling starts)."""
+    """Set the command menus and descriptions, schedule the jobs (before updates arrive)."""
     services = get_services(application)
     services.broadcaster.keep_going = lambda: application.running
     await _set_command_menus(application, services.settings.admins)
