@@ -18,12 +18,12 @@ WORKDIR /app
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
-    uv sync --locked --no-install-project --no-dev
+    uv sync --locked --no-install-project --no-dev --extra web
 
 # Then the project itself.
 COPY . /app
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev \
+    uv sync --locked --no-dev --extra web \
     && .venv/bin/python -m compileall -q bot briefings
 
 # An unprivileged user owns the data directory, a volume: prices, subscriptions, logs of sends.

@@ -2,8 +2,8 @@
 
 One ``ChartDesk`` per application owns the ``ChartCache`` and a small thread pool. Requests for
 the same chart (data version, session, kind and arguments) share one render even when they
-arrive together; after the first upload of a chart, Telegram's ``file_id`` is sent instead of
-the bytes.
+arrive together (the cache's de-duplication); after the first upload of a chart, Telegram's
+``file_id`` is sent instead of the bytes (the most recent ``MAX_FILE_IDS`` are remembered).
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from bot.telegram_errors import Refusal, refusal
 from briefings.charts import ChartCache, ChartKey, ChartKind, cached_chart, chart_key
+from briefings.lru import Lru
+from briefings.model import Snapshot
 from briefings.render import render_template
-from briefings.service import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -105,39 +107,21 @@ class ChartDesk:
     ) -> None:
         self.cache = cache if cache is not None else ChartCache(DEFAULT_CACHE_ENTRIES)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chart")
-        self._rendering: dict[ChartKey, asyncio.Future[bytes]] = {}
-        self._file_ids: dict[ChartKey, str] = {}
+        self._file_ids: Lru[ChartKey, str] = Lru(MAX_FILE_IDS)
         self._uploads: dict[ChartKey, asyncio.Lock] = {}
 
     async def chart(self, snapshot: Snapshot, request: ChartRequest) -> Chart:
         """Return the chart for ``snapshot``, drawn in the pool at most once per key.
 
-        Callers asking for a key that is being drawn await that render instead of taking a
-        thread of their own, so a burst of requests for one chart occupies one thread.
+        The chart cache renders each key once: a request for a key being drawn waits for that
+        render, and a request for a drawn key is answered from memory.
         """
-        key = request.key(snapshot)
-        pending = self._rendering.get(key)
-        if pending is None:
-            loop = asyncio.get_running_loop()
-            pending = asyncio.ensure_future(
-                loop.run_in_executor(
-                    self._executor,
-                    lambda: cached_chart(self.cache, snapshot, request.kind, window=request.window),
-                )
-            )
-            self._rendering[key] = pending
-
-            def forget(done: asyncio.Future[bytes]) -> None:
-                self._rendering.pop(key, None)
-                if not done.cancelled():
-                    # Retrieved here: a render every caller gave up on must not log its error
-                    # as "never retrieved"; the callers still waiting get it from the await.
-                    done.exception()
-
-            pending.add_done_callback(forget)
-        # shield: one caller giving up (its update cancelled) must not cancel the others' render.
-        image = await asyncio.shield(pending)
-        return Chart(key, image, chart_caption(snapshot, request))
+        loop = asyncio.get_running_loop()
+        image = await loop.run_in_executor(
+            self._executor,
+            lambda: cached_chart(self.cache, snapshot, request.kind, window=request.window),
+        )
+        return Chart(request.key(snapshot), image, chart_caption(snapshot, request))
 
     async def send(
         self,
@@ -182,10 +166,8 @@ class ChartDesk:
             return message
 
     def _remember(self, key: ChartKey, file_id: str) -> None:
-        self._file_ids[key] = file_id
+        self._file_ids.put(key, file_id)
         self._uploads.pop(key, None)
-        while len(self._file_ids) > MAX_FILE_IDS:
-            del self._file_ids[next(iter(self._file_ids))]
 
     async def _send_known(
         self, send_photo: PhotoSender, key: ChartKey, file_id: str
@@ -194,10 +176,10 @@ class ChartDesk:
         try:
             message = await send_photo(file_id)
         except BadRequest as exc:
-            if "file" not in exc.message.lower():
+            if refusal(exc) is not Refusal.FILE_REFUSED:
                 raise
             log.info("file_id of %s refused (%s); uploading again", key.kind, exc.message)
-            self._file_ids.pop(key, None)
+            self._file_ids.pop(key)
             return None
         return message
 

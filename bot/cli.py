@@ -12,11 +12,19 @@ from dotenv import load_dotenv
 from briefings.cli import (
     EXIT_FAILURE,
     EXIT_OK,
-    OneLineErrorParser,
+    AddCommand,
+    UsageError,
     build_parser,
     run,
 )
 from briefings.config import Settings
+
+#: What ``marketbrief chat`` needs besides the bot (the ``local`` extra).
+LOCAL_API_MODULES = frozenset({"localapi", "aiohttp", "httpx"})
+LOCAL_API_MISSING = (
+    "marketbrief chat needs the local Bot API server; install it with "
+    "pip install 'marketbrief[local]'"
+)
 
 
 def _add_source(parser: argparse.ArgumentParser, default: str | None = None) -> None:
@@ -30,35 +38,35 @@ def _add_source(parser: argparse.ArgumentParser, default: str | None = None) -> 
     )
 
 
-def add_bot_commands(commands: argparse._SubParsersAction[OneLineErrorParser]) -> None:
+def add_bot_commands(add_command: AddCommand) -> None:
     """Add the Telegram sub-commands to the domain parser."""
-    run_parser = commands.add_parser(
+    run_parser = add_command(
         "run", help="run the Telegram bot (long polling, or a webhook with --webhook-url)"
     )
     _add_source(run_parser)
     _add_serve_options(run_parser)
     run_parser.set_defaults(handler=_run)
 
-    chat_parser = commands.add_parser(
+    chat_parser = add_command(
         "chat", help="try the bot offline: type commands, read its replies (no token needed)"
     )
     _add_source(chat_parser, default="demo")
     chat_parser.set_defaults(handler=_chat)
 
-    push_parser = commands.add_parser(
+    push_parser = add_command(
         "push", help="send the current session's briefing now to subscribed chats that lack it"
     )
     push_parser.add_argument("--chat", type=int, metavar="ID", help="only this chat")
     _add_source(push_parser)
     push_parser.set_defaults(handler=_push)
 
-    backup_parser = commands.add_parser(
+    backup_parser = add_command(
         "backup", help="copy the databases into a folder, safely while the bot runs"
     )
     backup_parser.add_argument("path", type=Path, metavar="PATH", help="the folder to write to")
     backup_parser.set_defaults(handler=_backup)
 
-    health_parser = commands.add_parser(
+    health_parser = add_command(
         "health", help="ask the running bot's GET /healthz; exit 0 when healthy"
     )
     health_parser.add_argument(
@@ -148,6 +156,13 @@ def _health(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    try:
+        import localapi  # first: without the extra this fails before PTB is imported
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] in LOCAL_API_MODULES:
+            raise UsageError(LOCAL_API_MISSING) from None
+        raise
+    del localapi
     from bot.terminal_chat import run_terminal_chat
 
     return run_terminal_chat(args.source)

@@ -19,7 +19,7 @@ DEFAULT_TIME = time(8, 0)
 DEFAULT_ZONE = "America/New_York"
 DEFAULT_CATCHUP_HOURS = 6.0
 DEFAULT_REFRESH_DELAY_MINUTES = 20.0
-#: The bot's database (subscriptions, delivery and alert logs) inside the data directory.
+#: The bot's database (the chats and the outbox log) inside the data directory.
 BOT_DATABASE_NAME = "bot.sqlite3"
 
 T = TypeVar("T")
@@ -59,7 +59,7 @@ class BotSettings:
 
     @property
     def database_path(self) -> Path:
-        """Return the path of the bot's SQLite database (subscriptions and delivery log)."""
+        """Return the path of the bot's SQLite database (the chats and the outbox log)."""
         return self.domain.data_dir / BOT_DATABASE_NAME
 
     @classmethod

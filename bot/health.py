@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.chats import Schedule
 from bot.jobs import next_delivery
 from bot.services import BotApplication, BotServices, get_services
-from bot.subscriptions import Schedule
 from briefings.calendar import CalendarRangeError
 from briefings.store import StoreError
 
@@ -24,10 +24,10 @@ class NextBriefing:
     schedule: Schedule
 
 
-def next_briefing(services: BotServices, now: datetime) -> NextBriefing | None:
+async def next_briefing(services: BotServices, now: datetime) -> NextBriefing | None:
     """Return the soonest delivery time over every active schedule (on an NYSE session day)."""
     found: NextBriefing | None = None
-    for schedule in services.subscriptions.schedules():
+    for schedule in await services.database.run(services.chats.schedules):
         moment = next_delivery(schedule, now)
         if moment is not None and (found is None or moment < found.at):
             found = NextBriefing(moment, schedule)
@@ -59,7 +59,8 @@ async def health_report(application: BotApplication) -> tuple[int, dict[str, Any
         return UNAVAILABLE, {"status": "price store unreadable", "bot": name, "error": str(exc)}
     except CalendarRangeError as exc:
         return UNAVAILABLE, {"status": "calendar out of range", "bot": name, "error": str(exc)}
-    upcoming = next_briefing(services, services.clock())
+    upcoming = await next_briefing(services, services.clock())
+    chats = await services.database.run(services.chats.active)
     refresh = freshness.last_refresh
     return OK, {
         "status": "ok",
@@ -81,7 +82,7 @@ async def health_report(application: BotApplication) -> tuple[int, dict[str, Any
         "next_briefing": None
         if upcoming is None
         else {"at": upcoming.at.isoformat(), "schedule": upcoming.schedule.key},
-        "chats": len(services.subscriptions.active()),
+        "chats": len(chats),
     }
 
 

@@ -8,18 +8,26 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from bot.app import ALLOWED_UPDATES, start_services, stop_services
 from bot.health import bot_name, next_briefing
 from bot.services import BotApplication, get_services
-from bot.web import build_web_app, start_web
 from bot.webconfig import ListenAddress, WebhookSettings
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_SECONDS = 10
+WEB_EXTRA_MISSING = (
+    "the webhook and --health need aiohttp; install it with pip install 'marketbrief[web]'"
+)
+
+
+class WebExtraMissing(RuntimeError):
+    """Raise when a webhook or /healthz is asked for without the ``web`` extra installed."""
 
 
 @dataclass(frozen=True)
@@ -49,12 +57,18 @@ async def serving(
         # the application runs.
         address = options.webhook.listen if options.webhook is not None else options.health
         if address is not None:
+            try:
+                from bot.web import build_web_app, start_web
+            except ModuleNotFoundError as exc:
+                if exc.name != "aiohttp":
+                    raise
+                raise WebExtraMissing(WEB_EXTRA_MISSING) from None
             runner = await start_web(build_web_app(application, options.webhook), address)
         await start_services(application)
         await application.start()
         try:
             await _start_updates(application, options)
-            log.info(startup_line(application, options))
+            log.info(await startup_line(application, options))
             yield runner
         finally:
             if application.updater is not None and application.updater.running:
@@ -90,13 +104,13 @@ async def _start_updates(application: BotApplication, options: ServeOptions) -> 
     )
 
 
-def startup_line(application: BotApplication, options: ServeOptions) -> str:
+async def startup_line(application: BotApplication, options: ServeOptions) -> str:
     """Return the one line logged at start: the bot, its source, chats, next briefing, mode."""
     services = get_services(application)
     service = services.desk.service
     source = f"{service.source_name} (simulated)" if service.simulated else service.source_name
-    chats = len(services.subscriptions.active())
-    upcoming = next_briefing(services, services.clock())
+    chats = len(await services.database.run(services.chats.active))
+    upcoming = await next_briefing(services, services.clock())
     when = (
         "none scheduled"
         if upcoming is None

@@ -8,6 +8,7 @@ Replies are shown as plain text. Works non-interactively too: ``marketbrief chat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import os
 import re
@@ -16,18 +17,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TextIO
 
+from telegram import Update
+from telegram.ext import TypeHandler
+
 from bot.app import build_application, running
 from bot.config import BotSettings
-from bot.localapi import LocalBotApi, SentMessage
 from briefings.service import MarketService
+from localapi import LocalBotApi, SentMessage
 
 #: A syntactically valid token for the local server; it never reaches Telegram.
 OFFLINE_TOKEN = "1000001:OfflineTerminalChat_local_only"
 USER_ID = 424242
 BOT_USERNAME = "marketbrief_bot"
-#: How long to wait for the first reply, and how long replies must pause to count as done.
-FIRST_REPLY_TIMEOUT = 30.0
-QUIET_PERIOD = 0.25
+#: How long the bot may take to handle one line.
+REPLY_TIMEOUT = 30.0
+#: The handler group of the "line handled" mark: after every group the bot uses.
+HANDLED_GROUP = 1_000
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -88,6 +93,19 @@ class TerminalChat:
         self.server = server
         self.output = output
         self._seen: dict[int, tuple[str | None, int]] = {}
+        self._handled: dict[int, asyncio.Event] = {}
+
+    def _event(self, update_id: int) -> asyncio.Event:
+        return self._handled.setdefault(update_id, asyncio.Event())
+
+    async def mark_handled(self, update: object, context: object) -> None:
+        """Note that the bot is done with an update (a PTB handler in the last group).
+
+        PTB runs an update's handler groups in order and awaits each, so every reply to the
+        update has been sent by the time this runs.
+        """
+        if isinstance(update, Update):
+            self._event(update.update_id).set()
 
     def _changes(self) -> list[tuple[SentMessage, bool]]:
         changed = []
@@ -99,24 +117,14 @@ class TerminalChat:
                 self._seen[message.message_id] = state
         return changed
 
-    async def _print_replies(self) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + FIRST_REPLY_TIMEOUT
-        printed = False
-        quiet_since = loop.time()
-        while True:
-            changes = self._changes()
-            for message, edited in changes:
-                print(format_message(message, edited), file=self.output, flush=True)
-                printed = True
-                quiet_since = loop.time()
-            now = loop.time()
-            if printed and now - quiet_since >= QUIET_PERIOD:
-                return
-            if not printed and now >= deadline:
-                print("(no reply)", file=self.output, flush=True)
-                return
-            await asyncio.sleep(0.05)
+    async def _print_replies(self, update: dict[str, Any]) -> None:
+        with contextlib.suppress(TimeoutError):  # a bot that never answers: say so below
+            await asyncio.wait_for(self._event(int(update["update_id"])).wait(), REPLY_TIMEOUT)
+        changes = self._changes()
+        for message, edited in changes:
+            print(format_message(message, edited), file=self.output, flush=True)
+        if not changes:
+            print("(no reply)", file=self.output, flush=True)
 
     async def handle(self, line: str) -> bool:
         """Act on one input line; return False to stop."""
@@ -131,10 +139,10 @@ class TerminalChat:
             if target is None:
                 print(f"(no button {label!r} on the latest keyboard)", file=self.output)
                 return True
-            self.server.press_button(USER_ID, USER_ID, *target)
+            update = self.server.press_button(USER_ID, USER_ID, *target)
         else:
-            self.server.send_text(USER_ID, USER_ID, text)
-        await self._print_replies()
+            update = self.server.send_text(USER_ID, USER_ID, text)
+        await self._print_replies(update)
         return True
 
 
@@ -146,6 +154,8 @@ async def chat(source: str, input_stream: TextIO, output: TextIO) -> int:
     async with LocalBotApi(token=OFFLINE_TOKEN, bot_username=BOT_USERNAME) as server:
         server.add_chat(USER_ID, "private", title="You")
         application = build_application(settings, service, base_url=server.base_url)
+        conversation = TerminalChat(server, output)
+        application.add_handler(TypeHandler(Update, conversation.mark_handled), group=HANDLED_GROUP)
         async with running(application):
             if interactive:
                 print(
@@ -153,7 +163,6 @@ async def chat(source: str, input_stream: TextIO, output: TextIO) -> int:
                     "Try /help; ':press 1M' presses a button; ':quit' ends.",
                     file=output,
                 )
-            conversation = TerminalChat(server, output)
             while True:
                 if interactive:
                     print("you> ", end="", file=output, flush=True)

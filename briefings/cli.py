@@ -12,13 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn, cast
+from typing import NoReturn, Protocol, cast
 
 from briefings.build import BriefingInputError
 from briefings.config import Settings
-from briefings.model import WINDOWS
+from briefings.model import WINDOWS, Snapshot
 from briefings.render import render_briefing, render_rotation, render_sectors
-from briefings.service import MarketService, NoDataError, Snapshot
+from briefings.service import MarketService, NoDataError
 from briefings.sources import SourceError, SourceSpecError
 from briefings.universe import UniverseError
 
@@ -35,6 +35,12 @@ class OneLineErrorParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+class AddCommand(Protocol):
+    """Add a sub-command to the ``marketbrief`` parser and return its parser."""
+
+    def __call__(self, name: str, *, help: str) -> argparse.ArgumentParser: ...
 
 
 def parse_date(text: str) -> date:
@@ -70,7 +76,7 @@ def _add_view_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -
 
 
 def build_parser(
-    extra: Callable[[argparse._SubParsersAction[OneLineErrorParser]], None] | None = None,
+    extra: Callable[[AddCommand], None] | None = None,
 ) -> argparse.ArgumentParser:
     """Return the ``marketbrief`` parser; ``extra`` may add more sub-commands."""
     parser = OneLineErrorParser(prog="marketbrief", description="Market rotation briefings.")
@@ -118,7 +124,11 @@ def build_parser(
     chart.set_defaults(handler=_chart)
 
     if extra is not None:
-        extra(commands)
+
+        def add_command(name: str, *, help: str) -> argparse.ArgumentParser:
+            return commands.add_parser(name, help=help)
+
+        extra(add_command)
     return parser
 
 

@@ -7,11 +7,11 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
+from bot.context import BotContext
 from bot.handlers.alerts import alerts
 from bot.handlers.callbacks import window_button
 from bot.handlers.charts import chart, rrg
@@ -67,7 +67,7 @@ def register_handlers(application: BotApplication) -> None:
     application.add_error_handler(on_error)
 
 
-async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _button(update: Update, context: BotContext) -> None:
     """Route a button press: the subscribe confirmation, else a window button (or a stale one).
 
     One handler, not two with patterns: PTB lets a pattern handler take presses whose data is

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.charts import PAIRS_WINDOW, ChartRequest
-from bot.handlers.commands import InputProblem, command, parse_window, services_of
+from bot.context import BotContext
+from bot.handlers.commands import InputProblem, command, parse_window
 from bot.handlers.replies import echo
 from briefings.model import WINDOWS
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 RRG_KINDS: dict[str, ChartRequest] = {
     "sectors": ChartRequest("rrg-sectors"),
@@ -54,7 +54,7 @@ async def send_chart(update: Update, context: Context, request: ChartRequest) ->
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    services = services_of(context)
+    services = context.services
     snapshot = await services.desk.snapshot()
     chart = await services.charts.chart(snapshot, request)
     await services.charts.send(

@@ -6,16 +6,17 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import ContextTypes
 
-from bot.handlers.commands import help_command, services_of
+from bot.chats import Purpose
+from bot.context import BotContext
+from bot.handlers.commands import help_command
 from bot.handlers.replies import render_bot, send_html
 from bot.handlers.subscription import current_schedule, may_manage, subscribe_chat
 from bot.jobs import sync_schedules
 
 log = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 #: The payload of t.me/<bot>?start=subscribe and ?startgroup=subscribe.
 SUBSCRIBE_PAYLOAD = "subscribe"
@@ -41,7 +42,8 @@ async def start(update: Update, context: Context) -> None:
     button = InlineKeyboardButton(
         render_bot("confirm_subscribe_button.txt.j2").strip(), callback_data=CONFIRM_SUBSCRIBE
     )
-    text = render_bot("confirm_subscribe.html.j2", schedule=current_schedule(context, chat.id))
+    schedule = await current_schedule(context, chat.id)
+    text = render_bot("confirm_subscribe.html.j2", schedule=schedule)
     await send_html(update, text, InlineKeyboardMarkup([[button]]))
 
 
@@ -53,7 +55,8 @@ async def confirm_subscribe(update: Update, context: Context) -> None:
     if not await may_manage(update, context):
         await query.answer(render_bot("callback_not_admin.txt.j2").strip())
         return
-    details = subscribe_chat(update, context, current_schedule(context, chat.id))
+    schedule = await current_schedule(context, chat.id)
+    details = await subscribe_chat(update, context, schedule)
     if isinstance(query.message, Message):
         await query.message.edit_text(render_bot("subscribed.html.j2", **details))
     await query.answer()
@@ -67,9 +70,9 @@ async def membership_changed(update: Update, context: Context) -> None:
     chat = change.chat
     was, now = change.old_chat_member.status, change.new_chat_member.status
     if now in GONE and was not in GONE:
-        _switch_off(context, chat.id, f"bot removed ({now}) by user {change.from_user.id}")
+        await _switch_off(context, chat.id, f"bot removed ({now}) by user {change.from_user.id}")
     elif was in GONE and now in PRESENT and chat.type in GROUPS:
-        services = services_of(context)
+        services = context.services
         text = render_bot(
             "group_greeting.html.j2",
             title=chat.effective_name or "everyone",
@@ -79,12 +82,12 @@ async def membership_changed(update: Update, context: Context) -> None:
         await context.bot.send_message(chat.id, text)
 
 
-def _switch_off(context: Context, chat_id: int, reason: str) -> None:
-    services = services_of(context)
+async def _switch_off(context: Context, chat_id: int, reason: str) -> None:
+    services = context.services
     now = services.clock()
-    stopped = services.subscriptions.deactivate(chat_id, reason, now)
-    muted = services.alert_chats.turn_off(chat_id, reason, now)
-    if stopped is not None:
-        sync_schedules(context.application)
-    if stopped is not None or muted is not None:
-        log.info("chat %s: briefing and alerts switched off (%s)", chat_id, reason)
+    stopped = await services.database.run(services.chats.subscription, chat_id)
+    for purpose in Purpose:
+        await services.database.run(services.chats.stop, chat_id, purpose, reason, now)
+    if stopped is not None and stopped.active:
+        await sync_schedules(context.application)
+    log.info("chat %s: briefing and alerts switched off (%s)", chat_id, reason)

@@ -8,17 +8,17 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import ContextTypes
 
 from bot.charts import BRIEFING_CHARTS
+from bot.chats import Schedule
 from bot.config import parse_clock_time
-from bot.handlers.commands import InputProblem, command, services_of
+from bot.context import BotContext
+from bot.handlers.commands import InputProblem, command
 from bot.handlers.replies import echo, reply
 from bot.jobs import next_delivery, sync_schedules
-from bot.subscriptions import Schedule
 from bot.zones import ZoneProblem, resolve_zone
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 _LOOKS_LIKE_TIME = re.compile(r"^\d")
 MANAGERS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
@@ -77,34 +77,35 @@ async def subscribe(update: Update, context: Context, args: Sequence[str]) -> No
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    schedule = parse_schedule(args, current_schedule(context, chat.id))
+    schedule = parse_schedule(args, await current_schedule(context, chat.id))
     if not await may_manage(update, context):
         await reply(update, "not_admin")
         return
-    await reply(update, "subscribed", **subscribe_chat(update, context, schedule))
+    await reply(update, "subscribed", **await subscribe_chat(update, context, schedule))
 
 
-def current_schedule(context: Context, chat_id: int) -> Schedule:
+async def current_schedule(context: Context, chat_id: int) -> Schedule:
     """Return the chat's active schedule, else the bot's default one."""
-    services = services_of(context)
-    current = services.subscriptions.get(chat_id)
+    services = context.services
+    current = await services.database.run(services.chats.subscription, chat_id)
     if current is not None and current.active:
         return current.schedule
     return Schedule(services.settings.default_time, services.settings.default_zone)
 
 
-def subscribe_chat(update: Update, context: Context, schedule: Schedule) -> dict[str, Any]:
+async def subscribe_chat(update: Update, context: Context, schedule: Schedule) -> dict[str, Any]:
     """Store the chat's subscription and sync the jobs; return the "subscribed" reply context.
 
     The caller has checked ``may_manage``. A forum topic the update came from is kept.
     """
-    services = services_of(context)
+    services = context.services
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None:
         raise RuntimeError("an update without a chat cannot subscribe")
-    current = services.subscriptions.get(chat.id)
+    current = await services.database.run(services.chats.subscription, chat.id)
     now = services.clock()
-    subscription = services.subscriptions.subscribe(
+    subscription = await services.database.run(
+        services.chats.subscribe,
         chat.id,
         chat_type=chat.type,
         title=chat.effective_name,
@@ -115,8 +116,8 @@ def subscribe_chat(update: Update, context: Context, schedule: Schedule) -> dict
         subscribed_by=user.id if user else None,
         now=now,
     )
-    services.deliveries.forget_failures(chat.id)
-    sync_schedules(context.application)
+    await services.database.run(services.outbox.forget_failures, chat.id)
+    await sync_schedules(context.application)
     return {
         "subscription": subscription,
         "changed": current is not None and current.active,
@@ -127,11 +128,11 @@ def subscribe_chat(update: Update, context: Context, schedule: Schedule) -> dict
 @command("unsubscribe", max_args=0)
 async def unsubscribe(update: Update, context: Context, args: Sequence[str]) -> None:
     """Stop the chat's daily briefing and drop its job if no other chat shares it."""
-    services = services_of(context)
+    services = context.services
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
-    current = services.subscriptions.get(chat.id)
+    current = await services.database.run(services.chats.subscription, chat.id)
     if current is None or not current.active:
         await reply(update, "unsubscribed", was_subscribed=False)
         return
@@ -139,8 +140,10 @@ async def unsubscribe(update: Update, context: Context, args: Sequence[str]) -> 
         await reply(update, "not_admin")
         return
     who = f"user {user.id}" if user else "the chat"
-    services.subscriptions.deactivate(chat.id, f"unsubscribed by {who}", services.clock())
-    sync_schedules(context.application)
+    await services.database.run(
+        services.chats.unsubscribe, chat.id, f"unsubscribed by {who}", services.clock()
+    )
+    await sync_schedules(context.application)
     await reply(update, "unsubscribed", was_subscribed=True)
 
 
@@ -160,14 +163,14 @@ def parse_chart_setting(args: Sequence[str]) -> str | None:
 @command("settings", max_args=2)
 async def settings(update: Update, context: Context, args: Sequence[str]) -> None:
     """Show the chat's schedule, chart and alerts; "chart NAME" picks the briefing's chart."""
-    services = services_of(context)
+    services = context.services
     chat = update.effective_chat
     if chat is None:
         return
     if args:
         await _set_chart(update, context, parse_chart_setting(args))
         return
-    subscription = services.subscriptions.get(chat.id)
+    subscription = await services.database.run(services.chats.subscription, chat.id)
     upcoming = None
     if subscription is not None and subscription.active:
         upcoming = next_delivery(subscription.schedule, services.clock())
@@ -176,7 +179,7 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
         "settings",
         subscription=subscription,
         next_delivery=upcoming,
-        alerts=services.alert_chats.get(chat.id),
+        alerts=await services.database.run(services.chats.alerts, chat.id),
         charts=list(BRIEFING_CHARTS),
         default_time=services.settings.default_time,
         default_zone=services.settings.default_zone,
@@ -185,16 +188,18 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
 
 async def _set_chart(update: Update, context: Context, chart: str | None) -> None:
     """Store the chart sent after the chat's briefing (administrators only, in groups)."""
-    services = services_of(context)
+    services = context.services
     chat = update.effective_chat
     if chat is None:
         return
-    current = services.subscriptions.get(chat.id)
+    current = await services.database.run(services.chats.subscription, chat.id)
     if current is None or not current.active:
         await reply(update, "chart_setting", subscription=None, chart=chart)
         return
     if not await may_manage(update, context):
         await reply(update, "not_admin", setting="chart")
         return
-    subscription = services.subscriptions.set_chart(chat.id, chart, services.clock())
+    subscription = await services.database.run(
+        services.chats.set_chart, chat.id, chart, services.clock()
+    )
     await reply(update, "chart_setting", subscription=subscription, chart=chart)

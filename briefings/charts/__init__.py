@@ -26,7 +26,7 @@ from briefings.charts.data import (
 
 if TYPE_CHECKING:
     from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
-    from briefings.service import Snapshot
+    from briefings.model import Snapshot
 
 #: Loaded on first use: matplotlib takes about half a second to import, which `run` and `push`
 #: should not pay at start-up (nor anything that only needs the cache or the data).

@@ -19,20 +19,18 @@ WRITER = """
 import sys
 from datetime import UTC, datetime, time
 from pathlib import Path
-from bot.alert_chats import AlertChatStore
+from bot.chats import ChatStore, Schedule
 from bot.database import Database
-from bot.subscriptions import Schedule, SubscriptionStore
 
-database = Database(Path(sys.argv[1]))
-subscriptions, alerts = SubscriptionStore(database), AlertChatStore(database)
+chats = ChatStore(Database(Path(sys.argv[1])))
 stop = Path(sys.argv[2])
 chat = 0
 while not stop.exists():
     chat += 1
     now = datetime.now(UTC)
-    subscriptions.subscribe(chat, chat_type="private", title=None, thread_id=None,
+    chats.subscribe(chat, chat_type="private", title=None, thread_id=None,
                             schedule=Schedule(time(8, 0), "UTC"), subscribed_by=chat, now=now)
-    alerts.turn_on(chat, chat_type="private", title=None, thread_id=None, changed_by=chat,
+    chats.turn_alerts_on(chat, chat_type="private", title=None, thread_id=None, changed_by=chat,
                    now=now)
     if chat == 50:
         print("writing", flush=True)
@@ -40,9 +38,9 @@ print(chat, flush=True)
 """
 
 
-def rows(path: Path, table: str) -> set[int]:
+def chat_ids(path: Path, where: str) -> set[int]:
     with sqlite3.connect(path) as connection:
-        return {row[0] for row in connection.execute(f"SELECT chat_id FROM {table}")}
+        return {row[0] for row in connection.execute(f"SELECT chat_id FROM chats WHERE {where}")}
 
 
 def test_backup_while_another_process_writes(tmp_path: Path, data_dir: Path) -> None:
@@ -69,7 +67,8 @@ def test_backup_while_another_process_writes(tmp_path: Path, data_dir: Path) -> 
         with sqlite3.connect(copied) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-        subscribed, alerted = rows(copied, "subscriptions"), rows(copied, "alert_chats")
+        subscribed = chat_ids(copied, "brief_active = 1")
+        alerted = chat_ids(copied, "alerts_enabled = 1")
         # A snapshot: chats 1..n subscribed, and alerts on for all of them or all but the last.
         n = len(subscribed)
         assert 50 <= n <= written

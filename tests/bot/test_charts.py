@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.localapi import SentMessage
+from localapi import SentMessage
 from tests.bot.conftest import Harness
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -14,13 +14,13 @@ import pytest
 
 from bot.app import build_application
 from bot.cli import main
-from bot.localapi import LocalBotApi
 from bot.serve import ServeOptions, serving
 from bot.services import get_services
 from bot.web import bound_port, build_web_app, start_web
 from bot.webconfig import ListenAddress
 from briefings.config import Settings
 from briefings.service import MarketService
+from localapi import LocalBotApi
 from tests.bot.conftest import make_settings
 
 USER = 5151

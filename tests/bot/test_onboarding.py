@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import time
 
+from bot.chats import Schedule
 from bot.handlers.onboarding import CONFIRM_SUBSCRIBE
-from bot.subscriptions import Schedule
 from briefings.render import render_template
 from tests.bot.conftest import Harness
 
@@ -24,6 +28,31 @@ async def test_descriptions_are_set_from_templates_at_start(bot: Harness) -> Non
     assert "simulated" in shown["description"]
 
 
+class _Line(logging.Handler):
+    def __init__(self, text: str) -> None:
+        super().__init__(logging.INFO)
+        self.text = text
+        self.seen = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.seen.set()
+
+
+@contextmanager
+def log_line(text: str) -> Iterator[asyncio.Event]:
+    """Yield an event set when the onboarding handlers log a line containing ``text``."""
+    logger = logging.getLogger("bot.handlers.onboarding")
+    handler, level = _Line(text), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler.seen
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 async def test_joining_a_group_greets_once_and_leaving_switches_everything_off(
     bot: Harness,
 ) -> None:
@@ -40,18 +69,18 @@ async def test_joining_a_group_greets_once_and_leaving_switches_everything_off(
     await bot.say_one(group, "/alerts on", user_id=ADMIN)
     assert [m.shown_text for m in bot.server.bot_messages(group)].count(greeting.shown_text) == 1
 
-    bot.server.set_bot_status(group, ADMIN, "left")
-    # A later update is handled after the leave (updates start in order; leaving never waits).
-    await bot.say_one(bot.private_chat(USER), "/help")
-    subscription = bot.services.subscriptions.get(group)
+    with log_line(f"chat {group}: briefing and alerts switched off") as switched_off:
+        bot.server.set_bot_status(group, ADMIN, "left")
+        await asyncio.wait_for(switched_off.wait(), 15)
+    subscription = bot.services.chats.subscription(group)
     assert subscription is not None
     assert not subscription.active
     assert subscription.inactive_reason is not None
     assert "removed" in subscription.inactive_reason
-    alerts = bot.services.alert_chats.get(group)
+    alerts = bot.services.chats.alerts(group)
     assert alerts is not None
     assert not alerts.enabled
-    assert bot.services.subscriptions.schedules() == set()
+    assert bot.services.chats.schedules() == set()
 
 
 async def test_start_subscribe_deep_link_asks_then_subscribes(bot: Harness) -> None:
@@ -59,14 +88,14 @@ async def test_start_subscribe_deep_link_asks_then_subscribes(bot: Harness) -> N
     question = await bot.say_one(chat, "/start subscribe")
     assert "Subscribe this chat?" in question.shown_text
     assert "08:00 America/New_York" in question.shown_text
-    assert bot.services.subscriptions.get(chat) is None
+    assert bot.services.chats.subscription(chat) is None
 
     bot.server.press_button(chat, USER, question.message_id, CONFIRM_SUBSCRIBE)
     await bot.server.wait_for_call("answerCallbackQuery")
     edited = next(m for m in bot.server.bot_messages(chat) if m.message_id == question.message_id)
     assert "Subscribed" in edited.shown_text
     assert edited.reply_markup is None
-    subscription = bot.services.subscriptions.get(chat)
+    subscription = bot.services.chats.subscription(chat)
     assert subscription is not None
     assert subscription.active
     assert subscription.schedule == Schedule(time(8, 0), "America/New_York")
@@ -78,11 +107,11 @@ async def test_only_group_admins_may_confirm_a_group_subscription(bot: Harness) 
     bot.server.press_button(group, MEMBER, question.message_id, CONFIRM_SUBSCRIBE)
     answer = await bot.server.wait_for_call("answerCallbackQuery")
     assert "administrators" in str(answer.params.get("text"))
-    assert bot.services.subscriptions.get(group) is None
+    assert bot.services.chats.subscription(group) is None
 
     bot.server.press_button(group, ADMIN, question.message_id, CONFIRM_SUBSCRIBE)
     await bot.server.wait_for_call("answerCallbackQuery", lambda call: not call.params.get("text"))
-    subscription = bot.services.subscriptions.get(group)
+    subscription = bot.services.chats.subscription(group)
     assert subscription is not None
     assert subscription.active
 
@@ -118,6 +147,6 @@ async def test_subscribe_resolves_cities_and_refuses_fixed_offsets(bot: Harness)
     assert "Usage" in est.shown_text
     unknown = await bot.say_one(chat, "/subscribe 08:00 Atlantis")
     assert "not a time zone or city" in unknown.shown_text
-    subscription = bot.services.subscriptions.get(chat)
+    subscription = bot.services.chats.subscription(chat)
     assert subscription is not None
     assert subscription.schedule == Schedule(time(7, 15), "America/New_York")

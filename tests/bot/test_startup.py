@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.localapi import LocalBotApi
 from bot.logs import configure_logging
+from localapi import LocalBotApi
 from tests.bot.conftest import TOKEN
 
 IN_USE = os.strerror(errno.EADDRINUSE)

@@ -14,11 +14,11 @@ import pytest
 from bot.app import build_application
 from bot.cli import main
 from bot.config import ConfigError
-from bot.localapi import LocalBotApi
 from bot.serve import ServeOptions, serving
 from bot.services import get_services
 from bot.webconfig import SECRET_HEADER, ListenAddress, WebhookSettings, webhook_settings
 from briefings.service import MarketService
+from localapi import LocalBotApi
 from tests.bot.conftest import make_settings
 
 SECRET = "webhook-secret_0123456789"
@@ -69,8 +69,8 @@ async def test_updates_arrive_by_webhook_and_need_the_secret(
         # The local Bot API delivers the injected message by POSTing it with the secret.
         server.add_user(USER, first_name="Ann")
         server.add_chat(USER, "private", title="Ann")
-        forged = server.state.send_text(USER, USER, "/help")
-        server.state.updates.clear()  # keep it for forging; the server must not deliver it
+        forged = server.send_text(USER, USER, "/help")
+        server.updates.clear()  # keep it for forging; the server must not deliver it
         for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET + "x"}):
             assert await post(webhook.url, forged, headers) == 403
 

@@ -9,8 +9,8 @@ from aiohttp import web
 from telegram import Bot, ChatMemberUpdated
 from telegram.error import BadRequest, Conflict, Forbidden
 
-from bot.localapi import LocalBotApi
-from bot.localapi.webhook_push import SECRET_HEADER
+from localapi import LocalBotApi
+from localapi.webhook_push import SECRET_HEADER
 
 USER, GROUP = 77, -1007
 

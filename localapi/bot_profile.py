@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.localapi.errors import bad_request
-from bot.localapi.params import UploadedFile
-from bot.localapi.state import ApiState
-from bot.localapi.world import MEMBER_STATUSES, chat_member
+from localapi.errors import bad_request
+from localapi.params import UploadedFile
+from localapi.state import ApiState
+from localapi.world import MEMBER_STATUSES, chat_member
 
 Params = dict[str, Any]
 Files = dict[str, UploadedFile]
@@ -38,7 +38,7 @@ def _description_setter(kind: str, limit: int) -> Callable[[ApiState, Params, Fi
         text = str(params.get(kind) or "")
         if len(text) > limit:
             raise bad_request(f"{kind} is too long")
-        state.descriptions[(kind, str(params.get("language_code", "")))] = text
+        state.bot_descriptions[(kind, str(params.get("language_code", "")))] = text
         return True
 
     return set_description
@@ -47,7 +47,7 @@ def _description_setter(kind: str, limit: int) -> Callable[[ApiState, Params, Fi
 def _description_getter(kind: str) -> Callable[[ApiState, Params, Files], Any]:
     def get_description(state: ApiState, params: Params, files: Files) -> Any:
         language = str(params.get("language_code", ""))
-        return {kind: state.descriptions.get((kind, language), "")}
+        return {kind: state.bot_descriptions.get((kind, language), "")}
 
     return get_description
 

@@ -9,12 +9,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from bot.localapi.errors import ApiError, bad_request, chat_migrated, too_many_requests
-from bot.localapi.faults import DEFAULT_TIMEOUT_DELAY, FaultHit, FaultQueue
-from bot.localapi.flood import FloodGate, FloodLimits
-from bot.localapi.html_entities import FormattedText, utf16_length
-from bot.localapi.records import ApiCall, BotCommand, CallbackAnswer, SentMessage
-from bot.localapi.world import (
+from localapi.errors import ApiError, bad_request, chat_migrated, too_many_requests
+from localapi.faults import DEFAULT_TIMEOUT_DELAY, FaultHit, FaultQueue
+from localapi.flood import FloodGate, FloodLimits
+from localapi.html_entities import FormattedText, utf16_length
+from localapi.records import ApiCall, BotCommand, CallbackAnswer, SentMessage
+from localapi.world import (
     CHAT_TYPES,
     MEMBER_STATUSES,
     ChatRecord,
@@ -24,7 +24,7 @@ from bot.localapi.world import (
 )
 
 if TYPE_CHECKING:
-    from bot.localapi.bot_profile import WebhookSetting
+    from localapi.bot_profile import WebhookSetting
 
 # getUpdates without allowed_updates delivers everything except these (Bot API default).
 OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -73,7 +73,7 @@ class ApiState:
         self.faults = FaultQueue()
         self.flood_gate = FloodGate(self.flood_limits) if self.flood_limits else None
         self.flood_rejections = 0
-        self.descriptions: dict[tuple[str, str], str] = {}
+        self.bot_descriptions: dict[tuple[str, str], str] = {}
         self.webhook: WebhookSetting | None = None
         self.webhook_deliveries: list[tuple[int, int]] = []
         """(update_id, HTTP status) of every webhook POST, in order."""

@@ -8,8 +8,8 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from bot.localapi.bot_profile import WebhookSetting
-from bot.localapi.state import ApiState
+from localapi.bot_profile import WebhookSetting
+from localapi.state import ApiState
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 #: After a failed POST the update is offered again this much later (Telegram backs off too).
