@@ -21,7 +21,7 @@ from bot.jobs import push_now
 from bot.logs import configure_logging, protect_secret, redact
 from bot.schema import SchemaError
 from bot.sender import Outcome
-from bot.serve import ServeOptions, serve_until_stopped
+from bot.serve import ServeOptions, WebExtraMissing, require_web, serve_until_stopped
 from bot.services import BotApplication, get_services
 from bot.webconfig import health_address, webhook_settings
 from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError
@@ -68,6 +68,10 @@ def run_bot(args: argparse.Namespace) -> int:
     options = ServeOptions(
         webhook=webhook, health=health, drop_pending_updates=args.drop_pending_updates
     )
+    try:
+        require_web(options)
+    except WebExtraMissing as exc:
+        raise UsageError(str(exc)) from None
     configure_logging(verbose=args.verbose)
     service = open_market_service(args)
     share_the_gil_often()

@@ -30,6 +30,16 @@ class WebExtraMissing(RuntimeError):
     """Raise when a webhook or /healthz is asked for without the ``web`` extra installed."""
 
 
+def require_web(options: ServeOptions) -> None:
+    """Raise WebExtraMissing early when ``options`` need an HTTP listener and aiohttp is absent."""
+    if options.webhook is None and options.health is None:
+        return
+    try:
+        import aiohttp  # noqa: F401
+    except ModuleNotFoundError:
+        raise WebExtraMissing(WEB_EXTRA_MISSING) from None
+
+
 @dataclass(frozen=True)
 class ServeOptions:
     """How updates arrive (webhook, else long polling) and where /healthz listens."""

@@ -58,6 +58,9 @@ def test_the_dockerfile_follows_uvs_pattern() -> None:
     )
     assert deps < copy_project < project_sync
     assert all("--no-dev" in steps[i][1] for i in (deps, project_sync))
+    # The webhook and /healthz (the HEALTHCHECK's target) need the web extra.
+    assert all("--extra web" in steps[i][1] for i in (deps, project_sync))
+    assert "web" in project.get("optional-dependencies", {})
 
     env = " ".join(a for k, a in steps if k == "ENV")
     data_dir = re.search(r"MARKETBRIEF_DATA_DIR=(\S+)", env)

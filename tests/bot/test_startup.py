@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -107,3 +108,21 @@ def test_scheduler_lines_need_verbose(verbose: bool, level: int) -> None:
     finally:
         for logger, old in zip(loggers, before, strict=True):
             logger.setLevel(old)
+
+
+def test_a_webhook_without_the_web_extra_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    without_aiohttp = (
+        "import sys; sys.modules['aiohttp'] = None; from bot.cli import main; "
+        "sys.exit(main(['run', '--webhook-url', 'https://bot.example.org/tg']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", without_aiohttp],
+        cwd=REPO,
+        env=bot_env(tmp_path / "data", "http://127.0.0.1:9/bot"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "pip install 'marketbrief[web]'" in done.stderr
