@@ -23,6 +23,7 @@ from bot.handlers.replies import render_bot
 from bot.jobs import start_jobs
 from bot.logs import protect_secret
 from bot.market import MarketDesk
+from bot.outage import ApiHealth, WatchedRequest
 from bot.outbox import OutboxLog
 from bot.ratelimit import FloodLimiter
 from bot.sender import Sender
@@ -59,10 +60,13 @@ def build_application(
     one with a smaller cache in a benchmark).
     """
     protect_secret(bot_settings.token)
+    health = ApiHealth()
     application = (
         ApplicationBuilder()
         .token(bot_settings.token)
         .base_url(base_url or bot_settings.api_url)
+        .request(WatchedRequest(health, connection_pool_size=256))
+        .get_updates_request(WatchedRequest(health, connection_pool_size=1))
         .rate_limiter(FloodLimiter(bot_settings.rate_limits))
         .defaults(
             Defaults(
@@ -94,6 +98,7 @@ def build_application(
         briefings=BriefingPush(sender, desk, database, outbox, charts),
         alerts=AlertPush(sender, desk, database, chats, outbox),
         charts=charts,
+        api_health=health,
     )
     register_handlers(application)
     return application
@@ -129,7 +134,10 @@ async def running(
         if updater is None:
             raise RuntimeError("the application has no updater to poll with")
         await updater.start_polling(
-            poll_interval=0.0, timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
+            poll_interval=0.0,
+            timeout=int(poll_timeout),
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=polling_failed,
         )
         try:
             yield application
@@ -151,6 +159,12 @@ async def _set_descriptions(application: BotApplication, *, simulated: bool) -> 
         )
     except TelegramError as exc:
         log.warning("could not set the bot's description: %s", exc)
+
+
+def polling_failed(error: TelegramError) -> None:
+    """Log a failed getUpdates at DEBUG (the updater's ``error_callback``)."""
+    # What run_polling does with these: the error handler, which logs outages once.
+    log.debug("polling failed: %s", error)
 
 
 async def _set_command_menus(application: BotApplication, admins: frozenset[int]) -> None:

@@ -63,6 +63,8 @@ def _backup_one(source: Path, target: Path) -> BackedUp:
             verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
         if verdict != "ok":
             raise BackupError(f"the copy of {source.name} failed its integrity check: {verdict}")
+        # Like the databases themselves: chat ids and titles are for the operator's eyes only.
+        partial.chmod(0o600)
         os.replace(partial, target)
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)

@@ -18,6 +18,7 @@ from briefings.cli import (
     run,
 )
 from briefings.config import Settings
+from briefings.storage import DataDirLock
 
 #: What ``marketbrief chat`` needs besides the bot (the ``local`` extra).
 LOCAL_API_MODULES = frozenset({"localapi", "aiohttp", "httpx"})
@@ -38,6 +39,17 @@ def _add_source(parser: argparse.ArgumentParser, default: str | None = None) -> 
     )
 
 
+def parse_chat_id(text: str) -> int:
+    """Parse a Telegram chat id (an integer of at most 52 bits, negative for groups)."""
+    try:
+        chat_id = int(text)
+    except ValueError:
+        chat_id = 0
+    if not 0 < abs(chat_id) < 2**52:
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is not a chat id")
+    return chat_id
+
+
 def add_bot_commands(add_command: AddCommand) -> None:
     """Add the Telegram sub-commands to the domain parser."""
     run_parser = add_command(
@@ -56,7 +68,7 @@ def add_bot_commands(add_command: AddCommand) -> None:
     push_parser = add_command(
         "push", help="send the current session's briefing now to subscribed chats that lack it"
     )
-    push_parser.add_argument("--chat", type=int, metavar="ID", help="only this chat")
+    push_parser.add_argument("--chat", type=parse_chat_id, metavar="ID", help="only this chat")
     _add_source(push_parser)
     push_parser.set_defaults(handler=_push)
 
@@ -125,9 +137,12 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.operations import run_bot
+    # Two bots on one data directory would fight over getUpdates, so a second one exits at
+    # once: the lock is taken before the Telegram stack is imported. `push` takes no lock.
+    with DataDirLock(Settings.from_env().data_dir):
+        from bot.operations import run_bot
 
-    return run_bot(args)
+        return run_bot(args)
 
 
 def _push(args: argparse.Namespace) -> int:

@@ -75,3 +75,16 @@ def configure_logging(level: int = logging.INFO, *, verbose: bool = False) -> No
     chatter = logging.INFO if verbose else logging.WARNING
     for name in ("apscheduler", "telegram.ext"):
         logging.getLogger(name).setLevel(chatter)
+    logging.getLogger("telegram.ext").addFilter(one_line_network_errors)
+
+
+def one_line_network_errors(record: logging.LogRecord) -> bool:
+    """Turn PTB's traceback for a network failure (Bot API unreachable) into one WARNING line."""
+    from telegram.error import NetworkError
+
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, NetworkError):
+        record.msg, record.args = f"{record.getMessage()} ({error})", None
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+    return True

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 
 from telegram.error import InvalidToken, NetworkError
@@ -24,9 +25,10 @@ from bot.sender import Outcome
 from bot.serve import ServeOptions, WebExtraMissing, require_web, serve_until_stopped
 from bot.services import BotApplication, get_services
 from bot.webconfig import health_address, webhook_settings
-from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError
+from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, warn_unknown_tickers
 from briefings.cli import open_service as open_market_service
 from briefings.service import MarketService
+from briefings.storage import describe, probe_database
 
 
 def bot_settings() -> BotSettings:
@@ -40,15 +42,21 @@ def bot_settings() -> BotSettings:
 
 
 def open_application(settings: BotSettings, service: MarketService) -> BotApplication:
-    """Build the application, or raise UsageError when its database is from a newer bot."""
+    """Build the application; a database from a newer bot is a UsageError, a damaged, locked
+    or full one a one-line StorageFault naming the file."""
     try:
         return build_application(settings, service)
     except SchemaError as exc:
         raise UsageError(f"{settings.database_path}: {exc}") from None
+    except sqlite3.Error as exc:
+        raise describe(settings.database_path, exc) from None
 
 
 def run_bot(args: argparse.Namespace) -> int:
-    """Run the bot (long polling, or a webhook) until SIGINT or SIGTERM."""
+    """Run the bot (long polling, or a webhook) until SIGINT or SIGTERM.
+
+    The caller holds the data dir lock.
+    """
     settings = bot_settings()
     try:
         webhook = webhook_settings(
@@ -74,6 +82,8 @@ def run_bot(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     configure_logging(verbose=args.verbose)
     service = open_market_service(args)
+    probe_database(settings.database_path)
+    warn_unknown_tickers(service)
     share_the_gil_often()
     application = open_application(settings, service)
     try:
@@ -82,7 +92,7 @@ def run_bot(args: argparse.Namespace) -> int:
         raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except NetworkError as exc:
         print(
-            f"marketbrief: cannot reach Telegram at {settings.api_url}: {redact(str(exc))}",
+            redact(f"marketbrief: cannot reach Telegram at {settings.api_url}: {exc}"),
             file=sys.stderr,
         )
         return EXIT_FAILURE
@@ -101,6 +111,7 @@ def push(args: argparse.Namespace) -> int:
     settings = bot_settings()
     configure_logging(logging.WARNING)
     service = open_market_service(args)
+    probe_database(settings.database_path)
     return asyncio.run(_push_async(settings, service, args.chat))
 
 
@@ -121,7 +132,7 @@ async def _push_async(settings: BotSettings, service: MarketService, chat_id: in
     except InvalidToken:
         raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except NetworkError as exc:
-        print(f"marketbrief: cannot reach {settings.api_url}: {exc}", file=sys.stderr)
+        print(redact(f"marketbrief: cannot reach {settings.api_url}: {exc}"), file=sys.stderr)
         return EXIT_FAILURE
     finally:
         # Closes the HTTP connections even when initialize() failed (PTB leaves them open).

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.app import ALLOWED_UPDATES, start_services, stop_services
+from bot.app import ALLOWED_UPDATES, polling_failed, start_services, stop_services
 from bot.health import bot_name, next_briefing
 from bot.services import BotApplication, get_services
 from bot.webconfig import ListenAddress, WebhookSettings
@@ -111,6 +111,7 @@ async def _start_updates(application: BotApplication, options: ServeOptions) -> 
         timeout=options.poll_timeout,
         allowed_updates=ALLOWED_UPDATES,
         drop_pending_updates=options.drop_pending_updates,
+        error_callback=polling_failed,
     )
 
 

@@ -91,6 +91,7 @@ def test_backup_command_and_its_errors(
     out, _ = capsys.readouterr()
     assert "prices.sqlite3" in out
     assert (tmp_path / "out" / "prices.sqlite3").is_file()
+    assert (tmp_path / "out" / "prices.sqlite3").stat().st_mode & 0o777 == 0o600
     assert not list((tmp_path / "out").glob("*.partial"))
 
     assert main(["backup", str(data_dir)]) == 1
