@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,7 +60,10 @@ async def serving(
     ``initialize()`` asks Telegram for the bot (getMe) first, so an unreachable Telegram or a
     rejected token raises before anything else starts.
     """
-    await application.initialize()
+    with _outage_lines_muted():
+        # A failed start is reported once by the caller ("cannot reach Telegram ..."), not
+        # also as the start of an outage.
+        await application.initialize()
     runner: web.AppRunner | None = None
     try:
         # Bind first: a busy address fails before any job starts. /healthz answers 503 until
@@ -89,6 +92,20 @@ async def serving(
             await runner.cleanup()
         await stop_services(application)
         await application.shutdown()
+
+
+@contextmanager
+def _outage_lines_muted() -> Iterator[None]:
+    logger = logging.getLogger("bot.outage")
+
+    def mute(record: logging.LogRecord) -> bool:
+        return False
+
+    logger.addFilter(mute)
+    try:
+        yield
+    finally:
+        logger.removeFilter(mute)
 
 
 async def _start_updates(application: BotApplication, options: ServeOptions) -> None:
