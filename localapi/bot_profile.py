@@ -1,9 +1,8 @@
-"""The bot's profile and webhook methods: descriptions, setWebhook and membership changes."""
+"""The bot's profile and webhook methods: the descriptions, setWebhook and getWebhookInfo."""
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +10,6 @@ from typing import Any
 from localapi.errors import bad_request
 from localapi.params import UploadedFile
 from localapi.state import ApiState
-from localapi.world import MEMBER_STATUSES, chat_member
 
 Params = dict[str, Any]
 Files = dict[str, UploadedFile]
@@ -20,7 +18,6 @@ DESCRIPTION_LIMIT = 512
 SHORT_DESCRIPTION_LIMIT = 120
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 MAX_CONNECTIONS = range(1, 101)
-GONE = ("left", "kicked")
 
 
 @dataclass(frozen=True)
@@ -109,31 +106,3 @@ PROFILE_METHODS = {
     "deleteWebhook": delete_webhook,
     "getWebhookInfo": get_webhook_info,
 }
-
-
-def change_bot_membership(
-    state: ApiState, chat_id: int, user_id: int, status: str
-) -> dict[str, Any]:
-    """Make ``user_id`` add or remove the bot (``status``) in a chat; queue my_chat_member."""
-    if status not in MEMBER_STATUSES:
-        raise ValueError(f"unknown status {status!r}; expected one of {MEMBER_STATUSES}")
-    with state.lock:
-        chat = state.chats.get(chat_id)
-        if chat is None:
-            raise LookupError(f"chat {chat_id} does not exist; call add_chat first")
-        if user_id not in state.users:
-            state.add_user(user_id, first_name=f"User {user_id}")
-        bot = state.bot.to_api()
-        old = chat.members.get(state.bot.id, "left")
-        chat.members[state.bot.id] = status
-        chat.blocked = status in GONE
-        update = {
-            "my_chat_member": {
-                "chat": chat.to_api(),
-                "from": state.users[user_id].to_api(),
-                "date": int(time.time()),
-                "old_chat_member": chat_member(bot, old),
-                "new_chat_member": chat_member(bot, status),
-            }
-        }
-    return state.add_update(update)

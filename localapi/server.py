@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from localapi.bot_profile import change_bot_membership
 from localapi.control_routes import control_handler
 from localapi.errors import ApiError
 from localapi.flood import FloodLimits
@@ -204,18 +203,6 @@ class LocalBotApi(ApiState):
         if found is None:
             raise TimeoutError(f"no matching {method} call within {timeout}s")
         return found
-
-    def set_bot_status(self, chat_id: int, user_id: int, status: str) -> dict[str, Any]:
-        """Let ``user_id`` add (member, administrator) or remove (left, kicked) the bot."""
-        return change_bot_membership(self, chat_id, user_id, status)
-
-    def descriptions(self, language_code: str = "") -> dict[str, str]:
-        """Return the bot's description and short description as last set."""
-        with self.lock:
-            return {
-                kind: self.bot_descriptions.get((kind, language_code), "")
-                for kind in ("description", "short_description")
-            }
 
     async def wait_for_webhook_deliveries(
         self, count: int, timeout: float = 5.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from aiohttp import web
 from telegram import Bot, ChatMemberUpdated
 from telegram.error import BadRequest, Conflict, Forbidden
 
-from localapi import LocalBotApi
+from localapi import LocalApiControl, LocalBotApi
 from localapi.webhook_push import SECRET_HEADER
 
 USER, GROUP = 77, -1007
@@ -87,3 +88,16 @@ async def test_membership_changes_become_my_chat_member_updates(
     assert statuses == [("left", "member", USER), ("member", "kicked", USER)]
     with pytest.raises(Forbidden, match="kicked"):
         await bot.send_message(GROUP, "still here?")
+
+
+async def test_the_new_actions_are_control_actions_too(server: LocalBotApi, bot: Bot) -> None:
+    server.add_chat(GROUP, "group", title="Traders")
+    await bot.set_my_short_description("Short.")
+
+    def from_another_process() -> tuple[dict[str, Any], Any]:
+        with LocalApiControl(server.base_url) as control:
+            return control.set_bot_status(GROUP, USER, "member"), control.descriptions()
+
+    update, shown = await asyncio.to_thread(from_another_process)
+    assert update["my_chat_member"]["new_chat_member"]["status"] == "member"
+    assert shown == {"description": "", "short_description": "Short."}
