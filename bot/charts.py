@@ -22,7 +22,14 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.telegram_errors import Refusal, refusal
-from briefings.charts import ChartCache, ChartKey, ChartKind, cached_chart, chart_key
+from briefings.charts import (
+    ChartCache,
+    ChartKey,
+    ChartKind,
+    cached_chart,
+    chart_key,
+    chart_summary,
+)
 from briefings.lru import Lru
 from briefings.model import Snapshot
 from briefings.render import render_template
@@ -76,7 +83,11 @@ PhotoSender = Callable[[str | bytes], Awaitable[Message]]
 
 
 def chart_caption(snapshot: Snapshot, request: ChartRequest) -> str:
-    """Return the photo caption: what the chart shows, the session and whether it is simulated."""
+    """Return the photo caption: what the chart shows in words, the session, the data's source.
+
+    The words come from the chart's own data (``chart_summary``): the names in each RRG
+    quadrant, the pairs that rose and fell most, the best and worst bar and the benchmark.
+    """
     return render_template(
         "bot/chart_caption.html.j2",
         b=snapshot.briefing,
@@ -84,6 +95,7 @@ def chart_caption(snapshot: Snapshot, request: ChartRequest) -> str:
         window=request.window,
         pairs_window=PAIRS_WINDOW,
         benchmark=snapshot.universe.benchmark,
+        summary=chart_summary(snapshot, request.kind, window=request.window),
     ).strip()
 
 
@@ -117,11 +129,13 @@ class ChartDesk:
         render, and a request for a drawn key is answered from memory.
         """
         loop = asyncio.get_running_loop()
-        image = await loop.run_in_executor(
-            self._executor,
-            lambda: cached_chart(self.cache, snapshot, request.kind, window=request.window),
-        )
-        return Chart(request.key(snapshot), image, chart_caption(snapshot, request))
+        image, caption = await loop.run_in_executor(self._executor, self._draw, snapshot, request)
+        return Chart(request.key(snapshot), image, caption)
+
+    def _draw(self, snapshot: Snapshot, request: ChartRequest) -> tuple[bytes, str]:
+        """Return the chart's PNG (from the cache) and its caption; runs in the pool."""
+        image = cached_chart(self.cache, snapshot, request.kind, window=request.window)
+        return image, chart_caption(snapshot, request)
 
     async def send(
         self,

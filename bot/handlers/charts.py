@@ -31,10 +31,16 @@ def parse_rrg(args: Sequence[str]) -> ChartRequest:
 
 
 def parse_chart(args: Sequence[str]) -> ChartRequest:
-    """Read "/chart [pairs|sectors] [window]"; a window alone means the sector bars."""
+    """Read "/chart [rrg [sectors|pairs] | pairs | sectors [window] | window]".
+
+    The names are the ones ``/settings chart`` and ``marketbrief chart`` take; a window alone
+    means the sector bars.
+    """
     if not args:
         return ChartRequest("pairs")
     first = args[0].lower()
+    if first == "rrg":
+        return parse_rrg(args[1:])
     if first.upper() in WINDOWS and len(args) == 1:
         return ChartRequest("sectors", parse_window(first))
     if first == "pairs":
@@ -46,7 +52,7 @@ def parse_chart(args: Sequence[str]) -> ChartRequest:
         return ChartRequest("pairs")
     if first == "sectors":
         return ChartRequest("sectors", parse_window(args[1] if len(args) > 1 else None))
-    raise InputProblem(f"“{echo(args[0])}” is not a chart; use pairs or sectors.")
+    raise InputProblem(f"“{echo(args[0])}” is not a chart; use rrg, pairs or sectors.")
 
 
 async def send_chart(update: Update, context: Context, request: ChartRequest) -> None:
@@ -73,5 +79,5 @@ async def rrg(update: Update, context: Context, args: Sequence[str]) -> None:
 
 @command("chart", max_args=2)
 async def chart(update: Update, context: Context, args: Sequence[str]) -> None:
-    """Send the pairs' rebased ratios or the sector bars for a window."""
+    """Send the pairs' rebased ratios, the sector bars for a window or a rotation graph."""
     await send_chart(update, context, parse_chart(args))

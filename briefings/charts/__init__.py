@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from briefings.charts.cache import CacheStats, ChartCache, ChartKey
 from briefings.charts.data import (
-    DEFAULT_TAIL_WEEKS,
+    MAX_TAIL_WEEKS,
     BarChart,
     Provenance,
     RatioChart,
@@ -23,28 +23,58 @@ from briefings.charts.data import (
     rrg_chart_data,
     sectors_chart_data,
 )
-from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
+from briefings.charts.summary import (
+    QuadrantMembers,
+    RatioMove,
+    RatioSummary,
+    RRGSummary,
+    summarize_ratios,
+    summarize_rrg,
+)
 
 if TYPE_CHECKING:
+    from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
     from briefings.model import Snapshot
+
+#: Loaded on first use: matplotlib takes about half a second to import, which `run` and `push`
+#: should not pay at start-up (nor anything that only needs the cache or the data).
+_PLOTTERS = frozenset({"plot_ratios", "plot_rrg", "plot_sector_bars"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _PLOTTERS:
+        from briefings.charts import plot
+
+        return getattr(plot, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors"]
 CHART_KINDS: tuple[ChartKind, ...] = get_args(ChartKind)
+ChartSummary = RRGSummary | RatioSummary | BarChart
+"""What a chart shows: its quadrants (RRG), its pairs' moves (ratios) or its bars (sectors)."""
 
 __all__ = [
     "CHART_KINDS",
+    "MAX_TAIL_WEEKS",
     "BarChart",
     "CacheStats",
     "ChartCache",
     "ChartKey",
     "ChartKind",
+    "ChartSummary",
     "Provenance",
+    "QuadrantMembers",
     "RRGChart",
+    "RRGSummary",
     "RRGTrail",
     "RatioChart",
     "RatioLine",
+    "RatioMove",
+    "RatioSummary",
     "cached_chart",
     "chart_key",
+    "chart_summary",
     "pairs_chart_data",
     "plot_ratios",
     "plot_rrg",
@@ -68,14 +98,16 @@ def render_chart(
     *,
     window: str = "MTD",
     start: date | None = None,
-    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+    tail_weeks: int | None = None,
 ) -> bytes:
     """Draw ``kind`` for the snapshot's session as PNG bytes.
 
     ``window`` is the sector bars' window; ``start`` the ratio chart's base date (None: the
-    3M window's base); ``tail_weeks`` the RRG tail length. Arguments a kind does not use are
-    ignored.
+    3M window's base); ``tail_weeks`` the RRG tail length (None: fewer weeks the more tails,
+    ``data.default_tail_weeks``). Arguments a kind does not use are ignored.
     """
+    from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
+
     kind = _check_kind(kind)
     provenance = Provenance.of(snapshot.briefing)
     if kind == "rrg-sectors" or kind == "rrg-pairs":
@@ -85,7 +117,37 @@ def render_chart(
         )
     if kind == "pairs":
         return plot_ratios(pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start))
-    return plot_sector_bars(sectors_chart_data(snapshot.briefing, window))
+    return plot_sector_bars(
+        sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
+    )
+
+
+def chart_summary(
+    snapshot: Snapshot,
+    kind: ChartKind,
+    *,
+    window: str = "MTD",
+    start: date | None = None,
+    tail_weeks: int | None = None,
+) -> ChartSummary | None:
+    """Return what ``render_chart`` with these arguments shows, from the data it draws.
+
+    None for a kind with nothing to sum up in words.
+    """
+    kind = _check_kind(kind)
+    provenance = Provenance.of(snapshot.briefing)
+    if kind == "rrg-sectors" or kind == "rrg-pairs":
+        rrg_kind: Literal["sectors", "pairs"] = "sectors" if kind == "rrg-sectors" else "pairs"
+        return summarize_rrg(
+            rrg_chart_data(snapshot.closes, snapshot.universe, rrg_kind, provenance, tail_weeks)
+        )
+    if kind == "pairs":
+        return summarize_ratios(
+            pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start)
+        )
+    if kind == "sectors":
+        return sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
+    return None
 
 
 def chart_key(
@@ -94,7 +156,7 @@ def chart_key(
     *,
     window: str = "MTD",
     start: date | None = None,
-    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+    tail_weeks: int | None = None,
 ) -> ChartKey:
     """Return the cache key of a chart: data version, session, kind and the arguments it uses."""
     kind = _check_kind(kind)
@@ -122,7 +184,7 @@ def cached_chart(
     *,
     window: str = "MTD",
     start: date | None = None,
-    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+    tail_weeks: int | None = None,
 ) -> bytes:
     """Return ``render_chart(...)`` from ``cache``, rendering only on the first request."""
     key = chart_key(snapshot, kind, window=window, start=start, tail_weeks=tail_weeks)

@@ -79,7 +79,12 @@ class CsvDirectorySource:
     """Closes from ``DIR/TICKER.csv``; ``^GSPC`` may be stored as ``GSPC.csv``."""
 
     def __init__(self, directory: Path) -> None:
-        resolved = Path(directory).expanduser().resolve()
+        try:
+            resolved = Path(directory).expanduser().resolve()
+        except RuntimeError:  # ~user of a user that does not exist
+            raise SourceSpecError(
+                f"cannot expand {str(directory)!r}: no such home directory"
+            ) from None
         if not resolved.exists():
             raise SourceSpecError(f"CSV directory not found: {resolved}")
         if not resolved.is_dir():

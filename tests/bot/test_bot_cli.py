@@ -110,3 +110,25 @@ def test_a_database_from_a_newer_bot_is_one_line_and_exit_2(
     assert err.count("\n") == 1
     assert "schema version 99" in err
     assert "upgrade marketbrief" in err
+
+
+async def test_the_offline_chat_saves_a_chart_and_prints_its_path(
+    tmp_path: Path, demo_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    store = Settings(data_dir=data_dir / "terminal-chat").store_path
+    store.parent.mkdir(parents=True)
+    shutil.copy(demo_store, store)
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    images = tmp_path / "images"
+    output = io.StringIO()
+
+    assert await chat("demo", io.StringIO("/chart rrg\n"), output, images) == 0
+
+    shown = output.getvalue()
+    saved = sorted(images.glob("photo-*.png"))
+    assert len(saved) == 1
+    assert f"saved as {saved[0]}]" in shown
+    assert saved[0].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert f"[image, {saved[0].stat().st_size // 1024} KiB, saved as" in shown
+    assert "Leading" in shown  # the caption says what the picture shows

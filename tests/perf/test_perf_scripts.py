@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.perf import bot_latency, broadcast, paid_broadcast
+from tests.perf import bot_latency, broadcast, paid_broadcast, startup
 from tests.perf._harness import percentile, spread
 
 
@@ -54,3 +54,15 @@ def test_paid_broadcast_by_two_processes_reaches_every_chat_once(
     assert result.delivered == result.paid == 60 * result.parts
     assert (result.lost, result.duplicated) == (0, 0)
     assert "deliveries/s" in capsys.readouterr().out
+
+
+def test_startup_times_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = startup.main(["--runs", "1"])
+
+    assert {(row.setting, row.command) for row in rows} >= {
+        ("bytecode cached", "brief --source demo"),
+        ("no bytecode", 'python -c "import pandas"'),
+        ("no bytecode", "brief, cold calendar"),
+    }
+    assert all(row.seconds > 0 for row in rows)
+    assert "brief ÷ import pandas" in capsys.readouterr().out
