@@ -1,7 +1,7 @@
 """Benchmark: a paid broadcast (1,000 messages a second) by one or more push processes.
 
 Run: uv run python -m tests.perf.paid_broadcast [--chats 20000] [--processes 2]
-     [--paid-rate 1000] [--concurrency N] [--server stub|local] [--busy 2]
+     [--paid-rate 1000] [--concurrency N] [--server stub|local] [--busy 2] [--client httpx]
 Prints figures, asserts nothing: machines are noisy, so compare the ratios within one run.
 
 The chats are subscribed in a fresh bot database on the demo market. A server process enforces
@@ -16,7 +16,8 @@ application and ``push_now``, what ``marketbrief push`` runs) and reports the CP
 on the broadcast. Figures: deliveries per second between the server's first and last
 accepted message, CPU per message (push processes; the server's apart), 429s, chats that lack
 a part (lost) and chats with a part twice (duplicated). ``--busy N`` runs N CPU-bound
-processes beside it, as on a shared machine.
+processes beside it, as on a shared machine; ``--client httpx`` makes the push processes use
+PTB's httpx client, as when aiohttp is not installed.
 """
 
 from __future__ import annotations
@@ -147,8 +148,8 @@ def tally(url: str, kind: str, audience: Audience) -> dict[str, Any]:
         times = [m["sent_at"] for m in messages]
         return {
             "delivered": len(messages),
-            "paid": control.paid_broadcasts,
-            "rejections": control.flood_rejections,
+            "paid": control.paid_broadcasts(),
+            "rejections": control.flood_rejections(),
             "seconds": max(times) - min(times) if times else 0.0,
             "chats": chats,
         }
@@ -167,7 +168,12 @@ def worker_environment(url: str, data_dir: Path, rate: float) -> dict[str, str]:
 
 
 def run(
-    chats: int, processes: int, paid_rate: float, concurrency: int | None, server_kind: str
+    chats: int,
+    processes: int,
+    paid_rate: float,
+    concurrency: int | None,
+    server_kind: str,
+    client: str = "aiohttp",
 ) -> PaidResult:
     """Subscribe ``chats``, let ``processes`` push processes broadcast, count the result."""
     audience = Audience.mixed(chats, 0.0)
@@ -183,6 +189,7 @@ def run(
             command = [sys.executable, "-m", "tests.perf.paid_broadcast", "--worker"]
             if concurrency is not None:
                 command += ["--concurrency", str(concurrency)]
+            command += ["--client", client]
             start = time.monotonic()
             workers = [
                 subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
@@ -218,7 +225,7 @@ def run(
         server_cpu=server_cpu,
         wall=wall,
     )
-    print_result(result, server_kind, reports, load_before)
+    print_result(result, f"{server_kind} server, {client} client", reports, load_before)
     return result
 
 
@@ -236,7 +243,7 @@ def print_result(
     print(
         f"paid broadcast of a {result.parts}-part briefing to {result.chats} chats by "
         f"{result.processes} push process(es), {result.paid_rate:g}/s paid rate, "
-        f"{server_kind} server"
+        f"{server_kind}"
     )
     print(
         f"  load average (1 min) before {load_before:.2f}, after {load_after:.2f}; "
@@ -294,9 +301,12 @@ def main(argv: Sequence[str] | None = None) -> PaidResult | None:
     parser.add_argument("--concurrency", type=int, help="chats in flight per process")
     parser.add_argument("--server", choices=("stub", "local"), default="stub")
     parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes beside it")
+    parser.add_argument("--client", choices=("aiohttp", "httpx"), default="aiohttp")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.worker:
+        if options.client == "httpx":
+            sys.modules["aiohttp"] = None  # type: ignore[assignment]  # as if not installed
         print(json.dumps(asyncio.run(_worker(options.concurrency))))
         return None
     with busy_processes(options.busy):
@@ -308,6 +318,7 @@ def main(argv: Sequence[str] | None = None) -> PaidResult | None:
             options.paid_rate,
             options.concurrency,
             options.server,
+            options.client,
         )
 
 
