@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.perf import bot_latency, broadcast, paid_broadcast, startup
+from tests.perf import bot_latency, broadcast, limiter, paid_broadcast, startup
 from tests.perf._harness import percentile, spread
 
 
@@ -66,3 +66,11 @@ def test_startup_times_every_command(capsys: pytest.CaptureFixture[str]) -> None
     }
     assert all(row.seconds > 0 for row in rows)
     assert "brief ÷ import pandas" in capsys.readouterr().out
+
+
+def test_limiter_benchmark_measures_every_chat_count(capsys: pytest.CaptureFixture[str]) -> None:
+    costs = limiter.main(["--messages", "2000"])
+
+    assert set(costs) == set(limiter.CHAT_COUNTS)
+    assert all(cost > 0 for cost in costs.values())
+    assert "us a message" in capsys.readouterr().out
