@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from localapi.bot_profile import PROFILE_METHODS
 from localapi.errors import ApiError, bad_request
 from localapi.media import image_info
 from localapi.params import UploadedFile
@@ -76,23 +77,6 @@ def get_me(state: ApiState, params: Params, files: Files) -> Any:
     }
 
 
-def delete_webhook(state: ApiState, params: Params, files: Files) -> Any:
-    """Succeed (there is never a webhook); drop pending updates when asked."""
-    if params.get("drop_pending_updates"):
-        state.updates.clear()
-    return True
-
-
-def set_webhook(state: ApiState, params: Params, files: Files) -> Any:
-    """Refuse: the local server only serves getUpdates."""
-    raise bad_request("webhooks are not supported by the local Bot API; use getUpdates")
-
-
-def get_webhook_info(state: ApiState, params: Params, files: Files) -> Any:
-    """Report no webhook and the number of pending updates."""
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(state.updates)}
-
-
 def succeed(state: ApiState, params: Params, files: Files) -> Any:
     """Answer True (close, logOut)."""
     return True
@@ -140,7 +124,7 @@ def send_message(state: ApiState, params: Params, files: Files) -> Any:
     shown = message_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
     markup = _reply_markup(params)
     reply_to = _reply_target(state, chat, params)
-    state.admit_send(chat)
+    state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
     record = state.store_bot_message(
         chat,
         kind="text",
@@ -186,7 +170,7 @@ def send_media_group(state: ApiState, params: Params, files: Files) -> Any:
         )
         items.append((item, stored, caption))
     reply_to = _reply_target(state, chat, params)
-    state.admit_send(chat)
+    state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
     group_id = str(next(state.media_group_ids) * 1_000_003)
     records = [
         state.store_bot_message(
@@ -301,9 +285,6 @@ def get_chat_administrators(state: ApiState, params: Params, files: Files) -> An
 
 METHODS: dict[str, Handler] = {
     "getMe": get_me,
-    "deleteWebhook": delete_webhook,
-    "setWebhook": set_webhook,
-    "getWebhookInfo": get_webhook_info,
     "close": succeed,
     "logOut": succeed,
     "setMyCommands": set_my_commands,
@@ -321,6 +302,7 @@ METHODS: dict[str, Handler] = {
     "getChat": get_chat,
     "getChatMember": get_chat_member,
     "getChatAdministrators": get_chat_administrators,
+    **PROFILE_METHODS,
 }
 METHOD_NAMES = {name.lower(): name for name in [*METHODS, "getUpdates"]}
 
@@ -338,7 +320,7 @@ def _send_file(state: ApiState, params: Params, files: Files, kind: str) -> Any:
     )
     markup = _reply_markup(params)
     reply_to = _reply_target(state, chat, params)
-    state.admit_send(chat)
+    state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
     record = state.store_bot_message(
         chat,
         kind=kind,

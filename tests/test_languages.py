@@ -129,7 +129,7 @@ def allowed_words(snapshot: Snapshot) -> set[str]:
 #: Code, tags, entities and the user's own input quoted back (“…”).
 _TAGS = re.compile(r"<code>.*?</code>|<[^>]+>|&[a-z]+;|&#\d+;|“[^”]*”", re.S)
 #: A command with its arguments as users type them: /subscribe [HH:MM] [Area/City].
-_COMMAND = re.compile(r"/[a-z_]+(?: [A-Za-z0-9_|\[\]/:.\-^]+)*")
+_COMMAND = re.compile(r"/[a-z_]+(?:@\w+)?(?: [A-Za-z0-9_|\[\]/:.\-^]+)*")
 _ZONE = re.compile(r"\b[A-Z][a-z]+/[A-Za-z_]+\b")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -228,6 +228,13 @@ def bot_replies() -> Iterator[tuple[str, str]]:
             {"setting": SimpleNamespace(enabled=False, thread_id=None), "changed": False},
         ],
     }
+    simple["confirm_subscribe"] = [
+        {"schedule": SimpleNamespace(local_time=time(8, 0), time_zone="Asia/Shanghai")}
+    ]
+    simple["group_greeting"] = [
+        {"title": "交易群", "bot_username": "marketbrief_bot", "simulated": True},
+        {"title": None, "bot_username": "marketbrief_bot", "simulated": False},
+    ]
     for name, contexts in simple.items():
         for index, context in enumerate(contexts):
             yield f"{name}-{index}", render_template(f"bot/{name}.html.j2", "zh", **context)
@@ -241,8 +248,10 @@ def bot_replies() -> Iterator[tuple[str, str]]:
         # "command - description": the command (or button key) is not a word readers read.
         text = render_template(f"bot/{menu}.txt.j2", "zh").replace("{label}", "")
         yield menu, "\n".join(line.partition(" - ")[2] for line in text.splitlines())
-    for name in ("callback_error", "callback_stale"):
+    for name in ("callback_error", "callback_stale", "callback_not_admin"):
         yield name, render_template(f"bot/{name}.txt.j2", "zh")
+    for name in ("description", "short_description", "confirm_subscribe_button"):
+        yield name, render_template(f"bot/{name}.txt.j2", "zh", simulated=True)
     for path in sorted((GOLDEN / "replies").glob("*.html")):
         yield f"golden-{path.stem}", path.read_text(encoding="utf-8")
 
