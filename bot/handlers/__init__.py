@@ -37,6 +37,9 @@ from bot.handlers.views import VIEW_PATTERN, view_button
 from bot.services import BotApplication
 from briefings.i18n import LANGUAGES
 
+#: The handler group that finds the chat's language: before any other group, since in a group
+#: only the first matching handler runs (PTB), and every group after it answers in the language.
+LANGUAGE_GROUP = -1000
 #: Updates from channels are not handled: the bot serves private chats and groups.
 _CHATS = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
 
@@ -62,7 +65,7 @@ def register_handlers(application: BotApplication) -> None:
         "stats": stats,
     }
     # Before every other handler: the language the chat reads (bot.language).
-    application.add_handler(TypeHandler(Update, remember_language), group=-1)
+    application.add_handler(TypeHandler(Update, remember_language), group=LANGUAGE_GROUP)
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=_CHATS))
     application.add_handler(CallbackQueryHandler(view_button, pattern=VIEW_PATTERN))
