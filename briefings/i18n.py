@@ -80,6 +80,20 @@ def translations(language: str) -> NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
+#: Names a universe file gives in other languages ([names.<language>]): language -> name -> name.
+_UNIVERSE_NAMES: dict[str, dict[str, str]] = {}
+
+
+def register_names(language: str, names: Mapping[str, str]) -> None:
+    """Use ``names`` (display name -> name in ``language``) before the catalog's for those names."""
+    _UNIVERSE_NAMES.setdefault(check_language(language), {}).update(names)
+
+
+def universe_name(language: str, name: str) -> str | None:
+    """Return the name a universe file gave ``name`` in ``language``, None when it gave none."""
+    return _UNIVERSE_NAMES.get(language, {}).get(name)
+
+
 def gettext(language: str, message: str) -> str:
     """Return ``message`` in ``language`` (the English message when not translated)."""
     return translations(language).gettext(message)

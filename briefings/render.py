@@ -254,6 +254,9 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         A name the catalog lacks but that ends in its ticker, "Health Care (XLV)", is the
         catalog's name of the rest followed by the ticker.
         """
+        own = i18n.universe_name(language, name)
+        if own is not None:
+            return own
         translated = i18n.gettext(language, name)
         if translated != name:
             return translated

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from briefings import i18n
 
 BASKET_PREFIX = "basket:"
 
@@ -45,6 +48,8 @@ class Universe:
     low_benchmark: str = "^GSPC"
     low_lookback_sessions: int = 63
     breadth_baskets: tuple[str, ...] = ()
+    localized: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Names in other languages from [names.<language>]: language -> display name -> name."""
 
     @property
     def tickers(self) -> tuple[str, ...]:
@@ -107,7 +112,8 @@ def load_universe(path: Path | None = None) -> Universe:
 # [[pairs]]       name, lead, lag: str (a leg is a ticker or "basket:<group>")
 # [settings]      benchmark, low_benchmark: ticker; low_lookback_sessions: int >= 1;
 #                 breadth_baskets: [group key, ...]
-_TOP_KEYS = ("groups", "pairs", "settings")
+# [names.<lang>]  {ticker, group key or pair name: its name in that language} (lang: zh, ...)
+_TOP_KEYS = ("groups", "pairs", "settings", "names")
 _GROUP_KEYS = ("title", "basket", "members")
 _PAIR_KEYS = ("name", "lead", "lag")
 _SETTING_KEYS = ("benchmark", "low_benchmark", "low_lookback_sessions", "breadth_baskets")
@@ -181,6 +187,9 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
     unknown = [b for b in baskets if b not in group_keys]
     if unknown:
         raise UniverseError(f"{path}: breadth_baskets names unknown groups {unknown}")
+    localized = _parse_names(check, raw.get("names", {}), groups, names, pairs)
+    for language, table in localized.items():
+        i18n.register_names(language, table)
     return Universe(
         groups=groups,
         names=names,
@@ -189,7 +198,37 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
         low_benchmark=low_benchmark,
         low_lookback_sessions=lookback,
         breadth_baskets=baskets,
+        localized=localized,
     )
+
+
+def _parse_names(
+    check: _Checker,
+    raw: object,
+    groups: tuple[Group, ...],
+    names: Mapping[str, str],
+    pairs: tuple[PairSpec, ...],
+) -> dict[str, dict[str, str]]:
+    """Return [names.<lang>] as language -> English display name -> the name in that language."""
+    tables = check.table(raw, "names", "a table of [names.<language>] tables")
+    english = {
+        **{pair.name: pair.name for pair in pairs},
+        **{group.key: group.title for group in groups},
+        **names,
+    }
+    localized: dict[str, dict[str, str]] = {}
+    for language, table in tables.items():
+        where = f"names.{language}"
+        if language not in i18n.LANGUAGES or language == i18n.DEFAULT_LANGUAGE:
+            others = ", ".join(lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT_LANGUAGE)
+            raise check.fail("names", f"[names.<language>] tables for {others}", language)
+        entries = check.table(table, where, 'a table of ticker = "name"')
+        localized[language] = {}
+        for key, value in entries.items():
+            if key not in english:
+                raise check.fail(f"{where}.{key}", "a ticker, group key or pair name of the file")
+            localized[language][english[key]] = check.text(value, f"{where}.{key}")
+    return localized
 
 
 def _parse_groups(check: _Checker, raw: object) -> tuple[tuple[Group, ...], dict[str, str]]:

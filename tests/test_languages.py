@@ -372,3 +372,58 @@ def test_cli_lang_and_environment(
     code, _, err = run_cli(capsys, *args, "--lang", "fr")
     assert code == 2
     assert "invalid choice" in err
+
+
+UNIVERSE_WITH_NAMES = """
+[groups.chips]
+title = "Chip makers"
+members = { SMH = "Semiconductors (SMH)", SOXX = "iShares Semis" }
+
+[[pairs]]
+name = "Chips vs market"
+lead = "SMH"
+lag = "SOXX"
+
+[names.zh]
+SMH = "半导体 (SMH)"
+chips = "芯片股"
+"Chips vs market" = "芯片/大盘"
+"""
+
+
+def test_a_universe_names_its_own_tickers_groups_and_pairs_per_language(tmp_path: Path) -> None:
+    from briefings.render import environment
+    from briefings.universe import load_universe as load
+
+    path = tmp_path / "universe.toml"
+    path.write_text(UNIVERSE_WITH_NAMES, encoding="utf-8")
+    universe = load(path)
+    assert universe.localized == {
+        "zh": {"Semiconductors (SMH)": "半导体 (SMH)", "Chip makers": "芯片股",
+               "Chips vs market": "芯片/大盘"},
+    }  # fmt: skip
+    named = environment("zh").filters["named"]
+    assert named("Semiconductors (SMH)") == "半导体 (SMH)"
+    assert named("Chip makers") == "芯片股"
+    assert named("Chips vs market") == "芯片/大盘"
+    assert named("Technology (XLK)") == "信息技术 (XLK)"  # the catalog's name, the ticker kept
+    assert environment("en").filters["named"]("Chip makers") == "Chip makers"
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ('[names.fr]\nSMH = "Semi"', "names must be [names.<language>] tables for zh"),
+        ('[names.zh]\nNVDA = "英伟达"', "names.zh.NVDA must be a ticker, group key or pair name"),
+        ("[names.zh]\nSMH = 3", "names.zh.SMH must be non-empty text"),
+    ],
+)
+def test_a_bad_names_table_is_refused(tmp_path: Path, table: str, problem: str) -> None:
+    from briefings.universe import UniverseError
+    from briefings.universe import load_universe as load
+
+    path = tmp_path / "universe.toml"
+    base = UNIVERSE_WITH_NAMES.split("[names.zh]")[0]
+    path.write_text(base + table + "\n", encoding="utf-8")
+    with pytest.raises(UniverseError, match=re.escape(problem)):
+        load(path)
