@@ -223,6 +223,8 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
         extensions=["jinja2.ext.i18n"],
+        # Templates do not change while the process runs: no stat of the file on every render.
+        auto_reload=False,
     )
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
 
