@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from briefings.members import IndexMembers
+
 #: Trailing windows, in display order. See ``briefings.analytics.returns`` for definitions.
 WINDOWS: tuple[str, ...] = ("1D", "1W", "MTD", "1M", "3M", "YTD", "1Y")
 
@@ -152,6 +154,8 @@ class Briefing:
     breadth: tuple[Breadth, ...]
     stale: tuple[str, ...]
     names: Mapping[str, str] = field(default_factory=dict)
+    members: tuple[IndexMembers, ...] = ()
+    """Each enabled index's member figures (top N vs the rest, sectors, breadth, movers)."""
 
     @property
     def sectors(self) -> tuple[SectorRow, ...]:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import jinja2
 
+from briefings.members_json import members_json
 from briefings.model import WINDOWS, Briefing, RotationLine, SinceDate
 
 Format = Literal["text", "html", "json"]
@@ -212,6 +213,7 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
             for b in briefing.breadth
         ],
         "stale": list(briefing.stale),
+        "members": members_json(briefing),
     }
     if briefing.since_low is not None:
         low = briefing.since_low

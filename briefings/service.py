@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -12,6 +12,8 @@ import pandas as pd
 from briefings.build import build_briefing, compare_pair, resolve_session, returns_since_date
 from briefings.calendar import last_completed_session
 from briefings.config import Settings
+from briefings.holdings_store import HoldingsStore, stored_holdings, update_holdings
+from briefings.member_book import MemberBook
 from briefings.model import Briefing, RotationLine, SinceDate
 from briefings.refresh import RefreshReport, refresh
 from briefings.sources import PriceSource, open_source
@@ -96,6 +98,9 @@ class MarketService:
         self._version: str | None = None
         self._closes: pd.DataFrame | None = None
         self._snapshots: dict[tuple[date, str, date | None], Snapshot] = {}
+        self.holdings = HoldingsStore(store.path)
+        self._members: tuple[str, MemberBook] | None = None
+        self._holdings_version: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, source_spec: str | None = None) -> MarketService:
@@ -119,15 +124,30 @@ class MarketService:
         return last_completed_session(self._clock() - SETTLE_DELAY)
 
     def refresh(self, progress: Callable[[int, int], None] | None = None) -> RefreshReport:
-        """Fetch what the store lacks up to the last completed session (one batched request)."""
-        return refresh(
+        """Fetch what the store lacks up to the last completed session, members included.
+
+        Index holdings are fetched again only when some closes are due (or none are stored),
+        so a refresh with nothing new requests nothing.
+        """
+        through = self.expected_session()
+        indexes = self.universe.member_indexes
+        stored = stored_holdings(self.holdings, self.source_name, indexes)
+        last_dates = self.store.last_dates(self.source_name)
+        behind = any(last_dates.get(t, date.min) < through for t in self.universe.tickers)
+        notes: tuple[str, ...] = ()
+        if indexes and (behind or len(stored) < len(indexes)):
+            _, notes = update_holdings(self.holdings, self.source, indexes)
+            stored = stored_holdings(self.holdings, self.source_name, indexes)
+        members = (t for item in stored for t in item.holdings.tickers)
+        report = refresh(
             self.store,
             self.source,
-            self.universe.tickers,
-            through=self.expected_session(),
+            tuple(dict.fromkeys((*self.universe.tickers, *members))),
+            through=through,
             history_start=self._history_start,
             progress=progress,
         )
+        return replace(report, notes=notes) if notes else report
 
     def freshness(self) -> Freshness:
         """Return the last stored session and the last refresh for this source."""
@@ -142,8 +162,14 @@ class MarketService:
 
     def _current_closes(self) -> tuple[str, pd.DataFrame]:
         version = self.store.data_version(self.source_name)
+        holdings_version = self.holdings.version(self.source_name)
+        if holdings_version != self._holdings_version:
+            # New holdings change the member figures of every session already built.
+            self._holdings_version = holdings_version
+            self._snapshots.clear()
         if version != self._version or self._closes is None:
-            closes = self.store.load(self.source_name)
+            # The universe's tickers only: index members have their own matrix (member_book).
+            closes = self.store.load(self.source_name, self.universe.tickers)
             if closes.empty:
                 raise NoDataError(f"no stored prices for source {self.source_name!r} yet")
             self._version, self._closes = version, closes
@@ -163,16 +189,40 @@ class MarketService:
             if cached is None:
                 if len(self._snapshots) >= MAX_CACHED_SNAPSHOTS:
                     self._snapshots.pop(next(iter(self._snapshots)))
-                briefing = build_briefing(
-                    closes,
-                    self.universe,
-                    as_of=session,
-                    source=self.source_name,
-                    simulated=self.simulated,
-                    data_version=version,
-                    period=period,
-                    since=since,
+                briefing = self._with_members(
+                    version,
+                    session,
+                    build_briefing(
+                        closes,
+                        self.universe,
+                        as_of=session,
+                        source=self.source_name,
+                        simulated=self.simulated,
+                        data_version=version,
+                        period=period,
+                        since=since,
+                    ),
                 )
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
                 self._snapshots[key] = cached
             return cached
+
+    def member_book(self) -> MemberBook:
+        """Return the index members' closes for the current data version (loaded once)."""
+        with self._lock:
+            return self._member_book(self.store.data_version(self.source_name))
+
+    def _member_book(self, version: str) -> MemberBook:
+        key = f"{version}/{self.holdings.version(self.source_name)}"
+        if self._members is None or self._members[0] != key:
+            indexes = self.universe.member_indexes
+            stored = stored_holdings(self.holdings, self.source_name, indexes)
+            book = MemberBook.load(self.store, self.source_name, indexes, stored)
+            self._members = (key, book)
+        return self._members[1]
+
+    def _with_members(self, version: str, session: date, briefing: Briefing) -> Briefing:
+        """Return ``briefing`` with its indexes' member figures (none configured: unchanged)."""
+        if not self.universe.member_indexes:
+            return briefing
+        return replace(briefing, members=self._member_book(version).figures(session))

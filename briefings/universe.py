@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -35,6 +36,31 @@ class PairSpec:
 
 
 @dataclass(frozen=True)
+class IndexSpec:
+    """An index whose members the briefing measures, and where each source finds them.
+
+    ``holdings`` maps a source kind ("yfinance", "csv", "demo") to where that source reads the
+    membership: the SPDR fund for yfinance, the folder under DIR for csv:DIR, "simulated" for
+    the demo market.
+    """
+
+    key: str
+    name: str
+    expected_members: int
+    holdings: Mapping[str, str]
+    top_n: int = 50
+    enabled: bool = True
+    cap_benchmark: str | None = None
+    """The cap-weighted fund the members' rebuilt index is checked against (e.g. SPY)."""
+    equal_benchmark: str | None = None
+    """The equal-weight fund the rebuilt equal-weight index is checked against (e.g. RSP)."""
+
+    def holdings_for(self, kind: str) -> str | None:
+        """Return where the source ``kind`` reads this index's members, None if it cannot."""
+        return self.holdings.get(kind)
+
+
+@dataclass(frozen=True)
 class Universe:
     """Groups, display names, rotation pairs and analytics settings."""
 
@@ -45,6 +71,13 @@ class Universe:
     low_benchmark: str = "^GSPC"
     low_lookback_sessions: int = 63
     breadth_baskets: tuple[str, ...] = ()
+    indexes: tuple[IndexSpec, ...] = ()
+    """Every configured index; ``member_indexes`` are the enabled ones."""
+
+    @property
+    def member_indexes(self) -> tuple[IndexSpec, ...]:
+        """Return the enabled indexes, in file order."""
+        return tuple(index for index in self.indexes if index.enabled)
 
     @property
     def tickers(self) -> tuple[str, ...]:
@@ -147,4 +180,51 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
         low_benchmark=str(settings.get("low_benchmark", settings.get("benchmark", "SPY"))),
         low_lookback_sessions=lookback,
         breadth_baskets=baskets,
+        indexes=_parse_indexes(raw.get("indexes", {}), path),
     )
+
+
+def _parse_indexes(raw: Any, path: Path) -> tuple[IndexSpec, ...]:
+    """Read the [indexes.<key>] tables: name, expected_members, holdings, top_n, enabled."""
+    if not isinstance(raw, dict):
+        raise UniverseError(f"{path}: indexes must be tables such as [indexes.sp500]")
+    indexes: list[IndexSpec] = []
+    for key, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise UniverseError(f"{path}: indexes.{key} must be a table")
+        holdings = spec.get("holdings", {})
+        if not isinstance(holdings, dict) or not all(
+            isinstance(v, str) and v for v in holdings.values()
+        ):
+            raise UniverseError(
+                f"{path}: indexes.{key}.holdings must map sources to names, "
+                'e.g. { yfinance = "SPY", csv = "sp500", demo = "simulated" }'
+            )
+        expected = _count(spec.get("expected_members"), f"{path}: indexes.{key}.expected_members")
+        top_n = _count(spec.get("top_n", 50), f"{path}: indexes.{key}.top_n")
+        enabled = spec.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise UniverseError(f"{path}: indexes.{key}.enabled must be true or false")
+        indexes.append(
+            IndexSpec(
+                key=str(key),
+                name=str(spec.get("name", key)),
+                expected_members=expected,
+                holdings={str(k): str(v) for k, v in holdings.items()},
+                top_n=top_n,
+                enabled=enabled,
+                cap_benchmark=_optional_text(spec.get("cap_benchmark")),
+                equal_benchmark=_optional_text(spec.get("equal_benchmark")),
+            )
+        )
+    return tuple(indexes)
+
+
+def _count(value: Any, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise UniverseError(f"{where} must be a whole number >= 1")
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,216 @@
+"""Index holdings kept beside the closes in the price store file, and how a refresh renews them.
+
+One row per (source, index): the last good holdings (members as JSON) and, when the latest
+fetch failed, why. A failed or malformed fetch never replaces good holdings; with none stored
+the yfinance source falls back to the membership pytickersymbols ships (no weights).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from briefings.members import Holdings, Member
+from briefings.sources.base import PriceSource
+from briefings.sources.holdings import HoldingsError, check_count, read_members_csv
+from briefings.store import StoreError
+from briefings.universe import IndexSpec
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS holdings (
+    source TEXT NOT NULL,
+    index_key TEXT NOT NULL,
+    as_of TEXT,
+    origin TEXT NOT NULL,
+    simulated INTEGER NOT NULL,
+    members TEXT NOT NULL,
+    note TEXT,
+    PRIMARY KEY (source, index_key)
+);
+"""
+
+HoldingsFetcher = Callable[[PriceSource, IndexSpec], Holdings]
+
+
+@dataclass(frozen=True)
+class StoredHoldings:
+    """An index's last good holdings for a source, and why the latest fetch failed (if it did)."""
+
+    holdings: Holdings
+    note: str | None
+
+
+class HoldingsStore:
+    """Last good holdings per (source, index), in the price store's SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            with self._connect() as connection:
+                connection.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open holdings in {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def save(self, source: str, holdings: Holdings) -> None:
+        """Store ``holdings`` as the source's last good list for its index (clears any note)."""
+        members = json.dumps(
+            [[m.ticker, m.name, m.sector, m.weight] for m in holdings.members],
+            ensure_ascii=False,
+        )
+        with self._connect() as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO holdings"
+                " (source, index_key, as_of, origin, simulated, members, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                (
+                    source,
+                    holdings.index,
+                    holdings.as_of.isoformat() if holdings.as_of else None,
+                    holdings.origin,
+                    int(holdings.simulated),
+                    members,
+                ),
+            )
+
+    def note_failure(self, source: str, index: str, note: str) -> None:
+        """Record why the latest fetch of the index's holdings failed (the list itself stays)."""
+        with self._connect() as connection:
+            connection.execute(
+                "UPDATE holdings SET note = ? WHERE source = ? AND index_key = ?",
+                (note, source, index),
+            )
+
+    def load(self, source: str, index: str) -> StoredHoldings | None:
+        """Return the source's stored holdings for ``index``, None when it has none."""
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT as_of, origin, simulated, members, note FROM holdings"
+                " WHERE source = ? AND index_key = ?",
+                (source, index),
+            ).fetchone()
+        if row is None:
+            return None
+        members = tuple(
+            Member(str(t), str(n), str(s), None if w is None else float(w))
+            for t, n, s, w in json.loads(row[3])
+        )
+        holdings = Holdings(
+            index=index,
+            members=members,
+            as_of=date.fromisoformat(row[0]) if row[0] else None,
+            origin=str(row[1]),
+            simulated=bool(row[2]),
+        )
+        return StoredHoldings(holdings, None if row[4] is None else str(row[4]))
+
+    def version(self, source: str) -> str:
+        """Return a token that changes whenever the source's holdings or notes change."""
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT index_key, as_of, origin, length(members), note FROM holdings"
+                " WHERE source = ? ORDER BY index_key",
+                (source,),
+            ).fetchall()
+        return repr(rows)
+
+
+def source_kind(source: PriceSource) -> str:
+    """Return "demo", "csv" or the source's name: the key of an index's ``holdings`` table."""
+    return "csv" if source.name.startswith("csv:") else source.name
+
+
+def fetch_holdings(source: PriceSource, index: IndexSpec) -> Holdings:
+    """Return the index's current holdings from the source, or raise HoldingsError."""
+    kind = source_kind(source)
+    where = index.holdings_for(kind)
+    if where is None:
+        raise HoldingsError(f"the {index.name} names no holdings for the {kind} source")
+    if kind == "demo":
+        from briefings.sources.demo_members import demo_holdings
+
+        return demo_holdings(index.key)
+    if kind == "csv":
+        directory = Path(source.name.removeprefix("csv:"))
+        return read_members_csv(directory / where / "members.csv", index.key)
+    if kind == "yfinance":
+        from briefings.sources.holdings import spdr_holdings
+
+        return spdr_holdings(index.key, where, index.expected_members)
+    raise HoldingsError(f"the {kind} source cannot list index members")
+
+
+def fallback_holdings(source: PriceSource, index: IndexSpec) -> Holdings | None:
+    """Return the membership to use when none was ever fetched: pytickersymbols for yfinance."""
+    if source_kind(source) != "yfinance":
+        return None
+    from briefings.sources.holdings import pytickersymbols_holdings
+
+    try:
+        return check_count(pytickersymbols_holdings(index.key), index.expected_members)
+    except HoldingsError:
+        return None
+
+
+def update_holdings(
+    store: HoldingsStore,
+    source: PriceSource,
+    indexes: Sequence[IndexSpec],
+    fetch: HoldingsFetcher = fetch_holdings,
+) -> tuple[tuple[Holdings, ...], tuple[str, ...]]:
+    """Fetch every index's holdings, keep the last good ones on failure; return them and notes.
+
+    A note says what went wrong and what is used instead; an index with no usable holdings at
+    all is left out of the result.
+    """
+    found: list[Holdings] = []
+    notes: list[str] = []
+    for index in indexes:
+        try:
+            holdings = fetch(source, index)
+            store.save(source.name, holdings)
+            found.append(holdings)
+            continue
+        except (HoldingsError, OSError) as exc:
+            problem = str(exc)
+        stored = store.load(source.name, index.key)
+        if stored is not None:
+            kept = stored.holdings
+            dated = f" of {kept.as_of.isoformat()}" if kept.as_of else ""
+            note = f"{index.name} holdings not updated ({problem}); kept those{dated}"
+            store.note_failure(source.name, index.key, note)
+            found.append(kept)
+        else:
+            fallback = fallback_holdings(source, index)
+            if fallback is not None:
+                note = (
+                    f"{index.name} holdings unavailable ({problem}); using the membership "
+                    "pytickersymbols ships, without weights"
+                )
+                store.save(source.name, fallback)
+                store.note_failure(source.name, index.key, note)
+                found.append(fallback)
+            else:
+                note = f"{index.name} members left out: {problem}"
+        notes.append(note)
+    return tuple(found), tuple(notes)
+
+
+def stored_holdings(
+    store: HoldingsStore, source: str, indexes: Sequence[IndexSpec]
+) -> tuple[StoredHoldings, ...]:
+    """Return the stored holdings of each of ``indexes`` that has some, in order."""
+    found = (store.load(source, index.key) for index in indexes)
+    return tuple(item for item in found if item is not None)
