@@ -100,7 +100,7 @@ def build_parser(
     refresh.set_defaults(handler=_refresh)
 
     chart = commands.add_parser("chart", help="draw a chart as a PNG file")
-    chart.add_argument("kind", choices=("rrg", "pairs", "sectors"), help="which chart")
+    chart.add_argument("kind", choices=("rrg", "pairs", "sectors", "breadth"), help="which chart")
     chart.add_argument(
         "of",
         nargs="?",

@@ -161,10 +161,23 @@ class IndexMembers:
         return tuple(sorted(counted, key=lambda s: -(s.breadth.pct_above_200d or 0.0)))
 
     def sector(self, name: str) -> SectorFigures | None:
-        """Return the sector called ``name`` (case-insensitive, or a unique prefix)."""
-        wanted = name.strip().casefold()
-        exact = [s for s in self.sectors if s.sector.casefold() == wanted]
-        if exact:
-            return exact[0]
-        starts = [s for s in self.sectors if s.sector.casefold().startswith(wanted)]
-        return starts[0] if len(starts) == 1 else None
+        """Return the sector ``name`` means, case-insensitive: its full name, its initials
+        ("IT"), or the start of one of its words ("tech", "health") when only one sector fits.
+        """
+        wanted = " ".join(name.split()).casefold()
+        if not wanted:
+            return None
+
+        def initials(sector: str) -> str:
+            return "".join(word[0] for word in sector.split()).casefold()
+
+        for fits in (
+            lambda s: s.casefold() == wanted,
+            lambda s: len(s.split()) > 1 and initials(s) == wanted,
+            lambda s: s.casefold().startswith(wanted),
+            lambda s: any(word.casefold().startswith(wanted) for word in s.split()),
+        ):
+            found = [sector for sector in self.sectors if fits(sector.sector)]
+            if len(found) == 1:
+                return found[0]
+        return None

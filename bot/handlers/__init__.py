@@ -20,6 +20,7 @@ from bot.handlers.commands import (
     unknown_command,
 )
 from bot.handlers.errors import on_error
+from bot.handlers.members import breadth, movers
 from bot.handlers.replies import render_bot
 from bot.handlers.subscription import settings, subscribe, unsubscribe
 from bot.services import BotApplication
@@ -38,6 +39,8 @@ def register_handlers(application: BotApplication) -> None:
         "sectors": sectors,
         "since": since,
         "pair": pair,
+        "breadth": breadth,
+        "movers": movers,
         "rrg": rrg,
         "chart": chart,
         "alerts": alerts,

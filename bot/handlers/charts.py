@@ -31,7 +31,7 @@ def parse_rrg(args: Sequence[str]) -> ChartRequest:
 
 
 def parse_chart(args: Sequence[str]) -> ChartRequest:
-    """Read "/chart [pairs|sectors] [window]"; a window alone means the sector bars."""
+    """Read "/chart [pairs|sectors|breadth] [window]"; a window alone means the sector bars."""
     if not args:
         return ChartRequest("pairs")
     first = args[0].lower()
@@ -44,9 +44,13 @@ def parse_chart(args: Sequence[str]) -> ChartRequest:
                 "a window goes with sectors."
             )
         return ChartRequest("pairs")
+    if first == "breadth":
+        if len(args) > 1:
+            raise InputProblem("The breadth chart shows the latest session; it takes no window.")
+        return ChartRequest("breadth")
     if first == "sectors":
         return ChartRequest("sectors", parse_window(args[1] if len(args) > 1 else None))
-    raise InputProblem(f"“{echo(args[0])}” is not a chart; use pairs or sectors.")
+    raise InputProblem(f"“{echo(args[0])}” is not a chart; use pairs, sectors or breadth.")
 
 
 async def send_chart(update: Update, context: Context, request: ChartRequest) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Hashable
 from datetime import date
 from typing import TYPE_CHECKING, Literal, get_args
 
+from briefings.charts.breadth import BreadthChart, breadth_chart_data, plot_breadth
 from briefings.charts.cache import CacheStats, ChartCache, ChartKey
 from briefings.charts.data import (
     DEFAULT_TAIL_WEEKS,
@@ -28,12 +29,13 @@ from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
 if TYPE_CHECKING:
     from briefings.service import Snapshot
 
-ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors"]
+ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors", "breadth"]
 CHART_KINDS: tuple[ChartKind, ...] = get_args(ChartKind)
 
 __all__ = [
     "CHART_KINDS",
     "BarChart",
+    "BreadthChart",
     "CacheStats",
     "ChartCache",
     "ChartKey",
@@ -43,9 +45,11 @@ __all__ = [
     "RRGTrail",
     "RatioChart",
     "RatioLine",
+    "breadth_chart_data",
     "cached_chart",
     "chart_key",
     "pairs_chart_data",
+    "plot_breadth",
     "plot_ratios",
     "plot_rrg",
     "plot_sector_bars",
@@ -83,6 +87,8 @@ def render_chart(
         return plot_rrg(
             rrg_chart_data(snapshot.closes, snapshot.universe, rrg_kind, provenance, tail_weeks)
         )
+    if kind == "breadth":
+        return plot_breadth(breadth_chart_data(snapshot.briefing))
     if kind == "pairs":
         return plot_ratios(pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start))
     return plot_sector_bars(sectors_chart_data(snapshot.briefing, window))
@@ -103,6 +109,8 @@ def chart_key(
         arguments = (("window", window.upper()),)
     elif kind == "pairs":
         arguments = (("start", start),)
+    elif kind == "breadth":
+        arguments = ()
     else:
         arguments = (("tail_weeks", tail_weeks),)
     briefing = snapshot.briefing

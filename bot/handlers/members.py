@@ -1,0 +1,37 @@
+"""/breadth [sector] and /movers [window]: index members' breadth and biggest movers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.handlers.commands import InputProblem, command, parse_window, services_of
+from bot.handlers.keyboards import MOVERS, render_window_view, window_keyboard
+from bot.handlers.replies import echo, send_html
+from briefings.render import RenderError
+from briefings.render_members import render_breadth
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+@command("breadth", max_args=3)
+async def breadth(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Send the members' breadth per index and sector, or of one sector (e.g. "health care")."""
+    snapshot = await services_of(context).desk.snapshot()
+    sector = " ".join(args) if args else None
+    try:
+        text = render_breadth(snapshot.briefing, sector, "html")
+    except RenderError as exc:
+        raise InputProblem(f"“{echo(sector or '')}” is not a sector here. {exc}.") from None
+    await send_html(update, text)
+
+
+@command("movers", max_args=1)
+async def movers(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Send the top and bottom contributors and biggest member moves, with window buttons."""
+    window = parse_window(args[0] if args else None)
+    snapshot = await services_of(context).desk.snapshot()
+    text = render_window_view(MOVERS, snapshot.briefing, window)
+    await send_html(update, text, window_keyboard(MOVERS, window))
