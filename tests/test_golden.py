@@ -17,6 +17,7 @@ from briefings.render import (
     render_sectors,
     render_since,
 )
+from briefings.render_members import render_breadth, render_movers
 from briefings.service import MarketService, Snapshot
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
@@ -58,6 +59,10 @@ VIEWS: dict[str, Callable[[Snapshot], str]] = {
     "sectors-1Y.txt": lambda s: render_sectors(s.briefing, "1Y", "text"),
     "since.html": lambda s: render_since(s.briefing, s.since(date(2025, 4, 8)), "html"),
     "pair-IWM-QQQ.html": lambda s: render_pair(s.briefing, s.pair("IWM", "QQQ"), "html"),
+    "breadth.html": lambda s: render_breadth(s.briefing, None, "html"),
+    "breadth-tech.txt": lambda s: render_breadth(s.briefing, "tech", "text"),
+    "movers-MTD.html": lambda s: render_movers(s.briefing, "MTD", "html"),
+    "movers-1W.txt": lambda s: render_movers(s.briefing, "1W", "text"),
 }
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from briefings.build import BriefingInputError
 from briefings.charts.data import Provenance
 from briefings.charts.plot import (
     BAR_SIZE_PX,
@@ -62,7 +61,7 @@ def breadth_chart_data(briefing: Briefing, index: str | None = None) -> BreadthC
         None,
     )
     if chosen is None:
-        raise BriefingInputError("no index members to chart: none are configured or stored")
+        return BreadthChart("Index members", (), None, Provenance.of(briefing))
     bars = tuple(
         BreadthBar(
             sector=s.sector,
@@ -91,7 +90,7 @@ def plot_breadth(data: BreadthChart) -> bytes:
     axes.spines["left"].set_visible(False)
     _watermark(axes, data.provenance)
     if not data.bars:
-        _no_data(axes)
+        _no_data(axes, "No index members are configured or stored")
         return _png(figure)
     rows = list(reversed(data.bars))  # barh draws bottom-up; the widest goes on top
     positions = list(range(len(rows)))
