@@ -12,7 +12,13 @@ import pandas as pd
 from briefings.build import build_briefing, compare_pair, resolve_session, returns_since_date
 from briefings.calendar import last_completed_session
 from briefings.config import Settings
-from briefings.holdings_store import HoldingsStore, stored_holdings, update_holdings
+from briefings.holdings_store import (
+    HoldingsFetcher,
+    HoldingsStore,
+    fetch_holdings,
+    stored_holdings,
+    update_holdings,
+)
 from briefings.member_book import MemberBook
 from briefings.model import Briefing, RotationLine, SinceDate
 from briefings.refresh import RefreshReport, refresh
@@ -88,6 +94,7 @@ class MarketService:
         *,
         clock: Clock = _utcnow,
         history_start: date | None = None,
+        holdings_fetcher: HoldingsFetcher = fetch_holdings,
     ) -> None:
         self.source = source
         self.store = store
@@ -99,6 +106,7 @@ class MarketService:
         self._closes: pd.DataFrame | None = None
         self._snapshots: dict[tuple[date, str, date | None], Snapshot] = {}
         self.holdings = HoldingsStore(store.path)
+        self._fetch_holdings = holdings_fetcher
         self._members: tuple[str, MemberBook] | None = None
         self._holdings_version: str | None = None
 
@@ -136,9 +144,13 @@ class MarketService:
         behind = any(last_dates.get(t, date.min) < through for t in self.universe.tickers)
         notes: tuple[str, ...] = ()
         if indexes and (behind or len(stored) < len(indexes)):
-            _, notes = update_holdings(self.holdings, self.source, indexes)
+            _, notes = update_holdings(self.holdings, self.source, indexes, self._fetch_holdings)
             stored = stored_holdings(self.holdings, self.source_name, indexes)
-        members = (t for item in stored for t in item.holdings.tickers)
+        members = [t for item in stored for t in item.holdings.tickers]
+        if not behind:
+            # Members without data were asked for when this session's closes were fetched;
+            # asking again before the next session would only repeat the same empty answer.
+            members = [t for t in members if t in last_dates]
         report = refresh(
             self.store,
             self.source,

@@ -226,9 +226,7 @@ def test_stored_holdings_without_weights_give_equal_weighted_figures() -> None:
     index = tiny_index()
     unweighted = Holdings(
         index="tiny",
-        members=tuple(
-            Member(m.ticker, m.name, m.sector, None) for m in index.holdings.members
-        ),
+        members=tuple(Member(m.ticker, m.name, m.sector, None) for m in index.holdings.members),
         as_of=None,
         origin="pytickersymbols",
     )
