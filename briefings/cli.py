@@ -225,6 +225,8 @@ def _refresh(args: argparse.Namespace) -> int:
         )
     for ticker, reason in sorted(report.failed.items()):
         print(f"  {ticker}: {reason}", file=sys.stderr)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
 
 

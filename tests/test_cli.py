@@ -145,3 +145,24 @@ def test_chart_of_an_unknown_kind_is_a_usage_error(capsys: pytest.CaptureFixture
     code, _, err = run_cli(capsys, "chart", "pie", "-o", "x.png", "--source", "demo")
     assert code == 2
     assert "pie" in err
+
+
+def test_chart_breadth_writes_the_sector_breadth_png(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "breadth.png"
+    code, out, err = run_cli(
+        capsys, "chart", "breadth", "--source", "demo", "--as-of", "2025-11-20", "-o", str(target)
+    )
+    assert code == 0, err
+    assert target.read_bytes().startswith(b"\x89PNG")
+    assert "session 2025-11-20" in out
+
+
+def test_brief_json_lists_the_simulated_members(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "brief", "--source", "demo", "--format", "json")
+    assert code == 0
+    (members,) = json.loads(out)["members"]
+    assert members["index"] == "sp500"
+    assert members["simulated"] is True
+    assert members["count"] == members["with_data"] == 500
