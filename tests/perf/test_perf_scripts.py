@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.perf import bot_latency, broadcast
+from tests.perf import bot_latency, broadcast, members
 from tests.perf._harness import percentile, spread
 
 
@@ -45,3 +45,14 @@ def test_broadcast_reaches_every_chat_once_without_429(
     # The bot paces itself at its cap, never above the server's limit.
     assert result.share_of_limit < 1
     assert "rate ÷ enforced" in capsys.readouterr().out
+
+
+def test_members_benchmark_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    results = members.main(["--counts", "20", "60", "--sessions", "300", "--repeat", "1"])
+
+    assert set(results) == {0, 20, 60}
+    assert results[0]["write"] > 0
+    assert all(results[count]["briefing"] > 0 for count in (20, 60))
+    out = capsys.readouterr().out
+    for figure in ("briefing from a warm store", "refresh write", "growth 20 -> 60"):
+        assert figure in out
