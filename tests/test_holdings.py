@@ -112,7 +112,7 @@ class FakeSession:
         self.content = content
         self.requests: list[tuple[str, dict[str, str]]] = []
 
-    def get(self, url: str, headers: dict[str, str], timeout: float) -> FakeResponse:
+    def get(self, url: str, headers: dict[str, str], timeout: object) -> FakeResponse:
         self.requests.append((url, headers))
         if "Mozilla" not in headers.get("User-Agent", ""):
             return FakeResponse(403, b"Forbidden")

@@ -182,7 +182,8 @@ def fetch_spdr_workbook(fund: str, session: Any = None, timeout: float = 20.0) -
     client = session or requests.Session()
     url = SPDR_URL.format(fund=fund.lower())
     try:
-        response = client.get(url, headers=BROWSER_HEADERS, timeout=timeout)
+        # A short connect timeout: an offline machine hears so in seconds, not after the read one.
+        response = client.get(url, headers=BROWSER_HEADERS, timeout=(5.0, timeout))
     except (requests.RequestException, OSError) as exc:
         raise HoldingsError(f"cannot download the {fund} holdings file: {exc}") from exc
     if response.status_code != 200:
