@@ -7,6 +7,7 @@ the yfinance source falls back to the membership pytickersymbols ships (no weigh
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,7 @@ CREATE TABLE IF NOT EXISTS holdings (
     origin TEXT NOT NULL,
     simulated INTEGER NOT NULL,
     members TEXT NOT NULL,
+    digest TEXT NOT NULL,
     note TEXT,
     PRIMARY KEY (source, index_key)
 );
@@ -70,18 +72,23 @@ class HoldingsStore:
             [[m.ticker, m.name, m.sector, m.weight] for m in holdings.members],
             ensure_ascii=False,
         )
+        as_of = holdings.as_of.isoformat() if holdings.as_of else None
+        digest = hashlib.blake2b(
+            f"{as_of}|{holdings.origin}|{members}".encode(), digest_size=8
+        ).hexdigest()
         with self._connect() as connection:
             connection.execute(
                 "INSERT OR REPLACE INTO holdings"
-                " (source, index_key, as_of, origin, simulated, members, note)"
-                " VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                " (source, index_key, as_of, origin, simulated, members, digest, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
                 (
                     source,
                     holdings.index,
-                    holdings.as_of.isoformat() if holdings.as_of else None,
+                    as_of,
                     holdings.origin,
                     int(holdings.simulated),
                     members,
+                    digest,
                 ),
             )
 
@@ -120,8 +127,7 @@ class HoldingsStore:
         """Return a token that changes whenever the source's holdings or notes change."""
         with self._connect() as connection:
             rows = connection.execute(
-                "SELECT index_key, as_of, origin, length(members), note FROM holdings"
-                " WHERE source = ? ORDER BY index_key",
+                "SELECT index_key, digest, note FROM holdings WHERE source = ? ORDER BY index_key",
                 (source,),
             ).fetchall()
         return repr(rows)

@@ -246,3 +246,17 @@ def test_the_demo_source_lists_its_members_through_the_dispatcher() -> None:
     holdings = fetch_holdings(DemoSource(), SP500)
     assert holdings.simulated
     assert len(holdings.members) == 500
+
+
+def test_the_holdings_version_changes_with_any_member_change(tmp_path: Path) -> None:
+    store = HoldingsStore(tmp_path / "prices.sqlite3")
+    store.save("yfinance", good())
+    before = store.version("yfinance")
+    reweighted = Holdings("sp500", (Member("AAA", "A", "Energy", 2.0),), good().as_of, "SPDR SPY")
+
+    store.save("yfinance", reweighted)
+
+    assert store.version("yfinance") != before
+    stored = store.load("yfinance", "sp500")
+    assert stored is not None
+    assert stored.holdings == reweighted
