@@ -211,3 +211,29 @@ def test_the_text_briefing_says_how_many_members_have_data(csv_dir: Path, tmp_pa
     for line in block.splitlines()[:16]:
         visible = line.replace("<b>", "").replace("</b>", "").replace("<i>", "").replace("</i>", "")
         assert len(visible) <= 44, line
+
+
+def test_the_sp600_turned_on_gets_its_own_simulated_members(tmp_path: Path) -> None:
+    from briefings.sources.demo import DemoSource
+    from briefings.universe import default_universe_path
+    from briefings.universe import load_universe as load
+
+    text = default_universe_path().read_text().replace("enabled = false", "enabled = true")
+    path = tmp_path / "universe.toml"
+    path.write_text(text)
+    service = MarketService(
+        DemoSource(),
+        PriceStore(tmp_path / "store.sqlite3"),
+        load(path),
+        clock=lambda: datetime(2025, 11, 21, 22, 0, tzinfo=UTC),
+    )
+    service.refresh()
+
+    sp500, sp600 = service.snapshot().briefing.members
+    assert (sp500.name, sp600.name) == ("S&P 500", "S&P 600")
+    assert sp600.simulated
+    assert sp600.with_data == sp600.count == 500
+    assert sp500.missing == ()
+    gainers = {m.ticker for m in sp600.movers["1D"].gainers}
+    assert gainers
+    assert all(ticker.startswith("SP600-") for ticker in gainers)
