@@ -18,8 +18,9 @@ from briefings.render import render_briefing
 from briefings.service import MarketService
 from briefings.sources.base import FetchResult, PriceSource
 from briefings.sources.csvdir import CsvDirectorySource
+from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
-from briefings.universe import IndexSpec, Universe, load_universe
+from briefings.universe import IndexSpec, Universe, default_universe_path, load_universe
 
 SESSIONS = pd.bdate_range("2025-01-02", "2025-06-30", name="date")
 CLOCK = datetime(2025, 6, 30, 22, 0, tzinfo=UTC)
@@ -224,7 +225,7 @@ def test_the_sp600_turned_on_gets_its_own_simulated_members(tmp_path: Path) -> N
     service = MarketService(
         DemoSource(),
         PriceStore(tmp_path / "store.sqlite3"),
-        load(path),
+        load_universe(path),
         clock=lambda: datetime(2025, 11, 21, 22, 0, tzinfo=UTC),
     )
     service.refresh()
