@@ -215,10 +215,6 @@ def test_the_text_briefing_says_how_many_members_have_data(csv_dir: Path, tmp_pa
 
 
 def test_the_sp600_turned_on_gets_its_own_simulated_members(tmp_path: Path) -> None:
-    from briefings.sources.demo import DemoSource
-    from briefings.universe import default_universe_path
-    from briefings.universe import load_universe as load
-
     text = default_universe_path().read_text().replace("enabled = false", "enabled = true")
     path = tmp_path / "universe.toml"
     path.write_text(text)
