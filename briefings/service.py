@@ -201,20 +201,17 @@ class MarketService:
             if cached is None:
                 if len(self._snapshots) >= MAX_CACHED_SNAPSHOTS:
                     self._snapshots.pop(next(iter(self._snapshots)))
-                briefing = self._with_members(
-                    version,
-                    session,
-                    build_briefing(
-                        closes,
-                        self.universe,
-                        as_of=session,
-                        source=self.source_name,
-                        simulated=self.simulated,
-                        data_version=version,
-                        period=period,
-                        since=since,
-                    ),
+                briefing = build_briefing(
+                    closes,
+                    self.universe,
+                    as_of=session,
+                    source=self.source_name,
+                    simulated=self.simulated,
+                    data_version=version,
+                    period=period,
+                    since=since,
                 )
+                briefing = self._with_members(version, session, briefing)
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
                 self._snapshots[key] = cached
             return cached
