@@ -19,8 +19,8 @@ from pathlib import Path
 from briefings.members import Holdings, Member
 from briefings.sources.base import PriceSource
 from briefings.sources.holdings import HoldingsError, check_count, read_members_csv
-from briefings.store import StoreError
-from briefings.universe import IndexSpec
+from briefings.store import PriceStore, StoreError
+from briefings.universe import IndexSpec, Universe
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS holdings (
@@ -220,3 +220,31 @@ def stored_holdings(
     """Return the stored holdings of each of ``indexes`` that has some, in order."""
     found = (store.load(source, index.key) for index in indexes)
     return tuple(item for item in found if item is not None)
+
+
+def refresh_plan(
+    holdings: HoldingsStore,
+    prices: PriceStore,
+    source: PriceSource,
+    universe: Universe,
+    through: date,
+    fetch: HoldingsFetcher = fetch_holdings,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the tickers a refresh through ``through`` asks for, and notes on the holdings.
+
+    The holdings are fetched again only when some universe closes are due or an index has
+    none stored, so a refresh with nothing new requests nothing. Members without data are
+    asked for when closes are due, not again before the next session.
+    """
+    indexes = universe.member_indexes
+    stored = stored_holdings(holdings, source.name, indexes)
+    last_dates = prices.last_dates(source.name)
+    behind = any(last_dates.get(t, date.min) < through for t in universe.tickers)
+    notes: tuple[str, ...] = ()
+    if indexes and (behind or len(stored) < len(indexes)):
+        _, notes = update_holdings(holdings, source, indexes, fetch)
+        stored = stored_holdings(holdings, source.name, indexes)
+    members = [t for item in stored for t in item.holdings.tickers]
+    if not behind:
+        members = [t for t in members if t in last_dates]
+    return tuple(dict.fromkeys((*universe.tickers, *members))), notes

@@ -16,8 +16,8 @@ from briefings.holdings_store import (
     HoldingsFetcher,
     HoldingsStore,
     fetch_holdings,
+    refresh_plan,
     stored_holdings,
-    update_holdings,
 )
 from briefings.member_book import MemberBook
 from briefings.model import Briefing, RotationLine, SinceDate
@@ -138,23 +138,13 @@ class MarketService:
         so a refresh with nothing new requests nothing.
         """
         through = self.expected_session()
-        indexes = self.universe.member_indexes
-        stored = stored_holdings(self.holdings, self.source_name, indexes)
-        last_dates = self.store.last_dates(self.source_name)
-        behind = any(last_dates.get(t, date.min) < through for t in self.universe.tickers)
-        notes: tuple[str, ...] = ()
-        if indexes and (behind or len(stored) < len(indexes)):
-            _, notes = update_holdings(self.holdings, self.source, indexes, self._fetch_holdings)
-            stored = stored_holdings(self.holdings, self.source_name, indexes)
-        members = [t for item in stored for t in item.holdings.tickers]
-        if not behind:
-            # Members without data were asked for when this session's closes were fetched;
-            # asking again before the next session would only repeat the same empty answer.
-            members = [t for t in members if t in last_dates]
+        tickers, notes = refresh_plan(
+            self.holdings, self.store, self.source, self.universe, through, self._fetch_holdings
+        )
         report = refresh(
             self.store,
             self.source,
-            tuple(dict.fromkeys((*self.universe.tickers, *members))),
+            tickers,
             through=through,
             history_start=self._history_start,
             progress=progress,
