@@ -1,4 +1,5 @@
-"""The domain commands of ``marketbrief``: brief, sectors, rotation, chart, refresh.
+"""The domain commands of ``marketbrief``: brief, sectors, rotation, breadth, movers, chart,
+refresh.
 
 ``build_parser()`` returns the parser with these sub-commands; the console script in
 ``bot.cli`` adds the Telegram commands through ``build_parser(extra=...)`` and dispatches with
@@ -95,6 +96,16 @@ def build_parser(
     rotation.add_argument("--period", type=parse_window, default="1M", help="spread window")
     rotation.set_defaults(handler=_rotation)
 
+    breadth = commands.add_parser("breadth", help="print the index members' breadth by sector")
+    _add_view_options(breadth, ("text", "html"))
+    breadth.add_argument("sector", nargs="*", help="one sector, e.g. tech or health care")
+    breadth.set_defaults(handler=_breadth)
+
+    movers = commands.add_parser("movers", help="print the members that moved the index most")
+    _add_view_options(movers, ("text", "html"))
+    movers.add_argument("--period", type=parse_window, default="MTD", help="window")
+    movers.set_defaults(handler=_movers)
+
     refresh = commands.add_parser("refresh", help="fetch missing prices into the local store")
     _add_source(refresh)
     refresh.set_defaults(handler=_refresh)
@@ -190,6 +201,27 @@ def _sectors(args: argparse.Namespace) -> int:
 def _rotation(args: argparse.Namespace) -> int:
     snapshot = _snapshot(args)
     sys.stdout.write(render_rotation(snapshot.briefing, args.period, args.format))
+    return EXIT_OK
+
+
+def _breadth(args: argparse.Namespace) -> int:
+    from briefings.render import RenderError
+    from briefings.render_members import render_breadth
+
+    snapshot = _snapshot(args)
+    try:
+        text = render_breadth(snapshot.briefing, " ".join(args.sector) or None, args.format)
+    except RenderError as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _movers(args: argparse.Namespace) -> int:
+    from briefings.render_members import render_movers
+
+    snapshot = _snapshot(args)
+    sys.stdout.write(render_movers(snapshot.briefing, args.period, args.format))
     return EXIT_OK
 
 
