@@ -234,3 +234,26 @@ def test_the_sp600_turned_on_gets_its_own_simulated_members(tmp_path: Path) -> N
     gainers = {m.ticker for m in sp600.movers["1D"].gainers}
     assert gainers
     assert all(ticker.startswith("SP600-") for ticker in gainers)
+
+
+def test_members_without_weights_are_equal_weighted_and_say_so(
+    csv_dir: Path, tmp_path: Path
+) -> None:
+    (csv_dir / "tiny" / "members.csv").write_text(
+        "ticker,name,sector,weight,as_of\nBIG,Big Co,Tech,,\nMID,Mid Co,Tech,,\n"
+        "BRK.B,Berkshire,Financials,,\n"
+    )
+    service, _, _ = service_for(csv_dir, tmp_path)
+    service.refresh()
+    briefing = service.snapshot().briefing
+
+    (block,) = json.loads(render_briefing(briefing, "json"))["members"]
+    html = render_briefing(briefing, "html")
+
+    assert block["cap_weighted"] is False
+    assert block["weights_as_of"] is None
+    assert block["top_vs_rest"]["windows"]["MTD"]["top_cap"] is None
+    assert block["contributors"] == {"top": [], "bottom": []}
+    assert block["sectors"][0]["equal_return"] is not None
+    assert "No index weights: equal-weighted only." in html
+    assert "Contributors" not in html
