@@ -63,7 +63,7 @@ class Subscription:
     updated_at: datetime
     inactive_reason: str | None = None
     chart: str | None = None
-    """The chart sent after the briefing ("rrg", "pairs" or "sectors"), None for none."""
+    """The chart sent after the briefing ("rrg", "pairs", "sectors" or "breadth"), None for none."""
 
 
 def _subscription(row: sqlite3.Row) -> Subscription:

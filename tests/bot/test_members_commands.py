@@ -90,3 +90,12 @@ async def test_the_menu_and_help_list_the_member_commands(bot: Harness) -> None:
     help_text = (await bot.say_one(chat, "/help")).shown_text
     assert "/breadth [sector]" in help_text
     assert "/movers [window]" in help_text
+
+
+async def test_the_breadth_chart_can_follow_the_daily_briefing(bot: Harness) -> None:
+    chat = bot.private_chat(USER)
+    await bot.say(chat, "/subscribe 08:00 America/New_York")
+    reply = await bot.say_one(chat, "/settings chart breadth")
+    assert "sector breadth chart of the index members" in reply.shown_text
+    settings = await bot.say_one(chat, "/settings")
+    assert "Chart after the briefing: breadth" in settings.shown_text
