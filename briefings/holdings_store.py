@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS holdings (
 );
 """
 
+_COLUMNS = {"source", "index_key", "as_of", "origin", "simulated", "members", "digest", "note"}
+
 HoldingsFetcher = Callable[[PriceSource, IndexSpec], Holdings]
 
 
@@ -54,6 +56,10 @@ class HoldingsStore:
         self.path = Path(path)
         try:
             with self._connect() as connection:
+                columns = {row[1] for row in connection.execute("PRAGMA table_info(holdings)")}
+                if columns and columns != _COLUMNS:
+                    # Another layout of this table: holdings are refetched, so start it anew.
+                    connection.execute("DROP TABLE holdings")
                 connection.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open holdings in {self.path}: {exc}") from exc

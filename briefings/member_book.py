@@ -174,8 +174,10 @@ def index_members(index: IndexPrices, session: date) -> IndexMembers:
     if row < 0 or not count:
         return _empty(index, note)
     if pd.Timestamp(dates[row]).date() != session:
+        # No member closed on the session (their data ends earlier): say so rather than
+        # passing an older session's figures off as this one's.
         ends = pd.Timestamp(dates[row]).date().isoformat()
-        note = "; ".join(filter(None, (note, f"member closes end {ends}")))
+        return _empty(index, "; ".join(filter(None, (f"Member closes end {ends}", note))))
     on_session = ~np.isnan(prices[row])
     cap_weighted = holdings.has_weights and holdings.as_of is not None
     weights = index.weights if cap_weighted else np.full(count, np.nan)

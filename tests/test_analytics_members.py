@@ -249,3 +249,12 @@ def test_stored_holdings_without_weights_give_equal_weighted_figures() -> None:
     # No contributions without weights; the biggest moves are still there.
     assert figures.movers["1D"].top == ()
     assert [c.ticker for c in figures.movers["1D"].gainers] == ["NEW", "BIG", "SOLO"]
+
+
+def test_a_session_after_the_members_data_has_no_figures_and_says_why() -> None:
+    figures = index_members(tiny_index(), date(2026, 1, 15))
+    assert figures.with_data == 0
+    assert figures.sectors == ()
+    assert figures.top_vs_rest["1D"].top_cap is None
+    assert figures.note is not None
+    assert f"Member closes end {SESSION.isoformat()}" in figures.note

@@ -4,6 +4,7 @@ members, pytickersymbols, and keeping the last good holdings when a fetch fails.
 from __future__ import annotations
 
 import io
+import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -260,3 +261,17 @@ def test_the_holdings_version_changes_with_any_member_change(tmp_path: Path) -> 
     stored = store.load("yfinance", "sp500")
     assert stored is not None
     assert stored.holdings == reweighted
+
+
+def test_a_holdings_table_of_another_layout_is_started_anew(tmp_path: Path) -> None:
+    path = tmp_path / "prices.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE holdings (source TEXT, index_key TEXT, members TEXT)")
+        connection.execute("INSERT INTO holdings VALUES ('yfinance', 'sp500', '[]')")
+
+    store = HoldingsStore(path)
+    store.save("yfinance", good())
+
+    stored = store.load("yfinance", "sp500")
+    assert stored is not None
+    assert stored.holdings == good()
