@@ -10,8 +10,8 @@ Which alerts are pushed (``briefings.alerts`` detects more; a push must be worth
 - ``record``: a benchmark's record close that starts a run; the records that follow it on the
   next sessions are news the briefing already carries.
 
-On the real closes of Jun 2025 - Jul 2026 that is 1.6 alerts per session (all detected
-alerts: 5.2), in one message on two sessions out of three.
+On the real closes of Jun 2025 - Jul 2026 that is 1.0 alerts per session (all detected
+alerts: 2.6; ``tests/perf/quadrant_changes.py --alerts``), in one message.
 
 Alerts are news: only the last completed session is pushed (one the bot missed while down is
 not pushed later), and only to chats that turned alerts on before that session closed.

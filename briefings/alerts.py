@@ -2,7 +2,10 @@
 
 Every rule compares numbers the briefings already hold; nothing is recomputed from prices.
 
-- ``quadrant``: a rotation pair or a sector (vs the benchmark) moves into another RRG quadrant.
+- ``quadrant``: a rotation pair or a sector (vs the benchmark) moves into another RRG quadrant
+  and stays there: its settled quadrant (``RelativeRotation.reported_quadrant``, held for
+  ``briefings.analytics.rrg.QUADRANT_HOLD_SESSIONS`` sessions in a row) changes. It fires on
+  the session the hold is reached, so a one-session excursion is never reported.
 - ``cross50``: a watched lead/lag ratio crosses its 50-session average, i.e. ``ratio_vs_50d``
   changes sign (0 counts as above, as in ``RotationLine.trend``).
 - ``breadth200``: a basket's share of members above their 200-session average crosses half,
@@ -133,7 +136,10 @@ def _quadrant_changes(previous: Briefing, current: Briefing) -> Iterator[Alert]:
     sector_lines = ((previous.sector_rotation, current.sector_rotation, True),)
     for old_lines, new_lines, is_sector in (*benchmark_lines, *sector_lines):
         for old, new in _matched_lines(old_lines, new_lines):
-            if old.rrg is None or new.rrg is None or old.rrg.quadrant == new.rrg.quadrant:
+            if old.rrg is None or new.rrg is None:
+                continue
+            was, now = old.rrg.reported_quadrant, new.rrg.reported_quadrant
+            if was == now:
                 continue
             subject = new.lead if is_sector else _pair_label(new)
             name = f"{new.lead_name} ({new.lead})" if is_sector else new.name
@@ -142,7 +148,7 @@ def _quadrant_changes(previous: Briefing, current: Briefing) -> Iterator[Alert]:
                 session=current.as_of,
                 previous_session=previous.as_of,
                 kind="quadrant",
-                title=f"{name} moved from {old.rrg.quadrant} into {new.rrg.quadrant}",
+                title=f"{name} moved from {was} into {now}",
                 before={"rs_ratio": old.rrg.rs_ratio, "rs_momentum": old.rrg.rs_momentum},
                 after={"rs_ratio": new.rrg.rs_ratio, "rs_momentum": new.rrg.rs_momentum},
                 message={
@@ -150,8 +156,9 @@ def _quadrant_changes(previous: Briefing, current: Briefing) -> Iterator[Alert]:
                     "lead": new.lead,
                     "lag": new.lag,
                     "against": new.lag_name if new.lag.startswith(BASKET_PREFIX) else new.lag,
-                    "from_quadrant": old.rrg.quadrant,
-                    "to_quadrant": new.rrg.quadrant,
+                    "from_quadrant": was,
+                    "to_quadrant": now,
+                    "held_sessions": new.rrg.held_sessions,
                     "scope": "sector" if is_sector else "pair",
                 },
             )

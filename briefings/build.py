@@ -1,10 +1,12 @@
 """Build the typed Briefing (and the bot's follow-up answers) from closes and a universe.
 
-The session: ``as_of`` None means the last date in the frame; a date that is not a row of the
-frame (a weekend, a holiday) means the last session before it. A date after the data's last
-row is accepted only when no NYSE session falls in between (a weekend or a holiday). Other
-dates outside the data, an unknown period or a ``since`` date after the session raise
-BriefingInputError.
+The session: ``as_of`` None means the latest session of the data (``latest_session``): the
+benchmark's last close, or without a benchmark series the latest date through which most of
+the universe's tickers have closes. Tickers whose data runs further are read up to it; tickers
+without a close on it are stale. A date that is not a row of the frame (a weekend, a holiday)
+means the last session before it. A date after the latest session is accepted only when no
+NYSE session falls in between (a weekend or a holiday). Other dates outside the data, an
+unknown period or a ``since`` date after the session raise BriefingInputError.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pandas as pd
 from briefings.analytics.breadth import breadth
 from briefings.analytics.leaders import highs_52w, leaderboard, record_highs, streaks
 from briefings.analytics.returns import (
+    last_close_rows,
     recent_low,
     returns_since,
     session_on_or_before,
@@ -42,6 +45,8 @@ from briefings.universe import BASKET_PREFIX, PairSpec, Universe
 
 #: The universe group ranked in the leaderboards and measured against the benchmark.
 SECTORS_GROUP = "sectors"
+#: The universe group whose members "since" views show beside the key groups.
+CYCLICALS_GROUP = "cyclicals"
 
 
 class BriefingInputError(ValueError):
@@ -66,7 +71,7 @@ def build_briefing(
     from that date's close; streaks shorter than ``streak_min`` sessions are left out.
     """
     period = _check_period(period)
-    session = resolve_session(closes, as_of)
+    session = resolve_session(closes, as_of, universe)
     history = closes.loc[:session]
     since_session = None if since is None else _start_session(history, since, session)
     names = display_names(universe)
@@ -109,11 +114,14 @@ def build_briefing(
         [
             *(leg for pair in pairs for leg in (pair.lead, pair.lag)),
             *overview,
+            *tickers,
             universe.low_benchmark,
             universe.benchmark,
         ],
     )
     lines = rotation_lines(legs, pairs, session, names)
+    stale = tuple(t for t in tickers if close_by_column.get(t) is None)
+    last_dates = last_close_dates(history[[t for t in stale if t in history.columns]])
     streak_by_column = dict(zip(map(str, history.columns), streaks(history, session), strict=True))
     long_streaks = [
         Streak(ticker=ticker, name=names.get(ticker, ticker), days=int(streak_by_column[ticker]))
@@ -131,13 +139,10 @@ def build_briefing(
         leaderboards={w: leaderboard(table, sector_members, w, names) for w in WINDOWS},
         rotation=lines[: len(universe.pairs)],
         sector_rotation=lines[len(universe.pairs) :],
-        since_low=_since_low(legs, universe, overview, session, names),
+        since_low=_since_low(legs, universe, session, names),
         since=None
         if since_session is None
-        else SinceDate(
-            start=since_session.date(),
-            returns=_returns_since_rows(legs, overview, since_session, session, names),
-        ),
+        else _since_date(legs, universe, since_session, session, names),
         record_highs=_in_order(tickers, record_highs(history, session)),
         highs_52w=_in_order(tickers, highs_52w(history, session)),
         streaks=tuple(sorted(long_streaks, key=lambda streak: -abs(streak.days))),
@@ -151,25 +156,24 @@ def build_briefing(
             )
             for key in universe.breadth_baskets
         ),
-        stale=tuple(t for t in tickers if close_by_column.get(t) is None),
+        stale=stale,
         names=names,
+        stale_last_close={t: last_dates[t] for t in stale if t in last_dates},
     )
 
 
 def returns_since_date(
     closes: pd.DataFrame, universe: Universe, as_of: date, start: date
 ) -> SinceDate:
-    """Return the overview legs' returns from the close of ``start`` to the session ``as_of``.
+    """Return every leg's return from the close of ``start`` to the session ``as_of``.
 
     ``start`` falls back to the last session on or before it, which SinceDate.start reports.
     """
-    session = resolve_session(closes, as_of)
+    session = resolve_session(closes, as_of, universe)
     history = closes.loc[:session]
     start_session = _start_session(history, start, session)
-    overview = overview_legs(universe)
-    legs = legs_frame(history, universe, overview)
-    rows = _returns_since_rows(legs, overview, start_session, session, display_names(universe))
-    return SinceDate(start=start_session.date(), returns=rows)
+    legs = legs_frame(history, universe, since_legs(universe))
+    return _since_date(legs, universe, start_session, session, display_names(universe))
 
 
 def compare_pair(
@@ -182,30 +186,93 @@ def compare_pair(
 ) -> RotationLine:
     """Return ``lead`` against ``lag`` (universe tickers or ``basket:<group>``) at ``as_of``.
 
-    Tickers match case-insensitively. The name defaults to the universe pair with these legs,
-    else "LEAD vs LAG".
+    Tickers match case-insensitively, and a basket group's key alone names its basket. The
+    name defaults to the universe pair with these legs, else "LEAD vs LAG" (a basket by its
+    display name). Two names of one leg raise BriefingInputError.
     """
-    session = resolve_session(closes, as_of)
+    session = resolve_session(closes, as_of, universe)
     lead, lag = _universe_leg(universe, lead), _universe_leg(universe, lag)
+    names = display_names(universe)
+    if lead == lag:
+        raise BriefingInputError(f"both legs are {_label(lead, names)}; give two different tickers")
     legs = legs_frame(closes.loc[:session], universe, (lead, lag))
     for leg in (lead, lag):
         if not np.isfinite(legs[leg].iloc[-1]):
-            raise BriefingInputError(f"{leg} has no close on {session.date().isoformat()}")
+            raise BriefingInputError(
+                f"{_label(leg, names)} has no close on {session.date().isoformat()}"
+            )
     known = {(p.lead, p.lag): p.name for p in universe.pairs}
-    pair = PairSpec(name=name or known.get((lead, lag), f"{lead} vs {lag}"), lead=lead, lag=lag)
-    return rotation_lines(legs, (pair,), session, display_names(universe))[0]
+    default = known.get((lead, lag), f"{_label(lead, names)} vs {_label(lag, names)}")
+    pair = PairSpec(name=name or default, lead=lead, lag=lag)
+    return rotation_lines(legs, (pair,), session, names)[0]
 
 
-def resolve_session(closes: pd.DataFrame, as_of: date | None) -> pd.Timestamp:
-    """Return the session a briefing for ``as_of`` covers, or raise BriefingInputError."""
+def _label(leg: str, names: Mapping[str, str]) -> str:
+    """Return a leg as readers see it: the ticker, or a basket's display name."""
+    return names.get(leg, leg) if leg.startswith(BASKET_PREFIX) else leg
+
+
+def latest_session_of(last_dates: Mapping[str, date], universe: Universe) -> date | None:
+    """Return the date the data's latest briefing covers, given each ticker's last close.
+
+    The benchmark's last close; without one, the latest date through which a majority of the
+    universe's tickers with data have closes (the ``n // 2``-th latest of their last dates,
+    counting from 0). None when there is no data at all.
+    """
+    if universe.benchmark in last_dates:
+        return last_dates[universe.benchmark]
+    members = [last_dates[t] for t in universe.tickers if t in last_dates]
+    ends = sorted(members or last_dates.values(), reverse=True)
+    return ends[len(ends) // 2] if ends else None
+
+
+def last_close_dates(closes: pd.DataFrame) -> dict[str, date]:
+    """Return each column's last date with a close (columns without any are left out)."""
+    values = closes.to_numpy(dtype=float)
+    if not len(values):
+        return {}
+    rows = last_close_rows(values)[-1]
+    index = pd.DatetimeIndex(closes.index)
+    return {
+        str(column): index[row].date()
+        for column, row in zip(closes.columns, rows, strict=True)
+        if row >= 0
+    }
+
+
+def _latest_session(closes: pd.DataFrame, universe: Universe) -> date | None:
+    """Return ``latest_session_of`` the frame, reading just the benchmark when it has data."""
+    if universe.benchmark in closes.columns:
+        rows = np.flatnonzero(np.isfinite(closes[universe.benchmark].to_numpy(dtype=float)))
+        if len(rows):
+            return pd.Timestamp(closes.index[rows[-1]]).date()
+    return latest_session_of(last_close_dates(closes), universe)
+
+
+def resolve_session(
+    closes: pd.DataFrame, as_of: date | None, universe: Universe | None = None
+) -> pd.Timestamp:
+    """Return the session a briefing for ``as_of`` covers, or raise BriefingInputError.
+
+    With ``universe`` the data ends on its latest session (``latest_session_of``); without,
+    on the frame's last row.
+    """
     index = pd.DatetimeIndex(closes.index)
     if closes.empty or index.empty:
         raise BriefingInputError("no closes to brief on: the price data is empty")
+    latest = pd.Timestamp(index[-1])
+    if universe is not None:
+        end = _latest_session(closes, universe)
+        if end is None:
+            raise BriefingInputError("no closes to brief on: the price data is empty")
+        latest = pd.Timestamp(end)
     if as_of is None:
-        return pd.Timestamp(index[-1])
-    last = pd.Timestamp(index[-1]).date()
+        return latest
+    last = latest.date()
     if as_of > last and _sessions_after(last, as_of):
         raise BriefingInputError(f"no data for {as_of.isoformat()}; the data ends {last}")
+    if as_of >= last:
+        return latest
     return _session_or_error(index, as_of)
 
 
@@ -293,31 +360,60 @@ def _universe_leg(universe: Universe, leg: str) -> str:
         raise BriefingInputError(f"{leg!r} names no group of the universe")
     by_upper = {ticker.upper(): ticker for ticker in universe.tickers}
     ticker = by_upper.get(leg.upper()) or by_upper.get("^" + leg.upper())
-    if ticker is None:
-        raise BriefingInputError(f"{leg!r} is not a ticker of the universe")
-    return ticker
+    if ticker is not None:
+        return ticker
+    baskets = {g.key.lower(): g.key for g in universe.groups if g.basket}
+    if leg.lower() in baskets:
+        return BASKET_PREFIX + baskets[leg.lower()]
+    raise BriefingInputError(f"{leg!r} is not a ticker of the universe")
+
+
+def since_legs(universe: Universe) -> tuple[str, ...]:
+    """Return the legs "since" figures cover: the overview legs, then every other ticker."""
+    return tuple(dict.fromkeys((*overview_legs(universe), *universe.tickers)))
+
+
+def highlighted_legs(universe: Universe) -> frozenset[str]:
+    """Return the legs text and HTML show "since": the overview legs and the cyclical industries."""
+    return frozenset((*overview_legs(universe), *_members(universe, CYCLICALS_GROUP)))
 
 
 def _returns_since_rows(
     legs: pd.DataFrame,
-    order: Iterable[str],
+    universe: Universe,
     start: pd.Timestamp,
     session: pd.Timestamp,
     names: Mapping[str, str],
-) -> tuple[SectorRow, ...]:
-    """Return rows of the legs' returns from ``start`` to ``session``; legs without one left out."""
+) -> tuple[tuple[SectorRow, ...], tuple[SectorRow, ...]]:
+    """Return every leg's return from ``start`` to ``session`` and the highlighted ones, best first.
+
+    Legs without a return are left out.
+    """
     changes = dict(zip(legs.columns, returns_since(legs, start, session).to_numpy(), strict=True))
-    return tuple(
+    rows = tuple(
         SectorRow(ticker=leg, name=names.get(leg, leg), return_pct=float(changes[leg]))
-        for leg in order
-        if np.isfinite(changes[leg])
+        for leg in since_legs(universe)
+        if leg in changes and np.isfinite(changes[leg])
     )
+    shown = highlighted_legs(universe)
+    highlights = sorted((row for row in rows if row.ticker in shown), key=lambda r: -r.return_pct)
+    return rows, tuple(highlights)
+
+
+def _since_date(
+    legs: pd.DataFrame,
+    universe: Universe,
+    start: pd.Timestamp,
+    session: pd.Timestamp,
+    names: Mapping[str, str],
+) -> SinceDate:
+    rows, highlights = _returns_since_rows(legs, universe, start, session, names)
+    return SinceDate(start=start.date(), returns=rows, highlights=highlights)
 
 
 def _since_low(
     legs: pd.DataFrame,
     universe: Universe,
-    overview: Sequence[str],
     session: pd.Timestamp,
     names: Mapping[str, str],
 ) -> SinceLow | None:
@@ -326,12 +422,14 @@ def _since_low(
         if not np.isfinite(legs[benchmark].iloc[-1]):
             continue
         low_date, low_close = recent_low(legs[benchmark], session, universe.low_lookback_sessions)
+        rows, highlights = _returns_since_rows(legs, universe, low_date, session, names)
         return SinceLow(
             benchmark=benchmark,
             benchmark_name=names.get(benchmark, benchmark),
             low_date=low_date.date(),
             low_close=low_close,
             lookback_sessions=universe.low_lookback_sessions,
-            returns=_returns_since_rows(legs, overview, low_date, session, names),
+            returns=rows,
+            highlights=highlights,
         )
     return None

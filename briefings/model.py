@@ -50,6 +50,16 @@ class RelativeRotation:
     rs_ratio: float
     rs_momentum: float
     quadrant: str
+    held_sessions: int = 1
+    """Sessions in a row, this one included, the leg has been in ``quadrant`` (capped by the
+    look-back of ``briefings.analytics.rrg``)."""
+    settled_quadrant: str | None = None
+    """The quadrant the leg last held for the required sessions in a row (None: none seen)."""
+
+    @property
+    def reported_quadrant(self) -> str:
+        """Return the quadrant changes are reported against: the settled one, else ``quadrant``."""
+        return self.settled_quadrant or self.quadrant
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,10 @@ class RotationLine:
     ratio_vs_50d: float | None
     """Percent the lead/lag price ratio stands above (+) or below (-) its 50-session average."""
     rrg: RelativeRotation | None
+    lead_returns: Mapping[str, float | None] = field(default_factory=dict)
+    """The lead leg's own return per window, percent."""
+    lag_returns: Mapping[str, float | None] = field(default_factory=dict)
+    """The lag leg's own return per window, percent."""
 
     @property
     def trend(self) -> str | None:
@@ -89,6 +103,9 @@ class SinceLow:
     low_close: float
     lookback_sessions: int
     returns: tuple[SectorRow, ...]
+    """Every leg with a return: the key groups' legs and baskets, then the other tickers."""
+    highlights: tuple[SectorRow, ...] = ()
+    """The key groups and the cyclical industries, best first: what text and HTML show."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,9 @@ class SinceDate:
 
     start: date
     returns: tuple[SectorRow, ...]
+    """Every leg with a return: the key groups' legs and baskets, then the other tickers."""
+    highlights: tuple[SectorRow, ...] = ()
+    """The key groups and the cyclical industries, best first: what text and HTML show."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +174,8 @@ class Briefing:
     breadth: tuple[Breadth, ...]
     stale: tuple[str, ...]
     names: Mapping[str, str] = field(default_factory=dict)
+    stale_last_close: Mapping[str, date] = field(default_factory=dict)
+    """The last close before the session of each stale ticker that has one."""
     members: tuple[IndexMembers, ...] = ()
     """Each enabled index's member figures (top N vs the rest, sectors, breadth, movers)."""
 

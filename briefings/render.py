@@ -16,6 +16,7 @@ import jinja2
 
 from briefings.members_json import members_json
 from briefings.model import WINDOWS, Briefing, RotationLine, SinceDate
+from briefings.universe import BASKET_PREFIX
 
 Format = Literal["text", "html", "json"]
 TELEGRAM_LIMIT = 4096
@@ -84,6 +85,11 @@ def _source_label(source: str) -> str:
     return "CSV files" if source.startswith("csv:") else source
 
 
+def _leg(leg: str, name: str) -> str:
+    """Label a leg in text: its ticker, or for a ``basket:<group>`` leg its display name."""
+    return name if leg.startswith(BASKET_PREFIX) else leg
+
+
 def _price(value: float | None) -> str:
     return "–" if value is None else f"{value:,.2f}"
 
@@ -107,6 +113,7 @@ def environment() -> jinja2.Environment:
         short_day=_short_day,
         price=_price,
         source_label=_source_label,
+        leg=_leg,
     )
     env.globals.update(WINDOWS=WINDOWS, WINDOW_TITLES=WINDOW_TITLES)
     return env
@@ -181,6 +188,8 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
             "quadrant": line.quadrant,
             "rs_ratio": _clean(line.rrg.rs_ratio) if line.rrg else None,
             "rs_momentum": _clean(line.rrg.rs_momentum) if line.rrg else None,
+            "quadrant_sessions": line.rrg.held_sessions if line.rrg else None,
+            "settled_quadrant": line.rrg.settled_quadrant if line.rrg else None,
         }
         for line in (*briefing.rotation, *briefing.sector_rotation)
     ]
@@ -213,6 +222,9 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
             for b in briefing.breadth
         ],
         "stale": list(briefing.stale),
+        "stale_last_close": {
+            ticker: day.isoformat() for ticker, day in briefing.stale_last_close.items()
+        },
         "members": members_json(briefing),
     }
     if briefing.since_low is not None:

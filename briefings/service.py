@@ -9,7 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
-from briefings.build import build_briefing, compare_pair, resolve_session, returns_since_date
+from briefings.build import (
+    build_briefing,
+    compare_pair,
+    latest_session_of,
+    resolve_session,
+    returns_since_date,
+)
 from briefings.calendar import last_completed_session
 from briefings.config import Settings
 from briefings.holdings_store import (
@@ -152,12 +158,12 @@ class MarketService:
         return replace(report, notes=notes) if notes else report
 
     def freshness(self) -> Freshness:
-        """Return the last stored session and the last refresh for this source."""
+        """Return the last stored session (the latest a briefing covers) and the last refresh."""
         last_dates = self.store.last_dates(self.source_name)
         return Freshness(
             source=self.source_name,
             simulated=self.simulated,
-            last_session=max(last_dates.values()) if last_dates else None,
+            last_session=latest_session_of(last_dates, self.universe),
             expected_session=self.expected_session(),
             last_refresh=self.store.last_refresh(self.source_name),
         )
@@ -185,7 +191,7 @@ class MarketService:
         with self._lock:
             version, closes = self._current_closes()
             # Key on the session itself, so "latest" and that session's date share one build.
-            session = resolve_session(closes, as_of).date()
+            session = resolve_session(closes, as_of, self.universe).date()
             key = (session, period.upper(), since)
             cached = self._snapshots.get(key)
             if cached is None:

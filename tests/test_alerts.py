@@ -10,6 +10,7 @@ from itertools import pairwise
 import pytest
 
 from briefings.alerts import Alert, AlertInputError, detect_alerts
+from briefings.analytics.rrg import QUADRANT_HOLD_SESSIONS
 from briefings.build import build_briefing
 from briefings.model import (
     WINDOWS,
@@ -46,8 +47,14 @@ def line(
     ratio_vs_50d: float | None = None,
     rrg: tuple[float, float] | None = None,
     name: str | None = None,
+    held: int = 2,
+    settled: str | None = None,
 ) -> RotationLine:
-    rotation = None if rrg is None else RelativeRotation(rrg[0], rrg[1], quadrant_of(*rrg))
+    """Return a line; its quadrant has held ``held`` sessions, settled where it is unless given."""
+    rotation = None
+    if rrg is not None:
+        where = quadrant_of(*rrg)
+        rotation = RelativeRotation(rrg[0], rrg[1], where, held, settled or where)
     return RotationLine(
         name=name or f"{lead} vs {lag}",
         lead=lead,
@@ -169,11 +176,23 @@ def test_ratio_crossing_ignores_unwatched_pairs_and_missing_values() -> None:
     ]
 
 
-def test_quadrant_change_fires_only_on_the_session_of_the_move() -> None:
-    path = [(99.0, 101.0), (99.5, 101.2), (100.2, 101.0), (100.8, 100.5), (101.0, 99.6)]
+def test_quadrant_change_fires_once_the_new_quadrant_has_held() -> None:
+    # (RS-Ratio, RS-Momentum, sessions held, settled quadrant) as the analytics report them:
+    # Improving, then Leading for two sessions (settled on the second), a one-session dip
+    # into Weakening (still settled Leading), Leading again, then Weakening for two sessions.
+    path = [
+        (99.0, 101.0, 5, "Improving"),
+        (100.2, 101.0, 1, "Improving"),
+        (100.8, 100.5, 2, "Leading"),
+        (100.9, 99.8, 1, "Leading"),
+        (101.0, 100.2, 1, "Leading"),
+        (101.0, 99.6, 1, "Leading"),
+        (100.7, 99.1, 2, "Weakening"),
+        (100.5, 98.9, 3, "Weakening"),
+    ]
     days = [
-        briefing(n, sector_rotation=[line("XLE", "SPY", rrg=point)])
-        for n, point in enumerate(path, 1)
+        briefing(n, sector_rotation=[line("XLE", "SPY", rrg=(r, m), held=h, settled=q)])
+        for n, (r, m, h, q) in enumerate(path, 1)
     ]
 
     fired = {
@@ -182,11 +201,25 @@ def test_quadrant_change_fires_only_on_the_session_of_the_move() -> None:
     }
 
     assert fired == {
-        2: [],
+        2: [],  # entered Leading: not yet held
         3: [("quadrant:XLE", "Improving", "Leading")],
-        4: [],
-        5: [("quadrant:XLE", "Leading", "Weakening")],
+        4: [],  # a one-session wiggle into Weakening is not reported
+        5: [],
+        6: [],
+        7: [("quadrant:XLE", "Leading", "Weakening")],
+        8: [],
     }
+
+
+def test_a_rotation_without_a_settled_quadrant_reports_where_it_is() -> None:
+    # No run of two sessions in view (never seen on real data): the quadrant itself counts.
+    unsettled = RelativeRotation(99.0, 99.0, "Lagging", held_sessions=1, settled_quadrant=None)
+    assert unsettled.reported_quadrant == "Lagging"
+    before = briefing(1, sector_rotation=[line("XLK", "SPY", rrg=(99.0, 99.0), held=1)])
+    before = replace(before, sector_rotation=(replace(before.sector_rotation[0], rrg=unsettled),))
+    after = briefing(2, sector_rotation=[line("XLK", "SPY", rrg=(101.0, 101.0))])
+
+    assert [a.key for a in detect_alerts(before, after)] == ["quadrant:XLK"]
 
 
 def test_quadrant_alert_for_a_pair_names_both_legs_and_the_rs_numbers() -> None:
@@ -390,21 +423,22 @@ def test_html_template_escapes_names_and_says_when_nothing_changed() -> None:
 def test_alerts_between_two_built_demo_sessions_carry_the_briefings_numbers() -> None:
     universe = load_universe()
     source = DemoSource()
-    closes = source.fetch(universe.tickers, None, date(2025, 11, 7)).closes
+    closes = source.fetch(universe.tickers, None, date(2025, 11, 20)).closes
     before, after = (
         build_briefing(closes, universe, as_of=day, source="demo", simulated=True, data_version="v")
-        for day in (date(2025, 11, 6), date(2025, 11, 7))
+        for day in (date(2025, 11, 19), date(2025, 11, 20))
     )
 
     alerts = detect_alerts(before, after)
 
     assert alerts, "the demo market rotates: this pair of sessions has regime changes"
+    assert any(alert.kind == "quadrant" for alert in alerts)
     assert len({a.key for a in alerts}) == len(alerts)
     lines = {f"{x.lead}/{x.lag}": x for x in (*after.rotation, *after.sector_rotation)}
     old_lines = {f"{x.lead}/{x.lag}": x for x in (*before.rotation, *before.sector_rotation)}
     for alert in alerts:
-        assert alert.session == date(2025, 11, 7)
-        assert alert.previous_session == date(2025, 11, 6)
+        assert alert.session == date(2025, 11, 20)
+        assert alert.previous_session == date(2025, 11, 19)
         if alert.kind == "quadrant":
             pair = f"{alert.message['lead']}/{alert.message['lag']}"
             new, old = lines[pair].rrg, old_lines[pair].rrg
@@ -413,9 +447,11 @@ def test_alerts_between_two_built_demo_sessions_carry_the_briefings_numbers() ->
             assert alert.after == {"rs_ratio": new.rs_ratio, "rs_momentum": new.rs_momentum}
             assert alert.before == {"rs_ratio": old.rs_ratio, "rs_momentum": old.rs_momentum}
             assert (alert.message["from_quadrant"], alert.message["to_quadrant"]) == (
-                old.quadrant,
-                new.quadrant,
+                old.settled_quadrant,
+                new.settled_quadrant,
             )
+            assert new.settled_quadrant == new.quadrant
+            assert new.held_sessions == QUADRANT_HOLD_SESSIONS
         if alert.kind == "record":
             assert alert.message["ticker"] in after.record_highs
             assert alert.message["ticker"] in universe.group("benchmarks").members

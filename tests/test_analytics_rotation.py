@@ -186,7 +186,10 @@ def test_rotation_line_spreads_ratio_and_names_by_hand() -> None:
     ratios = [0.5, 0.5, 10 / 21, 11 / 21]
     assert line.ratio_vs_50d == pytest.approx(100 * (ratios[-1] / np.mean(ratios) - 1))
     assert line.trend == "up"
-    assert line.rrg is None  # four days are far from ten weeks
+    assert line.rrg is None  # four days are far from the 27 weeks a point needs
+    # Both legs' own returns ride along: A +10 % on the day, SPY flat.
+    assert line.lead_returns["1D"] == pytest.approx(10.0)
+    assert line.lag_returns["1D"] == pytest.approx(0.0)
 
 
 def test_rotation_line_has_a_quadrant_once_history_is_long_enough() -> None:
@@ -195,10 +198,10 @@ def test_rotation_line_has_a_quadrant_once_history_is_long_enough() -> None:
         {"A": np.linspace(100, 130, len(index)), "SPY": np.full(len(index), 100.0)}, index=index
     )
     pair = PairSpec(name="A vs SPY", lead="A", lag="SPY")
-    (line,) = rotation_lines(legs, [pair], index[-1], {}, ratio_weeks=4, momentum_weeks=2)
+    (line,) = rotation_lines(legs, [pair], index[-1], {}, rrg_weeks=4)
     assert line.rrg is not None
     assert line.rrg.rs_ratio > 100  # rising relative strength is above its average
-    (short,) = rotation_lines(legs, [pair], index[-1], {})  # 10 + 4 - 1 = 13 weeks needed
+    (short,) = rotation_lines(legs, [pair], index[-1], {})  # 2 * 14 - 1 = 27 weeks needed
     assert short.rrg is None
 
 

@@ -251,9 +251,22 @@ def test_since_low_measures_from_the_low_benchmarks_recent_low() -> None:
     # The last five ^GSPC closes are 5000, 4900, 4950, 5100, 5050: the low is 4900 on 18 Feb.
     assert (low.benchmark, low.benchmark_name) == ("^GSPC", "S&P 500 index")
     assert (low.low_date, low.low_close, low.lookback_sessions) == (date(2025, 2, 18), 4900.0, 5)
-    assert [row.ticker for row in low.returns] == ["SPY", "^GSPC", "basket:tech"]
+    # Every leg with data: the overview legs (IWM is stale), then the other tickers.
+    assert [row.ticker for row in low.returns] == [
+        "SPY",
+        "^GSPC",
+        "basket:tech",
+        "XLK",
+        "XLE",
+        "AAPL",
+        "MSFT",
+    ]
     assert low.returns[1].return_pct == pytest.approx(100 * (5050 / 4900 - 1))
     assert low.returns[2].name == "Tech"
+    # Text and HTML show the overview legs (this universe has no cyclicals group), best first.
+    shown = [row.return_pct for row in low.highlights]
+    assert {row.ticker for row in low.highlights} == {"SPY", "^GSPC", "basket:tech"}
+    assert shown == sorted(shown, reverse=True)
 
 
 def test_since_low_falls_back_to_the_benchmark() -> None:
@@ -383,7 +396,11 @@ def test_the_default_universe_on_ten_years_of_random_closes() -> None:
     assert all(line.rrg is not None and line.ratio_vs_50d is not None for line in briefing.rotation)
     assert [b.counted_200 for b in briefing.breadth] == [11, 8, 7]
     assert briefing.since_low is not None
-    assert len(briefing.since_low.returns) == 14
+    # 36 tickers and 2 baskets; shown: 12 overview tickers, 2 baskets, 6 cyclical-only members
+    # and XLI, XLF (cyclical industries that are sectors too).
+    assert len(briefing.since_low.returns) == 38
+    assert len(briefing.since_low.highlights) == 22
+    assert {"IYT", "JETS"} <= {row.ticker for row in briefing.since_low.returns}
     assert briefing.stale == ()
     assert_numbers_are_finite(briefing)
 

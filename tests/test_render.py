@@ -49,3 +49,21 @@ def test_names_are_escaped_in_html_and_left_alone_in_text() -> None:
     assert "&lt;b&gt;&amp;" in html
     assert "<b>&" in render_briefing(briefing, "text")
     assert all(len(chunk) <= 4096 for chunk in split_message(html))
+
+
+def test_the_terminal_briefing_fits_80_columns() -> None:
+    many = tuple(f"T{i:03d}" for i in range(40))
+    briefing = dataclasses.replace(
+        demo_briefing(),
+        record_highs=many,
+        highs_52w=many,
+        stale=many,
+        stale_last_close={t: date(2025, 11, 7) for t in many[:20]},
+    )
+    text = render_briefing(briefing, "text")
+    assert "Trend and relative rotation" in text
+    assert [line for line in text.splitlines() if len(line) > 80] == []
+    # The wrapped stale statement still names every ticker and the last close date once.
+    behind = " ".join(text[text.index("Behind, no close") :].split("\n\n")[0].split())
+    assert behind.count("(last close 2025-11-07)") == 1
+    assert all(ticker in behind for ticker in many)

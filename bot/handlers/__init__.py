@@ -17,6 +17,7 @@ from bot.handlers.commands import (
     sectors,
     since,
     stats,
+    tickers,
     unknown_command,
 )
 from bot.handlers.errors import on_error
@@ -41,6 +42,7 @@ def register_handlers(application: BotApplication) -> None:
         "pair": pair,
         "breadth": breadth,
         "movers": movers,
+        "tickers": tickers,
         "rrg": rrg,
         "chart": chart,
         "alerts": alerts,

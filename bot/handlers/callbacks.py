@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.handlers.keyboards import parse_choice, render_window_view, window_keyboard
-from bot.handlers.replies import render_bot
+from bot.handlers.replies import data_behind_note, render_bot, with_note
 from bot.services import get_services
 from briefings.render import split_message
 from briefings.service import NoDataError
@@ -28,12 +28,15 @@ async def window_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if choice is None or not isinstance(message, Message):
         await query.answer(render_bot("callback_stale.txt.j2").strip())
         return
+    desk = get_services(context.application).desk
     try:
-        snapshot = await get_services(context.application).desk.snapshot()
+        snapshot = await desk.snapshot()
     except NoDataError:
         await query.answer(render_bot("callback_error.txt.j2").strip())
         return
-    text = split_message(render_window_view(choice.view, snapshot.briefing, choice.window))[0]
+    view = render_window_view(choice.view, snapshot.briefing, choice.window)
+    note = data_behind_note(snapshot.briefing.as_of, desk.expected_session())
+    text = split_message(with_note(view, note))[0]
     try:
         await message.edit_text(
             text,

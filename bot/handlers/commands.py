@@ -1,4 +1,4 @@
-"""On-demand commands: /start, /help, /brief, /rotation, /sectors, /since, /pair, /stats."""
+"""On-demand commands: /start, /help, /brief, the views, /since, /pair, /tickers, /stats."""
 
 from __future__ import annotations
 
@@ -14,14 +14,21 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.handlers.keyboards import ROTATION, SECTORS, render_window_view, window_keyboard
-from bot.handlers.replies import MAX_COMMAND_LENGTH, echo, reply, send_html
+from bot.handlers.replies import (
+    MAX_COMMAND_LENGTH,
+    data_behind_note,
+    echo,
+    reply,
+    send_html,
+    with_note,
+)
 from bot.jobs import brief_jobs
 from bot.services import BotServices, get_services
 from briefings.build import BriefingInputError
 from briefings.calendar import CalendarRangeError
 from briefings.model import WINDOWS
 from briefings.render import render_pair, render_since
-from briefings.service import NoDataError
+from briefings.service import NoDataError, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +123,20 @@ async def help_command(update: Update, context: Context) -> None:
     )
 
 
+def behind_note(context: Context, snapshot: Snapshot) -> str:
+    """Return a line saying the data ends before the last completed session ("" when current)."""
+    return data_behind_note(snapshot.briefing.as_of, services_of(context).desk.expected_session())
+
+
 @command("brief", max_args=0)
 async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the latest briefing (rendered once per session and data version)."""
     rendered = await services_of(context).desk.rendered()
     for part in rendered.messages:
         await send_html(update, part)
+    note = behind_note(context, rendered.snapshot)
+    if note:
+        await send_html(update, note)
 
 
 async def _send_window_view(
@@ -130,7 +145,9 @@ async def _send_window_view(
     window = parse_window(args[0] if args else None)
     snapshot = await services_of(context).desk.snapshot()
     text = render_window_view(view, snapshot.briefing, window)
-    await send_html(update, text, window_keyboard(view, window))
+    await send_html(
+        update, with_note(text, behind_note(context, snapshot)), window_keyboard(view, window)
+    )
 
 
 @command("rotation", max_args=1)
@@ -153,19 +170,33 @@ async def since(update: Update, context: Context, args: Sequence[str]) -> None:
     start = parse_day(args[0])
     snapshot = await services_of(context).desk.snapshot()
     result = await asyncio.to_thread(snapshot.since, start)
-    await send_html(update, render_since(snapshot.briefing, result, "html"))
+    text = render_since(snapshot.briefing, result, "html")
+    await send_html(update, with_note(text, behind_note(context, snapshot)))
+
+
+def parse_pair(args: Sequence[str]) -> tuple[str, str]:
+    """Read "LEAD LAG" or "LEAD/LAG"; raise InputProblem unless that names two legs."""
+    words = [part for arg in args for part in arg.split("/")]
+    if len(words) != 2 or not all(word.strip() for word in words):
+        raise InputProblem("Give two tickers, the lead first.")
+    return words[0].strip(), words[1].strip()
 
 
 @command("pair", max_args=2)
 async def pair(update: Update, context: Context, args: Sequence[str]) -> None:
-    """Compare two universe tickers over every window."""
-    if len(args) != 2:
-        raise InputProblem("Give two tickers, the lead first.")
+    """Compare two universe tickers over every window, with both legs' own returns."""
+    lead, lag = parse_pair(args)
     desk = services_of(context).desk
-    lead, lag = args
     snapshot = await desk.snapshot()
     line = await asyncio.to_thread(snapshot.pair, lead, lag)
-    await send_html(update, render_pair(snapshot.briefing, line, "html"))
+    text = render_pair(snapshot.briefing, line, "html")
+    await send_html(update, with_note(text, behind_note(context, snapshot)))
+
+
+@command("tickers", max_args=0)
+async def tickers(update: Update, context: Context, args: Sequence[str]) -> None:
+    """List the tickers and baskets /pair and the views know, by group."""
+    await reply(update, "tickers", universe=services_of(context).desk.service.universe)
 
 
 async def stats(update: Update, context: Context) -> None:

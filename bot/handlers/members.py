@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.commands import InputProblem, command, parse_window, services_of
+from bot.handlers.commands import InputProblem, behind_note, command, parse_window, services_of
 from bot.handlers.keyboards import MOVERS, render_window_view, window_keyboard
-from bot.handlers.replies import echo, send_html
+from bot.handlers.replies import echo, send_html, with_note
 from briefings.render import RenderError
 from briefings.render_members import render_breadth
 
@@ -25,7 +25,7 @@ async def breadth(update: Update, context: Context, args: Sequence[str]) -> None
         text = render_breadth(snapshot.briefing, sector, "html")
     except RenderError as exc:
         raise InputProblem(f"“{echo(sector or '')}” is not a sector here. {exc}.") from None
-    await send_html(update, text)
+    await send_html(update, with_note(text, behind_note(context, snapshot)))
 
 
 @command("movers", max_args=1)
@@ -34,4 +34,6 @@ async def movers(update: Update, context: Context, args: Sequence[str]) -> None:
     window = parse_window(args[0] if args else None)
     snapshot = await services_of(context).desk.snapshot()
     text = render_window_view(MOVERS, snapshot.briefing, window)
-    await send_html(update, text, window_keyboard(MOVERS, window))
+    await send_html(
+        update, with_note(text, behind_note(context, snapshot)), window_keyboard(MOVERS, window)
+    )

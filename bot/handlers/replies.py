@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -18,6 +19,18 @@ ECHO_LIMIT = 40
 def render_bot(name: str, **context: Any) -> str:
     """Render ``templates/bot/<name>``."""
     return render_template(f"bot/{name}", **context)
+
+
+def data_behind_note(session: date, expected: date) -> str:
+    """Return the line saying the data ends on ``session`` before ``expected`` ("" if not)."""
+    if session >= expected:
+        return ""
+    return render_bot("behind.html.j2", session=session, expected=expected)
+
+
+def with_note(text: str, note: str) -> str:
+    """Return ``text`` with ``note`` (if any) as its last line."""
+    return f"{text.rstrip()}\n{note}" if note else text
 
 
 async def send_html(

@@ -7,7 +7,7 @@ import asyncio
 import signal
 
 from bot.localapi.flood import FloodLimits
-from bot.localapi.server import LocalBotApi
+from bot.localapi.server import DEFAULT_TOKEN, LocalBotApi
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -15,7 +15,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot.localapi", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
-    parser.add_argument("--token", default="123456:TEST")
+    parser.add_argument("--token", default=DEFAULT_TOKEN, help=f"default {DEFAULT_TOKEN}")
     parser.add_argument("--bot-username", default="marketbrief_bot")
     parser.add_argument("--flood", action="store_true", help="enforce Telegram's flood limits")
     return parser.parse_args(argv)
@@ -32,6 +32,7 @@ async def serve(args: argparse.Namespace) -> None:
     )
     await server.start()
     print(f"listening on {server.base_url}", flush=True)
+    print(f"bot token {server.token}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):

@@ -74,6 +74,10 @@ class ChangeSignal:
         self._waiters.clear()
 
 
+#: The token the server accepts unless given another; well-formed, so the bot accepts it too.
+DEFAULT_TOKEN = "123456:AAlocal-bot-api-default-token"
+
+
 class LocalBotApi:
     """A Bot API server the real python-telegram-bot client talks to through `base_url`.
 
@@ -84,7 +88,7 @@ class LocalBotApi:
 
     def __init__(
         self,
-        token: str = "123456:TEST",
+        token: str = DEFAULT_TOKEN,
         host: str = "127.0.0.1",
         port: int = 0,
         flood_limits: FloodLimits | None = None,

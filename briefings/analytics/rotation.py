@@ -17,14 +17,7 @@ import pandas as pd
 
 from briefings.analytics.baskets import equal_weight_basket
 from briefings.analytics.returns import FloatArray, column_values, finite_or_none, trailing_returns
-from briefings.analytics.rrg import (
-    MOMENTUM_WEEKS,
-    RATIO_WEEKS,
-    latest_rotations,
-    rs_ratio_momentum,
-    weekly_closes,
-    weeks_needed,
-)
+from briefings.analytics.rrg import RRG_WEEKS, rotations
 from briefings.model import WINDOWS, RotationLine
 from briefings.universe import BASKET_PREFIX, PairSpec, Universe
 
@@ -109,13 +102,13 @@ def rotation_lines(
     names: Mapping[str, str],
     *,
     ratio_window: int = RATIO_AVERAGE_SESSIONS,
-    ratio_weeks: int = RATIO_WEEKS,
-    momentum_weeks: int = MOMENTUM_WEEKS,
+    rrg_weeks: int = RRG_WEEKS,
 ) -> tuple[RotationLine, ...]:
     """Return a RotationLine per pair from ``legs``, daily closes with one column per leg.
 
-    Spreads for every window, the lead/lag ratio against its ``ratio_window``-session average,
-    and the lead's relative rotation against the lag in the as-of week.
+    Spreads for every window, both legs' own returns, the lead/lag ratio against its
+    ``ratio_window``-session average, and the lead's relative rotation against the lag at the
+    as-of session (with how long its quadrant has held).
     """
     if not pairs:
         return ()
@@ -129,14 +122,7 @@ def rotation_lines(
     daily = legs.loc[: pd.Timestamp(as_of)].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = daily[:, leads] / daily[:, lags]
-    weekly = weekly_closes(legs, as_of, weeks_needed(1, ratio_weeks, momentum_weeks))
-    positions = range(len(pairs))
-    rs_ratio, rs_momentum = rs_ratio_momentum(
-        weekly.iloc[:, leads].set_axis(positions, axis=1),
-        weekly.iloc[:, lags].set_axis(positions, axis=1),
-        ratio_weeks=ratio_weeks,
-        momentum_weeks=momentum_weeks,
-    )
+    rrg = rotations(legs.iloc[:, leads], legs.iloc[:, lags], as_of, window=rrg_weeks)
     return tuple(
         RotationLine(
             name=pair.name,
@@ -147,8 +133,12 @@ def rotation_lines(
             spread=dict(zip(WINDOWS, map(finite_or_none, spreads[position]), strict=True)),
             ratio_vs_50d=_ratio_vs_average(ratios[:, position], ratio_window),
             rrg=rotation,
+            lead_returns=dict(
+                zip(WINDOWS, map(finite_or_none, returns[leads[position]]), strict=True)
+            ),
+            lag_returns=dict(
+                zip(WINDOWS, map(finite_or_none, returns[lags[position]]), strict=True)
+            ),
         )
-        for position, (pair, rotation) in enumerate(
-            zip(pairs, latest_rotations(rs_ratio, rs_momentum), strict=True)
-        )
+        for position, (pair, rotation) in enumerate(zip(pairs, rrg, strict=True))
     )

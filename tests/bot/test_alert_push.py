@@ -18,11 +18,11 @@ from briefings.universe import load_universe
 from tests.bot.conftest import Harness, running_bot
 
 NY = ZoneInfo("America/New_York")
-#: On the demo market, Monday 17 Nov 2025 is the session the value/growth ratio crosses above
-#: its 50-day average and the pair moves into Leading; Friday 14 Nov has no pushed alert.
-FRIDAY, MONDAY = date(2025, 11, 14), date(2025, 11, 17)
-MONDAY_MORNING = datetime(2025, 11, 17, 10, 0, tzinfo=NY)
-MONDAY_AFTER_CLOSE = datetime(2025, 11, 17, 16, 30, tzinfo=NY)
+#: On the demo market, Monday 24 Nov 2025 is the session the value/growth pair's move into
+#: Leading has held (the one pushed alert); Friday 21 Nov has no pushed alert.
+FRIDAY, MONDAY = date(2025, 11, 21), date(2025, 11, 24)
+MONDAY_MORNING = datetime(2025, 11, 24, 10, 0, tzinfo=NY)
+MONDAY_AFTER_CLOSE = datetime(2025, 11, 24, 16, 30, tzinfo=NY)
 USER, QUIET, LATE, ADMIN, MEMBER = 8301, 8302, 8303, 8304, 8305
 GROUP = -8300
 
@@ -85,12 +85,11 @@ async def test_a_new_session_with_a_regime_change_is_pushed_once(
             (alert,) = server.bot_messages(chat)[seen[chat] :]
             assert alert.parse_mode == "HTML"
             assert "Regime changes" in alert.shown_text
-            assert "Close of Mon 17 Nov 2025 vs Nov 14" in alert.shown_text
-            assert "IWD/IWF ratio crossed above its 50-day average" in alert.shown_text
+            assert "Close of Mon 24 Nov 2025 vs Nov 21" in alert.shown_text
             assert "Value vs growth moved from Improving into Leading" in alert.shown_text
             assert "Simulated data" in alert.shown_text
         assert len(server.bot_messages(quiet)) == seen[quiet]  # alerts off: nothing
-        assert bot.services.alert_log.counts(MONDAY) == {"sent": 4}  # 2 chats x 2 alerts
+        assert bot.services.alert_log.counts(MONDAY) == {"sent": 2}  # 2 chats x 1 alert
 
         # A chat that opts in after the close does not get that session's alerts.
         late = bot.private_chat(LATE, name="Late")
@@ -130,4 +129,4 @@ async def test_a_blocked_chat_loses_its_alerts_and_a_stale_store_pushes_nothing(
         assert not setting.enabled
         assert setting.disabled_reason is not None
         assert "forbidden" in setting.disabled_reason
-        assert bot.services.alert_log.counts(MONDAY) == {"failed": 2}
+        assert bot.services.alert_log.counts(MONDAY) == {"failed": 1}

@@ -43,7 +43,7 @@ async def test_the_command_menu_is_registered_without_stats(bot: Harness) -> Non
     names = [c.command for c in bot.server.commands()]
     assert names[:3] == ["brief", "rotation", "sectors"]
     assert {"since", "pair", "subscribe", "unsubscribe", "settings", "help"} <= set(names)
-    assert {"rrg", "chart", "alerts"} <= set(names)
+    assert {"rrg", "chart", "alerts", "tickers"} <= set(names)
     assert "stats" not in names
 
 
@@ -116,7 +116,12 @@ async def test_a_stale_button_gets_a_short_answer(bot: Harness) -> None:
         ("/since 1900-01-01", "Usage: /since YYYY-MM-DD"),
         ("/since 2999-01-01", "Usage: /since YYYY-MM-DD"),
         ("/pair IWM", "Give two tickers"),
+        ("/pair IWM/", "Give two tickers"),
+        ("/pair IWM/SPY/QQQ", "Give two tickers"),
+        ("/pair IWM iwm", "both legs are IWM"),
+        ("/pair rut/^RUT", "give two different tickers"),
         ("/pair NOPE SPY", "Usage: /pair LEAD LAG"),
+        ("/tickers all", "takes no arguments"),
         ("/pair IWM SPY QQQ", "Too many arguments"),
         ("/since " + "9" * 2000, "far too long"),
         ("/frobnicate", "I don't know /frobnicate"),
@@ -139,10 +144,45 @@ async def test_since_and_pair_answer_valid_input(bot: Harness) -> None:
     assert "Since the close of Tue 08 Apr 2025" in since.shown_text
     pair = await bot.say_one(chat, "/pair iwm spy")
     assert "IWM return minus SPY return" in pair.shown_text
+    # A table of both legs' own returns beside the spread, one row per window.
+    rows = pair.shown_text.splitlines()
+    head = next(i for i, row in enumerate(rows) if row.split() == ["IWM", "SPY", "spread"])
+    assert rows[head + 1].split()[0] == "1D"
     for window in ("1D", "1W", "MTD", "1M", "3M", "YTD", "1Y"):
-        assert f"{window}:" in pair.shown_text
+        (row,) = [r for r in rows if r.split()[:1] == [window]]
+        lead, lag, spread = (float(cell.rstrip("%")) for cell in row.split()[1:])
+        assert spread == pytest.approx(lead - lag, abs=0.11)  # each shown to 0.1
+    # Phone-sized lines, but for the shared simulated-data header and footer.
+    assert [row for row in rows if len(row) > 40 and "imulated" not in row] == []
+    slashed = await bot.say_one(chat, "/pair IWM/SPY")
+    assert slashed.shown_text == pair.shown_text
     index = await bot.say_one(chat, "/pair gspc rut")
     assert "^GSPC return minus ^RUT return" in index.shown_text
+
+
+async def test_baskets_are_named_never_by_their_internal_id(bot: Harness) -> None:
+    chat = bot.private_chat(USER)
+    for text in ("/pair cyclicals megacap_tech", "/pair basket:cyclicals/SPY", "/since 2025-04-08"):
+        reply = await bot.say_one(chat, text)
+        assert "Cyclical industries" in reply.shown_text
+        assert "basket:" not in reply.shown_text
+    other = await bot.say_one(chat, "/pair xlk megacap_tech")
+    assert "XLK vs Mega-cap tech" in other.shown_text
+    assert "basket:" not in other.shown_text
+
+
+async def test_tickers_lists_what_can_be_asked(bot: Harness) -> None:
+    chat = bot.private_chat(USER)
+    reply = await bot.say_one(chat, "/tickers")
+    assert_html_reply(reply)
+    text = reply.shown_text
+    assert "Benchmarks: SPY, RSP, QQQ, ^GSPC, ^NDX, ^RUT" in text
+    assert "Sectors: XLK, XLV, XLF" in text
+    assert "cyclicals: Cyclical industries" in text
+    assert "/pair IWM/SPY" in text
+    assert "basket:" not in text
+    usage = await bot.say_one(chat, "/pair")
+    assert "/tickers" in usage.shown_text
 
 
 async def test_commands_for_other_bots_in_groups_are_ignored(bot: Harness) -> None:

@@ -15,6 +15,7 @@ from bot.config import (
     parse_admins,
     parse_clock_time,
 )
+from bot.localapi.server import DEFAULT_TOKEN, LocalBotApi
 
 TOKEN = "123456789:AAEexampleexampleexampleexample_-1"
 
@@ -105,3 +106,9 @@ def test_zones_are_matched_case_insensitively() -> None:
 def test_admin_ids() -> None:
     assert parse_admins("") == frozenset()
     assert parse_admins("1;2, 3") == frozenset({1, 2, 3})
+
+
+def test_the_local_bot_api_servers_default_token_is_accepted() -> None:
+    settings = BotSettings.from_env({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
+    assert settings.token == DEFAULT_TOKEN
+    assert LocalBotApi().token == DEFAULT_TOKEN
