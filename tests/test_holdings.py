@@ -275,3 +275,24 @@ def test_a_holdings_table_of_another_layout_is_started_anew(tmp_path: Path) -> N
     stored = store.load("yfinance", "sp500")
     assert stored is not None
     assert stored.holdings == good()
+
+
+def test_an_index_with_no_holdings_for_the_source_is_left_out_and_said(tmp_path: Path) -> None:
+    store = HoldingsStore(tmp_path / "prices.sqlite3")
+    only_yahoo = IndexSpec("sp600", "S&P 600", 603, {"yfinance": "SPSM"})
+    (tmp_path / "csv").mkdir()
+
+    found, notes = update_holdings(store, CsvDirectorySource(tmp_path / "csv"), [only_yahoo])
+
+    assert found == ()
+    assert notes == ("S&P 600 members left out: the S&P 600 names no holdings for the csv source",)
+
+
+def test_a_csv_folder_without_members_csv_is_left_out_and_said(tmp_path: Path) -> None:
+    store = HoldingsStore(tmp_path / "prices.sqlite3")
+    (tmp_path / "csv").mkdir()
+
+    found, notes = update_holdings(store, CsvDirectorySource(tmp_path / "csv"), [SP500])
+
+    assert found == ()
+    assert "cannot read members.csv" in notes[0]
