@@ -7,6 +7,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from briefings.analytics import members as analytics
 from briefings.holdings_store import StoredHoldings
@@ -258,3 +260,38 @@ def test_a_session_after_the_members_data_has_no_figures_and_says_why() -> None:
     assert figures.top_vs_rest["1D"].top_cap is None
     assert figures.note is not None
     assert f"Member closes end {SESSION.isoformat()}" in figures.note
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.01, 20.0),  # weight
+            st.floats(-50.0, 50.0),  # return
+            st.integers(0, 3),  # sector
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(1, 10),
+)
+def test_groups_and_contributions_recombine_into_the_index_return(
+    members: list[tuple[float, float, int]], n: int
+) -> None:
+    weights = np.array([m[0] for m in members])
+    returns = np.array([m[1] for m in members])
+    codes = np.array([m[2] for m in members])
+    index = analytics.cap_weighted(weights, returns)
+    assert index is not None
+
+    # Contributions add up to the index's return.
+    assert analytics.contributions(weights, returns).sum() == pytest.approx(index, abs=1e-9)
+    # The top N and the rest, weighted by their total weight, give the index back.
+    top_cap, rest_cap, _, _ = analytics.split_returns(weights, returns, n)
+    top = analytics.top_members(weights, n)
+    parts = (top_cap or 0.0) * weights[top].sum() + (rest_cap or 0.0) * weights[~top].sum()
+    assert parts / weights.sum() == pytest.approx(index, abs=1e-9)
+    # So do the sectors.
+    cap, _ = analytics.grouped_returns(codes, 4, weights, returns)
+    sector_weights = np.bincount(codes, weights=weights, minlength=4)
+    recombined = np.nansum(cap * sector_weights) / weights.sum()
+    assert recombined == pytest.approx(index, abs=1e-9)
