@@ -98,7 +98,7 @@ class SectorFigures:
 
 @dataclass(frozen=True)
 class Contribution:
-    """A member's share of the index's move: pp = 100 * w_i(base) / sum w(base) * r_i / 100."""
+    """A member's share of the index's move: pp = w_i(base) * r_i / sum_j w_j(base)."""
 
     ticker: str
     name: str
