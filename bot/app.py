@@ -11,20 +11,22 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
 
-from bot.alert_chats import AlertChatStore
-from bot.alert_log import AlertLog
-from bot.alerts import AlertSender
+from bot.alert_push import AlertPush
+from bot.briefing_push import BriefingPush
 from bot.charts import ChartDesk
+from bot.chats import ChatStore
 from bot.config import BotSettings
+from bot.context import CONTEXT_TYPES
 from bot.database import Database
-from bot.delivery import Broadcaster, DeliveryLog
 from bot.handlers import admin_command_menu, command_menu, register_handlers
 from bot.jobs import start_jobs
 from bot.logs import protect_secret
-from bot.market import Clock, MarketDesk, utc_now
+from bot.market import MarketDesk
+from bot.outbox import OutboxLog
 from bot.ratelimit import FloodLimiter
+from bot.sender import Sender
 from bot.services import SERVICES_KEY, BotApplication, BotServices, get_services
-from bot.subscriptions import SubscriptionStore
+from briefings.clock import Clock, utc_now
 from briefings.service import MarketService
 
 log = logging.getLogger(__name__)
@@ -61,34 +63,30 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(True)
         .post_init(start_services)
         .post_shutdown(stop_services)
         .build()
     )
     database = Database(bot_settings.database_path)
-    subscriptions = SubscriptionStore(database)
-    deliveries = DeliveryLog(database)
+    chats = ChatStore(database)
+    outbox = OutboxLog(database)
     desk = MarketDesk(service, clock)
     # One chart desk per application: its cache and thread pool serve handlers and broadcasts.
     charts = charts or ChartDesk()
-    broadcaster = Broadcaster(
-        application.bot, desk, subscriptions, deliveries, charts=charts, clock=clock
-    )
-    alert_chats = AlertChatStore(database)
-    alert_log = AlertLog(database)
+    sender = Sender(application.bot, database, chats, outbox, charts=charts, clock=clock)
     application.bot_data[SERVICES_KEY] = BotServices(
         settings=bot_settings,
+        clock=clock,
         desk=desk,
         database=database,
-        subscriptions=subscriptions,
-        deliveries=deliveries,
-        broadcaster=broadcaster,
+        chats=chats,
+        outbox=outbox,
+        sender=sender,
+        briefings=BriefingPush(sender, desk, database, outbox, charts),
+        alerts=AlertPush(sender, desk, database, chats, outbox),
         charts=charts,
-        alert_chats=alert_chats,
-        alert_log=alert_log,
-        alerts=AlertSender(application.bot, desk, alert_chats, alert_log, clock=clock),
-        clock=clock,
     )
     register_handlers(application)
     return application
@@ -97,15 +95,15 @@ def build_application(
 async def start_services(application: BotApplication) -> None:
     """Register the command menus and schedule the jobs (runs before polling starts)."""
     services = get_services(application)
-    services.broadcaster.keep_going = lambda: application.running
+    services.sender.keep_going = lambda: application.running
     await _set_command_menus(application, services.settings.admins)
-    start_jobs(application)
+    await start_jobs(application)
 
 
 async def stop_services(application: BotApplication) -> None:
-    """Release the broadcaster's claims, stop the chart pool and close the database."""
+    """Release the sender's claims, stop the chart pool and close the database."""
     services = get_services(application)
-    services.broadcaster.close()
+    services.sender.close()
     services.charts.close()
     services.database.close()
 

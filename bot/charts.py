@@ -2,8 +2,8 @@
 
 One ``ChartDesk`` per application owns the ``ChartCache`` and a small thread pool. Requests for
 the same chart (data version, session, kind and arguments) share one render even when they
-arrive together; after the first upload of a chart, Telegram's ``file_id`` is sent instead of
-the bytes.
+arrive together (the cache's de-duplication); after the first upload of a chart, Telegram's
+``file_id`` is sent instead of the bytes (the most recent ``MAX_FILE_IDS`` are remembered).
 """
 
 from __future__ import annotations
@@ -21,9 +21,18 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from briefings.charts import ChartCache, ChartKey, ChartKind, cached_chart, chart_key
+from bot.telegram_errors import Refusal, refusal
+from briefings.charts import (
+    ChartCache,
+    ChartKey,
+    ChartKind,
+    cached_chart,
+    chart_key,
+    chart_summary,
+)
+from briefings.lru import Lru
+from briefings.model import Snapshot
 from briefings.render import render_template
-from briefings.service import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +84,11 @@ PhotoSender = Callable[[str | bytes], Awaitable[Message]]
 
 
 def chart_caption(snapshot: Snapshot, request: ChartRequest) -> str:
-    """Return the photo caption: what the chart shows, the session and whether it is simulated."""
+    """Return the photo caption: what the chart shows in words, the session, the data's source.
+
+    The words come from the chart's own data (``chart_summary``): the names in each RRG
+    quadrant, the pairs that rose and fell most, the best and worst bar and the benchmark.
+    """
     return render_template(
         "bot/chart_caption.html.j2",
         b=snapshot.briefing,
@@ -83,6 +96,7 @@ def chart_caption(snapshot: Snapshot, request: ChartRequest) -> str:
         window=request.window,
         pairs_window=PAIRS_WINDOW,
         benchmark=snapshot.universe.benchmark,
+        summary=chart_summary(snapshot, request.kind, window=request.window),
     ).strip()
 
 
@@ -106,39 +120,23 @@ class ChartDesk:
     ) -> None:
         self.cache = cache if cache is not None else ChartCache(DEFAULT_CACHE_ENTRIES)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chart")
-        self._rendering: dict[ChartKey, asyncio.Future[bytes]] = {}
-        self._file_ids: dict[ChartKey, str] = {}
+        self._file_ids: Lru[ChartKey, str] = Lru(MAX_FILE_IDS)
         self._uploads: dict[ChartKey, asyncio.Lock] = {}
 
     async def chart(self, snapshot: Snapshot, request: ChartRequest) -> Chart:
         """Return the chart for ``snapshot``, drawn in the pool at most once per key.
 
-        Callers asking for a key that is being drawn await that render instead of taking a
-        thread of their own, so a burst of requests for one chart occupies one thread.
+        The chart cache renders each key once: a request for a key being drawn waits for that
+        render, and a request for a drawn key is answered from memory.
         """
-        key = request.key(snapshot)
-        pending = self._rendering.get(key)
-        if pending is None:
-            loop = asyncio.get_running_loop()
-            pending = asyncio.ensure_future(
-                loop.run_in_executor(
-                    self._executor,
-                    lambda: cached_chart(self.cache, snapshot, request.kind, window=request.window),
-                )
-            )
-            self._rendering[key] = pending
+        loop = asyncio.get_running_loop()
+        image, caption = await loop.run_in_executor(self._executor, self._draw, snapshot, request)
+        return Chart(request.key(snapshot), image, caption)
 
-            def forget(done: asyncio.Future[bytes]) -> None:
-                self._rendering.pop(key, None)
-                if not done.cancelled():
-                    # Retrieved here: a render every caller gave up on must not log its error
-                    # as "never retrieved"; the callers still waiting get it from the await.
-                    done.exception()
-
-            pending.add_done_callback(forget)
-        # shield: one caller giving up (its update cancelled) must not cancel the others' render.
-        image = await asyncio.shield(pending)
-        return Chart(key, image, chart_caption(snapshot, request))
+    def _draw(self, snapshot: Snapshot, request: ChartRequest) -> tuple[bytes, str]:
+        """Return the chart's PNG (from the cache) and its caption; runs in the pool."""
+        image = cached_chart(self.cache, snapshot, request.kind, window=request.window)
+        return image, chart_caption(snapshot, request)
 
     async def send(
         self,
@@ -183,10 +181,8 @@ class ChartDesk:
             return message
 
     def _remember(self, key: ChartKey, file_id: str) -> None:
-        self._file_ids[key] = file_id
+        self._file_ids.put(key, file_id)
         self._uploads.pop(key, None)
-        while len(self._file_ids) > MAX_FILE_IDS:
-            del self._file_ids[next(iter(self._file_ids))]
 
     async def _send_known(
         self, send_photo: PhotoSender, key: ChartKey, file_id: str
@@ -195,10 +191,10 @@ class ChartDesk:
         try:
             message = await send_photo(file_id)
         except BadRequest as exc:
-            if "file" not in exc.message.lower():
+            if refusal(exc) is not Refusal.FILE_REFUSED:
                 raise
             log.info("file_id of %s refused (%s); uploading again", key.kind, exc.message)
-            self._file_ids.pop(key, None)
+            self._file_ids.pop(key)
             return None
         return message
 

@@ -9,9 +9,17 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from briefings.cli import (
-    OneLineErrorParser,
+    AddCommand,
+    UsageError,
     build_parser,
     run,
+)
+
+#: What ``marketbrief chat`` needs besides the bot (the ``local`` extra).
+LOCAL_API_MODULES = frozenset({"localapi", "aiohttp", "httpx"})
+LOCAL_API_MISSING = (
+    "marketbrief chat needs the local Bot API server; install it with "
+    "pip install 'marketbrief[local]'"
 )
 
 
@@ -26,19 +34,19 @@ def _add_source(parser: argparse.ArgumentParser, default: str | None = None) -> 
     )
 
 
-def add_bot_commands(commands: argparse._SubParsersAction[OneLineErrorParser]) -> None:
+def add_bot_commands(add_command: AddCommand) -> None:
     """Add the Telegram sub-commands to the domain parser."""
-    run_parser = commands.add_parser("run", help="run the Telegram bot (long polling)")
+    run_parser = add_command("run", help="run the Telegram bot (long polling)")
     _add_source(run_parser)
     run_parser.set_defaults(handler=_run)
 
-    chat_parser = commands.add_parser(
+    chat_parser = add_command(
         "chat", help="try the bot offline: type commands, read its replies (no token needed)"
     )
     _add_source(chat_parser, default="demo")
     chat_parser.set_defaults(handler=_chat)
 
-    push_parser = commands.add_parser(
+    push_parser = add_command(
         "push", help="send the current session's briefing now to subscribed chats that lack it"
     )
     push_parser.add_argument("--chat", type=int, metavar="ID", help="only this chat")
@@ -59,6 +67,13 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    try:
+        import localapi  # first: without the extra this fails before PTB is imported
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] in LOCAL_API_MODULES:
+            raise UsageError(LOCAL_API_MISSING) from None
+        raise
+    del localapi
     from bot.terminal_chat import run_terminal_chat
 
     return run_terminal_chat(args.source)

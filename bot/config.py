@@ -57,7 +57,7 @@ class BotSettings:
 
     @property
     def database_path(self) -> Path:
-        """Return the path of the bot's SQLite database (subscriptions and delivery log)."""
+        """Return the path of the bot's SQLite database (the chats and the outbox log)."""
         return self.domain.data_dir / "bot.sqlite3"
 
     @classmethod

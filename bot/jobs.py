@@ -1,7 +1,7 @@
 """Schedule the daily briefing (one job per distinct time and zone), refreshes and catch-up.
 
 Regime-change alerts are evaluated after each refresh, at start-up and with every catch-up
-(which retries alerts a transient error held back); the alert log makes repeats send nothing.
+(which retries alerts a transient error held back); the outbox log makes repeats send nothing.
 
 The job queue holds one ``run_daily`` job per (local time, time zone) that active subscriptions
 use; the database stays the source of truth and ``sync_schedules`` makes the jobs match it. Each
@@ -18,11 +18,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.ext import ContextTypes, Job, JobQueue
+from telegram.ext import Job, JobQueue
 
-from bot.delivery import BroadcastReport
+from bot.chats import Schedule, Subscription
+from bot.context import BotContext
+from bot.outbox import BRIEFING
+from bot.sender import SendReport
 from bot.services import BotApplication, get_services
-from bot.subscriptions import Schedule, Subscription
 from briefings.calendar import (
     is_session,
     last_completed_session,
@@ -100,7 +102,7 @@ def missed_deliveries(
     """Group chats by the session they should have received within ``window`` before ``now``.
 
     For each chat the latest scheduled time in the window after it subscribed that fell on a
-    New York session day counts; the delivery log then skips what was already sent.
+    New York session day counts; the outbox log then skips what was already sent.
     """
     due: dict[date, list[Subscription]] = defaultdict(list)
     for subscription in subscriptions:
@@ -127,32 +129,33 @@ def start_broadcast(application: BotApplication, session: date, chats: list[Subs
     """Run a broadcast as a background task of the application (never inside a handler)."""
     if not chats:
         return
-    broadcaster = get_services(application).broadcaster
+    briefings = get_services(application).briefings
     task = application.create_task(
-        broadcaster.broadcast(session, chats), name=f"broadcast {session.isoformat()}"
+        briefings.broadcast(session, chats), name=f"broadcast {session.isoformat()}"
     )
-    broadcaster.track(task)
+    briefings.track(task)
 
 
 async def push_now(
     application: BotApplication, chat_ids: Collection[int] | None = None
-) -> BroadcastReport:
+) -> SendReport:
     """Send the last completed session's briefing now to subscribed chats that lack it."""
     services = get_services(application)
     session = services.desk.expected_session()
-    chats = services.subscriptions.active(chat_ids=chat_ids)
-    return await services.broadcaster.broadcast(session, chats)
+    chats = await services.database.run(services.chats.active, chat_ids=chat_ids)
+    return await services.briefings.broadcast(session, chats)
 
 
 def _brief_job_name(schedule: Schedule) -> str:
     return BRIEF_JOB_PREFIX + schedule.key
 
 
-def sync_schedules(application: BotApplication) -> None:
+async def sync_schedules(application: BotApplication) -> None:
     """Make the daily jobs match the distinct schedules of active subscriptions."""
     services = get_services(application)
     job_queue = _job_queue(application)
-    wanted = {_brief_job_name(s): s for s in services.subscriptions.schedules()}
+    schedules = await services.database.run(services.chats.schedules)
+    wanted = {_brief_job_name(s): s for s in schedules}
     for job in job_queue.jobs():
         if job.name and job.name.startswith(BRIEF_JOB_PREFIX) and job.name not in wanted:
             job.schedule_removal()
@@ -181,30 +184,29 @@ def brief_jobs(application: BotApplication) -> list[Job[Any]]:
     ]
 
 
-async def _deliver_schedule(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _deliver_schedule(context: BotContext) -> None:
     """Send the due session's briefing to every chat on this job's schedule."""
     assert context.job is not None
     schedule: Schedule = context.job.data  # type: ignore[assignment]
-    services = get_services(context.application)
+    services = context.services
     now = services.clock()
     session = session_due(now)
     if session is None:
         log.info("%s: not an NYSE session day in New York; nothing sent", schedule.key)
         return
-    chats = services.subscriptions.active(schedule)
+    chats = await services.database.run(services.chats.active, schedule)
     log.info("%s: sending the %s briefing to %d chats", schedule.key, session, len(chats))
     start_broadcast(context.application, session, chats)
 
 
-def catch_up(application: BotApplication) -> Mapping[date, int]:
+async def catch_up(application: BotApplication) -> Mapping[date, int]:
     """Start broadcasts of what was missed within the catch-up window; return chats per session."""
     services = get_services(application)
-    due = missed_deliveries(
-        services.subscriptions.active(), services.clock(), services.settings.catchup
-    )
+    active = await services.database.run(services.chats.active)
+    due = missed_deliveries(active, services.clock(), services.settings.catchup)
     started: dict[date, int] = {}
     for session, chats in sorted(due.items()):
-        finished = services.deliveries.finished(session)
+        finished = await services.database.run(services.outbox.finished, session, BRIEFING)
         missing = [s for s in chats if s.chat_id not in finished]
         if missing:
             log.info("catching up %d deliveries of the %s briefing", len(missing), session)
@@ -213,8 +215,8 @@ def catch_up(application: BotApplication) -> Mapping[date, int]:
     return started
 
 
-async def _catch_up_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    catch_up(context.application)
+async def _catch_up_job(context: BotContext) -> None:
+    await catch_up(context.application)
     start_alert_evaluation(context.application)
 
 
@@ -224,12 +226,12 @@ def start_alert_evaluation(application: BotApplication) -> None:
     alerts.track(application.create_task(alerts.evaluate(), name="alerts"))
 
 
-async def _startup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _startup_job(context: BotContext) -> None:
     """Bring the store up to date, then send what was missed while the bot was down."""
-    services = get_services(context.application)
+    services = context.services
     try:
         await services.desk.ensure_current(patient=True)
-        catch_up(context.application)
+        await catch_up(context.application)
         start_alert_evaluation(context.application)
     finally:
         services.startup_complete.set()
@@ -265,10 +267,10 @@ async def refresh_after_close(application: BotApplication) -> RefreshReport:
     return report
 
 
-async def _refresh_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _refresh_job(context: BotContext) -> None:
     """Refresh the store after the close; retry a failed refresh a few times."""
     assert context.job is not None
-    services = get_services(context.application)
+    services = context.services
     report = await refresh_after_close(context.application)
     retries_left = int(context.job.data)  # type: ignore[call-overload]
     if report.error is not None and retries_left > 0:
@@ -279,10 +281,10 @@ async def _refresh_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         schedule_refresh(context.application)
 
 
-def start_jobs(application: BotApplication) -> None:
+async def start_jobs(application: BotApplication) -> None:
     """Schedule everything at start-up: daily briefings, refresh, catch-up now and periodically."""
     job_queue = _job_queue(application)
-    sync_schedules(application)
+    await sync_schedules(application)
     schedule_refresh(application)
     job_queue.run_once(
         _startup_job, when=0, name=STARTUP_JOB, job_kwargs=job_options(CATCH_UP_INTERVAL)

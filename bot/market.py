@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from briefings.calendar import last_completed_session
-from briefings.model import Briefing
+from briefings.clock import Clock, utc_now
+from briefings.lru import Lru
+from briefings.model import Briefing, Snapshot
 from briefings.refresh import RefreshReport
 from briefings.render import render_briefing, split_message
-from briefings.service import SETTLE_DELAY, Freshness, MarketService, NoDataError, Snapshot
+from briefings.service import Freshness, MarketService, NoDataError, expected_session
 
-Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
 
 #: After a failed refresh, on-demand commands use stored data for this long before trying again.
@@ -23,11 +22,8 @@ REFRESH_RETRY_AFTER = timedelta(minutes=10)
 #: How long the latest snapshot is served from memory before the store is asked again (another
 #: process, such as `marketbrief refresh`, may have added a session meanwhile).
 LATEST_RECHECK_SECONDS = 30.0
-
-
-def utc_now() -> datetime:
-    """Return the current time, aware, in UTC."""
-    return datetime.now(UTC)
+#: Rendered briefings kept (least recently used out): only the latest sessions are asked again.
+MAX_RENDERED = 8
 
 
 class DataNotReady(RuntimeError):
@@ -54,12 +50,14 @@ class MarketDesk:
         self._last_attempt: datetime | None = None
         self._last_report: RefreshReport | None = None
         self._refreshes = 0
-        self._rendered: dict[tuple[date, str], RenderedBriefing] = {}
+        self._rendered: Lru[tuple[date, str], RenderedBriefing] = Lru(MAX_RENDERED)
+        # Per period: (snapshot, when checked). Served for LATEST_RECHECK_SECONDS while its
+        # session is the expected one; emptied by every refresh.
         self._latest: dict[str, tuple[Snapshot, float]] = {}
 
     def expected_session(self) -> date:
         """Return the last completed NYSE session now."""
-        return last_completed_session(self._clock() - SETTLE_DELAY)
+        return expected_session(self._clock())
 
     async def freshness(self) -> Freshness:
         """Return what the store holds and when it was last refreshed."""
@@ -146,8 +144,5 @@ class MarketDesk:
         if cached is None:
             html = await asyncio.to_thread(render_briefing, briefing, "html")
             cached = RenderedBriefing(briefing, tuple(split_message(html)), snapshot)
-            # Only the latest couple of sessions are ever asked for again.
-            if len(self._rendered) > 8:
-                self._rendered.clear()
-            self._rendered[key] = cached
+            self._rendered.put(key, cached)
         return cached

@@ -17,10 +17,11 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import ALLOWED_UPDATES, build_application, stop_services
 from bot.charts import share_the_gil_often
 from bot.config import BotSettings, ConfigError
-from bot.delivery import Outcome
 from bot.jobs import push_now
 from bot.logs import configure_logging, protect_secret
-from bot.services import get_services
+from bot.schema import SchemaError
+from bot.sender import Outcome
+from bot.services import BotApplication, get_services
 from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError
 from briefings.cli import open_service as open_market_service
 from briefings.service import MarketService
@@ -36,13 +37,21 @@ def bot_settings() -> BotSettings:
     return settings
 
 
+def open_application(settings: BotSettings, service: MarketService) -> BotApplication:
+    """Build the application, or raise UsageError when its database is from a newer bot."""
+    try:
+        return build_application(settings, service)
+    except SchemaError as exc:
+        raise UsageError(f"{settings.database_path}: {exc}") from None
+
+
 def run_bot(args: argparse.Namespace) -> int:
     """Run the bot with long polling until interrupted."""
     settings = bot_settings()
     configure_logging()
     service = open_market_service(args)
     share_the_gil_often()
-    application = build_application(settings, service)
+    application = open_application(settings, service)
     try:
         application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
@@ -62,13 +71,13 @@ def push(args: argparse.Namespace) -> int:
 
 
 async def _push_async(settings: BotSettings, service: MarketService, chat_id: int | None) -> int:
-    application = build_application(settings, service)
+    application = open_application(settings, service)
     try:
         await application.initialize()
         try:
             services = get_services(application)
             if chat_id is not None:
-                subscription = services.subscriptions.get(chat_id)
+                subscription = await services.database.run(services.chats.subscription, chat_id)
                 if subscription is None or not subscription.active:
                     print(f"marketbrief: chat {chat_id} is not subscribed", file=sys.stderr)
                     return EXIT_USAGE

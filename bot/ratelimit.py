@@ -22,16 +22,18 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.config import RateLimits
+from bot.telegram_errors import retry_after_seconds
 
 log = logging.getLogger(__name__)
+
+#: A Bot API JSON object, as PTB's rate limiter interface passes them.
+JSONDict = dict[str, Any]
 
 #: ``rate_limit_args`` value that marks a request as bulk (broadcast) traffic.
 BULK = 1
@@ -49,12 +51,28 @@ SWEEP_ABOVE = 1024
 _LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
 
 
-def retry_after_seconds(error: RetryAfter) -> float:
-    """Return how long a RetryAfter asks to wait, in seconds (int or timedelta API)."""
-    value: object = error.retry_after
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    return float(value)  # type: ignore[arg-type]
+class Timer(Protocol):
+    """The limiter's clock: monotonic seconds and a way to wait (tests pass a virtual one)."""
+
+    def now(self) -> float:
+        """Return monotonic seconds."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Return after ``seconds``."""
+        ...
+
+
+class LoopTimer:
+    """The event loop's clock and ``asyncio.sleep``."""
+
+    def now(self) -> float:
+        """Return the running loop's time."""
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on the event loop."""
+        await asyncio.sleep(seconds)
 
 
 class Pacer:
@@ -99,8 +117,9 @@ class SlidingWindow:
 class FloodLimiter(BaseRateLimiter[int]):
     """Throttle per chat, per group and overall; retry after RetryAfter (see module doc)."""
 
-    def __init__(self, limits: RateLimits | None = None) -> None:
+    def __init__(self, limits: RateLimits | None = None, timer: Timer | None = None) -> None:
         self.limits = limits = limits or RateLimits()
+        self.timer = timer or LoopTimer()
         self._paused_until = 0.0
         self._overall = Pacer(limits.overall_per_second / SAFETY)
         self._bulk = Pacer(limits.overall_per_second * BULK_SHARE / SAFETY)
@@ -159,49 +178,50 @@ class FloodLimiter(BaseRateLimiter[int]):
         *,
         bulk: bool,
     ) -> bool | JSONDict | list[JSONDict]:
-        loop = asyncio.get_running_loop()
         for attempt in range(self.limits.max_retries + 1):
-            await self._wait_for_pause(loop)
+            await self._wait_for_pause()
             if key is not None:
-                await self._wait_for_slots(loop, key, bulk=bulk)
+                await self._wait_for_slots(key, bulk=bulk)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
                 if attempt == self.limits.max_retries:
                     raise
                 delay = retry_after_seconds(error) + RETRY_MARGIN
-                self._paused_until = max(self._paused_until, loop.time() + delay)
+                self._paused_until = max(self._paused_until, self.timer.now() + delay)
                 self.retries += 1
                 log.info("flood limit hit (chat %s); pausing sends for %.1f s", key, delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    async def _wait_for_pause(self, loop: asyncio.AbstractEventLoop) -> None:
-        while (remaining := self._paused_until - loop.time()) > 0:
-            await asyncio.sleep(remaining)
+    async def _wait_for_pause(self) -> None:
+        while (remaining := self._paused_until - self.timer.now()) > 0:
+            await self.timer.sleep(remaining)
 
-    async def _wait_for_slots(
-        self, loop: asyncio.AbstractEventLoop, key: int | str, *, bulk: bool
-    ) -> None:
+    async def _wait_for_slots(self, key: int | str, *, bulk: bool) -> None:
         limits = self.limits
         chat = self._chats.get(key)
         if chat is None:
             burst = limits.per_chat_burst
             chat = SlidingWindow(burst, burst / limits.per_chat_per_second * SAFETY)
             self._chats[key] = chat
-        await _sleep(chat.reserve(loop.time()))
+        await self._sleep(chat.reserve(self.timer.now()))
         if _is_group(key) and limits.per_group_per_minute > 0:
             window = self._groups.get(key)
             if window is None:
                 window = SlidingWindow(int(limits.per_group_per_minute), 60.0 * SAFETY)
                 self._groups[key] = window
-            await _sleep(window.reserve(loop.time()))
+            await self._sleep(window.reserve(self.timer.now()))
         if bulk:
-            await _sleep(self._bulk.reserve(loop.time()))
-        await _sleep(self._overall.reserve(loop.time()))
+            await self._sleep(self._bulk.reserve(self.timer.now()))
+        await self._sleep(self._overall.reserve(self.timer.now()))
+
+    async def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            await self.timer.sleep(seconds)
 
     def _sweep(self) -> None:
         """Drop the state of chats whose limits have fully recovered."""
-        now = asyncio.get_running_loop().time()
+        now = self.timer.now()
         for key in [k for k, window in self._chats.items() if window.idle(now)]:
             if key not in self._chat_locks:
                 del self._chats[key]
@@ -220,8 +240,3 @@ def _chat_key(chat_id: object) -> int | str:
 def _is_group(key: int | str) -> bool:
     # Group and channel ids are negative; a @username can only name a public group or channel.
     return isinstance(key, str) or key < 0
-
-
-async def _sleep(seconds: float) -> None:
-    if seconds > 0:
-        await asyncio.sleep(seconds)

@@ -1,4 +1,4 @@
-"""What handlers and jobs share: settings, the desks, the database, broadcaster and alerts."""
+"""What handlers and jobs share: settings, the desks, the database, the outbox and its pushes."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.alert_chats import AlertChatStore
-from bot.alert_log import AlertLog
-from bot.alerts import AlertSender
+from bot.alert_push import AlertPush
+from bot.briefing_push import BriefingPush
 from bot.charts import ChartDesk
+from bot.chats import ChatStore
 from bot.config import BotSettings
 from bot.database import Database
-from bot.delivery import Broadcaster, DeliveryLog
-from bot.market import Clock, MarketDesk
-from bot.subscriptions import SubscriptionStore
+from bot.market import MarketDesk
+from bot.outbox import OutboxLog
+from bot.sender import Sender
+from briefings.clock import Clock
 
 SERVICES_KEY = "marketbrief"
 
@@ -29,16 +30,16 @@ class BotServices:
     """The bot's long-lived collaborators, stored in ``application.bot_data``."""
 
     settings: BotSettings
+    clock: Clock
+    """The bot's one clock: the desk, the sender, the jobs and the handlers read it."""
     desk: MarketDesk
     database: Database
-    subscriptions: SubscriptionStore
-    deliveries: DeliveryLog
-    broadcaster: Broadcaster
+    chats: ChatStore
+    outbox: OutboxLog
+    sender: Sender
+    briefings: BriefingPush
+    alerts: AlertPush
     charts: ChartDesk
-    alert_chats: AlertChatStore
-    alert_log: AlertLog
-    alerts: AlertSender
-    clock: Clock
     startup_complete: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the start-up refresh and catch-up have run (their broadcasts may still run)."""
 

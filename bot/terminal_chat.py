@@ -2,32 +2,41 @@
 
 Type commands as in Telegram (/brief, /rotation 1M, /subscribe 07:30 Europe/London, ...);
 ``:press LABEL`` presses an inline button of the latest message that has one, ``:quit`` ends.
-Replies are shown as plain text. Works non-interactively too: ``marketbrief chat < script``.
+Replies are shown as plain text; a photo is saved as a PNG file in a temporary folder (kept
+after the chat ends) and its path printed. Works non-interactively too:
+``marketbrief chat < script``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TextIO
+
+from telegram import Update
+from telegram.ext import TypeHandler
 
 from bot.app import build_application, running
 from bot.config import BotSettings
-from bot.localapi import LocalBotApi, SentMessage
 from briefings.service import MarketService
+from localapi import LocalBotApi, SentMessage
 
 #: A syntactically valid token for the local server; it never reaches Telegram.
 OFFLINE_TOKEN = "1000001:OfflineTerminalChat_local_only"
 USER_ID = 424242
 BOT_USERNAME = "marketbrief_bot"
-#: How long to wait for the first reply, and how long replies must pause to count as done.
-FIRST_REPLY_TIMEOUT = 30.0
-QUIET_PERIOD = 0.25
+#: How long the bot may take to handle one line.
+REPLY_TIMEOUT = 30.0
+#: The handler group of the "line handled" mark: after every group the bot uses.
+HANDLED_GROUP = 1_000
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -50,11 +59,31 @@ def offline_settings(source: str, env: Mapping[str, str] = os.environ) -> BotSet
     return replace(settings, domain=domain)
 
 
-def format_message(message: SentMessage, edited: bool) -> str:
-    """Return a bot message as terminal text, its buttons below it."""
+class ImageFolder:
+    """Where the chat saves the photos it receives: a temporary folder made on first use."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
+
+    def save(self, message: SentMessage, image: bytes) -> Path:
+        """Write ``image`` as photo-<message id>.png and return its path."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="marketbrief-chat-"))
+        self._folder.mkdir(parents=True, exist_ok=True)
+        path = self._folder / f"photo-{message.message_id}.png"
+        path.write_bytes(image)
+        return path
+
+
+def format_message(message: SentMessage, edited: bool, saved: Path | None = None) -> str:
+    """Return a bot message as terminal text, its buttons below it.
+
+    A photo is shown as its size and, when ``saved``, the file it was saved to.
+    """
     body = html_to_text(message.text or message.caption or "")
     if message.photo is not None:
-        body = f"[image, {len(message.photo) // 1024} KiB]\n{body}"
+        where = f", saved as {saved}" if saved is not None else ""
+        body = f"[image, {len(message.photo) // 1024} KiB{where}]\n{body}"
     lines = [f"bot{' (edited)' if edited else ''}> " + body.replace("\n", "\n     ")]
     for row in _keyboard(message.reply_markup):
         lines.append("     " + " ".join(f"[{label}]" for label in row))
@@ -84,10 +113,26 @@ def _button_data(messages: Sequence[SentMessage], label: str) -> tuple[int, str]
 class TerminalChat:
     """One person in a private chat with the bot, reading lines and printing replies."""
 
-    def __init__(self, server: LocalBotApi, output: TextIO) -> None:
+    def __init__(
+        self, server: LocalBotApi, output: TextIO, images: ImageFolder | None = None
+    ) -> None:
         self.server = server
         self.output = output
+        self.images = images if images is not None else ImageFolder()
         self._seen: dict[int, tuple[str | None, int]] = {}
+        self._handled: dict[int, asyncio.Event] = {}
+
+    def _event(self, update_id: int) -> asyncio.Event:
+        return self._handled.setdefault(update_id, asyncio.Event())
+
+    async def mark_handled(self, update: object, context: object) -> None:
+        """Note that the bot is done with an update (a PTB handler in the last group).
+
+        PTB runs an update's handler groups in order and awaits each, so every reply to the
+        update has been sent by the time this runs.
+        """
+        if isinstance(update, Update):
+            self._event(update.update_id).set()
 
     def _changes(self) -> list[tuple[SentMessage, bool]]:
         changed = []
@@ -99,24 +144,15 @@ class TerminalChat:
                 self._seen[message.message_id] = state
         return changed
 
-    async def _print_replies(self) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + FIRST_REPLY_TIMEOUT
-        printed = False
-        quiet_since = loop.time()
-        while True:
-            changes = self._changes()
-            for message, edited in changes:
-                print(format_message(message, edited), file=self.output, flush=True)
-                printed = True
-                quiet_since = loop.time()
-            now = loop.time()
-            if printed and now - quiet_since >= QUIET_PERIOD:
-                return
-            if not printed and now >= deadline:
-                print("(no reply)", file=self.output, flush=True)
-                return
-            await asyncio.sleep(0.05)
+    async def _print_replies(self, update: dict[str, Any]) -> None:
+        with contextlib.suppress(TimeoutError):  # a bot that never answers: say so below
+            await asyncio.wait_for(self._event(int(update["update_id"])).wait(), REPLY_TIMEOUT)
+        changes = self._changes()
+        for message, edited in changes:
+            saved = None if message.photo is None else self.images.save(message, message.photo)
+            print(format_message(message, edited, saved), file=self.output, flush=True)
+        if not changes:
+            print("(no reply)", file=self.output, flush=True)
 
     async def handle(self, line: str) -> bool:
         """Act on one input line; return False to stop."""
@@ -131,21 +167,28 @@ class TerminalChat:
             if target is None:
                 print(f"(no button {label!r} on the latest keyboard)", file=self.output)
                 return True
-            self.server.press_button(USER_ID, USER_ID, *target)
+            update = self.server.press_button(USER_ID, USER_ID, *target)
         else:
-            self.server.send_text(USER_ID, USER_ID, text)
-        await self._print_replies()
+            update = self.server.send_text(USER_ID, USER_ID, text)
+        await self._print_replies(update)
         return True
 
 
-async def chat(source: str, input_stream: TextIO, output: TextIO) -> int:
-    """Run the offline chat until end of input or ``:quit``."""
+async def chat(
+    source: str, input_stream: TextIO, output: TextIO, image_folder: Path | None = None
+) -> int:
+    """Run the offline chat until end of input or ``:quit``.
+
+    Photos go to ``image_folder`` (None: a new temporary folder, made on the first photo).
+    """
     settings = offline_settings(source)
     service = MarketService.from_settings(settings.domain)
     interactive = input_stream.isatty()
     async with LocalBotApi(token=OFFLINE_TOKEN, bot_username=BOT_USERNAME) as server:
         server.add_chat(USER_ID, "private", title="You")
         application = build_application(settings, service, base_url=server.base_url)
+        conversation = TerminalChat(server, output, ImageFolder(image_folder))
+        application.add_handler(TypeHandler(Update, conversation.mark_handled), group=HANDLED_GROUP)
         async with running(application):
             if interactive:
                 print(
@@ -153,7 +196,6 @@ async def chat(source: str, input_stream: TextIO, output: TextIO) -> int:
                     "Try /help; ':press 1M' presses a button; ':quit' ends.",
                     file=output,
                 )
-            conversation = TerminalChat(server, output)
             while True:
                 if interactive:
                     print("you> ", end="", file=output, flush=True)

@@ -37,6 +37,9 @@ RECORD_GROUP = "benchmarks"
 #: Breadth threshold in percent: the regime is "a majority of members above the 200-day".
 BREADTH_THRESHOLD = 50.0
 
+#: RRG quadrants whose entry by a rotation pair is pushed.
+PUSHED_QUADRANTS = frozenset({"Leading", "Lagging"})
+
 AlertValue = float | int | str | bool | None
 
 
@@ -245,3 +248,30 @@ def _record_closes(previous: Briefing, current: Briefing, group: str) -> Iterato
                 "extends_run": ticker in previous.record_highs,
             },
         )
+
+
+def worth_pushing(alert: Alert) -> bool:
+    """Return True for the alerts worth a push notification (a push must be worth a buzz).
+
+    - ``quadrant``: a rotation pair (not a single sector) that enters Leading or Lagging, i.e.
+      takes or loses leadership. Leading <-> Weakening and Lagging <-> Improving are momentum
+      wiggles that come and go from day to day.
+    - ``cross50`` and ``breadth200``: every one.
+    - ``record``: a benchmark's record close that starts a run; the records that follow it on
+      the next sessions are news the briefing already carries.
+
+    On the real closes of Jun 2025 - Jul 2026 that is 1.0 alerts per session (all detected
+    alerts: 2.6; ``tests/perf/quadrant_changes.py --alerts``), in one message.
+    """
+    if alert.kind == "quadrant":
+        return alert.message.get("scope") == "pair" and (
+            alert.message.get("to_quadrant") in PUSHED_QUADRANTS
+        )
+    if alert.kind == "record":
+        return not alert.message.get("extends_run")
+    return True
+
+
+def pushed_alerts(previous: Briefing, current: Briefing) -> tuple[Alert, ...]:
+    """Return the alerts from ``previous`` to ``current`` that are pushed, in order."""
+    return tuple(alert for alert in detect_alerts(previous, current) if worth_pushing(alert))

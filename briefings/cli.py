@@ -13,13 +13,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn, cast
+from typing import NoReturn, Protocol, cast
 
 from briefings.build import BriefingInputError
 from briefings.config import Settings
-from briefings.model import WINDOWS
+from briefings.model import WINDOWS, Snapshot
 from briefings.render import render_briefing, render_rotation, render_sectors
-from briefings.service import MarketService, NoDataError, Snapshot
+from briefings.service import MarketService, NoDataError
 from briefings.sources import SourceError, SourceSpecError
 from briefings.universe import UniverseError
 
@@ -38,12 +38,33 @@ class OneLineErrorParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
+class AddCommand(Protocol):
+    """Add a sub-command to the ``marketbrief`` parser and return its parser."""
+
+    def __call__(self, name: str, *, help: str) -> argparse.ArgumentParser: ...
+
+
 def parse_date(text: str) -> date:
     """Parse YYYY-MM-DD, or raise a one-line argparse error."""
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def parse_tail_weeks(text: str) -> int:
+    """Parse an RRG tail length in weeks, 1 to MAX_TAIL_WEEKS."""
+    from briefings.charts.data import MAX_TAIL_WEEKS
+
+    try:
+        weeks = int(text)
+    except ValueError:
+        weeks = 0
+    if not 1 <= weeks <= MAX_TAIL_WEEKS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a tail length; use 1 to {MAX_TAIL_WEEKS} weeks"
+        )
+    return weeks
 
 
 def parse_window(text: str) -> str:
@@ -71,7 +92,7 @@ def _add_view_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -
 
 
 def build_parser(
-    extra: Callable[[argparse._SubParsersAction[OneLineErrorParser]], None] | None = None,
+    extra: Callable[[AddCommand], None] | None = None,
 ) -> argparse.ArgumentParser:
     """Return the ``marketbrief`` parser; ``extra`` may add more sub-commands."""
     parser = OneLineErrorParser(prog="marketbrief", description="Market rotation briefings.")
@@ -126,10 +147,20 @@ def build_parser(
     chart.add_argument("--as-of", type=parse_date, metavar="DATE", help="replay a past session")
     chart.add_argument("--period", type=parse_window, default="MTD", help="sectors: the window")
     chart.add_argument("--since", type=parse_date, metavar="DATE", help="pairs: rebase at DATE")
+    chart.add_argument(
+        "--tail",
+        type=parse_tail_weeks,
+        metavar="WEEKS",
+        help="rrg: weeks of tail (default: 5 for the sectors, 8 for the pairs)",
+    )
     chart.set_defaults(handler=_chart)
 
     if extra is not None:
-        extra(commands)
+
+        def add_command(name: str, *, help: str) -> argparse.ArgumentParser:
+            return commands.add_parser(name, help=help)
+
+        extra(add_command)
     return parser
 
 
@@ -230,7 +261,7 @@ def _chart(args: argparse.Namespace) -> int:
 
     snapshot = _snapshot(args)
     kind = cast(ChartKind, f"rrg-{args.of}" if args.kind == "rrg" else args.kind)
-    png = render_chart(snapshot, kind, window=args.period, start=args.since)
+    png = render_chart(snapshot, kind, window=args.period, start=args.since, tail_weeks=args.tail)
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_bytes(png)

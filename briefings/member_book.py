@@ -19,6 +19,7 @@ import pandas as pd
 from briefings.analytics import members as analytics
 from briefings.analytics.returns import FloatArray, finite_or_none, window_base_date
 from briefings.holdings_store import StoredHoldings
+from briefings.lru import Lru
 from briefings.members import (
     BreadthCounts,
     Contribution,
@@ -83,7 +84,7 @@ class MemberBook:
     def __init__(self, indexes: Sequence[IndexPrices]) -> None:
         self.indexes = tuple(indexes)
         self._lock = threading.Lock()
-        self._figures: dict[date, tuple[IndexMembers, ...]] = {}
+        self._figures: Lru[date, tuple[IndexMembers, ...]] = Lru(MAX_CACHED_SESSIONS)
 
     @classmethod
     def load(
@@ -109,9 +110,7 @@ class MemberBook:
             cached = self._figures.get(session)
             if cached is None:
                 cached = tuple(index_members(prices, session) for prices in self.indexes)
-                if len(self._figures) >= MAX_CACHED_SESSIONS:
-                    self._figures.pop(next(iter(self._figures)))
-                self._figures[session] = cached
+                self._figures.put(session, cached)
             return cached
 
 

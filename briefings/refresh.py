@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 
 from briefings.calendar import calendar_bounds, sessions_in_range
+from briefings.clock import Clock, utc_now
 from briefings.sources.base import PriceSource, SourceError
 from briefings.store import PriceStore, RefreshRecord
 
 Progress = Callable[[int, int], None]
-Clock = Callable[[], datetime]
 
 #: Calendar days re-fetched before a stale ticker's last stored close, to detect restatements.
 OVERLAP_DAYS = 7
@@ -60,10 +60,6 @@ class _Batch:
     tickers: tuple[str, ...]
     start: date | None
     overlaps_store: bool = False
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _plan_batches(
@@ -139,7 +135,7 @@ def refresh(
     through: date,
     history_start: date | None = None,
     progress: Progress | None = None,
-    clock: Clock = _utcnow,
+    clock: Clock = utc_now,
 ) -> RefreshReport:
     """Fetch what the store lacks for ``tickers`` up to ``through`` and store it in one go.
 

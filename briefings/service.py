@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from briefings.build import (
-    build_briefing,
-    compare_pair,
-    latest_session_of,
-    resolve_session,
-    returns_since_date,
-)
+from briefings.build import build_briefing, latest_session_of, resolve_session
 from briefings.calendar import last_completed_session
+from briefings.clock import Clock, utc_now
 from briefings.config import Settings
 from briefings.holdings_store import (
     HoldingsFetcher,
@@ -25,14 +20,13 @@ from briefings.holdings_store import (
     refresh_plan,
     stored_holdings,
 )
+from briefings.lru import Lru
 from briefings.member_book import MemberBook
-from briefings.model import Briefing, RotationLine, SinceDate
+from briefings.model import Briefing, Snapshot
 from briefings.refresh import RefreshReport, refresh
 from briefings.sources import PriceSource, open_source
 from briefings.store import PriceStore, RefreshRecord
 from briefings.universe import Universe, load_universe
-
-Clock = Callable[[], datetime]
 
 #: Briefings kept per data version (sessions replayed with --as-of or by the bot's commands).
 MAX_CACHED_SNAPSHOTS = 64
@@ -46,8 +40,9 @@ class NoDataError(RuntimeError):
     """Raise when the store holds nothing for the source yet."""
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+def expected_session(now: datetime) -> date:
+    """Return the last NYSE session completed and settled at ``now`` (close + SETTLE_DELAY)."""
+    return last_completed_session(now - SETTLE_DELAY)
 
 
 @dataclass(frozen=True)
@@ -66,29 +61,6 @@ class Freshness:
         return self.last_session is not None and self.last_session >= self.expected_session
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """A briefing plus the closes it was built from, for follow-up questions."""
-
-    briefing: Briefing
-    universe: Universe
-    closes: pd.DataFrame = field(repr=False, compare=False)
-
-    def since(self, start: date) -> SinceDate:
-        """Return the key groups' returns from ``start``'s close to the briefing's session."""
-        return returns_since_date(self.closes, self.universe, self.briefing.as_of, start)
-
-    def previous_session(self) -> date | None:
-        """Return the stored session before the briefing's, None when it is the first."""
-        index = pd.DatetimeIndex(self.closes.index)
-        earlier = index[index < pd.Timestamp(self.briefing.as_of)]
-        return None if earlier.empty else pd.Timestamp(earlier[-1]).date()
-
-    def pair(self, lead: str, lag: str) -> RotationLine:
-        """Compare two universe tickers over every window."""
-        return compare_pair(self.closes, self.universe, lead, lag, self.briefing.as_of)
-
-
 class MarketService:
     """Refresh prices from a source into the store and build briefings from the store."""
 
@@ -98,7 +70,7 @@ class MarketService:
         store: PriceStore,
         universe: Universe,
         *,
-        clock: Clock = _utcnow,
+        clock: Clock = utc_now,
         history_start: date | None = None,
         holdings_fetcher: HoldingsFetcher = fetch_holdings,
     ) -> None:
@@ -110,7 +82,8 @@ class MarketService:
         self._lock = threading.Lock()
         self._version: str | None = None
         self._closes: pd.DataFrame | None = None
-        self._snapshots: dict[tuple[date, str, date | None], Snapshot] = {}
+        # Dropped whole when the data version changes (_current_closes).
+        self._snapshots: Lru[tuple[date, str, date | None], Snapshot] = Lru(MAX_CACHED_SNAPSHOTS)
         self.holdings = HoldingsStore(store.path)
         self._fetch_holdings = holdings_fetcher
         self._members: tuple[str, MemberBook] | None = None
@@ -135,7 +108,7 @@ class MarketService:
 
     def expected_session(self) -> date:
         """Return the last NYSE session completed (and settled) at the service clock's time."""
-        return last_completed_session(self._clock() - SETTLE_DELAY)
+        return expected_session(self._clock())
 
     def refresh(self, progress: Callable[[int, int], None] | None = None) -> RefreshReport:
         """Fetch what the store lacks up to the last completed session, members included.
@@ -154,6 +127,7 @@ class MarketService:
             through=through,
             history_start=self._history_start,
             progress=progress,
+            clock=self._clock,
         )
         return replace(report, notes=notes) if notes else report
 
@@ -195,8 +169,6 @@ class MarketService:
             key = (session, period.upper(), since)
             cached = self._snapshots.get(key)
             if cached is None:
-                if len(self._snapshots) >= MAX_CACHED_SNAPSHOTS:
-                    self._snapshots.pop(next(iter(self._snapshots)))
                 briefing = build_briefing(
                     closes,
                     self.universe,
@@ -209,7 +181,7 @@ class MarketService:
                 )
                 briefing = self._with_members(version, session, briefing)
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
-                self._snapshots[key] = cached
+                self._snapshots.put(key, cached)
             return cached
 
     def member_book(self) -> MemberBook:

@@ -59,6 +59,7 @@ def tracking(service: MarketService, session: date) -> dict[str, tuple[float, fl
     dates = index.dates
     first = int(dates.searchsorted(pd.Timestamp(TRACK_FROM)))
     last = int(dates.searchsorted(pd.Timestamp(session)))
+    assert index.holdings.as_of is not None
     holdings_row = int(dates.searchsorted(pd.Timestamp(index.holdings.as_of))) - first
     equal, cap = rebuilt_indexes(index.prices[first : last + 1], index.weights, holdings_row)
     closes = service.snapshot(as_of=session).closes

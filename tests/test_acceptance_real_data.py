@@ -44,7 +44,7 @@ def test_every_late_2025_session_replays(service: MarketService, market_data_dir
     for session in sessions:
         briefing = service.snapshot(as_of=session).briefing
         assert briefing.as_of == session
-        position = spy.index.get_loc(pd.Timestamp(session))
+        position = int(spy.index.get_indexer(pd.DatetimeIndex([pd.Timestamp(session)]))[0])
         expected_1d = 100 * (spy.iloc[position] / spy.iloc[position - 1] - 1)
         assert briefing.returns["SPY"]["1D"] == pytest.approx(expected_1d, abs=1e-9)
         board = [row.return_pct for row in briefing.sectors]
@@ -65,5 +65,5 @@ def test_since_the_november_low(service: MarketService, market_data_dir: Path) -
     assert low is not None
     gspc = pd.read_csv(market_data_dir / "GSPC.csv", parse_dates=["Date"], index_col="Date")
     window = gspc["Close"].loc[:"2025-12-31"].iloc[-63:]
-    assert low.low_date == window.idxmin().date()
+    assert low.low_date == pd.Timestamp(str(window.idxmin())).date()
     assert low.low_close == pytest.approx(window.min())

@@ -33,8 +33,7 @@ from briefings.charts import (
 )
 from briefings.charts.data import rebased_ratio
 from briefings.charts.plot import BAR_SIZE_PX, RATIO_SIZE_PX, RRG_SIZE_PX
-from briefings.model import WINDOWS, RotationLine
-from briefings.service import Snapshot
+from briefings.model import WINDOWS, RotationLine, Snapshot
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.sources.demo import DemoSource
 from briefings.universe import load_universe

@@ -141,6 +141,38 @@ def test_chart_writes_a_png(
     assert "2025-11-20" in out
 
 
+def test_chart_rrg_takes_a_tail_length(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    short, default = tmp_path / "short.png", tmp_path / "default.png"
+    for target, extra in ((short, ["--tail", "2"]), (default, [])):
+        code, _, err = run_cli(
+            capsys,
+            "chart",
+            "rrg",
+            *extra,
+            "-o",
+            str(target),
+            "--source",
+            "demo",
+            "--as-of",
+            "2025-11-20",
+        )
+        assert code == 0, err
+    assert short.read_bytes() != default.read_bytes()
+
+
+@pytest.mark.parametrize("tail", ["0", "27", "five"])
+def test_a_bad_tail_length_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tail: str
+) -> None:
+    code, out, err = run_cli(
+        capsys, "chart", "rrg", "--tail", tail, "-o", "x.png", "--source", "demo"
+    )
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert f"{tail!r} is not a tail length; use 1 to 26 weeks" in err
+
+
 def test_chart_of_an_unknown_kind_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(capsys, "chart", "pie", "-o", "x.png", "--source", "demo")
     assert code == 2

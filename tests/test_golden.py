@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.model import Briefing
+from briefings.model import Briefing, Snapshot
 from briefings.render import (
     render_briefing,
     render_pair,
@@ -18,7 +18,7 @@ from briefings.render import (
     render_since,
 )
 from briefings.render_members import render_breadth, render_movers
-from briefings.service import MarketService, Snapshot
+from briefings.service import MarketService
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
 from briefings.universe import load_universe

@@ -26,7 +26,9 @@ SESSIONS = pd.bdate_range("2025-01-02", "2025-06-30", name="date")
 CLOCK = datetime(2025, 6, 30, 22, 0, tzinfo=UTC)
 
 
-def write_close(path: Path, closes: Sequence[float], dates: pd.DatetimeIndex = SESSIONS) -> None:
+def write_close(
+    path: Path, closes: Sequence[float] | np.ndarray, dates: pd.DatetimeIndex = SESSIONS
+) -> None:
     frame = pd.DataFrame({"Date": dates.strftime("%Y-%m-%d"), "Close": closes})
     frame.to_csv(path, index=False)
 

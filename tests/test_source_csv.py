@@ -25,7 +25,10 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 
 def as_dict(series: pd.Series) -> dict[str, float]:
-    return {stamp.date().isoformat(): value for stamp, value in series.dropna().items()}
+    return {
+        pd.Timestamp(str(stamp)).date().isoformat(): value
+        for stamp, value in series.dropna().items()
+    }
 
 
 def test_is_a_real_price_source_named_after_its_directory(tmp_path: Path) -> None:
@@ -57,7 +60,7 @@ def test_reads_closes_sorted_without_gaps_or_duplicate_dates(tmp_path: Path) -> 
     assert result.failed == {}
     closes = result.closes
     assert closes.index.name == "date"
-    assert closes.index.tz is None
+    assert pd.DatetimeIndex(closes.index).tz is None
     assert closes.index.is_monotonic_increasing
     assert closes["SPY"].dtype == np.float64
     assert as_dict(closes["SPY"]) == {"2025-01-02": 101.0, "2025-01-03": 103.0}
@@ -135,7 +138,7 @@ def test_reads_the_shared_market_data(market_data_dir: Path) -> None:
     assert list(result.closes.columns) == expected
     assert set(result.failed) == set(universe.tickers) - set(expected)
     # Every file holds exactly the NYSE sessions of the quarter (see SOURCES.md).
-    assert list(result.closes.index.date) == sessions_in_range(start, end)
+    assert list(pd.DatetimeIndex(result.closes.index).date) == sessions_in_range(start, end)
     assert not result.closes.isna().any().any()
     assert result.closes.loc["2025-12-31", "^GSPC"] == pytest.approx(6845.50, abs=0.01)
     assert result.closes.loc["2025-12-31", "^NDX"] == pytest.approx(25249.85, abs=0.01)

@@ -184,7 +184,7 @@ def test_batch_returns_the_recorded_adjusted_closes(
     closes = result.closes
     assert list(closes.columns) == ["SPY", "QQQ", "AAPL"]
     assert closes.index.name == "date"
-    assert closes.index.tz is None
+    assert pd.DatetimeIndex(closes.index).tz is None
     assert len(closes) == 23
     for symbol in ("SPY", "QQQ", "AAPL"):
         np.testing.assert_allclose(closes[symbol], fixture_closes(symbol), rtol=1e-12)
@@ -197,7 +197,7 @@ def test_batch_returns_the_recorded_adjusted_closes(
 
 def test_a_range_inside_the_recording_is_cut_to_it(source: YFinanceSource) -> None:
     closes = source.fetch(["SPY"], date(2025, 10, 6), date(2025, 10, 10)).closes
-    assert list(closes.index.strftime("%Y-%m-%d")) == [
+    assert list(pd.DatetimeIndex(closes.index).strftime("%Y-%m-%d")) == [
         "2025-10-06",
         "2025-10-07",
         "2025-10-08",

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.alert_chats import AlertChat
-from bot.handlers.commands import InputProblem, command, services_of
+from bot.chats import AlertChat
+from bot.context import BotContext
+from bot.handlers.commands import InputProblem, command
 from bot.handlers.replies import echo, reply
 from bot.handlers.subscription import may_manage
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 SWITCHES = {"on": True, "off": False}
 
@@ -20,11 +20,11 @@ SWITCHES = {"on": True, "off": False}
 @command("alerts", max_args=1)
 async def alerts(update: Update, context: Context, args: Sequence[str]) -> None:
     """Show whether the chat gets alerts; "on" or "off" (administrators in groups) changes it."""
-    services = services_of(context)
+    services = context.services
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None or message is None:
         return
-    current = services.alert_chats.get(chat.id)
+    current = await services.database.run(services.chats.alerts, chat.id)
     if not args:
         await reply(update, "alerts_setting", setting=current, changed=None)
         return
@@ -37,7 +37,8 @@ async def alerts(update: Update, context: Context, args: Sequence[str]) -> None:
     now = services.clock()
     setting: AlertChat | None
     if wanted:
-        setting = services.alert_chats.turn_on(
+        setting = await services.database.run(
+            services.chats.turn_alerts_on,
             chat.id,
             chat_type=chat.type,
             title=chat.effective_name,
@@ -47,6 +48,8 @@ async def alerts(update: Update, context: Context, args: Sequence[str]) -> None:
         )
     else:
         who = f"user {user.id}" if user else "the chat"
-        services.alert_chats.turn_off(chat.id, f"turned off by {who}", now)
-        setting = services.alert_chats.get(chat.id)
+        await services.database.run(
+            services.chats.turn_alerts_off, chat.id, f"turned off by {who}", now
+        )
+        setting = await services.database.run(services.chats.alerts, chat.id)
     await reply(update, "alerts_setting", setting=setting, changed=wanted)

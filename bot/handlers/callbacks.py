@@ -7,18 +7,18 @@ import logging
 from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
 from bot.handlers.keyboards import parse_choice, render_window_view, window_keyboard
 from bot.handlers.replies import data_behind_note, render_bot, with_note
-from bot.services import get_services
+from bot.telegram_errors import Refusal, refusal
 from briefings.render import split_message
 from briefings.service import NoDataError
 
 log = logging.getLogger(__name__)
 
 
-async def window_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def window_button(update: Update, context: BotContext) -> None:
     """Re-render the view for the pressed window; every query gets an answer."""
     query = update.callback_query
     if query is None:
@@ -28,7 +28,7 @@ async def window_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if choice is None or not isinstance(message, Message):
         await query.answer(render_bot("callback_stale.txt.j2").strip())
         return
-    desk = get_services(context.application).desk
+    desk = context.services.desk
     try:
         snapshot = await desk.snapshot()
     except NoDataError:
@@ -44,12 +44,10 @@ async def window_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             reply_markup=window_keyboard(choice.view, choice.window),
         )
     except BadRequest as exc:
-        reason = exc.message.lower()
-        if "not modified" in reason:
-            pass  # the same window pressed again
-        elif "not found" in reason or "can't be edited" in reason:
+        meaning = refusal(exc)
+        if meaning is Refusal.MESSAGE_GONE:
             await query.answer(render_bot("callback_stale.txt.j2").strip())
             return
-        else:
+        if meaning is not Refusal.NOT_MODIFIED:  # not modified: the same window pressed again
             raise
     await query.answer()

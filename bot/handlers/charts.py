@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.charts import PAIRS_WINDOW, ChartRequest
-from bot.handlers.commands import InputProblem, command, parse_window, services_of
+from bot.context import BotContext
+from bot.handlers.commands import InputProblem, command, parse_window
 from bot.handlers.replies import echo
 from briefings.model import WINDOWS
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 RRG_KINDS: dict[str, ChartRequest] = {
     "sectors": ChartRequest("rrg-sectors"),
@@ -31,10 +31,16 @@ def parse_rrg(args: Sequence[str]) -> ChartRequest:
 
 
 def parse_chart(args: Sequence[str]) -> ChartRequest:
-    """Read "/chart [pairs|sectors|breadth] [window]"; a window alone means the sector bars."""
+    """Read "/chart [rrg [sectors|pairs] | pairs | sectors [window] | breadth | window]".
+
+    The names are the ones ``/settings chart`` and ``marketbrief chart`` take; a window alone
+    means the sector bars.
+    """
     if not args:
         return ChartRequest("pairs")
     first = args[0].lower()
+    if first == "rrg":
+        return parse_rrg(args[1:])
     if first.upper() in WINDOWS and len(args) == 1:
         return ChartRequest("sectors", parse_window(first))
     if first == "pairs":
@@ -50,7 +56,7 @@ def parse_chart(args: Sequence[str]) -> ChartRequest:
         return ChartRequest("breadth")
     if first == "sectors":
         return ChartRequest("sectors", parse_window(args[1] if len(args) > 1 else None))
-    raise InputProblem(f"“{echo(args[0])}” is not a chart; use pairs, sectors or breadth.")
+    raise InputProblem(f"“{echo(args[0])}” is not a chart; use rrg, pairs, sectors or breadth.")
 
 
 async def send_chart(update: Update, context: Context, request: ChartRequest) -> None:
@@ -58,7 +64,7 @@ async def send_chart(update: Update, context: Context, request: ChartRequest) ->
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    services = services_of(context)
+    services = context.services
     snapshot = await services.desk.snapshot()
     chart = await services.charts.chart(snapshot, request)
     await services.charts.send(
@@ -77,5 +83,5 @@ async def rrg(update: Update, context: Context, args: Sequence[str]) -> None:
 
 @command("chart", max_args=2)
 async def chart(update: Update, context: Context, args: Sequence[str]) -> None:
-    """Send the pairs' rebased ratios or the sector bars for a window."""
+    """Send the pairs' rebased ratios, the sector bars for a window or a rotation graph."""
     await send_chart(update, context, parse_chart(args))

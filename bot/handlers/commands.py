@@ -11,8 +11,8 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
 from bot.handlers.keyboards import ROTATION, SECTORS, render_window_view, window_keyboard
 from bot.handlers.replies import (
     MAX_COMMAND_LENGTH,
@@ -23,16 +23,16 @@ from bot.handlers.replies import (
     with_note,
 )
 from bot.jobs import brief_jobs
-from bot.services import BotServices, get_services
+from bot.services import BotServices
 from briefings.build import BriefingInputError
 from briefings.calendar import CalendarRangeError
-from briefings.model import WINDOWS
+from briefings.model import WINDOWS, Snapshot
 from briefings.render import render_pair, render_since
-from briefings.service import NoDataError, Snapshot
+from briefings.service import NoDataError
 
 log = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 CommandBody = Callable[[Update, Context, Sequence[str]], Awaitable[None]]
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
@@ -43,12 +43,12 @@ class InputProblem(ValueError):
 
 def services_of(context: Context) -> BotServices:
     """Return the bot's services from a handler's context."""
-    return get_services(context.application)
+    return context.services
 
 
 async def reply_usage(update: Update, context: Context, command: str, problem: str | None) -> None:
     """Answer malformed input with what was wrong and the command's usage."""
-    settings = services_of(context).settings
+    settings = context.services.settings
     await reply(
         update,
         "usage",
@@ -110,7 +110,7 @@ def parse_day(text: str) -> date:
 
 async def help_command(update: Update, context: Context) -> None:
     """Explain the bot, its commands and how to subscribe (/start and /help)."""
-    services = services_of(context)
+    services = context.services
     chat = update.effective_chat
     await reply(
         update,
@@ -125,13 +125,13 @@ async def help_command(update: Update, context: Context) -> None:
 
 def behind_note(context: Context, snapshot: Snapshot) -> str:
     """Return a line saying the data ends before the last completed session ("" when current)."""
-    return data_behind_note(snapshot.briefing.as_of, services_of(context).desk.expected_session())
+    return data_behind_note(snapshot.briefing.as_of, context.services.desk.expected_session())
 
 
 @command("brief", max_args=0)
 async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the latest briefing (rendered once per session and data version)."""
-    rendered = await services_of(context).desk.rendered()
+    rendered = await context.services.desk.rendered()
     for part in rendered.messages:
         await send_html(update, part)
     note = behind_note(context, rendered.snapshot)
@@ -143,7 +143,7 @@ async def _send_window_view(
     update: Update, context: Context, args: Sequence[str], view: str
 ) -> None:
     window = parse_window(args[0] if args else None)
-    snapshot = await services_of(context).desk.snapshot()
+    snapshot = await context.services.desk.snapshot()
     text = render_window_view(view, snapshot.briefing, window)
     await send_html(
         update, with_note(text, behind_note(context, snapshot)), window_keyboard(view, window)
@@ -168,7 +168,7 @@ async def since(update: Update, context: Context, args: Sequence[str]) -> None:
     if not args:
         raise InputProblem("Which date? Give one as YYYY-MM-DD.")
     start = parse_day(args[0])
-    snapshot = await services_of(context).desk.snapshot()
+    snapshot = await context.services.desk.snapshot()
     result = await asyncio.to_thread(snapshot.since, start)
     text = render_since(snapshot.briefing, result, "html")
     await send_html(update, with_note(text, behind_note(context, snapshot)))
@@ -186,7 +186,7 @@ def parse_pair(args: Sequence[str]) -> tuple[str, str]:
 async def pair(update: Update, context: Context, args: Sequence[str]) -> None:
     """Compare two universe tickers over every window, with both legs' own returns."""
     lead, lag = parse_pair(args)
-    desk = services_of(context).desk
+    desk = context.services.desk
     snapshot = await desk.snapshot()
     line = await asyncio.to_thread(snapshot.pair, lead, lag)
     text = render_pair(snapshot.briefing, line, "html")
@@ -196,18 +196,20 @@ async def pair(update: Update, context: Context, args: Sequence[str]) -> None:
 @command("tickers", max_args=0)
 async def tickers(update: Update, context: Context, args: Sequence[str]) -> None:
     """List the tickers and baskets /pair and the views know, by group."""
-    await reply(update, "tickers", universe=services_of(context).desk.service.universe)
+    await reply(update, "tickers", universe=context.services.desk.service.universe)
 
 
 async def stats(update: Update, context: Context) -> None:
     """Show subscribers, deliveries and data freshness to the bot's administrators only."""
-    services = services_of(context)
+    services = context.services
     user = update.effective_user
     if user is None or user.id not in services.settings.admins:
         await unknown_command(update, context)
         return
     freshness = await services.desk.freshness()
-    counts = dict(services.subscriptions.counts())
+    run, chats, outbox = services.database.run, services.chats, services.outbox
+    session = freshness.expected_session
+    counts = dict(await run(chats.counts))
     inactive = counts.pop("inactive", 0)
     await reply(
         update,
@@ -215,11 +217,11 @@ async def stats(update: Update, context: Context) -> None:
         active=sorted(counts.items()),
         active_total=sum(counts.values()),
         inactive=inactive,
-        session=freshness.expected_session,
-        deliveries=sorted(services.deliveries.counts(freshness.expected_session).items()),
-        all_deliveries=sorted(services.deliveries.counts().items()),
-        alert_chats=services.alert_chats.count(),
-        alerts_sent=sorted(services.alert_log.counts(freshness.expected_session).items()),
+        session=session,
+        deliveries=sorted((await run(outbox.counts, session)).items()),
+        all_deliveries=sorted((await run(outbox.counts)).items()),
+        alert_chats=await run(chats.alert_count),
+        alerts_sent=sorted((await run(outbox.counts, session, alerts=True)).items()),
         charts=services.charts.cache.stats(),
         freshness=freshness,
         jobs=sorted(

@@ -6,14 +6,14 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
 from bot.handlers.replies import render_bot, reply
 
 log = logging.getLogger(__name__)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the exception with the update's ids; answer the chat (or the button press)."""
     if not isinstance(update, Update):
         log.error("error outside an update", exc_info=context.error)

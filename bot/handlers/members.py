@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
+from bot.context import BotContext
 from bot.handlers.commands import InputProblem, behind_note, command, parse_window, services_of
 from bot.handlers.keyboards import MOVERS, render_window_view, window_keyboard
 from bot.handlers.replies import echo, send_html, with_note
 from briefings.render import RenderError
 from briefings.render_members import render_breadth
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 
 @command("breadth", max_args=3)

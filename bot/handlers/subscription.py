@@ -7,16 +7,16 @@ from collections.abc import Sequence
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import ContextTypes
 
 from bot.charts import BRIEFING_CHARTS
+from bot.chats import Schedule
 from bot.config import canonical_zone, parse_clock_time
-from bot.handlers.commands import InputProblem, command, services_of
+from bot.context import BotContext
+from bot.handlers.commands import InputProblem, command
 from bot.handlers.replies import echo, reply
 from bot.jobs import next_delivery, sync_schedules
-from bot.subscriptions import Schedule
 
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 _LOOKS_LIKE_TIME = re.compile(r"^\d")
 MANAGERS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
@@ -69,19 +69,20 @@ async def may_manage(update: Update, context: Context) -> bool:
 @command("subscribe", max_args=2)
 async def subscribe(update: Update, context: Context, args: Sequence[str]) -> None:
     """Subscribe the chat (or change its time, zone or topic) and schedule the job."""
-    services = services_of(context)
+    services = context.services
     chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None or message is None:
         return
     defaults = Schedule(services.settings.default_time, services.settings.default_zone)
-    current = services.subscriptions.get(chat.id)
+    current = await services.database.run(services.chats.subscription, chat.id)
     base = current.schedule if current is not None and current.active else defaults
     schedule = parse_schedule(args, base)
     if not await may_manage(update, context):
         await reply(update, "not_admin")
         return
     now = services.clock()
-    subscription = services.subscriptions.subscribe(
+    subscription = await services.database.run(
+        services.chats.subscribe,
         chat.id,
         chat_type=chat.type,
         title=chat.effective_name,
@@ -90,8 +91,8 @@ async def subscribe(update: Update, context: Context, args: Sequence[str]) -> No
         subscribed_by=user.id if user else None,
         now=now,
     )
-    services.deliveries.forget_failures(chat.id)
-    sync_schedules(context.application)
+    await services.database.run(services.outbox.forget_failures, chat.id)
+    await sync_schedules(context.application)
     await reply(
         update,
         "subscribed",
@@ -104,11 +105,11 @@ async def subscribe(update: Update, context: Context, args: Sequence[str]) -> No
 @command("unsubscribe", max_args=0)
 async def unsubscribe(update: Update, context: Context, args: Sequence[str]) -> None:
     """Stop the chat's daily briefing and drop its job if no other chat shares it."""
-    services = services_of(context)
+    services = context.services
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
-    current = services.subscriptions.get(chat.id)
+    current = await services.database.run(services.chats.subscription, chat.id)
     if current is None or not current.active:
         await reply(update, "unsubscribed", was_subscribed=False)
         return
@@ -116,8 +117,10 @@ async def unsubscribe(update: Update, context: Context, args: Sequence[str]) -> 
         await reply(update, "not_admin")
         return
     who = f"user {user.id}" if user else "the chat"
-    services.subscriptions.deactivate(chat.id, f"unsubscribed by {who}", services.clock())
-    sync_schedules(context.application)
+    await services.database.run(
+        services.chats.unsubscribe, chat.id, f"unsubscribed by {who}", services.clock()
+    )
+    await sync_schedules(context.application)
     await reply(update, "unsubscribed", was_subscribed=True)
 
 
@@ -137,14 +140,14 @@ def parse_chart_setting(args: Sequence[str]) -> str | None:
 @command("settings", max_args=2)
 async def settings(update: Update, context: Context, args: Sequence[str]) -> None:
     """Show the chat's schedule, chart and alerts; "chart NAME" picks the briefing's chart."""
-    services = services_of(context)
+    services = context.services
     chat = update.effective_chat
     if chat is None:
         return
     if args:
         await _set_chart(update, context, parse_chart_setting(args))
         return
-    subscription = services.subscriptions.get(chat.id)
+    subscription = await services.database.run(services.chats.subscription, chat.id)
     upcoming = None
     if subscription is not None and subscription.active:
         upcoming = next_delivery(subscription.schedule, services.clock())
@@ -153,7 +156,7 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
         "settings",
         subscription=subscription,
         next_delivery=upcoming,
-        alerts=services.alert_chats.get(chat.id),
+        alerts=await services.database.run(services.chats.alerts, chat.id),
         charts=list(BRIEFING_CHARTS),
         default_time=services.settings.default_time,
         default_zone=services.settings.default_zone,
@@ -162,16 +165,18 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
 
 async def _set_chart(update: Update, context: Context, chart: str | None) -> None:
     """Store the chart sent after the chat's briefing (administrators only, in groups)."""
-    services = services_of(context)
+    services = context.services
     chat = update.effective_chat
     if chat is None:
         return
-    current = services.subscriptions.get(chat.id)
+    current = await services.database.run(services.chats.subscription, chat.id)
     if current is None or not current.active:
         await reply(update, "chart_setting", subscription=None, chart=chart)
         return
     if not await may_manage(update, context):
         await reply(update, "not_admin", setting="chart")
         return
-    subscription = services.subscriptions.set_chart(chat.id, chart, services.clock())
+    subscription = await services.database.run(
+        services.chats.set_chart, chat.id, chart, services.clock()
+    )
     await reply(update, "chart_setting", subscription=subscription, chart=chart)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 from briefings.charts.breadth import BreadthChart, breadth_chart_data, plot_breadth
 from briefings.charts.cache import CacheStats, ChartCache, ChartKey
 from briefings.charts.data import (
-    DEFAULT_TAIL_WEEKS,
+    MAX_TAIL_WEEKS,
     BarChart,
     Provenance,
     RatioChart,
@@ -25,29 +25,47 @@ from briefings.charts.data import (
     sectors_chart_data,
 )
 from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
+from briefings.charts.summary import (
+    QuadrantMembers,
+    RatioMove,
+    RatioSummary,
+    RRGSummary,
+    summarize_ratios,
+    summarize_rrg,
+)
 
 if TYPE_CHECKING:
-    from briefings.service import Snapshot
+    from briefings.model import Snapshot
 
 ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors", "breadth"]
 CHART_KINDS: tuple[ChartKind, ...] = get_args(ChartKind)
+ChartSummary = RRGSummary | RatioSummary | BarChart | BreadthChart
+"""What a chart shows: its quadrants (RRG), its pairs' moves (ratios), its bars (sectors) or its
+sectors' breadth (breadth)."""
 
 __all__ = [
     "CHART_KINDS",
+    "MAX_TAIL_WEEKS",
     "BarChart",
     "BreadthChart",
     "CacheStats",
     "ChartCache",
     "ChartKey",
     "ChartKind",
+    "ChartSummary",
     "Provenance",
+    "QuadrantMembers",
     "RRGChart",
+    "RRGSummary",
     "RRGTrail",
     "RatioChart",
     "RatioLine",
+    "RatioMove",
+    "RatioSummary",
     "breadth_chart_data",
     "cached_chart",
     "chart_key",
+    "chart_summary",
     "pairs_chart_data",
     "plot_breadth",
     "plot_ratios",
@@ -72,13 +90,13 @@ def render_chart(
     *,
     window: str = "MTD",
     start: date | None = None,
-    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+    tail_weeks: int | None = None,
 ) -> bytes:
     """Draw ``kind`` for the snapshot's session as PNG bytes.
 
     ``window`` is the sector bars' window; ``start`` the ratio chart's base date (None: the
-    3M window's base); ``tail_weeks`` the RRG tail length. Arguments a kind does not use are
-    ignored.
+    3M window's base); ``tail_weeks`` the RRG tail length (None: fewer weeks the more tails,
+    ``data.default_tail_weeks``). Arguments a kind does not use are ignored.
     """
     kind = _check_kind(kind)
     provenance = Provenance.of(snapshot.briefing)
@@ -91,7 +109,39 @@ def render_chart(
         return plot_breadth(breadth_chart_data(snapshot.briefing))
     if kind == "pairs":
         return plot_ratios(pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start))
-    return plot_sector_bars(sectors_chart_data(snapshot.briefing, window))
+    return plot_sector_bars(
+        sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
+    )
+
+
+def chart_summary(
+    snapshot: Snapshot,
+    kind: ChartKind,
+    *,
+    window: str = "MTD",
+    start: date | None = None,
+    tail_weeks: int | None = None,
+) -> ChartSummary | None:
+    """Return what ``render_chart`` with these arguments shows, from the data it draws.
+
+    None for a kind with nothing to sum up in words.
+    """
+    kind = _check_kind(kind)
+    provenance = Provenance.of(snapshot.briefing)
+    if kind == "rrg-sectors" or kind == "rrg-pairs":
+        rrg_kind: Literal["sectors", "pairs"] = "sectors" if kind == "rrg-sectors" else "pairs"
+        return summarize_rrg(
+            rrg_chart_data(snapshot.closes, snapshot.universe, rrg_kind, provenance, tail_weeks)
+        )
+    if kind == "pairs":
+        return summarize_ratios(
+            pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start)
+        )
+    if kind == "sectors":
+        return sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
+    if kind == "breadth":
+        return breadth_chart_data(snapshot.briefing)
+    return None
 
 
 def chart_key(
@@ -100,7 +150,7 @@ def chart_key(
     *,
     window: str = "MTD",
     start: date | None = None,
-    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+    tail_weeks: int | None = None,
 ) -> ChartKey:
     """Return the cache key of a chart: data version, session, kind and the arguments it uses."""
     kind = _check_kind(kind)
@@ -130,7 +180,7 @@ def cached_chart(
     *,
     window: str = "MTD",
     start: date | None = None,
-    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+    tail_weeks: int | None = None,
 ) -> bytes:
     """Return ``render_chart(...)`` from ``cache``, rendering only on the first request."""
     key = chart_key(snapshot, kind, window=window, start=start, tail_weeks=tail_weeks)

@@ -1,13 +1,18 @@
-"""A bounded, thread-safe LRU cache of rendered charts that renders each key once."""
+"""A bounded, thread-safe LRU cache of rendered charts that renders each key once.
+
+This is the one place a chart's render is de-duplicated: callers asking for a key being
+rendered wait for that render (the bot's chart desk relies on it).
+"""
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
+
+from briefings.lru import Lru
 
 
 @dataclass(frozen=True)
@@ -34,11 +39,9 @@ class ChartCache:
     """Keep the last ``max_entries`` charts; concurrent requests for one key share one render."""
 
     def __init__(self, max_entries: int = 64) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be at least 1")
+        self._entries: Lru[ChartKey, bytes] = Lru(max_entries)
         self.max_entries = max_entries
         self._lock = threading.Lock()
-        self._entries: OrderedDict[ChartKey, bytes] = OrderedDict()
         self._pending: dict[ChartKey, Future[bytes]] = {}
         self._renders = 0
         self._hits = 0
@@ -53,7 +56,6 @@ class ChartCache:
         with self._lock:
             cached = self._entries.get(key)
             if cached is not None:
-                self._entries.move_to_end(key)
                 self._hits += 1
                 return cached
             pending = self._pending.get(key)
@@ -76,10 +78,7 @@ class ChartCache:
             pending.set_exception(exc)
             raise
         with self._lock:
-            self._entries[key] = image
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._entries.put(key, image)
             del self._pending[key]
         pending.set_result(image)
         return image

@@ -21,7 +21,22 @@ RRGKind = Literal["sectors", "pairs"]
 
 #: The window whose base date the ratio chart starts from when no start is given.
 DEFAULT_RATIO_WINDOW = "3M"
-DEFAULT_TAIL_WEEKS = 8
+#: RRG tail lengths: the weeks of tail points shared out among the legs, within these bounds.
+TAIL_POINTS_BUDGET = 56
+MIN_DEFAULT_TAIL_WEEKS = 4
+MAX_DEFAULT_TAIL_WEEKS = 10
+#: The longest tail a chart draws.
+MAX_TAIL_WEEKS = 26
+
+
+def default_tail_weeks(legs: int) -> int:
+    """Return the tail length for ``legs`` tails: budget / legs, kept within 4..10 weeks.
+
+    Eleven sectors get 5 weeks, seven pairs 8: the more tails, the shorter each, so a crowded
+    graph stays readable.
+    """
+    weeks = TAIL_POINTS_BUDGET // max(legs, 1)
+    return max(MIN_DEFAULT_TAIL_WEEKS, min(MAX_DEFAULT_TAIL_WEEKS, weeks))
 
 
 @dataclass(frozen=True)
@@ -104,6 +119,17 @@ class BarChart:
     window: str
     rows: tuple[SectorRow, ...]
     provenance: Provenance
+    benchmark: str | None = None
+    """The market the sectors are read against (its return is the reference line)."""
+    benchmark_return_pct: float | None = None
+    """The benchmark's return for the window; None when it has none."""
+
+    @property
+    def beating(self) -> tuple[SectorRow, ...]:
+        """Return the rows whose return is above the benchmark's (all rows when it has none)."""
+        if self.benchmark_return_pct is None:
+            return self.rows
+        return tuple(row for row in self.rows if row.return_pct > self.benchmark_return_pct)
 
 
 def _pairs(universe: Universe, kind: RRGKind) -> tuple[PairSpec, ...]:
@@ -119,21 +145,25 @@ def rrg_chart_data(
     universe: Universe,
     kind: RRGKind,
     provenance: Provenance,
-    tail_weeks: int = DEFAULT_TAIL_WEEKS,
+    tail_weeks: int | None = None,
 ) -> RRGChart:
     """Return each sector's (vs the benchmark) or rotation pair's (lead vs lag) weekly RRG tail.
 
     Points come from ``briefings.analytics.rrg.rrg_tail`` on the legs' daily closes up to the
     session ``provenance.as_of``; baskets are equal-weight (``analytics.rotation.leg_series``).
+    ``tail_weeks`` None means ``default_tail_weeks`` of the number of legs.
     """
-    if tail_weeks < 1:
-        raise ValueError(f"tail_weeks must be at least 1, not {tail_weeks}")
+    pairs = _pairs(universe, kind)
+    if tail_weeks is None:
+        tail_weeks = default_tail_weeks(len(pairs))
+    if not 1 <= tail_weeks <= MAX_TAIL_WEEKS:
+        raise ValueError(f"tail_weeks must be 1 to {MAX_TAIL_WEEKS}, not {tail_weeks}")
     session = resolve_session(closes, provenance.as_of)
     history = closes.loc[:session]
     names = display_names(universe)
     trails: list[RRGTrail] = []
     missing: list[str] = []
-    for pair in _pairs(universe, kind):
+    for pair in pairs:
         lead = leg_series(history, universe, pair.lead)
         lag = leg_series(history, universe, pair.lag)
         points = tuple(rrg_tail(lead, lag, session, tail_weeks))
@@ -241,13 +271,21 @@ def pairs_chart_data(
     )
 
 
-def sectors_chart_data(briefing: Briefing, window: str) -> BarChart:
-    """Return the briefing's sector leaderboard for ``window`` (the analytics' own rows)."""
+def sectors_chart_data(briefing: Briefing, window: str, benchmark: str | None = None) -> BarChart:
+    """Return the briefing's sector leaderboard for ``window`` (the analytics' own rows).
+
+    ``benchmark`` (a ticker) adds its return for the window from the briefing's returns.
+    """
     window = window.upper()
     if window not in WINDOWS:
         raise BriefingInputError(f"unknown window {window!r}; use one of {', '.join(WINDOWS)}")
+    benchmark_return = None
+    if benchmark is not None:
+        benchmark_return = briefing.returns.get(benchmark, {}).get(window)
     return BarChart(
         window=window,
         rows=tuple(briefing.leaderboards.get(window, ())),
         provenance=Provenance.of(briefing),
+        benchmark=benchmark,
+        benchmark_return_pct=benchmark_return,
     )

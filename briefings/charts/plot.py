@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
 
@@ -19,14 +18,16 @@ import numpy.typing as npt
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Rectangle
-from matplotlib.text import Annotation, Text
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import Bbox
 
 from briefings.charts.data import BarChart, Provenance, RatioChart, RRGChart, RRGTrail
+from briefings.charts.labels import LabelPlacer, LabelSpec
 from briefings.render import WINDOW_TITLES
 
 FloatArray = npt.NDArray[np.float64]
@@ -60,9 +61,9 @@ PALETTE: tuple[str, ...] = (
     "#00838f",
     "#8c5a2b",
     "#d0458f",
-    "#4a5560",
+    "#6c7a89",
     "#9a8300",
-    "#0b2f6b",
+    "#141414",
     "#5e8c00",
 )
 
@@ -73,6 +74,15 @@ QUADRANT_STYLE: dict[str, tuple[str, str, tuple[float, float], str, str]] = {
     "Lagging": ("#fde8e8", "#b42318", (0.015, 0.015), "left", "bottom"),
     "Improving": ("#e4eefc", "#1f5fbf", (0.015, 0.985), "left", "top"),
 }
+
+#: RRG tails: opacity and line width (points) at the oldest and the newest end.
+TAIL_ALPHA = (0.12, 0.9)
+TAIL_WIDTH_PT = (0.4, 1.9)
+#: Short pieces each week-to-week step of a tail is cut into, for a smooth fade.
+TAIL_PIECES = 12
+#: RRG heads: marker area (points²) and white edge width (points).
+HEAD_SIZE_PT2 = 64.0
+HEAD_EDGE_PT = 1.2
 
 HEADER_IN = 0.62
 FOOTER_IN = 0.34
@@ -255,183 +265,12 @@ def _limits(values: Sequence[float], minimum_span: float) -> tuple[float, float]
     return low - pad, high + pad
 
 
-@dataclass
-class _Label:
-    """A label to place: its text, anchor point and colour, and its candidate boxes."""
-
-    text: str
-    xy: tuple[float, float]
-    color: str
-    boxes: FloatArray
-    """Candidate boxes (x0, y0, x1, y1) in display pixels, one row per offset."""
-    choice: int = -1
-
-
-class _LabelPlacer:
-    """Place point labels: try offsets around each point, keep the cheapest, then refine.
-
-    Cost of a candidate = weighted overlap area (px²) with obstacles and with the other labels,
-    a heavy price for leaving the axes, and a small price per point of distance so labels stay
-    near their marker. A greedy pass (most crowded first) is followed by a few passes that move
-    each label to its best spot given all the others. Boxes come from one measurement per label.
-    """
-
-    # Rings of 16 directions; horizontal steps are longer since labels are wider than tall.
-    OFFSETS_PT = np.array(
-        [
-            (round(radius * 1.4 * math.cos(angle), 1), round(radius * math.sin(angle), 1))
-            for radius in (4.5, 8, 13, 19, 26)
-            for angle in (
-                math.pi * k / 8 for k in (1, 15, 7, 9, 0, 8, 4, 12, 2, 14, 6, 10, 3, 13, 5, 11)
-            )
-        ]
-    )
-    DISTANCE_COST = 18.0
-    OUTSIDE_COST = 50.0
-    LABEL_WEIGHT = 4.0
-    LEADER_FROM_PT = 11.0
-    REFINE_PASSES = 3
-
-    def __init__(self, axes: Axes) -> None:
-        self.axes = axes
-        self._obstacles: list[tuple[float, float, float, float]] = []
-        self._weights: list[float] = []
-        self._labels: list[_Label] = []
-
-    def avoid(self, box: Bbox, weight: float) -> None:
-        """Count overlap with ``box`` (display pixels) at ``weight`` per px²."""
-        self._obstacles.append((box.x0, box.y0, box.x1, box.y1))
-        self._weights.append(weight)
-
-    def avoid_point(self, xy: tuple[float, float], radius_px: float, weight: float) -> None:
-        """Count overlap with the square of ``radius_px`` around a data point."""
-        cx, cy = self.axes.transData.transform(xy)
-        self.avoid(
-            Bbox.from_extents(cx - radius_px, cy - radius_px, cx + radius_px, cy + radius_px),
-            weight,
-        )
-
-    def add(self, text: str, xy: tuple[float, float], color: str) -> None:
-        """Queue a label for ``xy``; ``place_all`` draws the queued labels."""
-        probe = self._annotation(text, xy, color)
-        extent = probe.get_window_extent()
-        probe.remove()
-        width, height = extent.width, extent.height
-        px, py = self.axes.transData.transform(xy)
-        dx, dy = (self.OFFSETS_PT * self.axes.figure.dpi / 72.0).T
-        # Alignment follows the offset's direction: left/bottom when positive, centred at zero.
-        x0 = px + dx - width * np.where(dx < 0, 1.0, np.where(dx == 0, 0.5, 0.0))
-        y0 = py + dy - height * np.where(dy < 0, 1.0, np.where(dy == 0, 0.5, 0.0))
-        boxes = np.column_stack([x0, y0, x0 + width, y0 + height])
-        self._labels.append(_Label(text, xy, color, boxes))
-
-    def place_all(self) -> None:
-        """Choose every queued label's offset and draw the labels (and long leaders)."""
-        fixed = self._fixed_costs()
-        for label, cost in zip(self._labels, fixed, strict=True):
-            label.choice = int(np.argmin(cost + self._label_costs(label)))
-        for _ in range(self.REFINE_PASSES):
-            moved = False
-            for label, cost in zip(self._labels, fixed, strict=True):
-                best = int(np.argmin(cost + self._label_costs(label)))
-                moved |= best != label.choice
-                label.choice = best
-            if not moved:
-                break
-        for label in self._labels:
-            self._draw(label)
-
-    def _fixed_costs(self) -> list[FloatArray]:
-        """Return each label's candidate costs that do not depend on the other labels."""
-        distance = self.DISTANCE_COST * np.hypot(self.OFFSETS_PT[:, 0], self.OFFSETS_PT[:, 1])
-        inside = self.axes.get_window_extent()
-        frame = np.array([[inside.x0, inside.y0, inside.x1, inside.y1]])
-        obstacles = np.array(self._obstacles).reshape(-1, 4)
-        weights = np.array(self._weights)
-        costs = []
-        for label in self._labels:
-            area = (label.boxes[:, 2] - label.boxes[:, 0]) * (label.boxes[:, 3] - label.boxes[:, 1])
-            outside = area - _overlaps(label.boxes, frame)[:, 0]
-            costs.append(
-                distance + self.OUTSIDE_COST * outside + _overlaps(label.boxes, obstacles) @ weights
-            )
-        return costs
-
-    def _label_costs(self, label: _Label) -> FloatArray:
-        """Return the overlap cost of each candidate of ``label`` with the other placed labels."""
-        placed = [
-            other.boxes[other.choice]
-            for other in self._labels
-            if other is not label and other.choice >= 0
-        ]
-        if not placed:
-            return np.zeros(len(label.boxes))
-        padded = np.array(placed) + np.array([-2.0, -2.0, 2.0, 2.0])
-        cost: FloatArray = self.LABEL_WEIGHT * _overlaps(label.boxes, padded).sum(axis=1)
-        return cost
-
-    def _annotation(self, text: str, xy: tuple[float, float], color: str) -> Annotation:
-        return self.axes.annotate(
-            text,
-            xy,
-            xytext=(0, 0),
-            textcoords="offset points",
-            fontsize=LABEL_PT,
-            fontweight="bold",
-            color=color,
-            family=FONT,
-            zorder=6,
-            path_effects=[patheffects.withStroke(linewidth=2.6, foreground="white")],
-        )
-
-    def _draw(self, label: _Label) -> None:
-        dx, dy = (float(v) for v in self.OFFSETS_PT[label.choice])
-        annotation = self._annotation(label.text, label.xy, label.color)
-        annotation.xyann = (dx, dy)
-        annotation.set_horizontalalignment("left" if dx > 0 else "right" if dx < 0 else "center")
-        annotation.set_verticalalignment("bottom" if dy > 0 else "top" if dy < 0 else "center")
-        if math.hypot(dx, dy) >= self.LEADER_FROM_PT:
-            self.axes.annotate(
-                "",
-                label.xy,
-                xytext=(dx, dy),
-                textcoords="offset points",
-                arrowprops={
-                    "arrowstyle": "-",
-                    "color": label.color,
-                    "linewidth": 0.9,
-                    "shrinkA": 1,
-                    "shrinkB": 5,
-                },
-                zorder=4,
-            )
-
-
-def _overlaps(boxes: FloatArray, others: FloatArray) -> FloatArray:
-    """Return the overlap area (px²) of each box with each other box, shape (boxes, others)."""
-    width = np.minimum(boxes[:, None, 2], others[None, :, 2]) - np.maximum(
-        boxes[:, None, 0], others[None, :, 0]
-    )
-    height = np.minimum(boxes[:, None, 3], others[None, :, 3]) - np.maximum(
-        boxes[:, None, 1], others[None, :, 1]
-    )
-    overlap: FloatArray = np.clip(width, 0.0, None) * np.clip(height, 0.0, None)
-    return overlap
-
-
 def _draw_quadrants(
     axes: Axes, x_limits: tuple[float, float], y_limits: tuple[float, float]
 ) -> list[Text]:
     """Shade and name the four quadrants; return the name labels."""
-    (x_low, x_high), (y_low, y_high) = x_limits, y_limits
-    spans = {
-        "Leading": (100.0, x_high, 100.0, y_high),
-        "Weakening": (100.0, x_high, y_low, 100.0),
-        "Lagging": (x_low, 100.0, y_low, 100.0),
-        "Improving": (x_low, 100.0, 100.0, y_high),
-    }
     labels = []
-    for quadrant, (x0, x1, y0, y1) in spans.items():
+    for quadrant, (x0, y0, x1, y1) in _quadrant_spans(x_limits, y_limits).items():
         fill, ink, corner, ha, va = QUADRANT_STYLE[quadrant]
         axes.add_patch(
             Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=fill, edgecolor="none", zorder=0)
@@ -447,6 +286,7 @@ def _draw_quadrants(
             color=ink,
             family=FONT,
             zorder=1,
+            gid=f"quadrant:{quadrant}",
         )
         labels.append(label)
     axes.axhline(100.0, color="#8c959f", linewidth=0.9, zorder=1)
@@ -454,19 +294,95 @@ def _draw_quadrants(
     return labels
 
 
+def _quadrant_spans(
+    x_limits: tuple[float, float], y_limits: tuple[float, float]
+) -> dict[str, tuple[float, float, float, float]]:
+    """Return each quadrant's (x0, y0, x1, y1) in data coordinates within the limits."""
+    (x_low, x_high), (y_low, y_high) = x_limits, y_limits
+    return {
+        "Leading": (100.0, 100.0, x_high, y_high),
+        "Weakening": (100.0, y_low, x_high, 100.0),
+        "Lagging": (x_low, y_low, 100.0, 100.0),
+        "Improving": (x_low, 100.0, 100.0, y_high),
+    }
+
+
+def _faded(color: str, alphas: FloatArray) -> FloatArray:
+    """Return ``color`` as one RGBA row per alpha: one hue, fading opacity."""
+    rgba = np.tile(np.array(to_rgba(color)), (len(alphas), 1))
+    rgba[:, 3] = alphas
+    return rgba
+
+
 def _draw_trail(axes: Axes, trail: RRGTrail, color: str) -> None:
-    """Draw a tail as a line through growing dots, and its head as a larger outlined dot."""
-    xs = [p.rs_ratio for p in trail.points]
-    ys = [p.rs_momentum for p in trail.points]
-    axes.plot(xs, ys, color=color, linewidth=1.3, alpha=0.5, zorder=3, solid_capstyle="round")
-    count = len(xs)
-    sizes = [6 + 10 * i / max(count - 1, 1) for i in range(count - 1)]
-    axes.scatter(xs[:-1], ys[:-1], s=sizes, color=color, alpha=0.55, linewidths=0, zorder=3)
-    axes.scatter(xs[-1:], ys[-1:], s=58, color=color, edgecolors="white", linewidths=1.2, zorder=5)
+    """Draw a tail in its head's colour, fading and thinning toward its oldest week.
+
+    Each week-to-week step is cut into short pieces whose opacity and width grow linearly with
+    the position along the tail, so the fade is smooth; weekly points are small dots on it.
+    """
+    xs = np.array([p.rs_ratio for p in trail.points])
+    ys = np.array([p.rs_momentum for p in trail.points])
+    steps = len(xs) - 1
+    if steps > 0:
+        t = np.linspace(0.0, 1.0, TAIL_PIECES + 1)
+        starts, ends, progress = [], [], []
+        for step in range(steps):
+            px = xs[step] + (xs[step + 1] - xs[step]) * t
+            py = ys[step] + (ys[step + 1] - ys[step]) * t
+            starts.append(np.column_stack([px[:-1], py[:-1]]))
+            ends.append(np.column_stack([px[1:], py[1:]]))
+            progress.append((step + (t[:-1] + t[1:]) / 2) / steps)
+        where = np.concatenate(progress)
+        axes.add_collection(
+            LineCollection(
+                list(np.stack([np.vstack(starts), np.vstack(ends)], axis=1)),
+                colors=_faded(color, TAIL_ALPHA[0] + (TAIL_ALPHA[1] - TAIL_ALPHA[0]) * where),
+                linewidths=TAIL_WIDTH_PT[0] + (TAIL_WIDTH_PT[1] - TAIL_WIDTH_PT[0]) * where,
+                capstyle="butt",
+                zorder=3,
+                gid=f"tail:{trail.key}",
+            )
+        )
+        weeks = np.arange(steps) / steps
+        axes.scatter(
+            xs[:-1],
+            ys[:-1],
+            s=5 + 9 * weeks,
+            c=_faded(color, TAIL_ALPHA[0] + (TAIL_ALPHA[1] - TAIL_ALPHA[0]) * weeks),
+            linewidths=0,
+            zorder=3,
+            gid=f"weeks:{trail.key}",
+        )
+    axes.scatter(
+        xs[-1:],
+        ys[-1:],
+        s=HEAD_SIZE_PT2,
+        color=color,
+        edgecolors="white",
+        linewidths=HEAD_EDGE_PT,
+        zorder=5,
+        gid=f"head:{trail.key}",
+    )
 
 
-def plot_rrg(data: RRGChart) -> bytes:
-    """Draw a relative rotation graph: weekly tails, shaded quadrants, labelled latest points."""
+def head_radius_px() -> float:
+    """Return the radius (pixels) of a head marker, its white edge included."""
+    return (math.sqrt(HEAD_SIZE_PT2) / 2 + HEAD_EDGE_PT / 2) * DPI / 72.0
+
+
+def _label_texts(data: RRGChart, trail: RRGTrail) -> tuple[str, ...]:
+    """Return a trail's label texts, best first: sector name and ticker, then the ticker alone.
+
+    A pair's name comes whole on one line, then broken before "vs" onto two.
+    """
+    if data.kind == "sectors":
+        return (f"{trail.name} ({trail.label})", trail.label)
+    lead, vs, lag = trail.label.partition(" vs ")
+    return (trail.label, f"{lead}\nvs {lag}") if vs else (trail.label,)
+
+
+def rrg_figure(data: RRGChart) -> Figure:
+    """Return the relative rotation graph as a drawn figure (``plot_rrg`` gives its PNG)."""
     figure = _figure(RRG_SIZE_PX)
     if data.kind == "sectors":
         title = f"Sector rotation vs {data.benchmark}"
@@ -496,19 +412,55 @@ def plot_rrg(data: RRGChart) -> bytes:
     if not data.trails:
         _no_data(axes)
     _freeze_layout(figure)
-    placer = _LabelPlacer(axes)
+    _place_labels(axes, data, colors, quadrant_labels, (x_limits, y_limits))
+    return figure
+
+
+def _place_labels(
+    axes: Axes,
+    data: RRGChart,
+    colors: dict[str, str],
+    quadrant_labels: Sequence[Text],
+    limits: tuple[tuple[float, float], tuple[float, float]],
+) -> None:
+    """Label every head: clear of the other labels, every head and the quadrant titles."""
+    placer = LabelPlacer(
+        axes,
+        {
+            "fontsize": LABEL_PT,
+            "fontweight": "bold",
+            "family": FONT,
+            "zorder": 6,
+            "linespacing": 1.0,
+            "path_effects": [patheffects.withStroke(linewidth=2.6, foreground="white")],
+        },
+    )
+    renderer = axes.figure.canvas.get_renderer()  # type: ignore[attr-defined]
     for label in quadrant_labels:
-        placer.avoid(label.get_window_extent().padded(3), _LabelPlacer.LABEL_WEIGHT)
+        placer.block(label.get_window_extent(renderer))
     for trail in data.trails:
+        placer.block_point((trail.head.rs_ratio, trail.head.rs_momentum), head_radius_px())
         for point in trail.points[:-1]:
-            placer.avoid_point((point.rs_ratio, point.rs_momentum), 5.0, 1.0)
-        placer.avoid_point((trail.head.rs_ratio, trail.head.rs_momentum), 12.0, 4.0)
-    # Most crowded heads first: they have the fewest good spots.
-    spans = (x_limits[1] - x_limits[0], y_limits[1] - y_limits[0])
-    for trail in sorted(data.trails, key=lambda t: _crowding(t, data.trails, spans)):
-        placer.add(trail.label, (trail.head.rs_ratio, trail.head.rs_momentum), colors[trail.key])
-    placer.place_all()
-    return _png(figure)
+            placer.discourage_point((point.rs_ratio, point.rs_momentum), 6.0, 0.3)
+    spans = _quadrant_spans(*limits)
+    (x_low, x_high), (y_low, y_high) = limits
+    scale = (x_high - x_low, y_high - y_low)
+    for trail in sorted(data.trails, key=lambda t: _crowding(t, data.trails, scale)):
+        placer.add(
+            LabelSpec(
+                texts=_label_texts(data, trail),
+                anchor=(trail.head.rs_ratio, trail.head.rs_momentum),
+                color=colors[trail.key],
+                key=trail.key,
+                home=spans[trail.head.quadrant],
+            )
+        )
+    placer.place()
+
+
+def plot_rrg(data: RRGChart) -> bytes:
+    """Draw a relative rotation graph: weekly tails, shaded quadrants, labelled latest points."""
+    return _png(rrg_figure(data))
 
 
 def _crowding(trail: RRGTrail, trails: Sequence[RRGTrail], spans: tuple[float, float]) -> float:
@@ -604,6 +556,11 @@ def plot_ratios(data: RatioChart) -> bytes:
 
 def plot_sector_bars(data: BarChart) -> bytes:
     """Draw the sector leaderboard as horizontal bars, best on top, values on the bars."""
+    return _png(sector_bars_figure(data))
+
+
+def sector_bars_figure(data: BarChart) -> Figure:
+    """Return the sector bars as a drawn figure, the benchmark's return a dashed line."""
     figure = _figure(BAR_SIZE_PX)
     title = f"Sectors, {WINDOW_TITLES.get(data.window, data.window)} ({data.window})"
     subtitle = f"Return of the sector ETFs to the close of {_long_day(data.provenance.as_of)}"
@@ -628,27 +585,55 @@ def plot_sector_bars(data: BarChart) -> bytes:
     axes.grid(axis="x", color=GRID, linewidth=0.6, zorder=0)
     axes.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     axes.xaxis.set_major_formatter(lambda v, _pos: _tick_percent(v))
-    if values:
-        low, high = min(0.0, *values), max(0.0, *values)
-        pad = 0.22 * max(high - low, 1.0)
-        axes.set_xlim(
-            low - (pad if low < 0 else 0.05 * pad), high + (pad if high > 0 else 0.05 * pad)
-        )
-        axes.set_ylim(-0.6, len(rows) - 0.4)
-        for position, value in zip(positions, values, strict=True):
-            axes.annotate(
-                _signed(value, 1),
-                (value, position),
-                xytext=(4 if value >= 0 else -4, 0),
-                textcoords="offset points",
-                ha="left" if value >= 0 else "right",
-                va="center",
-                fontsize=LABEL_PT,
-                fontweight="bold",
-                color=GAIN if value >= 0 else LOSS,
-                family=FONT,
-                zorder=4,
-            )
-    else:
+    if not values:
         _no_data(axes)
-    return _png(figure)
+        return figure
+    reference = data.benchmark_return_pct
+    extent = [*values, 0.0] + ([] if reference is None else [reference])
+    low, high = min(extent), max(extent)
+    pad = 0.26 * max(high - low, 1.0)
+    axes.set_xlim(low - (pad if low < 0 else 0.05 * pad), high + (pad if high > 0 else 0.05 * pad))
+    top = len(rows) - 0.4 if reference is None else len(rows) + 0.3
+    axes.set_ylim(-0.6, top)
+    # A white box under each value keeps the reference line from running through its digits.
+    backing = {"boxstyle": "square,pad=0.12", "facecolor": "white", "edgecolor": "none"}
+    for position, value in zip(positions, values, strict=True):
+        axes.annotate(
+            _signed(value, 1),
+            (value, position),
+            xytext=(4 if value >= 0 else -4, 0),
+            textcoords="offset points",
+            ha="left" if value >= 0 else "right",
+            va="center",
+            fontsize=LABEL_PT,
+            fontweight="bold",
+            color=GAIN if value >= 0 else LOSS,
+            family=FONT,
+            zorder=5,
+            bbox=backing,
+        )
+    if reference is not None:
+        axes.axvline(
+            reference,
+            ymax=(len(rows) - 0.45 + 0.6) / (top + 0.6),
+            color=INK,
+            linewidth=1.3,
+            linestyle=(0, (4, 2.5)),
+            zorder=4,
+            gid="benchmark",
+        )
+        axes.text(
+            reference,
+            len(rows) - 0.4,
+            f"{data.benchmark} {_signed(reference, 1)}",
+            ha="center",
+            va="bottom",
+            fontsize=LABEL_PT,
+            fontweight="bold",
+            color=INK,
+            family=FONT,
+            zorder=5,
+            gid="benchmark-label",
+            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none"},
+        )
+    return figure

@@ -6,8 +6,11 @@ Each factor is a slow regime drift (sinusoids with different periods, so leaders
 few months, plus a recurring sharp small-cap rally) plus the daily change of a mean-reverting
 AR(1) level driven by random shocks: day to day it moves like a random walk, yet over years no
 factor wanders far from its regime path, so every date shows rotation, streaks and new highs.
-Shocks are drawn per block of sessions from a generator seeded by (seed, stream, block), so a
-close for (seed, date, ticker) is the same whatever range is requested and whatever today is.
+Every random number is counter-based: a hash (SplitMix64, integer arithmetic only) of (seed,
+stream, ticker, session, column), so a close for (seed, date, ticker) is the same whatever range
+is requested, whatever today is and whatever NumPy version runs it (NumPy does not promise its
+Generator streams across versions). A shock is the sum of 12 such uniforms minus 6 (Irwin-Hall:
+mean 0, variance 1, close to normal), added one by one so no reduction order can change it.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ FloatArray = npt.NDArray[np.float64]
 EPOCH = date(2012, 1, 3)
 #: Prices are scaled so every ticker closes at its anchor price on this session.
 ANCHOR = date(2025, 1, 2)
-#: Shocks are drawn this many sessions at a time; a block's draws depend only on its number.
+#: The AR(1) levels are solved this many sessions at a time (see mean_reverting_changes).
 BLOCK = 256
+#: Uniforms summed per standard-normal-like shock (Irwin-Hall).
+UNIFORMS_PER_SHOCK = 12
 
 STYLE_FACTORS: tuple[str, ...] = ("size", "value", "cyclical", "tech")
 SECTORS: tuple[str, ...] = (
@@ -230,18 +235,56 @@ def _ticker_key(ticker: str) -> int:
     return int.from_bytes(hashlib.blake2b(ticker.encode(), digest_size=8).digest(), "little")
 
 
+_U64 = np.uint64
+_GOLDEN = _U64(0x9E3779B97F4A7C15)
+_MIX1 = _U64(0xBF58476D1CE4E5B9)
+_MIX2 = _U64(0x94D049BB133111EB)
+
+
+def _splitmix64(counters: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """Return SplitMix64 of each counter (arrays only: uint64 arithmetic wraps silently)."""
+    z = counters + _GOLDEN
+    z = (z ^ (z >> _U64(30))) * _MIX1
+    z = (z ^ (z >> _U64(27))) * _MIX2
+    mixed: npt.NDArray[np.uint64] = z ^ (z >> _U64(31))
+    return mixed
+
+
+def _stream_key(seed: int, stream: int, key: int) -> np.uint64:
+    digest = hashlib.blake2b(f"{seed}:{stream}:{key}".encode(), digest_size=8).digest()
+    return _U64(int.from_bytes(digest, "little"))
+
+
+def hashed_uniforms(
+    seed: int, stream: int, key: int, counters: npt.NDArray[np.uint64]
+) -> FloatArray:
+    """Return a uniform in [0, 1) per counter, a pure function of (seed, stream, key, counter)."""
+    bits = _splitmix64(_splitmix64(counters) ^ _stream_key(seed, stream, key))
+    uniforms: FloatArray = (bits >> _U64(11)).astype(np.float64) * (1.0 / (1 << 53))
+    return uniforms
+
+
 def hashed_profile(ticker: str, seed: int) -> Profile:
     """Return stable, plausible loadings for a ticker the demo market does not define."""
-    rng = np.random.default_rng([seed, _PROFILE_STREAM, _ticker_key(ticker)])
+    u = [
+        float(x)
+        for x in hashed_uniforms(
+            seed, _PROFILE_STREAM, _ticker_key(ticker), np.arange(8, dtype=np.uint64)
+        )
+    ]
+
+    def between(low: float, high: float, draw: float) -> float:
+        return low + (high - low) * draw
+
     return Profile(
-        price=float(10 ** rng.uniform(1.0, 2.6)),
-        beta=float(rng.uniform(0.7, 1.4)),
-        size=float(rng.uniform(-0.5, 1.0)),
-        value=float(rng.uniform(-0.6, 0.8)),
-        cyclical=float(rng.uniform(-0.6, 1.0)),
-        tech=float(rng.uniform(-0.4, 1.0)),
-        sector=SECTORS[int(rng.integers(len(SECTORS)))],
-        idio_vol=float(rng.uniform(0.006, 0.02)),
+        price=10 ** between(1.0, 2.6, u[0]),
+        beta=between(0.7, 1.4, u[1]),
+        size=between(-0.5, 1.0, u[2]),
+        value=between(-0.6, 0.8, u[3]),
+        cyclical=between(-0.6, 1.0, u[4]),
+        tech=between(-0.4, 1.0, u[5]),
+        sector=SECTORS[min(int(u[6] * len(SECTORS)), len(SECTORS) - 1)],
+        idio_vol=between(0.006, 0.02, u[7]),
     )
 
 
@@ -273,14 +316,13 @@ class _Market:
         self._returns: dict[str, FloatArray] = {}
 
     def _draws(self, stream: int, width: int, key: int = 0) -> FloatArray:
-        """Return standard normal shocks, drawn block by block so each block is range-free."""
-        blocks = -(-self.length // BLOCK)
-        parts = [
-            np.random.default_rng([self.seed, stream, key, block]).standard_normal((BLOCK, width))
-            for block in range(blocks)
-        ]
-        stacked: FloatArray = np.concatenate(parts)[: self.length]
-        return stacked
+        """Return (sessions x width) shocks; each depends only on its session and column."""
+        cells = np.arange(self.length * width, dtype=np.uint64) * _U64(UNIFORMS_PER_SHOCK)
+        total = np.full(cells.shape, -UNIFORMS_PER_SHOCK / 2, dtype=np.float64)
+        for k in range(UNIFORMS_PER_SHOCK):
+            total = total + hashed_uniforms(self.seed, stream, key, cells + _U64(k))
+        shocks: FloatArray = total.reshape(self.length, width)
+        return shocks
 
     def _idio(self, ticker: str, vol: float) -> FloatArray:
         shocks = self._draws(_IDIO_STREAM, 1, _ticker_key(ticker))[:, 0]
@@ -370,7 +412,7 @@ _MARKETS: dict[int, _Market] = {}
 class DemoSource:
     """The simulated demo market: deterministic closes for any ticker, from 2012-01-03 on."""
 
-    def __init__(self, seed: int = 7) -> None:
+    def __init__(self, seed: int = 1) -> None:
         self.seed = seed
         self._market: _Market | None = None
 

@@ -12,22 +12,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram import Update
+from telegram.ext import TypeHandler
 
 from bot.app import build_application, running
 from bot.config import BotSettings, RateLimits
-from bot.localapi import LocalBotApi, SentMessage
-from bot.market import Clock, utc_now
 from bot.services import BotApplication, BotServices, get_services
+from briefings.clock import Clock, utc_now
 from briefings.config import Settings
 from briefings.service import MarketService
+from localapi import LocalBotApi, SentMessage
 
 TOKEN = "123456789:AAHlocalTestTokenForMarketbriefBot01"
 BOT_USERNAME = "marketbrief_bot"
 ADMIN_ID = 1001
 #: Relaxed limits for conversation tests (many messages in one chat); storm tests use real ones.
 FAST_LIMITS = RateLimits(overall_per_second=500, per_chat_per_second=100, per_chat_burst=50)
-#: How long replies must pause before a conversation step counts as answered.
-SETTLE = 0.15
+#: The handler group of the test's "update handled" mark: after every group the bot uses.
+HANDLED_GROUP = 1_000
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +66,27 @@ def make_settings(data_dir: Path, **changes: Any) -> BotSettings:
     return BotSettings(**fields)
 
 
+class HandledUpdates:
+    """Mark each update once the bot's handlers (and its error handler) are done with it.
+
+    Registered as a PTB handler in the last group: PTB runs a update's groups in order and
+    awaits each handler, so when the mark is set every reply to the update has been sent.
+    """
+
+    def __init__(self) -> None:
+        self._done: dict[int, asyncio.Event] = {}
+
+    def _event(self, update_id: int) -> asyncio.Event:
+        return self._done.setdefault(update_id, asyncio.Event())
+
+    async def mark(self, update: object, context: object) -> None:
+        if isinstance(update, Update):
+            self._event(update.update_id).set()
+
+    async def wait(self, update_id: int, timeout: float) -> None:
+        await asyncio.wait_for(self._event(update_id).wait(), timeout)
+
+
 @dataclass
 class Harness:
     """The local server and the running bot, with helpers to talk to it."""
@@ -71,6 +94,7 @@ class Harness:
     server: LocalBotApi
     application: BotApplication
     data_dir: Path
+    handled: HandledUpdates
 
     @property
     def services(self) -> BotServices:
@@ -102,18 +126,12 @@ class Harness:
             self.server.set_member_status(chat_id, user_id, "member")
         return chat_id
 
-    async def settle(
-        self, chat_id: int, seen: int, timeout: float = 15.0, settle: float = SETTLE
-    ) -> list[SentMessage]:
-        """Wait for at least one new bot message after ``seen``, then for replies to pause."""
+    async def settle(self, chat_id: int, seen: int, timeout: float = 15.0) -> list[SentMessage]:
+        """Wait for a new bot message after ``seen`` and for the pushes under way to finish."""
         await self.server.wait_for_messages(chat_id, seen + 1, timeout)
-        count = len(self.server.bot_messages(chat_id))
-        while True:
-            await asyncio.sleep(settle)
-            now = len(self.server.bot_messages(chat_id))
-            if now == count:
-                return self.server.bot_messages(chat_id)[seen:]
-            count = now
+        await asyncio.wait_for(self.services.briefings.wait_idle(), timeout)
+        await asyncio.wait_for(self.services.alerts.wait_idle(), timeout)
+        return self.server.bot_messages(chat_id)[seen:]
 
     async def say(
         self,
@@ -122,12 +140,13 @@ class Harness:
         *,
         user_id: int | None = None,
         thread: int | None = None,
-        settle: float = SETTLE,
+        timeout: float = 15.0,
     ) -> list[SentMessage]:
-        """Send ``text`` as a user and return the bot's replies."""
+        """Send ``text`` as a user and return the bot's replies once it has handled it."""
         seen = len(self.server.bot_messages(chat_id))
-        self.server.send_text(chat_id, user_id or chat_id, text, message_thread_id=thread)
-        return await self.settle(chat_id, seen, settle=settle)
+        update = self.server.send_text(chat_id, user_id or chat_id, text, message_thread_id=thread)
+        await self.handled.wait(int(update["update_id"]), timeout)
+        return self.server.bot_messages(chat_id)[seen:]
 
     async def say_one(self, chat_id: int, text: str, **kwargs: Any) -> SentMessage:
         """Send ``text`` and return the single reply it must get."""
@@ -151,8 +170,10 @@ async def running_bot(
     settings = make_settings(data_dir, **changes)
     service = service or MarketService.from_settings(settings.domain)
     application = build_application(settings, service, base_url=server.base_url, clock=clock)
+    handled = HandledUpdates()
+    application.add_handler(TypeHandler(Update, handled.mark), group=HANDLED_GROUP)
     async with running(application, poll_timeout=2):
-        yield Harness(server, application, data_dir)
+        yield Harness(server, application, data_dir, handled)
 
 
 @pytest.fixture

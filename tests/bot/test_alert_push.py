@@ -7,22 +7,22 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.alerts import Outcome
 from bot.jobs import refresh_after_close
-from bot.localapi import LocalBotApi
+from bot.sender import Outcome
 from briefings.config import Settings
 from briefings.service import MarketService
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
 from briefings.universe import load_universe
+from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 
 NY = ZoneInfo("America/New_York")
-#: On the demo market, Monday 24 Nov 2025 is the session the value/growth pair's move into
-#: Leading has held (the one pushed alert); Friday 21 Nov has no pushed alert.
-FRIDAY, MONDAY = date(2025, 11, 21), date(2025, 11, 24)
-MONDAY_MORNING = datetime(2025, 11, 24, 10, 0, tzinfo=NY)
-MONDAY_AFTER_CLOSE = datetime(2025, 11, 24, 16, 30, tzinfo=NY)
+#: On the demo market, Monday 10 Nov 2025 is the session the value/growth pair moves into
+#: Leading (the one pushed alert).
+FRIDAY, MONDAY = date(2025, 11, 7), date(2025, 11, 10)
+MONDAY_MORNING = datetime(2025, 11, 10, 10, 0, tzinfo=NY)
+MONDAY_AFTER_CLOSE = datetime(2025, 11, 10, 16, 30, tzinfo=NY)
 USER, QUIET, LATE, ADMIN, MEMBER = 8301, 8302, 8303, 8304, 8305
 GROUP = -8300
 
@@ -69,7 +69,7 @@ async def test_a_new_session_with_a_regime_change_is_pushed_once(
         assert "/alerts off" in turned_on.shown_text
         refused = await bot.say_one(group, "/alerts on", user_id=MEMBER)
         assert "Only this group's administrators can turn its alerts" in refused.shown_text
-        assert bot.services.alert_chats.get(GROUP) is None
+        assert bot.services.chats.alerts(GROUP) is None
         assert "Alerts on" in (await bot.say_one(group, "/alerts on", user_id=ADMIN)).shown_text
         await bot.say_one(quiet, "/alerts on")
         assert "Alerts off" in (await bot.say_one(quiet, "/alerts off")).shown_text
@@ -85,11 +85,11 @@ async def test_a_new_session_with_a_regime_change_is_pushed_once(
             (alert,) = server.bot_messages(chat)[seen[chat] :]
             assert alert.parse_mode == "HTML"
             assert "Regime changes" in alert.shown_text
-            assert "Close of Mon 24 Nov 2025 vs Nov 21" in alert.shown_text
+            assert "Close of Mon 10 Nov 2025 vs Nov 7" in alert.shown_text
             assert "Value vs growth moved from Improving into Leading" in alert.shown_text
             assert "Simulated data" in alert.shown_text
         assert len(server.bot_messages(quiet)) == seen[quiet]  # alerts off: nothing
-        assert bot.services.alert_log.counts(MONDAY) == {"sent": 2}  # 2 chats x 1 alert
+        assert bot.services.outbox.counts(MONDAY, alerts=True) == {"sent": 2}  # 2 chats x 1 alert
 
         # A chat that opts in after the close does not get that session's alerts.
         late = bot.private_chat(LATE, name="Late")
@@ -104,7 +104,7 @@ async def test_a_new_session_with_a_regime_change_is_pushed_once(
     async with running_bot(server, data_dir, clock, service=demo_service(data_dir, clock)) as bot:
         await asyncio.wait_for(bot.services.startup_complete.wait(), 15)
         await bot.services.alerts.wait_idle()
-        assert bot.services.alert_chats.count() == 3
+        assert bot.services.chats.alert_count() == 3
     assert {chat: len(server.bot_messages(chat)) for chat in (USER, GROUP, LATE)} == pushed
 
 
@@ -124,9 +124,9 @@ async def test_a_blocked_chat_loses_its_alerts_and_a_stale_store_pushes_nothing(
         assert stale.reason is not None
         assert "is not the last one" in stale.reason
         await run_refresh_job(bot)
-        setting = bot.services.alert_chats.get(blocked)
+        setting = bot.services.chats.alerts(blocked)
         assert setting is not None
         assert not setting.enabled
         assert setting.disabled_reason is not None
         assert "forbidden" in setting.disabled_reason
-        assert bot.services.alert_log.counts(MONDAY) == {"failed": 1}
+        assert bot.services.outbox.counts(MONDAY, alerts=True) == {"failed": 1}

@@ -6,12 +6,12 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.localapi import LocalBotApi
 from briefings.config import Settings
 from briefings.service import MarketService
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.store import PriceStore
 from briefings.universe import load_universe
+from localapi import LocalBotApi
 from tests.bot.conftest import running_bot
 from tests.test_session_choice import RUT_END, SPY_END, write_folder
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,3 +77,58 @@ async def test_the_offline_chat_answers_typed_commands(
     assert "(no button '9Z'" in shown
     assert "I don't know /frobnicate" in shown
     assert "Market rotation brief\n" not in shown  # input after :quit is not read
+
+
+def test_chat_without_the_local_extra_says_what_to_install(tmp_path: Path) -> None:
+    # A process where aiohttp cannot be imported, as after `pip install marketbrief`.
+    script = (
+        "import sys; sys.modules['aiohttp'] = None; "
+        "from bot.cli import main; raise SystemExit(main(['chat']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "pip install 'marketbrief[local]'" in done.stderr
+
+
+def test_a_database_from_a_newer_bot_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    newer = sqlite3.connect(data_dir / "bot.sqlite3")
+    newer.execute("PRAGMA user_version = 99")
+    newer.close()
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHlocalTestTokenForMarketbriefBot01")
+    code, out, err = run_cli(capsys, "push", "--source", "demo")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "schema version 99" in err
+    assert "upgrade marketbrief" in err
+
+
+async def test_the_offline_chat_saves_a_chart_and_prints_its_path(
+    tmp_path: Path, demo_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    store = Settings(data_dir=data_dir / "terminal-chat").store_path
+    store.parent.mkdir(parents=True)
+    shutil.copy(demo_store, store)
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    images = tmp_path / "images"
+    output = io.StringIO()
+
+    assert await chat("demo", io.StringIO("/chart rrg\n"), output, images) == 0
+
+    shown = output.getvalue()
+    saved = sorted(images.glob("photo-*.png"))
+    assert len(saved) == 1
+    assert f"saved as {saved[0]}]" in shown
+    assert saved[0].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert f"[image, {saved[0].stat().st_size // 1024} KiB, saved as" in shown
+    assert "Leading" in shown  # the caption says what the picture shows

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.chats import ChatStore, Schedule
 from bot.database import Database
-from bot.delivery import DeliveryLog, new_owner, retire_owner
-from bot.localapi import LocalBotApi
-from bot.subscriptions import Schedule, SubscriptionStore
+from bot.outbox import BRIEFING, OutboxLog, new_owner, retire_owner
+from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 from tests.bot.test_charts import PNG_SIGNATURE
 
@@ -33,7 +32,7 @@ def tuesday_10am() -> datetime:
 def seed(server: LocalBotApi, data_dir: Path, charts: dict[int, str | None]) -> None:
     """Subscribe chats to 08:00 New York a week ago, each with its chart."""
     database = Database(data_dir / "bot.sqlite3")
-    store = SubscriptionStore(database)
+    store = ChatStore(database)
     for chat, chart in charts.items():
         server.add_chat(chat, "private")
         store.subscribe(
@@ -52,7 +51,7 @@ def seed(server: LocalBotApi, data_dir: Path, charts: dict[int, str | None]) -> 
 async def started(bot: Harness) -> None:
     """Wait for the start-up catch-up and the broadcasts it began."""
     await asyncio.wait_for(bot.services.startup_complete.wait(), 15)
-    await bot.services.broadcaster.wait_idle()
+    await bot.services.briefings.wait_idle()
 
 
 async def test_settings_chart_is_for_subscribed_chats_and_group_admins(bot: Harness) -> None:
@@ -74,23 +73,23 @@ async def test_settings_chart_is_for_subscribed_chats_and_group_admins(bot: Harn
         reply = await bot.say_one(chat, text)
         assert problem in reply.shown_text, (text, reply.shown_text)
         assert "Usage: /settings" in reply.shown_text
-    stored = bot.services.subscriptions.get(chat)
+    stored = bot.services.chats.subscription(chat)
     assert stored is not None
     assert stored.chart == "rrg"
     off = await bot.say_one(chat, "/settings chart off")
     assert "text only" in off.shown_text
-    assert (cleared := bot.services.subscriptions.get(chat)) is not None
+    assert (cleared := bot.services.chats.subscription(chat)) is not None
     assert cleared.chart is None
 
     group = bot.group(-8100, admins=(ADMIN,), members=(MEMBER,))
     await bot.say_one(group, "/subscribe", user_id=ADMIN)
     refused = await bot.say_one(group, "/settings chart pairs", user_id=MEMBER)
     assert "Only this group's administrators can change the chart" in refused.shown_text
-    assert (member_try := bot.services.subscriptions.get(group)) is not None
+    assert (member_try := bot.services.chats.subscription(group)) is not None
     assert member_try.chart is None
     accepted = await bot.say_one(group, "/settings chart pairs", user_id=ADMIN)
     assert "ratio chart" in accepted.shown_text
-    assert (admin_set := bot.services.subscriptions.get(group)) is not None
+    assert (admin_set := bot.services.chats.subscription(group)) is not None
     assert admin_set.chart == "pairs"
 
 
@@ -102,8 +101,8 @@ async def test_the_briefing_ends_with_the_chart_and_a_restart_resends_nothing(
     async with running_bot(server, data_dir, clock=tuesday_10am) as first:
         await started(first)
         text_parts = len((await first.services.desk.rendered(MONDAY)).messages)
-        assert first.services.deliveries.counts(MONDAY) == {"sent": 3}
-        record = first.services.deliveries.get(with_chart, MONDAY)
+        assert first.services.outbox.counts(MONDAY) == {"sent": 3}
+        record = first.services.outbox.get(with_chart, MONDAY)
         assert record is not None
         assert (record.parts_total, record.parts_sent) == (text_parts + 1, text_parts + 1)
         # Drawn once for both chats; uploaded once, then sent by file_id.
@@ -126,55 +125,20 @@ async def test_the_briefing_ends_with_the_chart_and_a_restart_resends_nothing(
     # leaves): the restart sends that chat the photo alone and everyone else nothing.
     seed(server, data_dir, {crashed: "pairs"})
     database = Database(data_dir / "bot.sqlite3")
-    log, owner = DeliveryLog(database), new_owner()
-    log.claim(crashed, MONDAY, owner, at(TUESDAY_10AM))
+    log, owner, items = OutboxLog(database), new_owner(), (BRIEFING,)
+    log.claim(crashed, MONDAY, items, owner, at(TUESDAY_10AM))
     for part in range(text_parts):
-        log.begin_part(crashed, MONDAY, part, text_parts + 1, at(TUESDAY_10AM))
-        log.part_sent(crashed, MONDAY, part, text_parts + 1, at(TUESDAY_10AM))
+        log.begin_part(crashed, MONDAY, items, part, text_parts + 1, at(TUESDAY_10AM))
+        log.part_sent(crashed, MONDAY, items, part, text_parts + 1, at(TUESDAY_10AM))
     retire_owner(owner)
     database.close()
     before = {chat: len(server.bot_messages(chat)) for chat in (with_chart, also_chart, text_only)}
 
     async with running_bot(server, data_dir, clock=tuesday_10am) as second:
         await started(second)
-        assert second.services.deliveries.counts(MONDAY) == {"sent": 4}
+        assert second.services.outbox.counts(MONDAY) == {"sent": 4}
     after = {chat: len(server.bot_messages(chat)) for chat in (with_chart, also_chart, text_only)}
     assert after == before
     (photo,) = server.bot_messages(crashed)
     assert photo.kind == "photo"
     assert "price ratios" in photo.shown_text
-
-
-def test_an_older_database_gains_the_chart_column(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    old = sqlite3.connect(path)
-    old.executescript(
-        """
-        CREATE TABLE subscriptions (
-            chat_id INTEGER PRIMARY KEY, chat_type TEXT NOT NULL, title TEXT,
-            thread_id INTEGER, local_time TEXT NOT NULL, time_zone TEXT NOT NULL,
-            active INTEGER NOT NULL DEFAULT 1, subscribed_by INTEGER,
-            subscribed_at TEXT NOT NULL, updated_at TEXT NOT NULL, inactive_reason TEXT
-        );
-        INSERT INTO subscriptions VALUES (7, 'private', NULL, NULL, '08:00',
-            'America/New_York', 1, 7, '2025-11-01T12:00:00+00:00',
-            '2025-11-01T12:00:00+00:00', NULL);
-        """
-    )
-    old.close()
-    database = Database(path)
-    store = SubscriptionStore(database)
-    (kept,) = store.active()
-    assert (kept.chat_id, kept.chart) == (7, None)
-    changed = store.set_chart(7, "sectors", at(TUESDAY_10AM))
-    assert changed is not None
-    assert changed.chart == "sectors"
-    assert store.set_chart(99, "rrg", at(TUESDAY_10AM)) is None  # no such subscription
-    database.close()
-    # Opening the migrated file again adds nothing and keeps the setting.
-    reopened = Database(path)
-    assert not reopened.ensure_column("subscriptions", "chart", "TEXT")
-    stored = SubscriptionStore(reopened).get(7)
-    assert stored is not None
-    assert stored.chart == "sectors"
-    reopened.close()

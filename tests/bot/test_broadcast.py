@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from pathlib import Path
 
+from bot.chats import Schedule
 from bot.config import RateLimits
-from bot.delivery import Outcome, RetryPolicy, Status
 from bot.jobs import push_now
-from bot.localapi import FloodLimits, LocalBotApi
-from bot.subscriptions import Schedule
+from bot.outbox import Status
+from bot.sender import Outcome, RetryPolicy
+from localapi import FloodLimits, LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 
 EIGHT_NY = Schedule(time(8, 0), "America/New_York")
@@ -17,7 +18,7 @@ QUICK_RETRIES = RetryPolicy(attempts=3, first_delay=0.05, max_delay=0.2)
 
 
 def subscribe(bot: Harness, chat_id: int, chat_type: str = "private") -> None:
-    bot.services.subscriptions.subscribe(
+    bot.services.chats.subscribe(
         chat_id,
         chat_type=chat_type,
         title=f"chat {chat_id}",
@@ -47,7 +48,7 @@ async def test_push_sends_once_and_a_second_push_sends_nothing(bot: Harness) -> 
     again = await push_now(bot.application)
     assert again.count(Outcome.SKIPPED) == 3
     assert sum(len(bot.server.bot_messages(c)) for c in chats) == 3 * parts
-    assert bot.services.deliveries.counts(report.session) == {"sent": 3}
+    assert bot.services.outbox.counts(report.session) == {"sent": 3}
 
 
 async def test_a_429_storm_loses_nothing_and_stays_inside_the_limits(
@@ -78,14 +79,14 @@ async def test_a_blocked_chat_is_deactivated_without_retries(bot: Harness) -> No
     bot.server.block_chat(blocked)
     report = await push_now(bot.application)
     assert report.outcomes == {ok: Outcome.SENT, blocked: Outcome.DEACTIVATED}
-    stored = bot.services.subscriptions.get(blocked)
+    stored = bot.services.chats.subscription(blocked)
     assert stored is not None
     assert not stored.active
     assert stored.inactive_reason is not None
     assert "blocked" in stored.inactive_reason
     attempts = [c for c in bot.server.calls("sendMessage") if c.params["chat_id"] == blocked]
     assert len(attempts) == 1
-    record = bot.services.deliveries.get(blocked, report.session)
+    record = bot.services.outbox.get(blocked, report.session)
     assert record is not None
     assert record.status is Status.FAILED
 
@@ -98,16 +99,16 @@ async def test_a_migrated_group_keeps_its_subscription(bot: Harness) -> None:
     assert report.migrated == {old: -1004200}
     assert report.outcomes == {old: Outcome.SENT}
     assert "Market rotation brief" in texts(bot, -1004200)[0]
-    moved = bot.services.subscriptions.get(-1004200)
+    moved = bot.services.chats.subscription(-1004200)
     assert moved is not None
     assert moved.active
     assert moved.chat_type == "supergroup"
-    assert bot.services.subscriptions.get(old) is None
-    assert bot.services.deliveries.finished(report.session) == {-1004200}
+    assert bot.services.chats.subscription(old) is None
+    assert bot.services.outbox.finished(report.session) == {-1004200}
 
 
 async def test_server_errors_are_retried_then_left_pending(bot: Harness) -> None:
-    bot.services.broadcaster.retry = QUICK_RETRIES
+    bot.services.sender.retry = QUICK_RETRIES
     flaky, down = bot.private_chat(4301), bot.private_chat(4302)
     subscribe(bot, flaky)
     subscribe(bot, down)
@@ -116,7 +117,7 @@ async def test_server_errors_are_retried_then_left_pending(bot: Harness) -> None
     bot.server.add_fault("sendMessage", chat_id=down, kind="bad_gateway", times=3)
     report = await push_now(bot.application)
     assert report.outcomes == {flaky: Outcome.SENT, down: Outcome.PENDING}
-    pending = bot.services.deliveries.get(down, report.session)
+    pending = bot.services.outbox.get(down, report.session)
     assert pending is not None
     assert pending.status is Status.PENDING
     assert pending.last_error is not None
@@ -128,7 +129,7 @@ async def test_server_errors_are_retried_then_left_pending(bot: Harness) -> None
 
 async def test_a_deleted_topic_falls_back_to_the_chat(bot: Harness) -> None:
     forum = bot.group(-4400, is_forum=True)
-    bot.services.subscriptions.subscribe(
+    bot.services.chats.subscribe(
         forum,
         chat_type="supergroup",
         title="Desk",
@@ -146,7 +147,7 @@ async def test_a_deleted_topic_falls_back_to_the_chat(bot: Harness) -> None:
     report = await push_now(bot.application)
     assert report.outcomes == {forum: Outcome.SENT}
     assert bot.server.bot_messages(forum)[0].message_thread_id is None
-    stored = bot.services.subscriptions.get(forum)
+    stored = bot.services.chats.subscription(forum)
     assert stored is not None
     assert stored.thread_id is None
 

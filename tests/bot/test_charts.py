@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.localapi import SentMessage
+from briefings.charts import Provenance, pairs_chart_data, rrg_chart_data, sectors_chart_data
+from localapi import SentMessage
 from tests.bot.conftest import Harness
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -30,13 +31,63 @@ async def test_each_chart_command_sends_a_png_with_its_caption(bot: Harness) -> 
     latest = bot.services.desk.service.freshness().last_session
     assert latest is not None
     rrg = await bot.say_one(chat, "/rrg")
-    assert_chart(rrg, "Sector rotation vs SPY", "relative rotation graph")
+    assert_chart(rrg, "Sector rotation vs SPY", "Relative rotation graph")
     assert f"{latest:%d %b %Y}" in rrg.shown_text
     assert_chart(await bot.say_one(chat, "/rrg PAIRS"), "Rotation pairs", "lead vs lag")
     assert_chart(await bot.say_one(chat, "/chart"), "price ratios", "start of the 3M window")
     assert_chart(await bot.say_one(chat, "/chart sectors ytd"), "Sector returns, year to date")
     assert_chart(await bot.say_one(chat, "/chart 1w"), "Sector returns, the past week (1W)")
     assert bot.services.charts.cache.stats().renders == 5
+
+
+def caption_lines(message: SentMessage) -> dict[str, str]:
+    """Return the caption's "Label: rest" lines by label (a leading mark dropped)."""
+    lines = {}
+    for line in message.shown_text.splitlines():
+        label, colon, rest = line.partition(": ")
+        if colon:
+            lines[label.split(" ")[-1]] = rest
+    return lines
+
+
+async def test_rrg_captions_name_the_legs_in_each_quadrant(bot: Harness) -> None:
+    chat = bot.private_chat(USER)
+    snapshot = await bot.services.desk.snapshot()
+    provenance = Provenance.of(snapshot.briefing)
+    for command, kind in (("/rrg", "sectors"), ("/chart rrg pairs", "pairs")):
+        data = rrg_chart_data(snapshot.closes, snapshot.universe, kind, provenance)  # type: ignore[arg-type]
+        lines = caption_lines(await bot.say_one(chat, command))
+        named = {}
+        for quadrant in ("Leading", "Weakening", "Lagging", "Improving"):
+            for name in lines.get(quadrant, "").split(", ") if quadrant in lines else []:
+                named[name] = quadrant
+        expected = {
+            (f"{t.name} ({t.label})" if kind == "sectors" else t.label): t.head.quadrant
+            for t in data.trails
+        }
+        assert named == expected, command
+        if kind == "sectors":
+            assert len(set(expected.values())) >= 2  # the fixture spreads the sectors out
+
+
+async def test_bar_and_ratio_captions_name_the_best_and_worst(bot: Harness) -> None:
+    chat = bot.private_chat(USER)
+    snapshot = await bot.services.desk.snapshot()
+    bars = sectors_chart_data(snapshot.briefing, "1W", snapshot.universe.benchmark)
+    best, worst, spy = bars.rows[0], bars.rows[-1], bars.benchmark_return_pct
+    assert spy is not None
+    beating = sum(row.return_pct > spy for row in bars.rows)
+
+    lines = (await bot.say_one(chat, "/chart sectors 1w")).shown_text.splitlines()
+    assert f"Best: {best.return_pct:+.1f}% {best.name} ({best.ticker})" in lines
+    assert f"Worst: {worst.return_pct:+.1f}% {worst.name} ({worst.ticker})" in lines
+    assert f"SPY {spy:+.1f}% (dashed line): {beating} of {len(bars.rows)} sectors beat it" in lines
+
+    ratios = pairs_chart_data(snapshot.closes, snapshot.universe, Provenance.of(snapshot.briefing))
+    moves = sorted((line.values[-1] - 100, line.name) for line in ratios.lines)
+    lines = (await bot.say_one(chat, "/chart pairs")).shown_text.splitlines()
+    assert f"Best: {moves[-1][0]:+.1f}% {moves[-1][1]}" in lines
+    assert f"Worst: {moves[0][0]:+.1f}% {moves[0][1]}" in lines
 
 
 async def test_bad_chart_arguments_get_a_usage_reply(bot: Harness) -> None:
@@ -50,7 +101,8 @@ async def test_bad_chart_arguments_get_a_usage_reply(bot: Harness) -> None:
             "Usage: /chart [pairs|sectors|breadth] [window]",
         ),
         "/chart breadth 1M": ("takes no window", "Usage: /chart"),
-        "/chart <b>": ("“<b>” is not a chart", "Usage: /chart"),
+        "/chart <b>": ("“<b>” is not a chart; use rrg, pairs, sectors or breadth", "Usage: /chart"),
+        "/chart rrg bananas": ("is not an RRG", "Usage: /chart"),
         "/chart sectors 1M 3M": ("Too many arguments", "Usage: /chart"),
     }
     for text, expected in cases.items():

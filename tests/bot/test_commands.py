@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 
 import pytest
 
-from bot.localapi import ApiCall, SentMessage
+from localapi import ApiCall, SentMessage
 from tests.bot.conftest import ADMIN_ID, BOT_USERNAME, TOKEN, Harness
 
 USER = 2002
@@ -230,3 +231,24 @@ async def test_a_failing_handler_is_logged_and_answered(
         reply = await bot.say_one(chat, "/subscribe")
     assert "Something went wrong" in reply.shown_text
     assert any("handler failed" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_a_write_blocked_by_another_process_delays_only_the_chat_that_asked(
+    bot: Harness,
+) -> None:
+    writer, reader = bot.private_chat(USER), bot.private_chat(USER + 1)
+    # Another process (say `marketbrief push`) holds the database's write lock.
+    other = sqlite3.connect(bot.services.database.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        seen = len(bot.server.bot_messages(writer))
+        bot.server.send_text(writer, writer, "/subscribe")
+        # Fetched after /subscribe, handled while its write waits for the lock.
+        reply = await bot.say_one(reader, "/help")
+        assert "Market rotation briefings" in reply.shown_text
+        assert len(bot.server.bot_messages(writer)) == seen
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    (subscribed,) = await bot.server.wait_for_messages(writer, seen + 1, timeout=15)
+    assert "Subscribed" in subscribed.shown_text

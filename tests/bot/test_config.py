@@ -15,7 +15,7 @@ from bot.config import (
     parse_admins,
     parse_clock_time,
 )
-from bot.localapi.server import DEFAULT_TOKEN, LocalBotApi
+from localapi.server import DEFAULT_TOKEN, LocalBotApi
 
 TOKEN = "123456789:AAEexampleexampleexampleexample_-1"
 

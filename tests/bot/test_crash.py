@@ -20,22 +20,22 @@ from pathlib import Path
 
 import pytest
 
+from bot.chats import ChatStore, Schedule
 from bot.cli import main
 from bot.database import Database
-from bot.localapi import LocalApiControl
-from bot.subscriptions import Schedule, SubscriptionStore
 from briefings.config import Settings
+from localapi import LocalApiControl
 from tests.bot.conftest import TOKEN
 
-CHATS = 200
-KILL_AFTER = 60  # messages delivered before the kill
+CHATS = 100
+KILL_AFTER = 50  # messages delivered before the kill (of about 200)
 
 
 @pytest.fixture(scope="module")
 def api_url() -> Iterator[str]:
-    """Start ``python -m bot.localapi`` (enforcing flood limits) in its own process."""
+    """Start ``python -m localapi`` (enforcing flood limits) in its own process."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.localapi", "--port", "0", "--token", TOKEN, "--flood"],
+        [sys.executable, "-m", "localapi", "--port", "0", "--token", TOKEN, "--flood"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -81,7 +81,7 @@ def push(env: dict[str, str]) -> subprocess.Popen[str]:
 def in_flight(data_dir: Path) -> int:
     database = Database(data_dir / "bot.sqlite3")
     try:
-        rows = database.query("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'sending'")
+        rows = database.query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'")
         return int(rows[0]["n"])
     finally:
         database.close()
@@ -93,7 +93,7 @@ def test_kill_mid_broadcast_then_restart_delivers_to_every_chat(
     data_dir = prepare_data_dir(tmp_path, demo_store)
     chats = list(range(900_001, 900_001 + CHATS))
     database = Database(data_dir / "bot.sqlite3")
-    store = SubscriptionStore(database)
+    store = ChatStore(database)
     with LocalApiControl(api_url) as control:
         for chat in chats:
             control.add_chat(chat, "private")

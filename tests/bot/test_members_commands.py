@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.localapi import SentMessage
+from localapi import SentMessage
 from tests.bot.conftest import Harness
 from tests.bot.test_charts import assert_chart
 
@@ -80,7 +80,7 @@ async def test_movers_with_a_window_and_bad_input(bot: Harness) -> None:
 async def test_chart_breadth_sends_the_sector_breadth_png(bot: Harness) -> None:
     chat = bot.private_chat(USER)
     photo = await bot.say_one(chat, "/chart breadth")
-    assert_chart(photo, "Sector breadth", "200-day average")
+    assert_chart(photo, "S&P 500: sector breadth", "200-day average", "Widest: ", "(dashed line)")
 
 
 async def test_the_menu_and_help_list_the_member_commands(bot: Harness) -> None:

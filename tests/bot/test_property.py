@@ -43,7 +43,7 @@ async def test_every_input_gets_an_answer(
 ) -> None:
     chat = bot.private_chat(next(chat_ids))
     with caplog.at_level(logging.ERROR):
-        replies = await bot.say(chat, text, settle=0.08)
+        replies = await bot.say(chat, text)
     assert replies, text
     assert all("Something went wrong" not in r.shown_text for r in replies), text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], text

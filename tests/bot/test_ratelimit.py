@@ -1,10 +1,16 @@
-"""The flood limiter: per-chat, per-group and overall pacing, and RetryAfter retries."""
+"""The flood limiter: per-chat, per-group and overall pacing, and RetryAfter retries.
+
+The limiter runs on a virtual clock: time passes only while every task waits, so the tests
+take no real time and measure exact spacings.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+import heapq
+import itertools
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
 import pytest
 from telegram.error import RetryAfter
@@ -18,15 +24,53 @@ def most_in_any_window(times: Sequence[float], width: float) -> int:
     return max(sum(1 for t in ordered[i:] if t < start + width) for i, start in enumerate(ordered))
 
 
+T = TypeVar("T")
+#: Event-loop turns given to runnable tasks before the virtual clock moves on.
+SETTLE_TURNS = 20
+
+
+class VirtualTime:
+    """A clock whose sleeps end in deadline order, as soon as every task is waiting."""
+
+    def __init__(self) -> None:
+        self.current = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def now(self) -> float:
+        return self.current
+
+    async def sleep(self, seconds: float) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        deadline = self.current + max(seconds, 0.0)
+        heapq.heappush(self._sleepers, (deadline, next(self._order), waiter))
+        await waiter
+
+    async def run(self, work: Awaitable[T]) -> T:
+        """Run ``work`` to the end, moving the clock to each next deadline when all wait."""
+        task = asyncio.ensure_future(work)
+        while not task.done():
+            for _ in range(SETTLE_TURNS):
+                await asyncio.sleep(0)
+            if task.done():
+                break
+            assert self._sleepers, "every task waits, but not on the clock"
+            deadline, _, waiter = heapq.heappop(self._sleepers)
+            self.current = max(self.current, deadline)
+            waiter.set_result(None)
+        return task.result()
+
+
 class Recorder:
     """A stand-in for PTB's request callback: records when each request went out."""
 
-    def __init__(self, failures: Sequence[Exception] = ()) -> None:
+    def __init__(self, clock: VirtualTime, failures: Sequence[Exception] = ()) -> None:
+        self.clock = clock
         self.times: list[float] = []
         self.failures = list(failures)
 
     async def __call__(self, *args: Any, **kwargs: Any) -> bool:
-        self.times.append(asyncio.get_running_loop().time())
+        self.times.append(self.clock.now())
         if self.failures:
             raise self.failures.pop(0)
         return True
@@ -59,58 +103,69 @@ def test_pacer_spaces_requests_evenly() -> None:
     assert pacer.reserve(5.0) == 0.0
 
 
+def limiter_on(limits: RateLimits) -> tuple[FloodLimiter, VirtualTime]:
+    clock = VirtualTime()
+    return FloodLimiter(limits, timer=clock), clock
+
+
 async def test_overall_rate_is_kept_across_chats() -> None:
-    limiter = FloodLimiter(RateLimits(overall_per_second=50, per_chat_per_second=50))
-    recorder = Recorder()
-    await asyncio.gather(*(send(limiter, recorder, chat_id) for chat_id in range(1, 31)))
+    limiter, clock = limiter_on(RateLimits(overall_per_second=50, per_chat_per_second=50))
+    recorder = Recorder(clock)
+    await clock.run(asyncio.gather(*(send(limiter, recorder, c) for c in range(1, 31))))
     assert len(recorder.times) == 30
     assert most_in_any_window(recorder.times, 1.0) <= 50
     spread = max(recorder.times) - min(recorder.times)
-    assert spread >= 29 / 50 * SAFETY - 0.01
+    assert spread == pytest.approx(29 / 50 * SAFETY)
 
 
 async def test_one_chat_gets_a_burst_then_about_one_per_interval() -> None:
     limits = RateLimits(overall_per_second=1000, per_chat_per_second=10, per_chat_burst=3)
-    limiter = FloodLimiter(limits)
-    recorder = Recorder()
-    await asyncio.gather(*(send(limiter, recorder, 7) for _ in range(9)))
+    limiter, clock = limiter_on(limits)
+    recorder = Recorder(clock)
+    await clock.run(asyncio.gather(*(send(limiter, recorder, 7) for _ in range(9))))
     assert most_in_any_window(recorder.times, 0.3) <= 3
     assert max(recorder.times) - min(recorder.times) >= 0.6
 
 
 async def test_replies_skip_the_bulk_queue() -> None:
-    limiter = FloodLimiter(RateLimits(overall_per_second=20, per_chat_per_second=100))
-    bulk, reply = Recorder(), Recorder()
-    broadcast = asyncio.gather(*(send(limiter, bulk, c, bulk=True) for c in range(1, 21)))
-    await asyncio.sleep(0.2)
-    await send(limiter, reply, 999)
-    await broadcast
+    limiter, clock = limiter_on(RateLimits(overall_per_second=20, per_chat_per_second=100))
+    bulk, reply = Recorder(clock), Recorder(clock)
+
+    async def broadcast_then_reply() -> None:
+        broadcast = asyncio.gather(*(send(limiter, bulk, c, bulk=True) for c in range(1, 21)))
+        await clock.sleep(0.2)
+        await send(limiter, reply, 999)
+        await broadcast
+
+    await clock.run(broadcast_then_reply())
     # The reply went out before most of the broadcast had, not after all of it.
     assert sum(1 for t in bulk.times if t > reply.times[0]) >= 10
 
 
 async def test_requests_without_a_chat_or_not_sending_are_not_paced() -> None:
-    limiter = FloodLimiter(RateLimits(overall_per_second=2, per_chat_per_second=1))
-    recorder = Recorder()
-    await asyncio.gather(
-        *(send(limiter, recorder, None, "answerCallbackQuery") for _ in range(5)),
-        *(send(limiter, recorder, 5, "getChatMember") for _ in range(5)),
+    limiter, clock = limiter_on(RateLimits(overall_per_second=2, per_chat_per_second=1))
+    recorder = Recorder(clock)
+    await clock.run(
+        asyncio.gather(
+            *(send(limiter, recorder, None, "answerCallbackQuery") for _ in range(5)),
+            *(send(limiter, recorder, 5, "getChatMember") for _ in range(5)),
+        )
     )
-    assert max(recorder.times) - min(recorder.times) < 0.2
+    assert recorder.times == [0.0] * 10
 
 
 async def test_retry_after_pauses_then_retries() -> None:
-    limiter = FloodLimiter(RateLimits(max_retries=2))
-    recorder = Recorder([RetryAfter(1)])
-    assert await send(limiter, recorder, 3) is True
+    limiter, clock = limiter_on(RateLimits(max_retries=2))
+    recorder = Recorder(clock, [RetryAfter(1)])
+    assert await clock.run(send(limiter, recorder, 3)) is True
     assert len(recorder.times) == 2
     assert recorder.times[1] - recorder.times[0] >= 1.0
     assert limiter.retries == 1
 
 
 async def test_retry_after_reaches_the_caller_when_retries_run_out() -> None:
-    limiter = FloodLimiter(RateLimits(max_retries=0))
-    recorder = Recorder([RetryAfter(1)])
+    limiter, clock = limiter_on(RateLimits(max_retries=0))
+    recorder = Recorder(clock, [RetryAfter(1)])
     with pytest.raises(RetryAfter):
-        await send(limiter, recorder, 3)
+        await clock.run(send(limiter, recorder, 3))
     assert len(recorder.times) == 1

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.chats import ChatStore, Schedule
 from bot.database import Database
 from bot.jobs import brief_jobs, catch_up
-from bot.localapi import LocalBotApi
-from bot.subscriptions import Schedule, SubscriptionStore
+from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 
 NY = ZoneInfo("America/New_York")
@@ -28,7 +28,7 @@ def at(moment: datetime) -> Callable[[], datetime]:
 def seed(server: LocalBotApi, data_dir: Path, chats: list[int]) -> None:
     """Subscribe chats to 08:00 New York a week ago, straight into the database."""
     database = Database(data_dir / "bot.sqlite3")
-    store = SubscriptionStore(database)
+    store = ChatStore(database)
     for chat in chats:
         server.add_chat(chat, "private")
         store.subscribe(
@@ -46,7 +46,7 @@ def seed(server: LocalBotApi, data_dir: Path, chats: list[int]) -> None:
 async def started(bot: Harness) -> None:
     """Wait for the start-up catch-up and the broadcasts it began."""
     await asyncio.wait_for(bot.services.startup_complete.wait(), 15)
-    await bot.services.broadcaster.wait_idle()
+    await bot.services.briefings.wait_idle()
 
 
 async def test_restart_keeps_subscriptions_catches_up_and_never_resends(
@@ -57,17 +57,17 @@ async def test_restart_keeps_subscriptions_catches_up_and_never_resends(
     # The bot was down at 08:00: the start-up catch-up sends Monday's briefing.
     async with running_bot(server, data_dir, clock=clock) as first:
         await started(first)
-        assert first.services.deliveries.counts(MONDAY) == {"sent": len(CHATS)}
+        assert first.services.outbox.counts(MONDAY) == {"sent": len(CHATS)}
     delivered = {chat: len(server.bot_messages(chat)) for chat in CHATS}
     assert all(count >= 1 for count in delivered.values())
 
     async with running_bot(server, data_dir, clock=clock) as second:
         await started(second)
-        assert [s.chat_id for s in second.services.subscriptions.active()] == CHATS
+        assert [s.chat_id for s in second.services.chats.active()] == CHATS
         assert [job.name for job in brief_jobs(second.application)] == [
             "brief 08:00 America/New_York"
         ]
-        assert catch_up(second.application) == {}
+        assert await catch_up(second.application) == {}
     assert {chat: len(server.bot_messages(chat)) for chat in CHATS} == delivered
 
 

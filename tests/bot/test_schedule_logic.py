@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.chats import Schedule, Subscription
 from bot.jobs import (
     job_options,
     missed_deliveries,
@@ -15,7 +16,6 @@ from bot.jobs import (
     occurrences_before,
     session_due,
 )
-from bot.subscriptions import Schedule, Subscription
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
+from bot.chats import Schedule
 from bot.jobs import brief_jobs, next_refresh_time, push_now
-from bot.localapi import LocalBotApi
-from bot.market import utc_now
-from bot.subscriptions import Schedule
+from briefings.clock import utc_now
+from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 
 NY = ZoneInfo("America/New_York")
@@ -28,7 +28,7 @@ async def test_subscribe_change_and_unsubscribe(bot: Harness) -> None:
     assert "Subscribed" in reply.shown_text
     assert "08:00 America/New_York" in reply.shown_text
     assert "Next one:" in reply.shown_text
-    stored = bot.services.subscriptions.get(chat)
+    stored = bot.services.chats.subscription(chat)
     assert stored is not None
     assert stored.active
     assert stored.schedule == Schedule(time(8, 0), "America/New_York")
@@ -50,7 +50,7 @@ async def test_subscribe_change_and_unsubscribe(bot: Harness) -> None:
     gone = await bot.say_one(chat, "/unsubscribe")
     assert "Unsubscribed" in gone.shown_text
     assert job_names(bot) == set()
-    after = bot.services.subscriptions.get(chat)
+    after = bot.services.chats.subscription(chat)
     assert after is not None
     assert not after.active
     again = await bot.say_one(chat, "/unsubscribe")
@@ -80,19 +80,19 @@ async def test_bad_schedules_get_usage_replies(bot: Harness) -> None:
         reply = await bot.say_one(chat, text)
         assert expected in reply.shown_text, text
         assert "Usage: /subscribe [HH:MM] [Area/City]" in reply.shown_text
-    assert bot.services.subscriptions.get(chat) is None
+    assert bot.services.chats.subscription(chat) is None
 
 
 async def test_only_group_admins_change_the_subscription(bot: Harness) -> None:
     group = bot.group(-100700, admins=(ADMIN,), members=(MEMBER,))
     refused = await bot.say_one(group, "/subscribe", user_id=MEMBER)
     assert "Only this group's administrators" in refused.shown_text
-    assert bot.services.subscriptions.get(group) is None
+    assert bot.services.chats.subscription(group) is None
     assert bot.server.calls("getChatMember")
 
     accepted = await bot.say_one(group, "/subscribe 16:30", user_id=ADMIN)
     assert "Subscribed" in accepted.shown_text
-    stored = bot.services.subscriptions.get(group)
+    stored = bot.services.chats.subscription(group)
     assert stored is not None
     assert (stored.chat_type, stored.title, stored.subscribed_by) == (
         "supergroup",
@@ -121,7 +121,7 @@ async def test_forum_topic_gets_the_briefing(bot: Harness) -> None:
     reply = await bot.say_one(forum, "/subscribe", user_id=ADMIN, thread=42)
     assert reply.message_thread_id == 42
     assert "in this topic" in reply.shown_text
-    stored = bot.services.subscriptions.get(forum)
+    stored = bot.services.chats.subscription(forum)
     assert stored is not None
     assert stored.thread_id == 42
 
@@ -148,10 +148,10 @@ async def test_the_scheduled_job_delivers_late_within_grace(
             bot.application.job_queue.scheduler.wakeup()
             delivered = await bot.settle(chat, seen)
             assert "Close of Mon 24 Nov 2025" in delivered[0].shown_text
-            record = bot.services.deliveries.get(chat, date(2025, 11, 24))
+            record = bot.services.outbox.get(chat, date(2025, 11, 24))
             assert record is not None
             assert record.status == "sent"
-            await bot.services.broadcaster.wait_idle()
+            await bot.services.briefings.wait_idle()
 
 
 async def test_the_refresh_job_follows_the_next_close(bot: Harness) -> None:

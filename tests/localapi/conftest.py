@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 
 TOKEN = "123456:TEST"
 

@@ -1,4 +1,4 @@
-"""`python -m bot.localapi` in its own process, driven through LocalApiControl and a real Bot."""
+"""`python -m localapi` in its own process, driven through LocalApiControl and a real Bot."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ import pytest
 from telegram import Bot
 from telegram.error import Forbidden, RetryAfter
 
-from bot.localapi import LocalApiControl
-from bot.localapi.control import ControlError
+from localapi import LocalApiControl, LocalBotApi
+from localapi.actions import CONTROL_ACTIONS
+from localapi.control import ControlError
+from localapi.state import ApiState
 from tests.localapi.conftest import TOKEN, png_bytes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def served() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """Start the server process on a free port; yield its base URL and the process."""
     with subprocess.Popen(
-        [sys.executable, "-m", "bot.localapi", "--port", "0", "--token", TOKEN],
+        [sys.executable, "-m", "localapi", "--port", "0", "--token", TOKEN],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -72,3 +74,13 @@ async def test_control_api_injects_and_reads_back(
         assert control.bot_messages() == []
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=5) == 0
+
+
+def test_every_control_action_is_a_state_method_or_value() -> None:
+    state = ApiState(TOKEN, "marketbrief_bot", None)
+    for name, action in CONTROL_ACTIONS.items():
+        assert callable(getattr(state, name)) is not action.is_property, name
+    # The facade is the state itself; the client refuses what the table lacks.
+    assert issubclass(LocalBotApi, ApiState)
+    with LocalApiControl("http://127.0.0.1:9/bot") as control, pytest.raises(AttributeError):
+        control.resolve_chat  # noqa: B018 - a state helper, not a control action

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.localapi.flood import FloodGate, FloodLimits
+from localapi.flood import FloodGate, FloodLimits
 
 
 def test_private_chat_allows_a_burst_then_asks_to_wait() -> None:

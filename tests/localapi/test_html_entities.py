@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.localapi.html_entities import EntityParseError, parse_html, utf16_length
+from localapi.html_entities import EntityParseError, parse_html, utf16_length
 
 
 def entity(kind: str, offset: int, length: int, **extra: str) -> dict[str, object]:

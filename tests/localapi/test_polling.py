@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from tests.localapi.conftest import TOKEN
 
 USER = 42

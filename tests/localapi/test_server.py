@@ -25,7 +25,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.localapi import FloodLimits, LocalBotApi
+from localapi import FloodLimits, LocalBotApi
 from tests.localapi.conftest import TOKEN, png_bytes
 
 USER = 42

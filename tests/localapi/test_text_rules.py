@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.localapi.errors import ApiError
-from bot.localapi.text_rules import caption_text, message_text
+from localapi.errors import ApiError
+from localapi.text_rules import caption_text, message_text
 
 
 def reason(raw: str, parse_mode: str | None = "HTML") -> str:

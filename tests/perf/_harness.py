@@ -12,10 +12,10 @@ from pathlib import Path
 
 from bot.app import build_application, running
 from bot.config import BotSettings, RateLimits
-from bot.localapi import FloodLimits, LocalBotApi
 from bot.services import BotApplication, get_services
 from briefings.config import Settings
 from briefings.service import MarketService
+from localapi import FloodLimits, LocalBotApi
 
 TOKEN = "123456789:AAHlocalBenchTokenForMarketbriefBot01"
 BOT_USERNAME = "marketbrief_bot"

@@ -32,10 +32,10 @@ from pathlib import Path
 from bot.app import build_application, running
 from bot.charts import ChartDesk, share_the_gil_often
 from bot.config import BotSettings, RateLimits
-from bot.localapi import LocalBotApi
 from briefings.charts import CHART_KINDS, ChartCache, cached_chart, render_chart
 from briefings.config import Settings
 from briefings.service import MarketService
+from localapi import LocalBotApi
 
 TOKEN = "123456789:AAHlocalPerfTokenForMarketbriefBot0001"
 #: Relaxed flood limits: the benchmark times the bot, not Telegram's per-chat pacing.

@@ -34,9 +34,9 @@ from bot.config import RateLimits
 from bot.handlers.keyboards import ROTATION as ROTATION_VIEW
 from bot.handlers.keyboards import window_keyboard
 from bot.handlers.replies import send_html
-from bot.localapi import LocalBotApi
 from bot.services import BotApplication, get_services
 from briefings.render import render_rotation
+from localapi import LocalBotApi
 from tests.perf._harness import (
     Spread,
     bench_settings,

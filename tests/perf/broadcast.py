@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.chats import Schedule
 from bot.config import RateLimits
-from bot.delivery import Outcome
 from bot.jobs import push_now
-from bot.localapi import FloodLimits, LocalBotApi
-from bot.market import utc_now
 from bot.ratelimit import BULK_SHARE, SAFETY, FloodLimiter
+from bot.sender import Outcome
 from bot.services import BotApplication, get_services
-from bot.subscriptions import Schedule
+from briefings.clock import utc_now
+from localapi import FloodLimits, LocalBotApi
 from tests.perf._harness import bench_settings, demo_data_dir, local_api, running_bot
 
 FLOOD_LIMITS = FloodLimits()
@@ -80,7 +80,7 @@ def create_chats(server: LocalBotApi, audience: Audience) -> None:
 
 def subscribe_all(application: BotApplication, audience: Audience) -> None:
     """Subscribe every chat through the bot's SubscriptionStore."""
-    subscriptions = get_services(application).subscriptions
+    subscriptions = get_services(application).chats
     now = utc_now()
     schedule = quiet_schedule(now)
     for chat_ids, chat_type in ((audience.private, "private"), (audience.groups, "supergroup")):

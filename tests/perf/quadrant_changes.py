@@ -65,7 +65,9 @@ def changes(path: Sequence[str | None]) -> int:
     return sum(1 for a, b in itertools.pairwise(path) if a and b and a != b)
 
 
-def old_paths(closes: pd.DataFrame, sectors: list[str], days: pd.DatetimeIndex) -> list[list]:
+def old_paths(
+    closes: pd.DataFrame, sectors: list[str], days: pd.DatetimeIndex
+) -> list[list[str | None]]:
     """Return each sector's daily quadrants under the old formula."""
     weeks = OLD_RATIO_WEEKS + OLD_MOMENTUM_WEEKS + 1
     paths: list[list[str | None]] = [[] for _ in sectors]
@@ -81,10 +83,10 @@ def old_paths(closes: pd.DataFrame, sectors: list[str], days: pd.DatetimeIndex) 
 
 def new_paths(
     closes: pd.DataFrame, sectors: list[str], days: pd.DatetimeIndex
-) -> tuple[list[list], list[list]]:
+) -> tuple[list[list[str | None]], list[list[str | None]]]:
     """Return each sector's daily quadrants and settled quadrants under today's formula."""
     lookback = HOLD_LOOKBACK_SESSIONS - 1
-    first = closes.index.get_loc(days[0])
+    first = int(closes.index.get_indexer(pd.DatetimeIndex([days[0]]))[0])
     count = len(closes.loc[: days[-1]]) - first + lookback
     benches = pd.concat([closes["SPY"]] * len(sectors), axis=1)
     _, ratios, momenta = session_rotations(closes[sectors], benches, days[-1], count)
@@ -104,8 +106,7 @@ def new_paths(
 
 def alert_rates(folder: Path, start: date, end: date) -> None:
     """Print the regime-change alerts per session (detected and pushed) from full briefings."""
-    from bot.alerts import worth_pushing
-    from briefings.alerts import detect_alerts
+    from briefings.alerts import detect_alerts, worth_pushing
     from briefings.build import build_briefing
     from briefings.sources.csvdir import CsvDirectorySource
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.localapi.errors import bad_request
-from bot.localapi.html_entities import EntityParseError, FormattedText, parse_html, utf16_length
+from localapi.errors import bad_request
+from localapi.html_entities import EntityParseError, FormattedText, parse_html, utf16_length
 
 MESSAGE_TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

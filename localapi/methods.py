@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.localapi.errors import ApiError, bad_request
-from bot.localapi.media import image_info
-from bot.localapi.params import UploadedFile
-from bot.localapi.records import BotCommand, CallbackAnswer
-from bot.localapi.state import ApiState, scope_key
-from bot.localapi.text_rules import caption_text, message_text
-from bot.localapi.world import ChatRecord, MessageRecord, StoredFile, chat_member
+from localapi.errors import ApiError, bad_request
+from localapi.media import image_info
+from localapi.params import UploadedFile
+from localapi.records import BotCommand, CallbackAnswer
+from localapi.state import ApiState, scope_key
+from localapi.text_rules import caption_text, message_text
+from localapi.world import ChatRecord, MessageRecord, StoredFile, chat_member
 
 Params = dict[str, Any]
 Files = dict[str, UploadedFile]

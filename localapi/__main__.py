@@ -1,4 +1,4 @@
-"""Run the local Bot API until SIGTERM/SIGINT: python -m bot.localapi --port 0 [--flood]."""
+"""Run the local Bot API until SIGTERM/SIGINT: python -m localapi --port 0 [--flood]."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import argparse
 import asyncio
 import signal
 
-from bot.localapi.flood import FloodLimits
-from bot.localapi.server import DEFAULT_TOKEN, LocalBotApi
+from localapi.flood import FloodLimits
+from localapi.server import DEFAULT_TOKEN, LocalBotApi
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
-    parser = argparse.ArgumentParser(prog="python -m bot.localapi", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m localapi", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
     parser.add_argument("--token", default=DEFAULT_TOKEN, help=f"default {DEFAULT_TOKEN}")

@@ -9,12 +9,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.localapi.errors import ApiError, bad_request, chat_migrated, too_many_requests
-from bot.localapi.faults import DEFAULT_TIMEOUT_DELAY, FaultHit, FaultQueue
-from bot.localapi.flood import FloodGate, FloodLimits
-from bot.localapi.html_entities import FormattedText, utf16_length
-from bot.localapi.records import ApiCall, BotCommand, CallbackAnswer, SentMessage
-from bot.localapi.world import (
+from localapi.errors import ApiError, bad_request, chat_migrated, too_many_requests
+from localapi.faults import DEFAULT_TIMEOUT_DELAY, FaultHit, FaultQueue
+from localapi.flood import FloodGate, FloodLimits
+from localapi.html_entities import FormattedText, utf16_length
+from localapi.records import ApiCall, BotCommand, CallbackAnswer, SentMessage
+from localapi.world import (
     CHAT_TYPES,
     MEMBER_STATUSES,
     ChatRecord,

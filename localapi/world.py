@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.localapi.html_entities import FormattedText
-from bot.localapi.records import SentMessage
+from localapi.html_entities import FormattedText
+from localapi.records import SentMessage
 
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from bot.localapi.errors import ApiError, bad_request
+from localapi.errors import ApiError, bad_request
 
 INT_PARAMS = frozenset(
     {

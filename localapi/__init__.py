@@ -1,9 +1,9 @@
 """A local Telegram Bot API server that the real python-telegram-bot client talks to."""
 
-from bot.localapi.control import LocalApiControl
-from bot.localapi.flood import FloodLimits
-from bot.localapi.records import ApiCall, BotCommand, CallbackAnswer, SentMessage
-from bot.localapi.server import LocalBotApi
+from localapi.control import LocalApiControl
+from localapi.flood import FloodLimits
+from localapi.records import ApiCall, BotCommand, CallbackAnswer, SentMessage
+from localapi.server import LocalBotApi
 
 __all__ = [
     "ApiCall",
