@@ -10,6 +10,7 @@ from datetime import time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from briefings.config import Settings
@@ -19,6 +20,13 @@ DEFAULT_TIME = time(8, 0)
 DEFAULT_ZONE = "America/New_York"
 DEFAULT_CATCHUP_HOURS = 6.0
 DEFAULT_REFRESH_DELAY_MINUTES = 20.0
+#: The bot's database (the chats and the outbox log) inside the data directory.
+BOT_DATABASE_NAME = "bot.sqlite3"
+#: The documented ranges (inclusive) of the numeric settings.
+CATCHUP_HOURS_RANGE = (0.0, 168.0)
+REFRESH_DELAY_MINUTES_RANGE = (0.0, 720.0)
+#: User ids are positive and fit in 52 bits (Telegram says so).
+MAX_USER_ID = 2**52
 
 T = TypeVar("T")
 
@@ -39,6 +47,10 @@ class RateLimits:
     per_chat_burst: int = 3
     per_group_per_minute: float = 20.0
     max_retries: int = 5
+    server_error_retries: int = 2
+    """Retries of a reply that met a 5xx or a failed connection (see bot.ratelimit)."""
+    server_error_backoff: float = 0.5
+    """Seconds before the first such retry; each later one waits three times longer."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,7 @@ class BotSettings:
     @property
     def database_path(self) -> Path:
         """Return the path of the bot's SQLite database (the chats and the outbox log)."""
-        return self.domain.data_dir / "bot.sqlite3"
+        return self.domain.data_dir / BOT_DATABASE_NAME
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> BotSettings:
@@ -66,18 +78,21 @@ class BotSettings:
         return cls(
             token=parse_token(env.get("TELEGRAM_BOT_TOKEN", "")),
             domain=Settings.from_env(env),
-            api_url=(env.get("TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/"),
+            api_url=_setting(parse_api_url, env, "TELEGRAM_API_URL", DEFAULT_API_URL),
             admins=parse_admins(env.get("MARKETBRIEF_ADMINS", "")),
             default_time=_setting(parse_clock_time, env, "MARKETBRIEF_DEFAULT_TIME", DEFAULT_TIME),
             default_zone=_setting(canonical_zone, env, "MARKETBRIEF_DEFAULT_TZ", DEFAULT_ZONE),
             catchup=timedelta(
                 hours=_setting(
-                    _non_negative, env, "MARKETBRIEF_CATCHUP_HOURS", DEFAULT_CATCHUP_HOURS
+                    _number_in(*CATCHUP_HOURS_RANGE),
+                    env,
+                    "MARKETBRIEF_CATCHUP_HOURS",
+                    DEFAULT_CATCHUP_HOURS,
                 )
             ),
             refresh_delay=timedelta(
                 minutes=_setting(
-                    _non_negative,
+                    _number_in(*REFRESH_DELAY_MINUTES_RANGE),
                     env,
                     "MARKETBRIEF_REFRESH_DELAY_MINUTES",
                     DEFAULT_REFRESH_DELAY_MINUTES,
@@ -112,6 +127,20 @@ def parse_token(text: str) -> str:
     return token
 
 
+def parse_api_url(text: str) -> str:
+    """Return a Bot API base URL (http or https, a host, a valid port) without a trailing /."""
+    url = text.strip().rstrip("/")
+    problem = f"{_shorten(url)!r} is not an http(s) URL, e.g. {DEFAULT_API_URL}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError when out of range or not a number
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise ValueError(problem)
+    return url
+
+
 def parse_admins(text: str) -> frozenset[int]:
     """Parse comma-separated Telegram user ids, e.g. "12345, 67890"."""
     admins: set[int] = set()
@@ -120,9 +149,12 @@ def parse_admins(text: str) -> frozenset[int]:
         if not part:
             continue
         try:
-            admins.add(int(part))
+            user_id = int(part)
         except ValueError:
-            raise ConfigError(f"MARKETBRIEF_ADMINS: {part!r} is not a user id") from None
+            user_id = 0
+        if not 0 < user_id < MAX_USER_ID:
+            raise ConfigError(f"MARKETBRIEF_ADMINS: {_shorten(part)!r} is not a user id")
+        admins.add(user_id)
     return frozenset(admins)
 
 
@@ -154,11 +186,20 @@ def canonical_zone(text: str) -> str:
     return name
 
 
-def _non_negative(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise ValueError(f"{text!r} must be a number >= 0")
-    return value
+def _number_in(low: float, high: float) -> Callable[[str], float]:
+    """Return a parser of a decimal number from ``low`` to ``high`` (no inf, nan or 1e308)."""
+
+    def parse(text: str) -> float:
+        problem = f"{_shorten(text)!r} is not a number from {low:g} to {high:g}"
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(problem) from None
+        if not low <= value <= high:
+            raise ValueError(problem)
+        return value
+
+    return parse
 
 
 def _shorten(text: str, limit: int = 40) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from bot.schema import migrate
+from briefings.storage import prepare_database_file
 
 BUSY_TIMEOUT_MS = 10_000
 #: Database threads: enough for reads to pass a slow write, few enough to stay cheap.
@@ -35,7 +36,7 @@ class Database:
     """The bot's database file: per-thread connections and explicit write transactions."""
 
     def __init__(self, path: Path, *, threads: int = DEFAULT_THREADS) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_database_file(path)  # a private file in a private directory
         self.path = path
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []

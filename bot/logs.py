@@ -64,6 +64,27 @@ def _redacting_factory(
     return factory
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr with timestamps (the console-script default)."""
+def configure_logging(level: int = logging.INFO, *, verbose: bool = False) -> None:
+    """Log to stderr with timestamps (the console-script default).
+
+    APScheduler logs two lines per job run ("Running job", "executed successfully") and one per
+    job added, PTB a few per start and stop; they are kept at WARNING unless ``verbose``, so
+    the bot's own start-up line is the one INFO line at start.
+    """
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    chatter = logging.INFO if verbose else logging.WARNING
+    for name in ("apscheduler", "telegram.ext"):
+        logging.getLogger(name).setLevel(chatter)
+    logging.getLogger("telegram.ext").addFilter(one_line_network_errors)
+
+
+def one_line_network_errors(record: logging.LogRecord) -> bool:
+    """Turn PTB's traceback for a network failure (Bot API unreachable) into one WARNING line."""
+    from telegram.error import NetworkError
+
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, NetworkError):
+        record.msg, record.args = f"{record.getMessage()} ({error})", None
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+    return True

@@ -13,7 +13,15 @@ chat. This limiter applies, to every message-producing request (send*, edit*, co
   comes up, so a reply to a person waits at most about one slot behind a broadcast.
 
 A RetryAfter pauses all messages for its duration plus a margin, then the request is retried, up
-to ``max_retries`` times; after that the RetryAfter reaches the caller.
+to ``max_retries`` times; after that the RetryAfter reaches the caller. A run of RetryAfters (a
+storm) is logged once when it starts and once when a request next succeeds, with how many
+requests it retried and dropped, not once per message.
+
+A request (not bulk: the broadcast has its own retries and outbox) that meets a 5xx or a
+connection that failed is retried ``server_error_retries`` times with backoff: Telegram did not
+take it. After a timeout it is retried only when repeating it is harmless (reads, edits, answers
+to button presses): a timed-out sendMessage may have been delivered, and Telegram gives no
+message id to check, so it is not sent twice.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 from bot.config import RateLimits
@@ -49,6 +57,8 @@ RETRY_MARGIN = 0.25
 SWEEP_ABOVE = 1024
 
 _LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
+#: Methods whose repetition after a timeout changes nothing (the first call may have worked).
+_REPEATABLE_PREFIXES = ("get", "edit", "answer", "set", "delete", "close", "logOut")
 
 
 class Timer(Protocol):
@@ -128,6 +138,11 @@ class FloodLimiter(BaseRateLimiter[int]):
         self._chat_locks: dict[int | str, tuple[asyncio.Lock, int]] = {}
         self.retries = 0
         """How many RetryAfter responses were retried (for reports and tests)."""
+        self.server_error_retries = 0
+        """How many requests were retried after a 5xx, a failed connection or a timeout."""
+        self._storm_started: float | None = None
+        self._storm_retries = 0
+        self._storm_dropped = 0
 
     async def initialize(self) -> None:
         """Start with empty state."""
@@ -150,7 +165,7 @@ class FloodLimiter(BaseRateLimiter[int]):
         """Wait for the request's slots, make it, and retry it after a RetryAfter."""
         chat_id = data.get("chat_id")
         if chat_id is None or not endpoint.startswith(_LIMITED_PREFIXES):
-            return await self._with_retries(callback, args, kwargs, None, bulk=False)
+            return await self._with_retries(callback, args, kwargs, None, endpoint, bulk=False)
         key = _chat_key(chat_id)
         lock, users = self._chat_locks.get(key) or (asyncio.Lock(), 0)
         self._chat_locks[key] = (lock, users + 1)
@@ -158,7 +173,7 @@ class FloodLimiter(BaseRateLimiter[int]):
             # One message at a time per chat keeps a split briefing's parts in order.
             async with lock:
                 return await self._with_retries(
-                    callback, args, kwargs, key, bulk=rate_limit_args == BULK
+                    callback, args, kwargs, key, endpoint, bulk=rate_limit_args == BULK
                 )
         finally:
             lock, users = self._chat_locks[key]
@@ -175,23 +190,73 @@ class FloodLimiter(BaseRateLimiter[int]):
         args: Any,
         kwargs: dict[str, Any],
         key: int | str | None,
+        endpoint: str,
         *,
         bulk: bool,
     ) -> bool | JSONDict | list[JSONDict]:
-        for attempt in range(self.limits.max_retries + 1):
+        limits = self.limits
+        flood_attempts = server_attempts = 0
+        while True:
             await self._wait_for_pause()
             if key is not None:
                 await self._wait_for_slots(key, bulk=bulk)
             try:
-                return await callback(*args, **kwargs)
+                result = await callback(*args, **kwargs)
             except RetryAfter as error:
-                if attempt == self.limits.max_retries:
+                if flood_attempts == limits.max_retries:
+                    self._storm_dropped += 1
                     raise
-                delay = retry_after_seconds(error) + RETRY_MARGIN
-                self._paused_until = max(self._paused_until, self.timer.now() + delay)
-                self.retries += 1
-                log.info("flood limit hit (chat %s); pausing sends for %.1f s", key, delay)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+                flood_attempts += 1
+                self._flood_paused(key, retry_after_seconds(error) + RETRY_MARGIN)
+                continue
+            except NetworkError as error:
+                if (
+                    bulk
+                    or isinstance(error, BadRequest)  # a 400: PTB files it under NetworkError
+                    or server_attempts >= limits.server_error_retries
+                ):
+                    raise
+                if isinstance(error, TimedOut) and not endpoint.startswith(_REPEATABLE_PREFIXES):
+                    raise  # it may have been delivered
+                delay = limits.server_error_backoff * 3**server_attempts
+                server_attempts += 1
+                self.server_error_retries += 1
+                log.debug(
+                    "%s failed (%s); retry %d in %.1f s", endpoint, error, server_attempts, delay
+                )
+                await self.timer.sleep(delay)
+                continue
+            if self._storm_started is not None and self.timer.now() >= self._paused_until:
+                self._storm_over()
+            return result
+
+    def _flood_paused(self, key: int | str | None, delay: float) -> None:
+        """Pause every send for ``delay`` seconds; log a storm's start only."""
+        now = self.timer.now()
+        self._paused_until = max(self._paused_until, now + delay)
+        self.retries += 1
+        self._storm_retries += 1
+        if self._storm_started is None:
+            self._storm_started = now
+            log.warning(
+                "Telegram flood limit hit (chat %s): pausing sends for %.1f s; "
+                "further pauses are logged when the storm is over",
+                key,
+                delay,
+            )
+        else:
+            log.debug("flood limit hit again (chat %s); pausing sends for %.1f s", key, delay)
+
+    def _storm_over(self) -> None:
+        assert self._storm_started is not None
+        log.warning(
+            "flood limit storm over after %.0f s: %d requests paused, %d dropped",
+            self.timer.now() - self._storm_started,
+            self._storm_retries,
+            self._storm_dropped,
+        )
+        self._storm_started = None
+        self._storm_retries = self._storm_dropped = 0
 
     async def _wait_for_pause(self) -> None:
         while (remaining := self._paused_until - self.timer.now()) > 0:

@@ -15,6 +15,7 @@ from bot.chats import ChatStore
 from bot.config import BotSettings
 from bot.database import Database
 from bot.market import MarketDesk
+from bot.outage import ApiHealth
 from bot.outbox import OutboxLog
 from bot.sender import Sender
 from briefings.clock import Clock
@@ -42,6 +43,8 @@ class BotServices:
     charts: ChartDesk
     startup_complete: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the start-up refresh and catch-up have run (their broadcasts may still run)."""
+    api_health: ApiHealth = field(default_factory=ApiHealth)
+    """Whether the Bot API answers (outages are logged once, at their start and end)."""
 
 
 def get_services(application: BotApplication) -> BotServices:

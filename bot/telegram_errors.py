@@ -22,12 +22,15 @@ class Refusal(Enum):
     CHAT_GONE = "the chat does not exist (any more)"
     FILE_REFUSED = "a file_id is no longer accepted"
     NOT_MODIFIED = "an edit would change nothing"
+    QUERY_EXPIRED = "a button press is too old to answer"
     MESSAGE_GONE = "the message to edit is gone or too old"
     OTHER = "anything else: the request itself is wrong"
 
 
 #: Fragments of Telegram's descriptions, lower case, checked in this order.
 _DESCRIPTIONS: tuple[tuple[str, Refusal], ...] = (
+    ("query is too old", Refusal.QUERY_EXPIRED),
+    ("query id is invalid", Refusal.QUERY_EXPIRED),
     ("thread not found", Refusal.THREAD_GONE),
     ("chat not found", Refusal.CHAT_GONE),
     ("message is not modified", Refusal.NOT_MODIFIED),

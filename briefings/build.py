@@ -278,6 +278,8 @@ def resolve_session(
 
 def _sessions_after(last: date, as_of: date) -> bool:
     """Return True when an NYSE session falls after ``last`` and on or before ``as_of``."""
+    if as_of - last > timedelta(days=7):
+        return True  # no market closes for a week
     try:
         return bool(sessions_in_range(last + timedelta(days=1), as_of))
     except CalendarRangeError:

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import NoReturn, Protocol, cast
 
 from briefings.build import BriefingInputError
-from briefings.config import Settings
+from briefings.config import SettingError, Settings
 from briefings.model import WINDOWS, Snapshot
 from briefings.render import render_briefing, render_rotation, render_sectors
 from briefings.service import MarketService, NoDataError
 from briefings.sources import SourceError, SourceSpecError
+from briefings.storage import StorageFault
 from briefings.universe import UniverseError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -211,10 +212,29 @@ def ensure_data(service: MarketService) -> None:
     )
 
 
+def warn_unknown_tickers(service: MarketService) -> None:
+    """Say on stderr which universe tickers (benchmarks first) the source has no prices for."""
+    unknown = service.unknown_tickers()
+    if not unknown or len(unknown) == len(service.universe.tickers):
+        return  # nothing stored yet: the refresh's own message says why
+    universe = service.universe
+    benchmarks = [t for t in (universe.benchmark, universe.low_benchmark) if t in unknown]
+    others = [t for t in unknown if t not in benchmarks]
+    named = ", ".join([*(f"{t} (benchmark)" for t in dict.fromkeys(benchmarks)), *others])
+    print(
+        f"warning: no {service.source_name} prices stored for {named} (unknown to the "
+        "source, misspelt in the universe, or not fetched yet: `marketbrief refresh`)",
+        file=sys.stderr,
+    )
+
+
 def _snapshot(args: argparse.Namespace, period: str = "MTD") -> Snapshot:
     service = open_service(args)
     ensure_data(service)
-    return service.snapshot(as_of=args.as_of, period=period, since=getattr(args, "since", None))
+    snapshot = service.snapshot(as_of=args.as_of, period=period, since=getattr(args, "since", None))
+    # After the briefing is built, so that an input error stays the only line on stderr.
+    warn_unknown_tickers(service)
+    return snapshot
 
 
 def _brief(args: argparse.Namespace) -> int:
@@ -273,7 +293,7 @@ def _chart(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
     service = open_service(args)
-    report = service.refresh(progress=_progress_bar())
+    report = service.refresh(progress=_progress_bar() if sys.stderr.isatty() else None)
     if report.error is not None:
         stored = service.freshness().last_session
         kept = f"; kept stored data through {stored.isoformat()}" if stored else ""
@@ -298,12 +318,16 @@ def run(args: argparse.Namespace) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (UsageError, BriefingInputError) as exc:
+    except (UsageError, BriefingInputError, SettingError) as exc:
         print(f"marketbrief: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (NoDataError, SourceError) as exc:
         print(f"marketbrief: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except StorageFault as exc:
+        # A data directory that is a file is a bad setting (2); the rest are faults (1).
+        print(f"marketbrief: {'error: ' if exc.usage else ''}{exc}", file=sys.stderr)
+        return EXIT_USAGE if exc.usage else EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -9,6 +9,7 @@ batched request) and replaces the stored one.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,7 +19,7 @@ import pandas as pd
 from briefings.calendar import calendar_bounds, sessions_in_range
 from briefings.clock import Clock, utc_now
 from briefings.sources.base import PriceSource, SourceError
-from briefings.store import PriceStore, RefreshRecord
+from briefings.store import PriceStore, RefreshRecord, StoreWriteError
 
 Progress = Callable[[int, int], None]
 
@@ -140,7 +141,7 @@ def refresh(
     """Fetch what the store lacks for ``tickers`` up to ``through`` and store it in one go.
 
     A source failure leaves the store's closes untouched; it is recorded and reported in
-    ``error``, never raised.
+    ``error``, never raised. So is a store that cannot be written (disk full, read-only).
     """
     requested = tuple(dict.fromkeys(tickers))
     name = source.name
@@ -151,7 +152,7 @@ def refresh(
     if progress is not None:
         progress(total - pending, total)
     if not batches:
-        store.record_refresh(name, RefreshRecord(clock(), True, "already up to date", through))
+        _record(store, name, RefreshRecord(clock(), True, "already up to date", through))
         return RefreshReport(name, requested, None, through, 0, up_to_date=True)
 
     fetched: list[pd.DataFrame] = []
@@ -178,7 +179,7 @@ def refresh(
             restated_history = _within(result.closes, restated, history_start, through)
     except SourceError as exc:
         message = str(exc)
-        store.record_refresh(name, RefreshRecord(clock(), False, message, _newest(last_dates)))
+        _record(store, name, RefreshRecord(clock(), False, message, _newest(last_dates)))
         return RefreshReport(
             name,
             requested,
@@ -190,23 +191,27 @@ def refresh(
             requests=requests,
         )
 
-    for batch, closes in zip(batches, fetched, strict=True):
-        for ticker in batch.tickers:
-            returned = ticker in closes.columns and closes[ticker].notna().any()
-            if ticker not in last_dates and ticker not in failed and not returned:
-                failed[ticker] = "the source returned no closes"
-    if restated_history is not None:
-        # The full history replaces the overlap fetched for the same tickers.
-        fetched = [closes.drop(columns=list(restated), errors="ignore") for closes in fetched]
-        fetched.append(restated_history)
-    combined = [closes for closes in fetched if not closes.empty]
-    frame = pd.concat(combined, axis=1, sort=True) if combined else None
-    written = store.write(name, frame, replace=restated) if frame is not None else 0
+    failed.update(_returned_nothing(batches, fetched, last_dates, failed))
+    frame = _combined(fetched, restated, restated_history)
+    try:
+        written = store.write(name, frame, replace=restated) if frame is not None else 0
+    except StoreWriteError as exc:
+        # The fetch worked but nothing was stored: the old closes stay, and so does the gap.
+        return RefreshReport(
+            name,
+            requested,
+            _earliest_start(batches),
+            through,
+            0,
+            failed=failed,
+            error=str(exc),
+            requests=requests,
+        )
     newest = _newest(store.last_dates(name))
     message = f"stored {written} closes" + (f"; {len(failed)} tickers failed" if failed else "")
     if restated:
         message += f"; history restated for {', '.join(restated)}"
-    store.record_refresh(name, RefreshRecord(clock(), True, message, newest))
+    _record(store, name, RefreshRecord(clock(), True, message, newest))
     earliest = _earliest_start(batches)
     return RefreshReport(
         name,
@@ -218,6 +223,43 @@ def refresh(
         requests=requests,
         restated=restated,
     )
+
+
+def _returned_nothing(
+    batches: Sequence[_Batch],
+    fetched: Sequence[pd.DataFrame],
+    last_dates: Mapping[str, date],
+    failed: Mapping[str, str],
+) -> dict[str, str]:
+    """Return the new tickers the source gave no closes for (and no reason)."""
+    nothing: dict[str, str] = {}
+    for batch, closes in zip(batches, fetched, strict=True):
+        for ticker in batch.tickers:
+            returned = ticker in closes.columns and closes[ticker].notna().any()
+            if ticker not in last_dates and ticker not in failed and not returned:
+                nothing[ticker] = "the source returned no closes"
+    return nothing
+
+
+def _combined(
+    fetched: Sequence[pd.DataFrame],
+    restated: Sequence[str],
+    restated_history: pd.DataFrame | None,
+) -> pd.DataFrame | None:
+    """Return every fetched close in one frame (None when there are none)."""
+    frames = list(fetched)
+    if restated_history is not None:
+        # The full history replaces the overlap fetched for the same tickers.
+        frames = [closes.drop(columns=list(restated), errors="ignore") for closes in frames]
+        frames.append(restated_history)
+    combined = [closes for closes in frames if not closes.empty]
+    return pd.concat(combined, axis=1, sort=True) if combined else None
+
+
+def _record(store: PriceStore, source: str, record: RefreshRecord) -> None:
+    """File the refresh attempt if the store takes writes (the report says the rest)."""
+    with contextlib.suppress(StoreWriteError):
+        store.record_refresh(source, record)
 
 
 def _newest(last_dates: Mapping[str, date]) -> date | None:

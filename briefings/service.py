@@ -142,6 +142,12 @@ class MarketService:
             last_refresh=self.store.last_refresh(self.source_name),
         )
 
+    def unknown_tickers(self) -> tuple[str, ...]:
+        """Return the universe's tickers the store holds no closes for (after a refresh: unknown
+        to the source, or misspelt in the universe file)."""
+        stored = self.store.last_dates(self.source_name)
+        return tuple(ticker for ticker in self.universe.tickers if ticker not in stored)
+
     def _current_closes(self) -> tuple[str, pd.DataFrame]:
         version = self.store.data_version(self.source_name)
         holdings_version = self.holdings.version(self.source_name)

@@ -7,8 +7,10 @@ Reading 500 tickers x 10 years is then 500 row fetches and a few numpy calls, no
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +20,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from briefings.storage import (
+    StorageFault,
+    check_sqlite_header,
+    describe,
+    prepare_database_file,
+)
 
 DayArray = npt.NDArray[np.int32]
 CloseArray = npt.NDArray[np.float64]
@@ -57,10 +66,20 @@ CREATE INDEX IF NOT EXISTS refreshes_by_source ON refreshes (source, id);
 _MAX_IN_LIST = 500
 #: Refresh records kept per source; older ones are pruned.
 REFRESH_HISTORY = 100
+#: How long a write waits for another writer (a refresh in another process) before failing.
+WRITE_TIMEOUT_SECONDS = 10.0
+#: How long a read waits when another process holds the file exclusively.
+READ_TIMEOUT_SECONDS = 2.0
+#: Columns of the ``series`` table this version reads.
+_SERIES_COLUMNS = {"source", "ticker", "first_day", "last_day", "n", "days", "closes"}
 
 
-class StoreError(RuntimeError):
+class StoreError(StorageFault):
     """Raise when the store file cannot be opened or has an unknown layout."""
+
+
+class StoreWriteError(StoreError):
+    """Raise when a write to the store fails (disk full, read-only, locked); reads still work."""
 
 
 @dataclass(frozen=True)
@@ -108,26 +127,115 @@ class PriceStore:
     """Daily closes per (source, ticker) in one SQLite file (WAL mode, transactional writes)."""
 
     def __init__(self, path: Path) -> None:
+        """Open (creating if needed) the store; raise StoreError naming the file and the fix.
+
+        Reads go through one connection opened here and kept, so they need no new file or
+        free disk later; when the file cannot be written (a read-only directory) it is opened
+        read-only and only writes fail, with StoreWriteError.
+        """
         self.path = Path(path)
+        self._read_lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            prepare_database_file(self.path)
+            check_sqlite_header(self.path)
+        except StorageFault as exc:
+            raise StoreError(str(exc), kind=exc.kind, usage=exc.usage) from None
+        self._write_fault: StoreError | None = None
+        self._reader, self.read_only = self._open_reader()
+        self._check_layout()
+
+    def _open_reader(self) -> tuple[sqlite3.Connection, bool]:
+        """Open the read connection: normally, else read-only, else immutable (read-only media)."""
+        uri = self.path.resolve().as_uri()
+        last: sqlite3.Error | None = None
+        for target, read_only in ((uri, False), (f"{uri}?mode=ro", True),
+                                  (f"{uri}?immutable=1", True)):  # fmt: skip
+            try:
+                connection = sqlite3.connect(
+                    target,
+                    uri=True,
+                    timeout=READ_TIMEOUT_SECONDS,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+            except sqlite3.Error as exc:
+                last = exc
+                continue
+            try:
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as exc:
+                connection.close()
+                if describe(self.path, exc).kind in ("corrupt", "busy"):
+                    raise self._fault(exc, "open the price store") from None
+                last = exc
+                continue
+            if read_only and last is not None:
+                # Why a normal open failed (read-only medium, full disk) is why writes will.
+                self._write_fault = self._fault(last, "update the price store", write=True)
+            return connection, read_only
+        assert last is not None
+        raise self._fault(last, "open the price store")
+
+    def _check_layout(self) -> None:
+        """Create the tables in a new file; refuse a file of another layout."""
+        with self._read() as connection:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                str(row[0])
+                for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            columns = {str(row[1]) for row in connection.execute("PRAGMA table_info(series)")}
+            mode = str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+        ours = {"series", "versions", "refreshes"}
+        if version not in (0, SCHEMA_VERSION):
+            raise StoreError(
+                f"{self.path} has store layout {version}; this version reads {SCHEMA_VERSION}. "
+                "Move it aside (a new one is filled by `marketbrief refresh`)"
+            )
+        if (tables and not ours & tables) or ("series" in tables and columns != _SERIES_COLUMNS):
+            raise StoreError(
+                f"{self.path} is not a marketbrief price store (other tables); move it aside "
+                "(a new one is filled by `marketbrief refresh`)",
+                kind="corrupt",
+            )
+        if version == SCHEMA_VERSION and ours <= tables and (mode == "wal" or self.read_only):
+            return  # nothing to write: a read-only or full disk can still serve reads
+        if self.read_only:
+            raise StoreError(
+                str(self._write_fault or f"cannot set up {self.path}: it is read-only"),
+                kind="read_only",
+            )
+        try:
             with self._connect() as connection:
                 connection.execute("PRAGMA journal_mode=WAL")
-                version = connection.execute("PRAGMA user_version").fetchone()[0]
-                if version not in (0, SCHEMA_VERSION):
-                    raise StoreError(
-                        f"{self.path} has store layout {version}; this version reads "
-                        f"{SCHEMA_VERSION}"
-                    )
                 connection.executescript(_SCHEMA)
                 connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open price store {self.path}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise self._fault(exc, "set up the price store") from None
+
+    def _fault(self, error: BaseException, doing: str, write: bool = False) -> StoreError:
+        fault = describe(self.path, error, doing)
+        kind = StoreWriteError if write else StoreError
+        return kind(str(fault), kind=fault.kind)
+
+    def close(self) -> None:
+        """Close the read connection (writes open their own)."""
+        with self._read_lock:
+            self._reader.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """Serialize reads on the kept connection; turn SQLite errors into StoreError."""
+        with self._read_lock:
+            try:
+                yield self._reader
+            except sqlite3.Error as exc:
+                raise self._fault(exc, "read the price store") from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One short-lived connection per call: safe from any thread, and cheap next to a load.
-        connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        # A short-lived connection per write: safe from any thread, and cheap next to a fetch.
+        connection = sqlite3.connect(self.path, timeout=WRITE_TIMEOUT_SECONDS, isolation_level=None)
         try:
             connection.execute("PRAGMA synchronous=NORMAL")
             yield connection
@@ -136,14 +244,30 @@ class PriceStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+        """Run the block in one write transaction; raise StoreWriteError when it cannot commit.
+
+        A failed write rolls back whole: what was stored before stays as it was.
+        """
+        if self.read_only:
+            raise self._write_fault or StoreWriteError(
+                f"cannot update {self.path}: it is read-only", kind="read_only"
+            )
+        try:
+            with self._connect() as connection:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+                # The kept read connection means this one is never the last to close, so
+                # SQLite would leave the commit in the -wal file: fold it into the main file.
+                with contextlib.suppress(sqlite3.Error):  # committed: the WAL still holds it
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            raise self._fault(exc, "update the price store", write=True) from None
 
     def write(self, source: str, closes: pd.DataFrame, *, replace: Collection[str] = ()) -> int:
         """Upsert a wide frame of closes (NaN: no close); return how many were new or changed.
@@ -232,7 +356,7 @@ class PriceStore:
         if wanted is not None and len(wanted) <= _MAX_IN_LIST:
             query += f" AND ticker IN ({', '.join('?' * len(wanted))})"
             parameters += wanted
-        with self._connect() as connection:
+        with self._read() as connection:
             rows = connection.execute(query, parameters).fetchall()
         stored = {str(row[0]): (row[1], row[2]) for row in rows}
         names = sorted(stored) if wanted is None else [t for t in wanted if t in stored]
@@ -250,7 +374,7 @@ class PriceStore:
 
     def last_dates(self, source: str) -> dict[str, date]:
         """Return each stored ticker's last date for the source."""
-        with self._connect() as connection:
+        with self._read() as connection:
             rows = connection.execute(
                 "SELECT ticker, last_day FROM series WHERE source = ?", (source,)
             ).fetchall()
@@ -260,7 +384,7 @@ class PriceStore:
 
     def data_version(self, source: str) -> str:
         """Return a token that changes whenever the source's stored closes change."""
-        with self._connect() as connection:
+        with self._read() as connection:
             row = connection.execute(
                 "SELECT writes, digest FROM versions WHERE source = ?", (source,)
             ).fetchone()
@@ -284,7 +408,7 @@ class PriceStore:
 
     def last_refresh(self, source: str) -> RefreshRecord | None:
         """Return the source's most recent refresh attempt, if any."""
-        with self._connect() as connection:
+        with self._read() as connection:
             row = connection.execute(
                 "SELECT at, ok, message, last_session FROM refreshes WHERE source = ?"
                 " ORDER BY id DESC LIMIT 1",

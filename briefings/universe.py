@@ -118,80 +118,130 @@ def default_universe_path() -> Path:
 
 
 def load_universe(path: Path | None = None) -> Universe:
-    """Load a universe from ``path``, or the packaged default."""
+    """Load a universe from ``path``, or the packaged default; raise UniverseError if malformed."""
     path = path or default_universe_path()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise UniverseError(f"universe file not found: {path}") from exc
+    except IsADirectoryError as exc:
+        raise UniverseError(f"universe file {path} is a directory; name a .toml file") from exc
+    except UnicodeDecodeError as exc:
+        raise UniverseError(f"universe file {path} is not UTF-8 text") from exc
+    except OSError as exc:
+        raise UniverseError(f"cannot read universe file {path}: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise UniverseError(f"universe file {path} is not valid TOML: {exc}") from exc
     return _parse(raw, path)
 
 
-def _parse(raw: dict[str, Any], path: Path) -> Universe:
-    groups: list[Group] = []
-    names: dict[str, str] = {}
-    raw_groups = raw.get("groups", {})
-    if not isinstance(raw_groups, dict):
-        raise UniverseError(f"{path}: groups must be tables such as [groups.sectors]")
-    for key, spec in raw_groups.items():
-        if not isinstance(spec, dict):
-            raise UniverseError(f"{path}: groups.{key} must be a table with title and members")
-        members = spec.get("members")
-        if not isinstance(members, dict) or not members:
-            raise UniverseError(f"{path}: group {key!r} needs a members table")
-        for ticker, name in members.items():
-            names.setdefault(str(ticker), str(name))
-        groups.append(
-            Group(
-                key=str(key),
-                title=str(spec.get("title", key)),
-                members=tuple(str(t) for t in members),
-                basket=bool(spec.get("basket", False)),
+# The documented shape, checked key by key (see briefings/universe.toml):
+# [groups.<key>]  title: str, basket: bool, members: {ticker: display name} (at least one)
+# [[pairs]]       name, lead, lag: str (a leg is a ticker or "basket:<group>")
+# [settings]      benchmark, low_benchmark: ticker; low_lookback_sessions: int >= 1;
+#                 breadth_baskets: [group key, ...]
+_TOP_KEYS = ("groups", "pairs", "settings", "indexes")
+_GROUP_KEYS = ("title", "basket", "members")
+_PAIR_KEYS = ("name", "lead", "lag")
+_INDEX_KEYS = (
+    "name",
+    "expected_members",
+    "top_n",
+    "enabled",
+    "holdings",
+    "cap_benchmark",
+    "equal_benchmark",
+)
+_SETTING_KEYS = ("benchmark", "low_benchmark", "low_lookback_sessions", "breadth_baskets")
+_MAX_TICKER_LENGTH = 32
+
+
+def _kind(value: object) -> str:
+    """Name a TOML value's type for an error message."""
+    names = {bool: "true/false", int: "a number", float: "a number", str: "text",
+             list: "an array", dict: "a table"}  # fmt: skip
+    shown = repr(value)
+    shown = shown if len(shown) <= 20 else shown[:19] + "…"
+    return f"{names.get(type(value), type(value).__name__)} ({shown})"
+
+
+class _Checker:
+    """Check parts of a parsed universe file, naming the key and what was expected."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, expected: str, value: object = None) -> UniverseError:
+        got = "" if value is None else f", not {_kind(value)}"
+        return UniverseError(f"{self.path}: {where} must be {expected}{got}")
+
+    def table(self, value: object, where: str, expected: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, expected, value)
+        return value
+
+    def keys(self, table: dict[str, Any], where: str, allowed: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                raise UniverseError(
+                    f"{self.path}: unknown key {where}{key}; expected one of {', '.join(allowed)}"
+                )
+
+    def text(self, value: object, where: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, "non-empty text", value)
+        return value
+
+    def ticker(self, value: object, where: str) -> str:
+        text = self.text(value, where)
+        if len(text) > _MAX_TICKER_LENGTH or any(c.isspace() for c in text):
+            raise self.fail(
+                where, f"a ticker (no spaces, at most {_MAX_TICKER_LENGTH} chars)", text
             )
-        )
-    if not groups:
-        raise UniverseError(f"{path}: no [groups.*] tables")
+        return text
+
+
+def _parse(raw: dict[str, Any], path: Path) -> Universe:
+    check = _Checker(path)
+    check.keys(raw, "", _TOP_KEYS)
+    groups, names = _parse_groups(check, raw.get("groups", {}))
     group_keys = {g.key for g in groups}
-    pairs: list[PairSpec] = []
-    for entry in raw.get("pairs", []):
-        try:
-            pair = PairSpec(name=str(entry["name"]), lead=str(entry["lead"]), lag=str(entry["lag"]))
-        except KeyError as exc:
-            raise UniverseError(f"{path}: a [[pairs]] entry lacks {exc.args[0]!r}") from exc
-        for leg in (pair.lead, pair.lag):
-            if leg.startswith(BASKET_PREFIX) and leg.removeprefix(BASKET_PREFIX) not in group_keys:
-                raise UniverseError(f"{path}: pair {pair.name!r} names unknown group {leg!r}")
-        pairs.append(pair)
-    settings = raw.get("settings", {})
+    pairs = _parse_pairs(check, raw.get("pairs", []), group_keys)
+    settings = check.table(raw.get("settings", {}), "settings", "a [settings] table")
+    check.keys(settings, "settings.", _SETTING_KEYS)
+    benchmark = check.ticker(settings.get("benchmark", "SPY"), "settings.benchmark")
+    low_benchmark = check.ticker(settings.get("low_benchmark", benchmark), "settings.low_benchmark")
     lookback = settings.get("low_lookback_sessions", 63)
-    if not isinstance(lookback, int) or lookback < 1:
-        raise UniverseError(f"{path}: low_lookback_sessions must be a whole number of sessions")
-    baskets = tuple(str(b) for b in settings.get("breadth_baskets", ()))
+    if isinstance(lookback, bool) or not isinstance(lookback, int) or not 1 <= lookback <= 10_000:
+        raise check.fail(
+            "settings.low_lookback_sessions", "a whole number of sessions (1 to 10000)", lookback
+        )
+    raw_baskets = settings.get("breadth_baskets", [])
+    if not isinstance(raw_baskets, list):
+        raise check.fail("settings.breadth_baskets", "an array of group keys", raw_baskets)
+    baskets = tuple(check.text(b, "settings.breadth_baskets[]") for b in raw_baskets)
     unknown = [b for b in baskets if b not in group_keys]
     if unknown:
         raise UniverseError(f"{path}: breadth_baskets names unknown groups {unknown}")
     return Universe(
-        groups=tuple(groups),
+        groups=groups,
         names=names,
-        pairs=tuple(pairs),
-        benchmark=str(settings.get("benchmark", "SPY")),
-        low_benchmark=str(settings.get("low_benchmark", settings.get("benchmark", "SPY"))),
+        pairs=pairs,
+        benchmark=benchmark,
+        low_benchmark=low_benchmark,
         low_lookback_sessions=lookback,
         breadth_baskets=baskets,
-        indexes=_parse_indexes(raw.get("indexes", {}), path),
+        indexes=_parse_indexes(check, raw.get("indexes", {})),
     )
 
 
-def _parse_indexes(raw: Any, path: Path) -> tuple[IndexSpec, ...]:
+def _parse_indexes(check: _Checker, raw: object) -> tuple[IndexSpec, ...]:
     """Read the [indexes.<key>] tables: name, expected_members, holdings, top_n, enabled."""
-    if not isinstance(raw, dict):
-        raise UniverseError(f"{path}: indexes must be tables such as [indexes.sp500]")
+    path = check.path
     indexes: list[IndexSpec] = []
-    for key, spec in raw.items():
-        if not isinstance(spec, dict):
-            raise UniverseError(f"{path}: indexes.{key} must be a table")
+    for key, value in check.table(raw, "indexes", "tables such as [indexes.sp500]").items():
+        spec = check.table(value, f"indexes.{key}", "a table with name, expected_members, holdings")
+        check.keys(spec, f"indexes.{key}.", _INDEX_KEYS)
         holdings = spec.get("holdings", {})
         if not isinstance(holdings, dict) or not all(
             isinstance(v, str) and v for v in holdings.values()
@@ -228,3 +278,51 @@ def _count(value: Any, where: str) -> int:
 
 def _optional_text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _parse_groups(check: _Checker, raw: object) -> tuple[tuple[Group, ...], dict[str, str]]:
+    """Return the [groups.*] tables and every member's display name."""
+    groups: list[Group] = []
+    names: dict[str, str] = {}
+    for key, value in check.table(raw, "groups", "tables such as [groups.sectors]").items():
+        spec = check.table(value, f"groups.{key}", "a table with title and members")
+        check.keys(spec, f"groups.{key}.", _GROUP_KEYS)
+        where = f"groups.{key}.members"
+        members = check.table(spec.get("members"), where, 'a table of ticker = "name"')
+        if not members:
+            raise check.fail(where, 'a table with at least one ticker = "name"')
+        for ticker, name in members.items():
+            check.ticker(ticker, f"{where} key")
+            names.setdefault(ticker, check.text(name, f"{where}.{ticker}"))
+        basket = spec.get("basket", False)
+        if not isinstance(basket, bool):
+            raise check.fail(f"groups.{key}.basket", "true or false", basket)
+        title = check.text(spec.get("title", key), f"groups.{key}.title")
+        groups.append(Group(key=key, title=title, members=tuple(members), basket=basket))
+    if not groups:
+        raise UniverseError(f"{check.path}: no [groups.*] tables")
+    return tuple(groups), names
+
+
+def _parse_pairs(check: _Checker, raw: object, group_keys: set[str]) -> tuple[PairSpec, ...]:
+    """Return the [[pairs]] entries; a basket leg must name a group."""
+    if not isinstance(raw, list):
+        raise check.fail("pairs", "[[pairs]] tables with name, lead and lag", raw)
+    pairs: list[PairSpec] = []
+    for number, value in enumerate(raw, start=1):
+        where = f"pairs[{number}]"
+        entry = check.table(value, where, "a [[pairs]] table with name, lead and lag")
+        check.keys(entry, f"{where}.", _PAIR_KEYS)
+        for key in _PAIR_KEYS:
+            if key not in entry:
+                raise UniverseError(f"{check.path}: a [[pairs]] entry lacks {key!r}")
+        pair = PairSpec(
+            name=check.text(entry["name"], f"{where}.name"),
+            lead=check.ticker(entry["lead"], f"{where}.lead"),
+            lag=check.ticker(entry["lag"], f"{where}.lag"),
+        )
+        for leg in (pair.lead, pair.lag):
+            if leg.startswith(BASKET_PREFIX) and leg.removeprefix(BASKET_PREFIX) not in group_keys:
+                raise UniverseError(f"{check.path}: pair {pair.name!r} names unknown group {leg!r}")
+        pairs.append(pair)
+    return tuple(pairs)

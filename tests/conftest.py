@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,7 @@ def market_data_dir() -> Path:
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point every test at its own data directory and away from the user's settings."""
     monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MARKETBRIEF_CACHE_DIR", str(tmp_path / "cache"))
     for name in (
         "MARKETBRIEF_SOURCE",
         "MARKETBRIEF_UNIVERSE",
@@ -35,3 +39,36 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     # PTB 22 warns when it builds a RetryAfter unless timedelta periods are opted into.
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+def mount_point(tmp_path: Path) -> Iterator[Callable[..., Path]]:
+    """Mount file systems under tmp_path (tmpfs, read-only binds); skip where not permitted."""
+    mounted: list[Path] = []
+
+    def mount(*options: str) -> Path:
+        target = tmp_path / f"mount{len(mounted)}"
+        target.mkdir()
+        result = subprocess.run(
+            ["mount", *options, str(target)], capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount here: {result.stderr.strip() or 'not permitted'}")
+        mounted.append(target)
+        return target
+
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command")
+    yield mount
+    for target in reversed(mounted):
+        subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+def fill_disk(folder: Path) -> None:
+    """Write zeros into ``folder`` until its file system is full."""
+    with (folder / "filler").open("wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 65536)
+        except OSError:
+            pass

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import BotCommand, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
+from bot.context import BotContext
 from bot.handlers.alerts import alerts
 from bot.handlers.callbacks import window_button
 from bot.handlers.charts import chart, rrg
@@ -22,6 +29,7 @@ from bot.handlers.commands import (
 )
 from bot.handlers.errors import on_error
 from bot.handlers.members import breadth, movers
+from bot.handlers.onboarding import CONFIRM_SUBSCRIBE, confirm_subscribe, membership_changed, start
 from bot.handlers.replies import render_bot
 from bot.handlers.subscription import settings, subscribe, unsubscribe
 from bot.services import BotApplication
@@ -33,7 +41,7 @@ _CHATS = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
 def register_handlers(application: BotApplication) -> None:
     """Add every command, the window buttons, the fallbacks and the error handler."""
     commands = {
-        "start": help_command,
+        "start": start,
         "help": help_command,
         "brief": brief,
         "rotation": rotation,
@@ -53,12 +61,26 @@ def register_handlers(application: BotApplication) -> None:
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=_CHATS))
-    application.add_handler(CallbackQueryHandler(window_button))
+    application.add_handler(CallbackQueryHandler(_button))
+    application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.COMMAND & _CHATS, unknown_command))
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, plain_text)
     )
     application.add_error_handler(on_error)
+
+
+async def _button(update: Update, context: BotContext) -> None:
+    """Route a button press: the subscribe confirmation, else a window button (or a stale one).
+
+    One handler, not two with patterns: PTB lets a pattern handler take presses whose data is
+    empty, which must get the window handler's "expired" answer.
+    """
+    query = update.callback_query
+    if query is not None and query.data == CONFIRM_SUBSCRIBE:
+        await confirm_subscribe(update, context)
+    else:
+        await window_button(update, context)
 
 
 def _menu(template: str) -> list[BotCommand]:

@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ChatType
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
 
 from bot.context import BotContext
 from bot.handlers.keyboards import ROTATION, SECTORS, render_window_view, window_keyboard
@@ -18,6 +19,7 @@ from bot.handlers.replies import (
     MAX_COMMAND_LENGTH,
     data_behind_note,
     echo,
+    render_bot,
     reply,
     send_html,
     with_note,
@@ -120,6 +122,7 @@ async def help_command(update: Update, context: Context) -> None:
         default_zone=services.settings.default_zone,
         is_group=chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
         is_forum=bool(chat and chat.is_forum),
+        bot_username=context.bot.username,
     )
 
 
@@ -202,18 +205,31 @@ async def tickers(update: Update, context: Context, args: Sequence[str]) -> None
 async def stats(update: Update, context: Context) -> None:
     """Show subscribers, deliveries and data freshness to the bot's administrators only."""
     services = context.services
-    user = update.effective_user
+    user, chat = update.effective_user, update.effective_chat
     if user is None or user.id not in services.settings.admins:
         await unknown_command(update, context)
         return
+    text = await _stats_text(context, services)
+    if chat is None or chat.type == ChatType.PRIVATE:
+        await send_html(update, text)
+        return
+    # Subscriber counts are for the operator, not for every member of the group.
+    try:
+        await context.bot.send_message(user.id, text, parse_mode=ParseMode.HTML)
+        sent = True
+    except (Forbidden, BadRequest):
+        sent = False  # the operator never opened a private chat with the bot
+    await reply(update, "stats_private", sent=sent)
+
+
+async def _stats_text(context: Context, services: BotServices) -> str:
     freshness = await services.desk.freshness()
     run, chats, outbox = services.database.run, services.chats, services.outbox
     session = freshness.expected_session
     counts = dict(await run(chats.counts))
     inactive = counts.pop("inactive", 0)
-    await reply(
-        update,
-        "stats",
+    return render_bot(
+        "stats.html.j2",
         active=sorted(counts.items()),
         active_total=sum(counts.values()),
         inactive=inactive,
@@ -238,15 +254,22 @@ def _command_word(text: str) -> tuple[str, str | None]:
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    """Answer a command this bot does not have (ignoring commands meant for other bots)."""
+    """Answer a command this bot does not have.
+
+    In groups only a command addressed to this bot (/cmd@thisbot) gets an answer: other bots
+    live there too, and a bare /cmd may be theirs.
+    """
     message = update.effective_message
     if message is None or message.text is None:
         return
     name, mention = _command_word(message.text)
     chat = update.effective_chat
     in_group = chat is not None and chat.type != ChatType.PRIVATE
-    if in_group and mention and mention.casefold() != (context.bot.username or "").casefold():
-        return  # another bot's command
+    addressed = (
+        mention is not None and mention.casefold() == (context.bot.username or "").casefold()
+    )
+    if in_group and not addressed:
+        return
     await reply(update, "unknown", command=echo(name))
 
 

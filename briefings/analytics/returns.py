@@ -41,6 +41,13 @@ def months_before(day: date, months: int) -> date:
     return date(year, month_index + 1, min(day.day, last_day))
 
 
+#: The first and last whole days a pandas timestamp (nanoseconds since 1970) can hold.
+TIMESTAMP_DAYS = (
+    (pd.Timestamp.min + pd.Timedelta(days=1)).date(),
+    (pd.Timestamp.max - pd.Timedelta(days=1)).date(),
+)
+
+
 def finite_or_none(value: float) -> float | None:
     """Return ``value`` as a float, or None when it is NaN or infinite."""
     number = float(value)
@@ -48,7 +55,15 @@ def finite_or_none(value: float) -> float | None:
 
 
 def session_on_or_before(index: pd.DatetimeIndex, when: date | pd.Timestamp) -> pd.Timestamp | None:
-    """Return the last session in ``index`` on or before ``when``, or None if there is none."""
+    """Return the last session in ``index`` on or before ``when``, or None if there is none.
+
+    A date beyond what a timestamp holds (before 1677-09-22 or after 2262-04-11) is before or
+    after every session, not an error.
+    """
+    if not isinstance(when, pd.Timestamp) and not TIMESTAMP_DAYS[0] <= when <= TIMESTAMP_DAYS[1]:
+        if when < TIMESTAMP_DAYS[0] or index.empty:
+            return None
+        return pd.Timestamp(index[-1])
     position = int(index.searchsorted(pd.Timestamp(when), side="right")) - 1
     return index[position] if position >= 0 else None
 

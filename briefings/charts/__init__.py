@@ -10,7 +10,7 @@ from collections.abc import Hashable
 from datetime import date
 from typing import TYPE_CHECKING, Literal, get_args
 
-from briefings.charts.breadth import BreadthChart, breadth_chart_data, plot_breadth
+from briefings.charts.breadth import BreadthChart, breadth_chart_data
 from briefings.charts.cache import CacheStats, ChartCache, ChartKey
 from briefings.charts.data import (
     MAX_TAIL_WEEKS,
@@ -24,7 +24,6 @@ from briefings.charts.data import (
     rrg_chart_data,
     sectors_chart_data,
 )
-from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
 from briefings.charts.summary import (
     QuadrantMembers,
     RatioMove,
@@ -35,7 +34,27 @@ from briefings.charts.summary import (
 )
 
 if TYPE_CHECKING:
+    from briefings.charts.breadth_plot import plot_breadth
+    from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
     from briefings.model import Snapshot
+
+#: Loaded on first use: matplotlib takes about half a second to import, which `run` and `push`
+#: should not pay at start-up (nor anything that only needs the cache or the data).
+_PLOTTERS = frozenset({"plot_ratios", "plot_rrg", "plot_sector_bars"})
+_BREADTH_PLOTTERS = frozenset({"plot_breadth"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _PLOTTERS:
+        from briefings.charts import plot
+
+        return getattr(plot, name)
+    if name in _BREADTH_PLOTTERS:
+        from briefings.charts import breadth_plot
+
+        return getattr(breadth_plot, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors", "breadth"]
 CHART_KINDS: tuple[ChartKind, ...] = get_args(ChartKind)
@@ -98,6 +117,9 @@ def render_chart(
     3M window's base); ``tail_weeks`` the RRG tail length (None: fewer weeks the more tails,
     ``data.default_tail_weeks``). Arguments a kind does not use are ignored.
     """
+    from briefings.charts.breadth_plot import plot_breadth
+    from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
+
     kind = _check_kind(kind)
     provenance = Provenance.of(snapshot.briefing)
     if kind == "rrg-sectors" or kind == "rrg-pairs":

@@ -87,7 +87,12 @@ class CsvDirectorySource:
     """
 
     def __init__(self, directory: Path) -> None:
-        resolved = Path(directory).expanduser().resolve()
+        try:
+            resolved = Path(directory).expanduser().resolve()
+        except RuntimeError:  # ~user of a user that does not exist
+            raise SourceSpecError(
+                f"cannot expand {str(directory)!r}: no such home directory"
+            ) from None
         if not resolved.exists():
             raise SourceSpecError(f"CSV directory not found: {resolved}")
         if not resolved.is_dir():
