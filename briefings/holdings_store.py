@@ -7,11 +7,10 @@ the yfinance source falls back to the membership pytickersymbols ships (no weigh
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,11 +18,10 @@ from pathlib import Path
 from briefings.members import Holdings, Member
 from briefings.sources.base import PriceSource
 from briefings.sources.holdings import HoldingsError, check_count, read_members_csv
-from briefings.store import PriceStore, StoreError
+from briefings.store import PriceStore, StoreError, StoreWriteError
 from briefings.universe import IndexSpec, Universe
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS holdings (
+_SCHEMA = """CREATE TABLE IF NOT EXISTS holdings (
     source TEXT NOT NULL,
     index_key TEXT NOT NULL,
     as_of TEXT,
@@ -33,8 +31,7 @@ CREATE TABLE IF NOT EXISTS holdings (
     digest TEXT NOT NULL,
     note TEXT,
     PRIMARY KEY (source, index_key)
-);
-"""
+)"""
 
 _COLUMNS = {"source", "index_key", "as_of", "origin", "simulated", "members", "digest", "note"}
 
@@ -50,27 +47,32 @@ class StoredHoldings:
 
 
 class HoldingsStore:
-    """Last good holdings per (source, index), in the price store's SQLite file."""
+    """Last good holdings per (source, index), in the price store's SQLite file.
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    Reads and writes go through the price store's connections, so a read-only or full disk
+    still serves the stored holdings and only saving fails (StoreWriteError).
+    """
+
+    def __init__(self, prices: PriceStore) -> None:
+        self.prices = prices
+        self.path = prices.path
+        if prices.read_only or self._columns() == _COLUMNS:
+            return
         try:
-            with self._connect() as connection:
-                columns = {row[1] for row in connection.execute("PRAGMA table_info(holdings)")}
-                if columns and columns != _COLUMNS:
+            with prices.writing() as connection:
+                if self._columns():
                     # Another layout of this table: holdings are refetched, so start it anew.
                     connection.execute("DROP TABLE holdings")
                 connection.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open holdings in {self.path}: {exc}") from exc
+        except StoreWriteError:
+            pass  # a full or locked disk: saving will say so; reading finds no holdings
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        try:
-            yield connection
-        finally:
-            connection.close()
+    def _columns(self) -> set[str]:
+        with self.prices.reading() as connection:
+            return {str(row[1]) for row in connection.execute("PRAGMA table_info(holdings)")}
+
+    def _has_table(self) -> bool:
+        return bool(self._columns())
 
     def save(self, source: str, holdings: Holdings) -> None:
         """Store ``holdings`` as the source's last good list for its index (clears any note)."""
@@ -82,7 +84,8 @@ class HoldingsStore:
         digest = hashlib.blake2b(
             f"{as_of}|{holdings.origin}|{members}".encode(), digest_size=8
         ).hexdigest()
-        with self._connect() as connection:
+        with self.prices.writing() as connection:
+            connection.execute(_SCHEMA)
             connection.execute(
                 "INSERT OR REPLACE INTO holdings"
                 " (source, index_key, as_of, origin, simulated, members, digest, note)"
@@ -100,7 +103,7 @@ class HoldingsStore:
 
     def note_failure(self, source: str, index: str, note: str) -> None:
         """Record why the latest fetch of the index's holdings failed (the list itself stays)."""
-        with self._connect() as connection:
+        with self.prices.writing() as connection:
             connection.execute(
                 "UPDATE holdings SET note = ? WHERE source = ? AND index_key = ?",
                 (note, source, index),
@@ -108,7 +111,9 @@ class HoldingsStore:
 
     def load(self, source: str, index: str) -> StoredHoldings | None:
         """Return the source's stored holdings for ``index``, None when it has none."""
-        with self._connect() as connection:
+        if not self._has_table():
+            return None
+        with self.prices.reading() as connection:
             row = connection.execute(
                 "SELECT as_of, origin, simulated, members, note FROM holdings"
                 " WHERE source = ? AND index_key = ?",
@@ -131,7 +136,9 @@ class HoldingsStore:
 
     def version(self, source: str) -> str:
         """Return a token that changes whenever the source's holdings or notes change."""
-        with self._connect() as connection:
+        if not self._has_table():
+            return "0"
+        with self.prices.reading() as connection:
             rows = connection.execute(
                 "SELECT index_key, digest, note FROM holdings WHERE source = ? ORDER BY index_key",
                 (source,),
@@ -192,17 +199,22 @@ def update_holdings(
     for index in indexes:
         try:
             holdings = fetch(source, index)
-            store.save(source.name, holdings)
-            found.append(holdings)
-            continue
         except (HoldingsError, OSError) as exc:
             problem = str(exc)
+        else:
+            found.append(holdings)
+            try:
+                store.save(source.name, holdings)
+            except StoreError as exc:
+                notes.append(f"{index.name} holdings not saved ({exc})")
+            continue
         stored = store.load(source.name, index.key)
         if stored is not None:
             kept = stored.holdings
             dated = f" of {kept.as_of.isoformat()}" if kept.as_of else ""
             note = f"{index.name} holdings not updated ({problem}); kept those{dated}"
-            store.note_failure(source.name, index.key, note)
+            with contextlib.suppress(StoreError):  # the note is shown either way
+                store.note_failure(source.name, index.key, note)
             found.append(kept)
         else:
             fallback = fallback_holdings(source, index)
@@ -211,8 +223,9 @@ def update_holdings(
                     f"{index.name} holdings unavailable ({problem}); using the membership "
                     "pytickersymbols ships, without weights"
                 )
-                store.save(source.name, fallback)
-                store.note_failure(source.name, index.key, note)
+                with contextlib.suppress(StoreError):  # used this time either way
+                    store.save(source.name, fallback)
+                    store.note_failure(source.name, index.key, note)
                 found.append(fallback)
             else:
                 note = f"{index.name} members left out: {problem}"

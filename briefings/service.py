@@ -84,7 +84,7 @@ class MarketService:
         self._closes: pd.DataFrame | None = None
         # Dropped whole when the data version changes (_current_closes).
         self._snapshots: Lru[tuple[date, str, date | None], Snapshot] = Lru(MAX_CACHED_SNAPSHOTS)
-        self.holdings = HoldingsStore(store.path)
+        self.holdings = HoldingsStore(store)
         self._fetch_holdings = holdings_fetcher
         self._members: tuple[str, MemberBook] | None = None
         self._holdings_version: str | None = None

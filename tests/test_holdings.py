@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from briefings.sources.holdings import (
     spdr_holdings,
     yahoo_symbol,
 )
+from briefings.store import PriceStore
 from briefings.universe import IndexSpec
 from tests.fixtures.holdings.make_spdr_fixture import FIXTURE, HEADER, ROWS
 
@@ -211,7 +213,7 @@ def good(index: str = "sp500") -> Holdings:
 
 
 def test_a_failed_fetch_keeps_the_last_good_holdings_and_says_so(tmp_path: Path) -> None:
-    store = HoldingsStore(tmp_path / "prices.sqlite3")
+    store = HoldingsStore(PriceStore(tmp_path / "prices.sqlite3"))
     source: PriceSource = FlakySource()
     found, notes = update_holdings(store, source, [SP500], fetch=lambda s, i: good())
     assert found == (good(),)
@@ -231,7 +233,7 @@ def test_a_failed_fetch_keeps_the_last_good_holdings_and_says_so(tmp_path: Path)
 
 
 def test_without_any_holdings_yfinance_falls_back_to_pytickersymbols(tmp_path: Path) -> None:
-    store = HoldingsStore(tmp_path / "prices.sqlite3")
+    store = HoldingsStore(PriceStore(tmp_path / "prices.sqlite3"))
 
     def offline(source: PriceSource, index: IndexSpec) -> Holdings:
         raise HoldingsError("cannot download the SPY holdings file: offline")
@@ -250,7 +252,7 @@ def test_the_demo_source_lists_its_members_through_the_dispatcher() -> None:
 
 
 def test_the_holdings_version_changes_with_any_member_change(tmp_path: Path) -> None:
-    store = HoldingsStore(tmp_path / "prices.sqlite3")
+    store = HoldingsStore(PriceStore(tmp_path / "prices.sqlite3"))
     store.save("yfinance", good())
     before = store.version("yfinance")
     reweighted = Holdings("sp500", (Member("AAA", "A", "Energy", 2.0),), good().as_of, "SPDR SPY")
@@ -265,11 +267,12 @@ def test_the_holdings_version_changes_with_any_member_change(tmp_path: Path) -> 
 
 def test_a_holdings_table_of_another_layout_is_started_anew(tmp_path: Path) -> None:
     path = tmp_path / "prices.sqlite3"
+    PriceStore(path).close()
     with sqlite3.connect(path) as connection:
         connection.execute("CREATE TABLE holdings (source TEXT, index_key TEXT, members TEXT)")
         connection.execute("INSERT INTO holdings VALUES ('yfinance', 'sp500', '[]')")
 
-    store = HoldingsStore(path)
+    store = HoldingsStore(PriceStore(path))
     store.save("yfinance", good())
 
     stored = store.load("yfinance", "sp500")
@@ -278,7 +281,7 @@ def test_a_holdings_table_of_another_layout_is_started_anew(tmp_path: Path) -> N
 
 
 def test_an_index_with_no_holdings_for_the_source_is_left_out_and_said(tmp_path: Path) -> None:
-    store = HoldingsStore(tmp_path / "prices.sqlite3")
+    store = HoldingsStore(PriceStore(tmp_path / "prices.sqlite3"))
     only_yahoo = IndexSpec("sp600", "S&P 600", 603, {"yfinance": "SPSM"})
     (tmp_path / "csv").mkdir()
 
@@ -289,10 +292,34 @@ def test_an_index_with_no_holdings_for_the_source_is_left_out_and_said(tmp_path:
 
 
 def test_a_csv_folder_without_members_csv_is_left_out_and_said(tmp_path: Path) -> None:
-    store = HoldingsStore(tmp_path / "prices.sqlite3")
+    store = HoldingsStore(PriceStore(tmp_path / "prices.sqlite3"))
     (tmp_path / "csv").mkdir()
 
     found, notes = update_holdings(store, CsvDirectorySource(tmp_path / "csv"), [SP500])
 
     assert found == ()
     assert "cannot read members.csv" in notes[0]
+
+
+def test_a_read_only_store_still_serves_its_holdings(
+    tmp_path: Path, mount_point: Callable[..., Path]
+) -> None:
+    writable = tmp_path / "writable"
+    writable.mkdir()
+    prices = PriceStore(writable / "prices.sqlite3")
+    HoldingsStore(prices).save("yfinance", good())
+    prices.close()
+    read_only = mount_point("--bind", "-o", "ro", str(writable))
+
+    prices = PriceStore(read_only / "prices.sqlite3")
+    store = HoldingsStore(prices)
+
+    assert prices.read_only
+    stored = store.load("yfinance", "sp500")
+    assert stored is not None
+    assert stored.holdings == good()
+    found, notes = update_holdings(store, FlakySource(), [SP500], fetch=lambda s, i: good())
+    assert found == (good(),)
+    assert "holdings not saved" in notes[0]
+    assert "read-only" in notes[0]
+    prices.close()
