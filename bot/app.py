@@ -19,6 +19,7 @@ from bot.config import BotSettings
 from bot.context import CONTEXT_TYPES
 from bot.database import Database
 from bot.handlers import admin_command_menu, command_menu, register_handlers
+from bot.handlers.replies import render_bot
 from bot.jobs import start_jobs
 from bot.logs import protect_secret
 from bot.market import MarketDesk
@@ -33,7 +34,12 @@ from briefings.service import MarketService
 log = logging.getLogger(__name__)
 
 #: Updates the bot asks Telegram for (everything its handlers use).
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
 
 
 def build_application(
@@ -47,9 +53,10 @@ def build_application(
     """Return the bot's Application (not started) with handlers, services and start-up hooks.
 
     ``base_url`` overrides ``TELEGRAM_API_URL`` (e.g. a local Bot API server in tests and
-    benchmarks). ``run_polling`` calls the start-up hook; a script that drives the application
-    itself calls ``await start_services(app)`` after ``initialize()`` and
-    ``await stop_services(app)`` at the end. ``charts`` replaces the default chart desk (e.g.
+    benchmarks). ``bot.serve.serving`` (what ``marketbrief run`` uses) and ``running`` call the
+    start-up hook; a script that drives the application itself calls
+    ``await start_services(app)`` after ``initialize()`` and ``await stop_services(app)`` at
+    the end. ``charts`` replaces the default chart desk (e.g.
     one with a smaller cache in a benchmark).
     """
     protect_secret(bot_settings.token)
@@ -98,10 +105,11 @@ def build_application(
 
 
 async def start_services(application: BotApplication) -> None:
-    """Register the command menus and schedule the jobs (runs before polling starts)."""
+    """Set the command menus and descriptions, schedule the jobs (before updates arrive)."""
     services = get_services(application)
     services.sender.keep_going = lambda: application.running
     await _set_command_menus(application, services.settings.admins)
+    await _set_descriptions(application, simulated=services.desk.service.simulated)
     await start_jobs(application)
 
 
@@ -129,7 +137,7 @@ async def running(
             poll_interval=0.0,
             timeout=int(poll_timeout),
             allowed_updates=ALLOWED_UPDATES,
-            error_callback=_polling_failed,
+            error_callback=polling_failed,
         )
         try:
             yield application
@@ -141,7 +149,20 @@ async def running(
         await application.shutdown()
 
 
-def _polling_failed(error: TelegramError) -> None:
+async def _set_descriptions(application: BotApplication, *, simulated: bool) -> None:
+    """Say on the empty-chat screen and the profile what the bot does (templates/bot)."""
+    bot = application.bot
+    try:
+        await bot.set_my_description(render_bot("description.txt.j2", simulated=simulated).strip())
+        await bot.set_my_short_description(
+            render_bot("short_description.txt.j2", simulated=simulated).strip()
+        )
+    except TelegramError as exc:
+        log.warning("could not set the bot's description: %s", exc)
+
+
+def polling_failed(error: TelegramError) -> None:
+    """Log a failed getUpdates at DEBUG (the updater's ``error_callback``)."""
     # What run_polling does with these: the error handler, which logs outages once.
     log.debug("polling failed: %s", error)
 

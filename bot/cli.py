@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from dotenv import load_dotenv
 
 from briefings.cli import (
+    EXIT_FAILURE,
+    EXIT_OK,
     AddCommand,
     UsageError,
     build_parser,
@@ -49,8 +52,11 @@ def parse_chat_id(text: str) -> int:
 
 def add_bot_commands(add_command: AddCommand) -> None:
     """Add the Telegram sub-commands to the domain parser."""
-    run_parser = add_command("run", help="run the Telegram bot (long polling)")
+    run_parser = add_command(
+        "run", help="run the Telegram bot (long polling, or a webhook with --webhook-url)"
+    )
     _add_source(run_parser)
+    _add_serve_options(run_parser)
     run_parser.set_defaults(handler=_run)
 
     chat_parser = add_command(
@@ -66,6 +72,69 @@ def add_bot_commands(add_command: AddCommand) -> None:
     _add_source(push_parser)
     push_parser.set_defaults(handler=_push)
 
+    backup_parser = add_command(
+        "backup", help="copy the databases into a folder, safely while the bot runs"
+    )
+    backup_parser.add_argument("path", type=Path, metavar="PATH", help="the folder to write to")
+    backup_parser.set_defaults(handler=_backup)
+
+    health_parser = add_command(
+        "health", help="ask the running bot's GET /healthz; exit 0 when healthy"
+    )
+    health_parser.add_argument(
+        "address",
+        nargs="?",
+        metavar="HOST:PORT",
+        help="where /healthz listens (default: $MARKETBRIEF_LISTEN with a webhook, else "
+        "$MARKETBRIEF_HEALTH, else 127.0.0.1:8080)",
+    )
+    health_parser.set_defaults(handler=_health)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _add_serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help="receive updates by webhook at this public https URL; its path is the webhook "
+        "path (default: $MARKETBRIEF_WEBHOOK_URL; unset: long polling)",
+    )
+    parser.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        help="webhook mode: where to listen, HOST:PORT or unix:PATH; /healthz is served here "
+        "too (default: $MARKETBRIEF_LISTEN or 127.0.0.1:8080)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=40,
+        metavar="N",
+        help="webhook mode: at most N parallel connections from Telegram (1-100, default 40)",
+    )
+    parser.add_argument(
+        "--drop-pending-updates",
+        action="store_true",
+        help="ignore the updates that arrived while the bot was down",
+    )
+    parser.add_argument(
+        "--health",
+        metavar="HOST:PORT",
+        help="long polling: serve GET /healthz here (default: $MARKETBRIEF_HEALTH; unset: none)",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="also log the scheduler's lines for every job run"
+    )
+
 
 def _run(args: argparse.Namespace) -> int:
     # Two bots on one data directory would fight over getUpdates, so a second one exits at
@@ -80,6 +149,25 @@ def _push(args: argparse.Namespace) -> int:
     from bot.operations import push
 
     return push(args)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, backup_databases
+
+    try:
+        copies = backup_databases(Settings.from_env(), args.path)
+    except BackupError as exc:
+        print(f"marketbrief: backup failed: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    for copy in copies:
+        print(f"{copy.source.name}: {copy.size_bytes / 1024:,.0f} KiB -> {copy.target}")
+    return EXIT_OK
+
+
+def _health(args: argparse.Namespace) -> int:
+    from bot.healthcheck import main as check
+
+    return check([args.address] if args.address else [])
 
 
 def _chat(args: argparse.Namespace) -> int:

@@ -20,6 +20,8 @@ DEFAULT_TIME = time(8, 0)
 DEFAULT_ZONE = "America/New_York"
 DEFAULT_CATCHUP_HOURS = 6.0
 DEFAULT_REFRESH_DELAY_MINUTES = 20.0
+#: The bot's database (the chats and the outbox log) inside the data directory.
+BOT_DATABASE_NAME = "bot.sqlite3"
 #: The documented ranges (inclusive) of the numeric settings.
 CATCHUP_HOURS_RANGE = (0.0, 168.0)
 REFRESH_DELAY_MINUTES_RANGE = (0.0, 720.0)
@@ -68,7 +70,7 @@ class BotSettings:
     @property
     def database_path(self) -> Path:
         """Return the path of the bot's SQLite database (the chats and the outbox log)."""
-        return self.domain.data_dir / "bot.sqlite3"
+        return self.domain.data_dir / BOT_DATABASE_NAME
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> BotSettings:

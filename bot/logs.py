@@ -64,9 +64,17 @@ def _redacting_factory(
     return factory
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr with timestamps (the console-script default)."""
+def configure_logging(level: int = logging.INFO, *, verbose: bool = False) -> None:
+    """Log to stderr with timestamps (the console-script default).
+
+    APScheduler logs two lines per job run ("Running job", "executed successfully") and one per
+    job added, PTB a few per start and stop; they are kept at WARNING unless ``verbose``, so
+    the bot's own start-up line is the one INFO line at start.
+    """
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    chatter = logging.INFO if verbose else logging.WARNING
+    for name in ("apscheduler", "telegram.ext"):
+        logging.getLogger(name).setLevel(chatter)
     logging.getLogger("telegram.ext").addFilter(one_line_network_errors)
 
 

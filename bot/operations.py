@@ -15,14 +15,16 @@ import sys
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import ALLOWED_UPDATES, build_application, stop_services
+from bot.app import build_application, stop_services
 from bot.charts import share_the_gil_often
 from bot.config import BotSettings, ConfigError
 from bot.jobs import push_now
 from bot.logs import configure_logging, protect_secret, redact
 from bot.schema import SchemaError
 from bot.sender import Outcome
+from bot.serve import ServeOptions, WebExtraMissing, require_web, serve_until_stopped
 from bot.services import BotApplication, get_services
+from bot.webconfig import health_address, webhook_settings
 from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, warn_unknown_tickers
 from briefings.cli import open_service as open_market_service
 from briefings.service import MarketService
@@ -51,21 +53,56 @@ def open_application(settings: BotSettings, service: MarketService) -> BotApplic
 
 
 def run_bot(args: argparse.Namespace) -> int:
-    """Run the bot with long polling until interrupted (the caller holds the data dir lock)."""
+    """Run the bot (long polling, or a webhook) until SIGINT or SIGTERM.
+
+    The caller holds the data dir lock.
+    """
     settings = bot_settings()
-    configure_logging()
+    try:
+        webhook = webhook_settings(
+            args.webhook_url,
+            args.listen,
+            max_connections=args.max_connections,
+            drop_pending_updates=args.drop_pending_updates,
+        )
+        # With a webhook /healthz shares --listen; MARKETBRIEF_HEALTH is for long polling.
+        health = health_address(args.health) if webhook is None else None
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    if webhook is not None:
+        protect_secret(webhook.secret)
+        if args.health:
+            raise UsageError("--health is for long polling; with a webhook /healthz is on --listen")
+    options = ServeOptions(
+        webhook=webhook, health=health, drop_pending_updates=args.drop_pending_updates
+    )
+    try:
+        require_web(options)
+    except WebExtraMissing as exc:
+        raise UsageError(str(exc)) from None
+    configure_logging(verbose=args.verbose)
     service = open_market_service(args)
     probe_database(settings.database_path)
     warn_unknown_tickers(service)
     share_the_gil_often()
     application = open_application(settings, service)
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        asyncio.run(serve_until_stopped(application, options))
     except InvalidToken:
         raise UsageError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather") from None
     except NetworkError as exc:
-        print(redact(f"marketbrief: cannot reach {settings.api_url}: {exc}"), file=sys.stderr)
+        print(
+            redact(f"marketbrief: cannot reach Telegram at {settings.api_url}: {exc}"),
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
+    except OSError as exc:
+        address = options.webhook.listen if options.webhook else options.health
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        print(f"marketbrief: cannot listen on {address}: {reason}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        pass
     return EXIT_OK
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -68,13 +72,70 @@ def _build_table(end: date) -> _SessionTable:
     return _SessionTable(sessions=sessions, closes_ns=closes.astype(np.int64))
 
 
+def cache_dir() -> Path:
+    """Return where session tables are cached: $MARKETBRIEF_CACHE_DIR or the user cache folder."""
+    configured = os.environ.get("MARKETBRIEF_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("marketbrief"))
+
+
+def _cache_path(end: date) -> Path:
+    """Name the cached table by everything that shapes it, so an upgrade never reads a stale one.
+
+    exchange_calendars' version fixes its holiday rules and the tz database it ships with.
+    """
+    try:
+        version = metadata.version("exchange-calendars")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    name = f"sessions-{EXCHANGE}-{version}-{CALENDAR_START:%Y%m%d}-{end:%Y%m%d}.npz"
+    return cache_dir() / name
+
+
+def _load_cached(path: Path) -> _SessionTable | None:
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            sessions, closes = stored["sessions"], stored["closes_ns"]
+    except (OSError, KeyError, ValueError):
+        return None
+    if sessions.dtype != np.dtype("datetime64[D]") or closes.dtype != np.int64:
+        return None
+    if len(sessions) == 0 or len(sessions) != len(closes):
+        return None
+    return _SessionTable(sessions=sessions, closes_ns=closes)
+
+
+def _store_cached(path: Path, table: _SessionTable) -> None:
+    # Written beside its name, then renamed: a reader sees a whole file or none.
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=path.parent, suffix=".partial")
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, sessions=table.sessions, closes_ns=table.closes_ns)
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only cache folder costs the next run a rebuild, nothing else
+
+
 def _table() -> _SessionTable:
-    """Return the session table, built once per calendar year (building takes ~0.3 s)."""
+    """Return the session table for the current year's range, built once and cached on disk.
+
+    Building it with exchange_calendars takes ~0.4 s (import included); a later process loads
+    the cached arrays in about a millisecond.
+    """
     year = datetime.now(UTC).year
     with _lock:
         table = _tables.get(year)
         if table is None:
-            table = _build_table(date(year + YEARS_AHEAD, 12, 31))
+            end = date(year + YEARS_AHEAD, 12, 31)
+            path = _cache_path(end)
+            table = _load_cached(path)
+            if table is None:
+                table = _build_table(end)
+                _store_cached(path, table)
             _tables.clear()
             _tables[year] = table
         return table

@@ -57,6 +57,7 @@ CONTROL_ACTIONS: Mapping[str, ControlAction] = {
     "block_chat": ControlAction(),
     "unblock_chat": ControlAction(),
     "migrate_chat": ControlAction(),
+    "set_bot_status": ControlAction(),
     "reset": ControlAction(),
     # Faults and flood control.
     "add_fault": ControlAction(),
@@ -65,6 +66,7 @@ CONTROL_ACTIONS: Mapping[str, ControlAction] = {
     "bot_messages": ControlAction(result=_each_to_json),
     "calls": ControlAction(result=_each_to_json),
     "commands": ControlAction(result=_commands_to_json),
+    "descriptions": ControlAction(),
     "answered_callbacks": ControlAction(is_property=True),
     "flood_rejections": ControlAction(is_property=True),
 }

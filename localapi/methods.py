@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from localapi.bot_profile import PROFILE_METHODS
 from localapi.errors import ApiError, bad_request
 from localapi.media import image_info
 from localapi.params import UploadedFile
@@ -74,23 +75,6 @@ def get_me(state: ApiState, params: Params, files: Files) -> Any:
         "can_connect_to_business": False,
         "has_main_web_app": False,
     }
-
-
-def delete_webhook(state: ApiState, params: Params, files: Files) -> Any:
-    """Succeed (there is never a webhook); drop pending updates when asked."""
-    if params.get("drop_pending_updates"):
-        state.updates.clear()
-    return True
-
-
-def set_webhook(state: ApiState, params: Params, files: Files) -> Any:
-    """Refuse: the local server only serves getUpdates."""
-    raise bad_request("webhooks are not supported by the local Bot API; use getUpdates")
-
-
-def get_webhook_info(state: ApiState, params: Params, files: Files) -> Any:
-    """Report no webhook and the number of pending updates."""
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(state.updates)}
 
 
 def succeed(state: ApiState, params: Params, files: Files) -> Any:
@@ -301,9 +285,6 @@ def get_chat_administrators(state: ApiState, params: Params, files: Files) -> An
 
 METHODS: dict[str, Handler] = {
     "getMe": get_me,
-    "deleteWebhook": delete_webhook,
-    "setWebhook": set_webhook,
-    "getWebhookInfo": get_webhook_info,
     "close": succeed,
     "logOut": succeed,
     "setMyCommands": set_my_commands,
@@ -321,6 +302,7 @@ METHODS: dict[str, Handler] = {
     "getChat": get_chat,
     "getChatMember": get_chat_member,
     "getChatAdministrators": get_chat_administrators,
+    **PROFILE_METHODS,
 }
 METHOD_NAMES = {name.lower(): name for name in [*METHODS, "getUpdates"]}
 

@@ -19,6 +19,7 @@ from localapi.methods import METHODS, canonical_method
 from localapi.params import UploadedFile, read_request
 from localapi.records import ApiCall, SentMessage
 from localapi.state import ApiState
+from localapi.webhook_push import WebhookPusher
 
 T = TypeVar("T")
 BOT_PATH = re.compile(r"/bot([^/]+)/([^/]+)")
@@ -26,6 +27,10 @@ UPLOAD_LIMIT_BYTES = 60 * 1024 * 1024
 CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
+)
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
 )
 
 
@@ -101,6 +106,7 @@ class LocalBotApi(ApiState):
         self._runner: web.AppRunner | None = None
         self._stopping = False
         self._poll_generation = 0
+        self._pusher = WebhookPusher(self, self._signal)
 
     # ----- lifecycle -----------------------------------------------------------------------
 
@@ -119,6 +125,7 @@ class LocalBotApi(ApiState):
         await site.start()
         self._runner = runner
         self._port = runner.addresses[0][1]
+        self._pusher.start()
 
     async def stop(self) -> None:
         """Stop serving; pending long polls and injected delays return at once."""
@@ -126,6 +133,7 @@ class LocalBotApi(ApiState):
             return
         self._stopping = True
         self._signal.notify()
+        await self._pusher.stop()
         await self._runner.cleanup()
         self._runner = None
 
@@ -196,6 +204,21 @@ class LocalBotApi(ApiState):
             raise TimeoutError(f"no matching {method} call within {timeout}s")
         return found
 
+    async def wait_for_webhook_deliveries(
+        self, count: int, timeout: float = 5.0
+    ) -> list[tuple[int, int]]:
+        """Wait until `count` webhook POSTs finished; return (update_id, HTTP status) of each."""
+
+        def enough() -> list[tuple[int, int]] | None:
+            with self.lock:
+                done = list(self.webhook_deliveries)
+            return done if len(done) >= count else None
+
+        found = await self._wait_until(enough, timeout)
+        if found is None:
+            raise TimeoutError(f"fewer than {count} webhook deliveries within {timeout}s")
+        return found
+
     async def _wait_until(self, check: Callable[[], T | None], timeout: float) -> T | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -248,6 +271,8 @@ class LocalBotApi(ApiState):
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Long-poll: answer as soon as an allowed update is pending, or after `timeout`."""
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         self._poll_generation += 1
         generation = self._poll_generation
         self._signal.notify()  # an older pending poll must now end with 409

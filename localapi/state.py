@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localapi.errors import ApiError, bad_request, chat_migrated, too_many_requests
 from localapi.faults import DEFAULT_TIMEOUT_DELAY, FaultHit, FaultQueue
@@ -21,7 +21,11 @@ from localapi.world import (
     MessageRecord,
     StoredFile,
     UserRecord,
+    chat_member,
 )
+
+if TYPE_CHECKING:
+    from localapi.bot_profile import WebhookSetting
 
 # getUpdates without allowed_updates delivers everything except these (Bot API default).
 OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -70,6 +74,10 @@ class ApiState:
         self.faults = FaultQueue()
         self.flood_gate = FloodGate(self.flood_limits) if self.flood_limits else None
         self.flood_rejections = 0
+        self.bot_descriptions: dict[tuple[str, str], str] = {}
+        self.webhook: WebhookSetting | None = None
+        self.webhook_deliveries: list[tuple[int, int]] = []
+        """(update_id, HTTP status) of every webhook POST, in order."""
 
     # ----- test API: the world -------------------------------------------------------------
 
@@ -124,6 +132,31 @@ class ApiState:
             if user_id not in self.users:
                 self.add_user(user_id, first_name=f"User {user_id}")
             chat.members[user_id] = status
+
+    def set_bot_status(self, chat_id: int, user_id: int, status: str) -> dict[str, Any]:
+        """Let ``user_id`` add (member, administrator) or remove (left, kicked) the bot.
+
+        Queue the my_chat_member Update Telegram sends and return it; a bot that left or was
+        kicked gets 403 for every write to the chat.
+        """
+        if status not in MEMBER_STATUSES:
+            raise ValueError(f"unknown status {status!r}; expected one of {MEMBER_STATUSES}")
+        with self.lock:
+            chat = self._existing_chat(chat_id)
+            if user_id not in self.users:
+                self.add_user(user_id, first_name=f"User {user_id}")
+            bot = self.bot.to_api()
+            old = chat.members.get(self.bot.id, "left")
+            chat.members[self.bot.id] = status
+            chat.blocked = status in ("left", "kicked")
+            change = {
+                "chat": chat.to_api(),
+                "from": self.users[user_id].to_api(),
+                "date": int(time.time()),
+                "old_chat_member": chat_member(bot, old),
+                "new_chat_member": chat_member(bot, status),
+            }
+        return self.add_update({"my_chat_member": change})
 
     def block_chat(self, chat_id: int) -> None:
         """Make every send to the chat fail with 403, as after a block or kick."""
@@ -276,6 +309,14 @@ class ApiState:
         """Return the callback query ids the bot answered, in order."""
         with self.lock:
             return [answer.callback_query_id for answer in self.callback_answers]
+
+    def descriptions(self, language_code: str = "") -> dict[str, str]:
+        """Return the bot's description and short description as last set."""
+        with self.lock:
+            return {
+                kind: self.bot_descriptions.get((kind, language_code), "")
+                for kind in ("description", "short_description")
+            }
 
     def commands(
         self, scope: dict[str, Any] | None = None, language_code: str = ""

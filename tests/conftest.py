@@ -28,6 +28,7 @@ def market_data_dir() -> Path:
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point every test at its own data directory and away from the user's settings."""
     monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MARKETBRIEF_CACHE_DIR", str(tmp_path / "cache"))
     for name in (
         "MARKETBRIEF_SOURCE",
         "MARKETBRIEF_UNIVERSE",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -111,3 +115,42 @@ def test_dates_outside_the_calendar_raise_a_clear_error() -> None:
     with pytest.raises(CalendarRangeError):
         last_completed_session(datetime(last.year + 5, 1, 1, tzinfo=UTC))
     assert issubclass(CalendarRangeError, ValueError)
+
+
+CALENDAR_PROBE = """
+import sys
+if sys.argv[1] == "without-exchange-calendars":
+    sys.modules["exchange_calendars"] = None  # importing it now fails
+from datetime import date
+from briefings.calendar import calendar_bounds, sessions_in_range
+first, last = calendar_bounds()
+print(first, last, len(sessions_in_range(date(2024, 1, 1), date(2024, 12, 31))))
+"""
+
+
+def test_the_session_table_is_cached_on_disk_for_later_processes(tmp_path: Path) -> None:
+    env = {**os.environ, "MARKETBRIEF_CACHE_DIR": str(tmp_path / "cache")}
+
+    def probe(mode: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", CALENDAR_PROBE, mode],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+
+    built = probe("normal")
+    assert built.returncode == 0, built.stderr
+    cached = list((tmp_path / "cache").glob("sessions-XNYS-*.npz"))
+    assert len(cached) == 1
+    # A second process answers the same without exchange_calendars: it read the cache.
+    reused = probe("without-exchange-calendars")
+    assert reused.returncode == 0, reused.stderr
+    assert reused.stdout == built.stdout
+    assert built.stdout.split()[-1] == "252"  # NYSE sessions in 2024
+    # A damaged cache file is rebuilt, not trusted.
+    cached[0].write_bytes(b"garbage")
+    rebuilt = probe("normal")
+    assert rebuilt.stdout == built.stdout
+    assert cached[0].read_bytes()[:2] == b"PK"  # a fresh .npz (a zip archive)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import BotCommand, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
+from bot.context import BotContext
 from bot.handlers.alerts import alerts
 from bot.handlers.callbacks import window_button
 from bot.handlers.charts import chart, rrg
@@ -21,9 +28,10 @@ from bot.handlers.commands import (
     unknown_command,
 )
 from bot.handlers.errors import on_error
+from bot.handlers.onboarding import CONFIRM_SUBSCRIBE, confirm_subscribe, membership_changed, start
 from bot.handlers.replies import render_bot
 from bot.handlers.subscription import settings, subscribe, unsubscribe
-from bot.handlers.views import VIEW_PATTERN, view_button
+from bot.handlers.views import VIEW_PREFIX, view_button
 from bot.services import BotApplication
 
 #: Updates from channels are not handled: the bot serves private chats and groups.
@@ -33,7 +41,7 @@ _CHATS = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
 def register_handlers(application: BotApplication) -> None:
     """Add every command, the view and window buttons, the fallbacks and the error handler."""
     commands = {
-        "start": help_command,
+        "start": start,
         "help": help_command,
         "brief": brief,
         "rotation": rotation,
@@ -51,13 +59,28 @@ def register_handlers(application: BotApplication) -> None:
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=_CHATS))
-    application.add_handler(CallbackQueryHandler(view_button, pattern=VIEW_PATTERN))
-    application.add_handler(CallbackQueryHandler(window_button))
+    application.add_handler(CallbackQueryHandler(_button))
+    application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.COMMAND & _CHATS, unknown_command))
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, plain_text)
     )
     application.add_error_handler(on_error)
+
+
+async def _button(update: Update, context: BotContext) -> None:
+    """Route a button press: the subscribe confirmation, a summary view, else a window button.
+
+    One handler, not two with patterns: PTB lets a pattern handler take presses whose data is
+    empty, which must get the window handler's "expired" answer.
+    """
+    query = update.callback_query
+    if query is not None and query.data == CONFIRM_SUBSCRIBE:
+        await confirm_subscribe(update, context)
+    elif query is not None and (query.data or "").startswith(VIEW_PREFIX):
+        await view_button(update, context)
+    else:
+        await window_button(update, context)
 
 
 def _menu(template: str) -> list[BotCommand]:

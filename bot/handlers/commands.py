@@ -127,6 +127,7 @@ async def help_command(update: Update, context: Context) -> None:
         default_zone=services.settings.default_zone,
         is_group=chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
         is_forum=bool(chat and chat.is_forum),
+        bot_username=context.bot.username,
     )
 
 
@@ -267,15 +268,22 @@ def _command_word(text: str) -> tuple[str, str | None]:
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    """Answer a command this bot does not have (ignoring commands meant for other bots)."""
+    """Answer a command this bot does not have.
+
+    In groups only a command addressed to this bot (/cmd@thisbot) gets an answer: other bots
+    live there too, and a bare /cmd may be theirs.
+    """
     message = update.effective_message
     if message is None or message.text is None:
         return
     name, mention = _command_word(message.text)
     chat = update.effective_chat
     in_group = chat is not None and chat.type != ChatType.PRIVATE
-    if in_group and mention and mention.casefold() != (context.bot.username or "").casefold():
-        return  # another bot's command
+    addressed = (
+        mention is not None and mention.casefold() == (context.bot.username or "").casefold()
+    )
+    if in_group and not addressed:
+        return
     await reply(update, "unknown", command=echo(name))
 
 

@@ -4,46 +4,51 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.charts import BRIEFING_CHARTS
 from bot.chats import Schedule
-from bot.config import canonical_zone, parse_clock_time
+from bot.config import parse_clock_time
 from bot.context import BotContext
 from bot.handlers.commands import InputProblem, command
 from bot.handlers.replies import echo, reply
 from bot.jobs import next_delivery, sync_schedules
+from bot.zones import ZoneProblem, resolve_zone
 
 Context = BotContext
 
 _LOOKS_LIKE_TIME = re.compile(r"^\d")
 MANAGERS = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 CHART_OFF = "off"
+#: A time and up to three words of a city ("/subscribe 07:00 Ho Chi Minh").
+MAX_SCHEDULE_WORDS = 4
 
 
 def parse_schedule(args: Sequence[str], base: Schedule) -> Schedule:
-    """Read "[HH:MM] [Area/City]" (either order); what is left out comes from ``base``."""
+    """Read "[HH:MM] [Area/City or city]" (either order); what is left out comes from ``base``.
+
+    A city may be several words ("New York"); "EST" and other fixed offsets are refused.
+    """
     local_time, zone = base.local_time, base.time_zone
-    seen_time = seen_zone = False
-    for arg in args:
-        if _LOOKS_LIKE_TIME.match(arg):
-            if seen_time:
-                raise InputProblem("Give one time only.")
-            try:
-                local_time = parse_clock_time(arg)
-            except ValueError as exc:
-                raise InputProblem(f"{exc}.") from None
-            seen_time = True
-        else:
-            if seen_zone:
-                raise InputProblem("Give one time zone only.")
-            try:
-                zone = canonical_zone(arg)
-            except ValueError as exc:
-                raise InputProblem(f"{exc}.") from None
-            seen_zone = True
+    times = [arg for arg in args if _LOOKS_LIKE_TIME.match(arg)]
+    words = [arg for arg in args if not _LOOKS_LIKE_TIME.match(arg)]
+    if len(times) > 1:
+        raise InputProblem("Give one time only.")
+    if times:
+        try:
+            local_time = parse_clock_time(times[0])
+        except ValueError as exc:
+            raise InputProblem(f"{exc}.") from None
+    if sum("/" in word for word in words) > 1:
+        raise InputProblem("Give one time zone only.")
+    if words:
+        try:
+            zone = resolve_zone(" ".join(words))
+        except ZoneProblem as exc:
+            raise InputProblem(str(exc)) from None
     return Schedule(local_time, zone)
 
 
@@ -66,40 +71,58 @@ async def may_manage(update: Update, context: Context) -> bool:
     return member.status in MANAGERS
 
 
-@command("subscribe", max_args=2)
+@command("subscribe", max_args=MAX_SCHEDULE_WORDS)
 async def subscribe(update: Update, context: Context, args: Sequence[str]) -> None:
     """Subscribe the chat (or change its time, zone or topic) and schedule the job."""
-    services = context.services
-    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return
-    defaults = Schedule(services.settings.default_time, services.settings.default_zone)
-    current = await services.database.run(services.chats.subscription, chat.id)
-    base = current.schedule if current is not None and current.active else defaults
-    schedule = parse_schedule(args, base)
+    schedule = parse_schedule(args, await current_schedule(context, chat.id))
     if not await may_manage(update, context):
         await reply(update, "not_admin")
         return
+    await reply(update, "subscribed", **await subscribe_chat(update, context, schedule))
+
+
+async def current_schedule(context: Context, chat_id: int) -> Schedule:
+    """Return the chat's active schedule, else the bot's default one."""
+    services = context.services
+    current = await services.database.run(services.chats.subscription, chat_id)
+    if current is not None and current.active:
+        return current.schedule
+    return Schedule(services.settings.default_time, services.settings.default_zone)
+
+
+async def subscribe_chat(update: Update, context: Context, schedule: Schedule) -> dict[str, Any]:
+    """Store the chat's subscription and sync the jobs; return the "subscribed" reply context.
+
+    The caller has checked ``may_manage``. A forum topic the update came from is kept.
+    """
+    services = context.services
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
+    if chat is None:
+        raise RuntimeError("an update without a chat cannot subscribe")
+    current = await services.database.run(services.chats.subscription, chat.id)
     now = services.clock()
     subscription = await services.database.run(
         services.chats.subscribe,
         chat.id,
         chat_type=chat.type,
         title=chat.effective_name,
-        thread_id=message.message_thread_id if message.is_topic_message else None,
+        thread_id=message.message_thread_id
+        if message is not None and message.is_topic_message
+        else None,
         schedule=schedule,
         subscribed_by=user.id if user else None,
         now=now,
     )
     await services.database.run(services.outbox.forget_failures, chat.id)
     await sync_schedules(context.application)
-    await reply(
-        update,
-        "subscribed",
-        subscription=subscription,
-        changed=current is not None and current.active,
-        next_delivery=next_delivery(schedule, now),
-    )
+    return {
+        "subscription": subscription,
+        "changed": current is not None and current.active,
+        "next_delivery": next_delivery(schedule, now),
+    }
 
 
 @command("unsubscribe", max_args=0)

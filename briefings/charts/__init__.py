@@ -23,7 +23,6 @@ from briefings.charts.data import (
     rrg_chart_data,
     sectors_chart_data,
 )
-from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
 from briefings.charts.summary import (
     QuadrantMembers,
     RatioMove,
@@ -34,7 +33,21 @@ from briefings.charts.summary import (
 )
 
 if TYPE_CHECKING:
+    from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
     from briefings.model import Snapshot
+
+#: Loaded on first use: matplotlib takes about half a second to import, which `run` and `push`
+#: should not pay at start-up (nor anything that only needs the cache or the data).
+_PLOTTERS = frozenset({"plot_ratios", "plot_rrg", "plot_sector_bars"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _PLOTTERS:
+        from briefings.charts import plot
+
+        return getattr(plot, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors"]
 CHART_KINDS: tuple[ChartKind, ...] = get_args(ChartKind)
@@ -93,6 +106,8 @@ def render_chart(
     3M window's base); ``tail_weeks`` the RRG tail length (None: fewer weeks the more tails,
     ``data.default_tail_weeks``). Arguments a kind does not use are ignored.
     """
+    from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
+
     kind = _check_kind(kind)
     provenance = Provenance.of(snapshot.briefing)
     if kind == "rrg-sectors" or kind == "rrg-pairs":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.perf import bot_latency, broadcast
+from tests.perf import bot_latency, broadcast, startup
 from tests.perf._harness import percentile, spread
 
 
@@ -43,3 +43,15 @@ def test_broadcast_reaches_every_chat_once(capsys: pytest.CaptureFixture[str]) -
     assert (result.lost, result.duplicated) == (0, 0)
     assert result.outcomes == {"sent": 50}
     assert "rate ÷ enforced" in capsys.readouterr().out
+
+
+def test_startup_times_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = startup.main(["--runs", "1"])
+
+    assert {(row.setting, row.command) for row in rows} >= {
+        ("bytecode cached", "brief --source demo"),
+        ("no bytecode", 'python -c "import pandas"'),
+        ("no bytecode", "brief, cold calendar"),
+    }
+    assert all(row.seconds > 0 for row in rows)
+    assert "brief ÷ import pandas" in capsys.readouterr().out

@@ -1,0 +1,114 @@
+"""Benchmark: how long `marketbrief brief --source demo` takes to start, from a warm store.
+
+Run: uv run python -m tests.perf.startup [--runs N]
+Prints figures, asserts nothing. Each command runs as a fresh process; the figure is the median
+wall time. Target: brief at most 2x `python -c "import pandas"`, with bytecode cached.
+
+"bytecode cached" runs with PYTHONPYCACHEPREFIX pointing at a folder filled by a warm-up run;
+"no bytecode" with PYTHONDONTWRITEBYTECODE=1 and an empty prefix, so every module is compiled
+on every run (what a checkout without __pycache__ pays). The calendar's session table is
+cached on disk as well; "cold calendar" rows give it an empty cache folder each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BRIEF = ("-m", "bot.cli", "brief", "--source", "demo")
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "python -c pass": ("-c", "pass"),
+    'python -c "import pandas"': ("-c", "import pandas"),
+    "brief --source demo": BRIEF,
+    "import bot.operations (run, push)": ("-c", "import bot.operations"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One command's median start-up time in one setting."""
+
+    setting: str
+    command: str
+    seconds: float
+
+
+def run_once(arguments: Sequence[str], env: Mapping[str, str]) -> float:
+    """Return the wall time of one fresh interpreter running ``arguments``."""
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, *arguments],
+        cwd=REPO,
+        env=dict(env),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def median_time(arguments: Sequence[str], env: Mapping[str, str], runs: int) -> float:
+    """Return the median of ``runs`` fresh runs."""
+    return statistics.median(run_once(arguments, env) for _ in range(runs))
+
+
+def measure(runs: int, root: Path) -> list[Row]:
+    """Time every command with and without cached bytecode, calendar cache warm or cold."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith("PYTHONPYCACHE")}
+    base.pop("PYTHONDONTWRITEBYTECODE", None)
+    base.update(MARKETBRIEF_DATA_DIR=str(root / "data"), MARKETBRIEF_CACHE_DIR=str(root / "cal"))
+    cached = {**base, "PYTHONPYCACHEPREFIX": str(root / "pyc")}
+    uncached = {
+        **base,
+        "PYTHONPYCACHEPREFIX": str(root / "empty-pyc"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    run_once(BRIEF, cached)  # fills the store, the calendar cache and the bytecode cache
+    run_once(COMMANDS["import bot.operations (run, push)"], cached)
+    rows = []
+    for setting, env in (("bytecode cached", cached), ("no bytecode", uncached)):
+        for name, arguments in COMMANDS.items():
+            rows.append(Row(setting, name, median_time(arguments, env, runs)))
+    for setting, env in (("bytecode cached", cached), ("no bytecode", uncached)):
+        times = []
+        for index in range(runs):
+            cold = {**env, "MARKETBRIEF_CACHE_DIR": str(root / f"cold-{setting}-{index}")}
+            times.append(run_once(BRIEF, cold))
+        rows.append(Row(setting, "brief, cold calendar", statistics.median(times)))
+    return rows
+
+
+def report(rows: Sequence[Row]) -> str:
+    """Format the rows with brief's ratio to importing pandas in each setting."""
+    lines = [f"{'setting':<16} {'command':<36} {'median s':>8}"]
+    for row in rows:
+        lines.append(f"{row.setting:<16} {row.command:<36} {row.seconds:>8.3f}")
+    for setting in dict.fromkeys(row.setting for row in rows):
+        of = {row.command: row.seconds for row in rows if row.setting == setting}
+        ratio = of["brief --source demo"] / of['python -c "import pandas"']
+        lines.append(f"{setting}: brief ÷ import pandas = {ratio:.2f}x (target ≤ 2x)")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> list[Row]:
+    """Measure and print; return the rows."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per command (median)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="marketbrief-startup-") as root:
+        rows = measure(args.runs, Path(root))
+    print(report(rows))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
