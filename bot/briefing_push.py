@@ -19,6 +19,7 @@ from bot.database import Database
 from bot.market import DataNotReady, MarketDesk, RenderedBriefing
 from bot.outbox import BRIEFING, OutboxLog
 from bot.sender import Delivery, Outcome, Parcel, Part, PhotoPart, Sender, SendReport, TextPart
+from bot.views import view_keyboard
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,10 @@ class BriefingPush:
             outcomes.update({s.chat_id: Outcome.PENDING for s in due})
             return SendReport(session, outcomes, error=str(exc))
         charts = await self._charts(rendered, due)
-        text: tuple[Part, ...] = tuple(TextPart(html) for html in rendered.messages)
+        # The summary's last part carries the view buttons (bot.views).
+        *head, last = rendered.messages
+        keyboard = view_keyboard(session)
+        text: tuple[Part, ...] = (*(TextPart(html) for html in head), TextPart(last, keyboard))
         deliveries = []
         for subscription in due:
             chart = charts.get(subscription.chart or "")

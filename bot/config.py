@@ -20,6 +20,8 @@ DEFAULT_TIME = time(8, 0)
 DEFAULT_ZONE = "America/New_York"
 DEFAULT_CATCHUP_HOURS = 6.0
 DEFAULT_REFRESH_DELAY_MINUTES = 20.0
+#: Telegram's ceiling for paid broadcasts (``allow_paid_broadcast``), messages a second.
+MAX_PAID_BROADCAST_RATE = 1000.0
 #: The bot's database (the chats and the outbox log) inside the data directory.
 BOT_DATABASE_NAME = "bot.sqlite3"
 #: The documented ranges (inclusive) of the numeric settings.
@@ -51,6 +53,13 @@ class RateLimits:
     """Retries of a reply that met a 5xx or a failed connection (see bot.ratelimit)."""
     server_error_backoff: float = 0.5
     """Seconds before the first such retry; each later one waits three times longer."""
+    paid_broadcast_per_second: float = 0.0
+    """Broadcast rate with ``allow_paid_broadcast`` (0: off, broadcasts share the free rate)."""
+
+    @property
+    def paid_broadcast(self) -> bool:
+        """Return True when broadcasts are sent as paid broadcasts."""
+        return self.paid_broadcast_per_second > 0
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,11 @@ class BotSettings:
                     env,
                     "MARKETBRIEF_REFRESH_DELAY_MINUTES",
                     DEFAULT_REFRESH_DELAY_MINUTES,
+                )
+            ),
+            rate_limits=RateLimits(
+                paid_broadcast_per_second=_setting(
+                    parse_paid_broadcast_rate, env, "MARKETBRIEF_PAID_BROADCAST_RATE", 0.0
                 )
             ),
         )
@@ -184,6 +198,23 @@ def canonical_zone(text: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"time zone {name!r} is not available on this system") from None
     return name
+
+
+def parse_paid_broadcast_rate(text: str) -> float:
+    """Parse a paid broadcast rate: 0 (off) or above the free 30/s, at most 1000/s."""
+    free = RateLimits().overall_per_second
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if rate == 0:
+        return 0.0
+    if not free < rate <= MAX_PAID_BROADCAST_RATE:
+        raise ValueError(
+            f"{_shorten(text)!r} is not a rate; use 0 (off) or messages a second above "
+            f"{free:g} and at most {MAX_PAID_BROADCAST_RATE:g}"
+        )
+    return rate
 
 
 def _number_in(low: float, high: float) -> Callable[[str], float]:

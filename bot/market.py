@@ -12,7 +12,7 @@ from briefings.clock import Clock, utc_now
 from briefings.lru import Lru
 from briefings.model import Briefing, Snapshot
 from briefings.refresh import RefreshReport
-from briefings.render import render_briefing, split_message
+from briefings.render import render_briefing, render_summary, split_message
 from briefings.service import Freshness, MarketService, NoDataError, expected_session
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,11 @@ class RenderedBriefing:
 
     briefing: Briefing
     messages: tuple[str, ...]
+    """What the daily push and /brief send: the summary (one message)."""
     snapshot: Snapshot = field(repr=False, compare=False)
     """What the briefing was built from (charts sent with it draw from the same data)."""
+    full: tuple[str, ...] = ()
+    """The whole briefing (/brief full and the summary's Full button)."""
 
 
 class MarketDesk:
@@ -143,6 +146,9 @@ class MarketDesk:
         cached = self._rendered.get(key)
         if cached is None:
             html = await asyncio.to_thread(render_briefing, briefing, "html")
-            cached = RenderedBriefing(briefing, tuple(split_message(html)), snapshot)
+            summary = await asyncio.to_thread(render_summary, briefing, "html")
+            cached = RenderedBriefing(
+                briefing, tuple(split_message(summary)), snapshot, tuple(split_message(html))
+            )
             self._rendered.put(key, cached)
         return cached

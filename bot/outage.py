@@ -13,7 +13,9 @@ import time
 from typing import Any
 
 from telegram.error import NetworkError
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
+
+from bot.http_client import bot_request
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +54,30 @@ class ApiHealth:
         self.failures = 0
 
 
-class WatchedRequest(HTTPXRequest):
-    """PTB's HTTPX request that reports every answer and failure to an ApiHealth."""
+class WatchedRequest(BaseRequest):
+    """The bot's HTTP request (``bot_request``) that reports every answer and failure."""
 
     def __init__(self, health: ApiHealth, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        self.inner = bot_request(**kwargs)
         self.health = health
+
+    @property
+    def read_timeout(self) -> float | None:
+        """Return the inner request's default read timeout."""
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        """Open the inner request's connections."""
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        """Close the inner request's connections."""
+        await self.inner.shutdown()
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         """Make the request; tell the health tracker how it went."""
         try:
-            code, payload = await super().do_request(*args, **kwargs)
+            code, payload = await self.inner.do_request(*args, **kwargs)
         except NetworkError as exc:
             self.health.failed(str(exc))
             raise

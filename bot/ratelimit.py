@@ -12,6 +12,17 @@ chat. This limiter applies, to every message-producing request (send*, edit*, co
   ``BULK_SHARE`` of the overall rate. Bulk requests take overall slots only as their bulk slot
   comes up, so a reply to a person waits at most about one slot behind a broadcast.
 
+- paid broadcasts (a request with ``allow_paid_broadcast``, when
+  ``RateLimits.paid_broadcast_per_second`` is set): paced at that rate instead of the free
+  overall and bulk rates; every message also counts against the paid rate, the ceiling of all
+  sends together.
+
+Even pacing alone is not enough: a busy machine delays some requests and bunches the next ones,
+and Telegram counts arrivals. So each overall rate also holds a window on acknowledgements: a
+request goes out only when fewer than the rate's messages were in flight or acknowledged within
+the last second. Telegram admits a message before it answers, so no second of arrivals can
+hold more than the rate.
+
 A RetryAfter pauses all messages for its duration plus a margin, then the request is retried, up
 to ``max_retries`` times; after that the RetryAfter reaches the caller. A run of RetryAfters (a
 storm) is logged once when it starts and once when a request next succeeds, with how many
@@ -27,6 +38,7 @@ message id to check, so it is not sent twice.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -53,8 +65,10 @@ SAFETY = 1.03
 #: Seconds added to every RetryAfter, as the server's clock and ours differ slightly.
 RETRY_MARGIN = 0.25
 
-#: Per-chat state is swept when more chats than this have been seen.
-SWEEP_ABOVE = 1024
+#: The request parameter that makes a message a paid broadcast.
+PAID_FLAG = "allow_paid_broadcast"
+#: The period of Telegram's overall limits, in seconds.
+OVERALL_PERIOD = 1.0
 
 _LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
 #: Methods whose repetition after a timeout changes nothing (the first call may have worked).
@@ -121,7 +135,47 @@ class SlidingWindow:
 
     def idle(self, now: float) -> bool:
         """Return True when no slot is inside the window any more."""
-        return not self._slots or self._slots[-1] + self.period <= now
+        return self.expiry() <= now
+
+    def expiry(self) -> float:
+        """Return when the last slot leaves the window (0 when empty)."""
+        return self._slots[-1] + self.period if self._slots else 0.0
+
+
+class AckWindow:
+    """At most ``limit`` requests in flight or acknowledged in any ``period`` seconds."""
+
+    __slots__ = ("_acks", "_in_flight", "_landed", "limit", "period", "timer")
+
+    def __init__(self, limit: int, period: float, timer: Timer) -> None:
+        self.limit = max(1, limit)
+        self.period = period
+        self.timer = timer
+        self._acks: deque[float] = deque()
+        self._in_flight = 0
+        self._landed = asyncio.Event()
+
+    async def acquire(self) -> None:
+        """Wait until one more request fits, then count it as in flight."""
+        while True:
+            now = self.timer.now()
+            acks = self._acks
+            while acks and acks[0] + self.period <= now:
+                acks.popleft()
+            if self._in_flight + len(acks) < self.limit:
+                self._in_flight += 1
+                return
+            if acks:
+                await self.timer.sleep(acks[0] + self.period - now)
+            else:
+                self._landed.clear()
+                await self._landed.wait()
+
+    def release(self) -> None:
+        """Count an in-flight request as acknowledged now."""
+        self._in_flight -= 1
+        self._acks.append(self.timer.now())
+        self._landed.set()
 
 
 class FloodLimiter(BaseRateLimiter[int]):
@@ -133,9 +187,20 @@ class FloodLimiter(BaseRateLimiter[int]):
         self._paused_until = 0.0
         self._overall = Pacer(limits.overall_per_second / SAFETY)
         self._bulk = Pacer(limits.overall_per_second * BULK_SHARE / SAFETY)
+        self._free_acks = AckWindow(int(limits.overall_per_second), OVERALL_PERIOD, self.timer)
+        self._paid: Pacer | None = None
+        self._paid_acks: AckWindow | None = None
+        if limits.paid_broadcast:
+            self._paid = Pacer(limits.paid_broadcast_per_second / SAFETY)
+            self._paid_acks = AckWindow(
+                int(limits.paid_broadcast_per_second), OVERALL_PERIOD, self.timer
+            )
         self._chats: dict[int | str, SlidingWindow] = {}
         self._groups: dict[int | str, SlidingWindow] = {}
         self._chat_locks: dict[int | str, tuple[asyncio.Lock, int]] = {}
+        # (when a chat's windows are empty again, chat): one entry per finished request, so
+        # the sweep drops idle chats in O(log n) instead of scanning every chat.
+        self._expiries: list[tuple[float, int | str]] = []
         self.retries = 0
         """How many RetryAfter responses were retried (for reports and tests)."""
         self.server_error_retries = 0
@@ -143,6 +208,11 @@ class FloodLimiter(BaseRateLimiter[int]):
         self._storm_started: float | None = None
         self._storm_retries = 0
         self._storm_dropped = 0
+
+    @property
+    def paid_broadcast(self) -> bool:
+        """Return True when broadcasts should carry ``allow_paid_broadcast``."""
+        return self._paid is not None
 
     async def initialize(self) -> None:
         """Start with empty state."""
@@ -152,6 +222,11 @@ class FloodLimiter(BaseRateLimiter[int]):
         self._chats.clear()
         self._groups.clear()
         self._chat_locks.clear()
+        self._expiries.clear()
+
+    def tracked_chats(self) -> int:
+        """Return how many chats' windows are kept (idle ones are swept)."""
+        return len(self._chats.keys() | self._groups.keys())
 
     async def process_request(
         self,
@@ -165,7 +240,9 @@ class FloodLimiter(BaseRateLimiter[int]):
         """Wait for the request's slots, make it, and retry it after a RetryAfter."""
         chat_id = data.get("chat_id")
         if chat_id is None or not endpoint.startswith(_LIMITED_PREFIXES):
-            return await self._with_retries(callback, args, kwargs, None, endpoint, bulk=False)
+            return await self._with_retries(
+                callback, args, kwargs, None, endpoint, bulk=False, paid=False
+            )
         key = _chat_key(chat_id)
         lock, users = self._chat_locks.get(key) or (asyncio.Lock(), 0)
         self._chat_locks[key] = (lock, users + 1)
@@ -173,7 +250,13 @@ class FloodLimiter(BaseRateLimiter[int]):
             # One message at a time per chat keeps a split briefing's parts in order.
             async with lock:
                 return await self._with_retries(
-                    callback, args, kwargs, key, endpoint, bulk=rate_limit_args == BULK
+                    callback,
+                    args,
+                    kwargs,
+                    key,
+                    endpoint,
+                    bulk=rate_limit_args == BULK,
+                    paid=self._paid is not None and bool(data.get(PAID_FLAG)),
                 )
         finally:
             lock, users = self._chat_locks[key]
@@ -181,8 +264,8 @@ class FloodLimiter(BaseRateLimiter[int]):
                 self._chat_locks[key] = (lock, users - 1)
             else:
                 del self._chat_locks[key]
-            if len(self._chats) > SWEEP_ABOVE:
-                self._sweep()
+            self._schedule_sweep(key)
+            self._sweep()
 
     async def _with_retries(
         self,
@@ -193,15 +276,25 @@ class FloodLimiter(BaseRateLimiter[int]):
         endpoint: str,
         *,
         bulk: bool,
+        paid: bool,
     ) -> bool | JSONDict | list[JSONDict]:
         limits = self.limits
         flood_attempts = server_attempts = 0
         while True:
             await self._wait_for_pause()
+            windows: tuple[AckWindow, ...] = ()
             if key is not None:
-                await self._wait_for_slots(key, bulk=bulk)
+                windows = await self._wait_for_slots(key, bulk=bulk, paid=paid)
+            acquired: list[AckWindow] = []
             try:
-                result = await callback(*args, **kwargs)
+                try:
+                    for window in windows:
+                        await window.acquire()
+                        acquired.append(window)
+                    result = await callback(*args, **kwargs)
+                finally:
+                    for window in acquired:
+                        window.release()
             except RetryAfter as error:
                 if flood_attempts == limits.max_retries:
                     self._storm_dropped += 1
@@ -262,7 +355,10 @@ class FloodLimiter(BaseRateLimiter[int]):
         while (remaining := self._paused_until - self.timer.now()) > 0:
             await self.timer.sleep(remaining)
 
-    async def _wait_for_slots(self, key: int | str, *, bulk: bool) -> None:
+    async def _wait_for_slots(
+        self, key: int | str, *, bulk: bool, paid: bool
+    ) -> tuple[AckWindow, ...]:
+        """Wait for the chat's, the group's and the overall slots; return the ack windows."""
         limits = self.limits
         chat = self._chats.get(key)
         if chat is None:
@@ -276,23 +372,41 @@ class FloodLimiter(BaseRateLimiter[int]):
                 window = SlidingWindow(int(limits.per_group_per_minute), 60.0 * SAFETY)
                 self._groups[key] = window
             await self._sleep(window.reserve(self.timer.now()))
+        if paid and self._paid is not None and self._paid_acks is not None:
+            await self._sleep(self._paid.reserve(self.timer.now()))
+            return (self._paid_acks,)
         if bulk:
             await self._sleep(self._bulk.reserve(self.timer.now()))
         await self._sleep(self._overall.reserve(self.timer.now()))
+        if self._paid_acks is not None:
+            return (self._free_acks, self._paid_acks)
+        return (self._free_acks,)
 
     async def _sleep(self, seconds: float) -> None:
         if seconds > 0:
             await self.timer.sleep(seconds)
 
+    def _schedule_sweep(self, key: int | str) -> None:
+        """Note when the chat's windows will be empty again (after its request finished)."""
+        expiry = 0.0
+        for windows in (self._chats, self._groups):
+            window = windows.get(key)
+            if window is not None:
+                expiry = max(expiry, window.expiry())
+        heapq.heappush(self._expiries, (expiry, key))
+
     def _sweep(self) -> None:
         """Drop the state of chats whose limits have fully recovered."""
         now = self.timer.now()
-        for key in [k for k, window in self._chats.items() if window.idle(now)]:
-            if key not in self._chat_locks:
-                del self._chats[key]
-        for key in [k for k, window in self._groups.items() if window.idle(now)]:
-            if key not in self._chat_locks:
-                del self._groups[key]
+        expiries = self._expiries
+        while expiries and expiries[0][0] <= now:
+            _, key = heapq.heappop(expiries)
+            if key in self._chat_locks:
+                continue  # in use: its request notes a new expiry when it finishes
+            for windows in (self._chats, self._groups):
+                window = windows.get(key)
+                if window is not None and window.idle(now):
+                    del windows[key]
 
 
 def _chat_key(chat_id: object) -> int | str:

@@ -17,7 +17,8 @@ Telegram answers:
 
 A request that timed out is retried like any network error, and Telegram has no idempotency
 key, so a timeout whose message did arrive is the other way one part can reach a chat twice.
-Log writes run on the database's threads, never on the event loop.
+Log writes run on the database's threads, never on the event loop; the per-part ones are
+group-committed (``Database.write``), as a broadcast makes three of them per message.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
@@ -38,7 +40,7 @@ from bot.charts import Chart, ChartDesk
 from bot.chats import ChatStore, Purpose
 from bot.database import Database
 from bot.outbox import OutboxLog, new_owner, retire_owner
-from bot.ratelimit import BULK
+from bot.ratelimit import BULK, PAID_FLAG, FloodLimiter
 from bot.telegram_errors import Refusal, refusal, retry_after_seconds
 from briefings.clock import Clock, utc_now
 
@@ -50,9 +52,10 @@ MAX_MIGRATIONS = 3
 
 @dataclass(frozen=True)
 class TextPart:
-    """A Telegram HTML message."""
+    """A Telegram HTML message, with its inline keyboard if it has one."""
 
     html: str
+    reply_markup: InlineKeyboardMarkup | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,22 @@ class SendReport:
         return f"{self.session.isoformat()}: {', '.join(parts) or 'no chats due'}"
 
 
+#: Chats in flight at the free rate, and at most at any rate.
+MIN_CONCURRENCY = 64
+MAX_CONCURRENCY = 256
+#: Round trip to the Bot API allowed for at full rate, in seconds.
+ROUND_TRIP = 0.15
+
+
+def in_flight_for(rate: float) -> int:
+    """Return the chats to send to at once for ``rate`` messages/s: rate * ROUND_TRIP, clamped.
+
+    Against a local server the rate and CPU per message do not change from 16 to 128 in flight
+    (the limiter sets the pace); Telegram's round trip needs rate * round trip in flight.
+    """
+    return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, round(rate * ROUND_TRIP)))
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How transient send errors (network, 5xx, exhausted 429 retries) are retried per part."""
@@ -163,18 +182,28 @@ class Sender:
         charts: ChartDesk | None = None,
         clock: Clock = utc_now,
         retry: RetryPolicy | None = None,
-        concurrency: int = 64,
+        concurrency: int | None = None,
     ) -> None:
+        limiter = bot.rate_limiter
+        paid_rate = 0.0
+        if isinstance(limiter, FloodLimiter) and limiter.paid_broadcast:
+            paid_rate = limiter.limits.paid_broadcast_per_second
+        paid = paid_rate > 0
         self.bot = bot
         self.charts = charts
         self.retry = retry or RetryPolicy()
-        self.concurrency = concurrency
+        self.concurrency = concurrency or in_flight_for(paid_rate)
+        """Chats sent to at once (each one message at a time)."""
         self.owner = new_owner()
         self._db = database
         self._chats = chats
         self._outbox = outbox
         self._clock = clock
         self._in_flight: set[tuple[int, date, Purpose]] = set()
+        self._broadcast_options: dict[str, Any] = {"rate_limit_args": BULK}
+        if paid:
+            # The limiter paces flagged messages at the paid rate; everything else stays free.
+            self._broadcast_options[PAID_FLAG] = True
         self.keep_going: Callable[[], bool] = lambda: True
         """Checked before each chat; the application sets it to "while running"."""
 
@@ -264,7 +293,7 @@ class Sender:
         return True
 
     async def _claim(self, session: date, parcel: Parcel, progress: _Progress) -> int | None:
-        return await self._db.run(
+        return await self._db.write(
             self._outbox.claim,
             progress.chat_id,
             session,
@@ -277,7 +306,7 @@ class Sender:
         self, progress: _Progress, session: date, items: tuple[str, ...], part: int, total: int
     ) -> None:
         """Mark part ``part`` of ``total`` as in flight."""
-        await self._db.run(
+        await self._db.write(
             self._outbox.begin_part, progress.chat_id, session, items, part, total, self._clock()
         )
 
@@ -285,7 +314,7 @@ class Sender:
         self, progress: _Progress, session: date, items: tuple[str, ...], part: int, total: int
     ) -> None:
         """Count part ``part`` of ``total`` as sent (the last one completes the items)."""
-        await self._db.run(
+        await self._db.write(
             self._outbox.part_sent, progress.chat_id, session, items, part, total, self._clock()
         )
 
@@ -296,7 +325,8 @@ class Sender:
                 part.html,
                 parse_mode=ParseMode.HTML,
                 message_thread_id=progress.thread_id,
-                rate_limit_args=BULK,
+                reply_markup=part.reply_markup,
+                **self._broadcast_options,
             )
         elif self.charts is not None:
             await self.charts.send(
@@ -304,7 +334,7 @@ class Sender:
                 progress.chat_id,
                 part.chart,
                 thread_id=progress.thread_id,
-                rate_limit_args=BULK,
+                **self._broadcast_options,
             )
 
     async def _handle(

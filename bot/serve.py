@@ -63,7 +63,11 @@ async def serving(
     with _outage_lines_muted():
         # A failed start is reported once by the caller ("cannot reach Telegram ..."), not
         # also as the start of an outage.
-        await application.initialize()
+        try:
+            await application.initialize()
+        except BaseException:
+            await application.bot.shutdown()  # PTB leaves the HTTP sessions open
+            raise
     runner: web.AppRunner | None = None
     try:
         # Bind first: a busy address fails before any job starts. /healthz answers 503 until

@@ -104,7 +104,10 @@ def _button_data(messages: Sequence[SentMessage], label: str) -> tuple[int, str]
             continue
         for row in rows:
             for button in row:
-                if button["text"].strip("• ").casefold() == wanted and "callback_data" in button:
+                shown = button["text"].strip("• ").casefold()
+                # "Rotation" presses "🔄 Rotation": the icon may be left out.
+                matches = shown == wanted or shown.split(" ", 1)[-1] == wanted
+                if matches and "callback_data" in button:
                     return message.message_id, button["callback_data"]
         return None
     return None

@@ -11,6 +11,12 @@ Every rule compares numbers the briefings already hold; nothing is recomputed fr
 - ``breadth200``: a basket's share of members above their 200-session average crosses half,
   i.e. "a majority above" (share > 50 %) turns on or off.
 - ``record``: a benchmark closes at a record high on the current session.
+- ``rank``: a sector moves 3 or more places on the past month's (1M) leaderboard.
+- ``high52``: a key ticker (benchmarks, size, style) closes at a 52-week high that is not a
+  record, having not been at one the session before.
+
+The daily briefing's "What changed" block is this list; the bot pushes a subset of it
+(``worth_pushing``).
 
 An alert's ``key`` names the thing that changed, never the direction or the session, so
 (chat, session, key) identifies one delivery and re-running detection is idempotent.
@@ -26,13 +32,20 @@ from typing import Literal
 from briefings.model import Breadth, Briefing, RotationLine, TickerLine
 from briefings.universe import BASKET_PREFIX
 
-AlertKind = Literal["quadrant", "cross50", "breadth200", "record"]
+AlertKind = Literal["quadrant", "cross50", "breadth200", "record", "rank", "high52"]
 
 #: Lead/lag ratios whose 50-day crossings are worth an alert (regime gauges of the rally).
 CROSS50_PAIRS: tuple[tuple[str, str], ...] = (("RSP", "SPY"), ("IWM", "SPY"), ("IWD", "IWF"))
 
 #: The universe group whose record closes are alerts.
 RECORD_GROUP = "benchmarks"
+
+#: The leaderboard window whose rank moves are changes, and the smallest move that counts.
+RANK_WINDOW = "1M"
+RANK_MOVE = 3
+
+#: The universe groups whose new 52-week highs are changes.
+HIGH52_GROUPS: tuple[str, ...] = ("benchmarks", "size", "style")
 
 #: Breadth threshold in percent: the regime is "a majority of members above the 200-day".
 BREADTH_THRESHOLD = 50.0
@@ -81,6 +94,8 @@ def detect_alerts(
         *_quadrant_changes(previous, current),
         *_breadth_crossings(previous, current),
         *_record_closes(previous, current, record_group),
+        *_rank_moves(previous, current),
+        *_new_52w_highs(previous, current),
     )
 
 
@@ -250,6 +265,56 @@ def _record_closes(previous: Briefing, current: Briefing, group: str) -> Iterato
         )
 
 
+def _rank_moves(previous: Briefing, current: Briefing) -> Iterator[Alert]:
+    """Yield sectors that moved RANK_MOVE or more places on the RANK_WINDOW leaderboard."""
+    old_board = previous.leaderboards.get(RANK_WINDOW, ())
+    before = {row.ticker: rank for rank, row in enumerate(old_board, 1)}
+    for rank, row in enumerate(current.leaderboards.get(RANK_WINDOW, ()), 1):
+        old = before.get(row.ticker)
+        if old is None or abs(old - rank) < RANK_MOVE:
+            continue
+        direction = "up" if rank < old else "down"
+        yield Alert(
+            key=f"rank:{row.ticker}",
+            session=current.as_of,
+            previous_session=previous.as_of,
+            kind="rank",
+            title=f"{row.name} ({row.ticker}) moved {direction} from #{old} to #{rank} "
+            f"over {RANK_WINDOW}",
+            before={"rank": old},
+            after={"rank": rank, "return_pct": row.return_pct},
+            message={
+                "ticker": row.ticker,
+                "name": row.name,
+                "direction": direction,
+                "window": RANK_WINDOW,
+            },
+        )
+
+
+def _new_52w_highs(previous: Briefing, current: Briefing) -> Iterator[Alert]:
+    """Yield key tickers newly at a 52-week high that is not a record."""
+    watched: dict[str, TickerLine] = {}
+    for group in HIGH52_GROUPS:
+        watched.update(_group_lines(current, group))
+    for ticker in current.highs_52w:
+        line = watched.get(ticker)
+        if line is None or line.close is None or ticker in current.record_highs:
+            continue
+        if ticker in previous.highs_52w:
+            continue
+        yield Alert(
+            key=f"high52:{ticker}",
+            session=current.as_of,
+            previous_session=previous.as_of,
+            kind="high52",
+            title=f"{line.name} closed at a 52-week high",
+            before={},
+            after={"close": line.close},
+            message={"ticker": ticker, "name": line.name},
+        )
+
+
 def worth_pushing(alert: Alert) -> bool:
     """Return True for the alerts worth a push notification (a push must be worth a buzz).
 
@@ -259,6 +324,7 @@ def worth_pushing(alert: Alert) -> bool:
     - ``cross50`` and ``breadth200``: every one.
     - ``record``: a benchmark's record close that starts a run; the records that follow it on
       the next sessions are news the briefing already carries.
+    - ``rank`` and ``high52``: never; they are the daily briefing's "What changed" news.
 
     On the real closes of Jun 2025 - Jul 2026 that is 1.0 alerts per session (all detected
     alerts: 2.6; ``tests/perf/quadrant_changes.py --alerts``), in one message.
@@ -269,7 +335,7 @@ def worth_pushing(alert: Alert) -> bool:
         )
     if alert.kind == "record":
         return not alert.message.get("extends_run")
-    return True
+    return alert.kind in ("cross50", "breadth200")
 
 
 def pushed_alerts(previous: Briefing, current: Briefing) -> tuple[Alert, ...]:

@@ -27,8 +27,10 @@ from briefings.analytics.returns import (
     returns_since,
     session_on_or_before,
     trailing_returns,
+    window_base_date,
 )
 from briefings.analytics.rotation import legs_frame, rotation_lines, sector_pairs
+from briefings.analytics.typical import typical_spreads, window_lengths
 from briefings.calendar import CalendarRangeError, sessions_in_range
 from briefings.model import (
     WINDOWS,
@@ -120,6 +122,7 @@ def build_briefing(
         ],
     )
     lines = rotation_lines(legs, pairs, session, names)
+    since_low = _since_low(legs, universe, session, names)
     stale = tuple(t for t in tickers if close_by_column.get(t) is None)
     last_dates = last_close_dates(history[[t for t in stale if t in history.columns]])
     streak_by_column = dict(zip(map(str, history.columns), streaks(history, session), strict=True))
@@ -139,7 +142,7 @@ def build_briefing(
         leaderboards={w: leaderboard(table, sector_members, w, names) for w in WINDOWS},
         rotation=lines[: len(universe.pairs)],
         sector_rotation=lines[len(universe.pairs) :],
-        since_low=_since_low(legs, universe, session, names),
+        since_low=since_low,
         since=None
         if since_session is None
         else _since_date(legs, universe, since_session, session, names),
@@ -159,7 +162,28 @@ def build_briefing(
         stale=stale,
         names=names,
         stale_last_close={t: last_dates[t] for t in stale if t in last_dates},
+        typical_spreads=_typical_spreads(legs, pairs, session, since_low),
     )
+
+
+#: The key under which ``Briefing.typical_spreads`` holds the "since the low" window.
+SINCE_LOW_WINDOW = "since_low"
+
+
+def _typical_spreads(
+    legs: pd.DataFrame,
+    pairs: Sequence[PairSpec],
+    session: pd.Timestamp,
+    since_low: SinceLow | None,
+) -> dict[str, dict[str, float | None]]:
+    """Return every pair's typical spread for each window and for the stretch since the low."""
+    index = pd.DatetimeIndex(legs.index)
+    bases: dict[str, pd.Timestamp | None] = {
+        w: window_base_date(index, session, w) for w in WINDOWS
+    }
+    if since_low is not None:
+        bases[SINCE_LOW_WINDOW] = pd.Timestamp(since_low.low_date)
+    return typical_spreads(legs, pairs, session, window_lengths(index, session, bases))
 
 
 def returns_since_date(
@@ -425,7 +449,9 @@ def _since_low(
             continue
         low_date, low_close = recent_low(legs[benchmark], session, universe.low_lookback_sessions)
         rows, highlights = _returns_since_rows(legs, universe, low_date, session, names)
+        index = pd.DatetimeIndex(legs.index)
         return SinceLow(
+            sessions_since=int(index.searchsorted(session) - index.searchsorted(low_date)),
             benchmark=benchmark,
             benchmark_name=names.get(benchmark, benchmark),
             low_date=low_date.date(),

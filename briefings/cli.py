@@ -18,7 +18,7 @@ from typing import NoReturn, Protocol, cast
 from briefings.build import BriefingInputError
 from briefings.config import SettingError, Settings
 from briefings.model import WINDOWS, Snapshot
-from briefings.render import render_briefing, render_rotation, render_sectors
+from briefings.render import render_briefing, render_rotation, render_sectors, render_summary
 from briefings.service import MarketService, NoDataError
 from briefings.sources import SourceError, SourceSpecError
 from briefings.storage import StorageFault
@@ -106,6 +106,11 @@ def build_parser(
     _add_view_options(brief, ("text", "html", "json"))
     brief.add_argument("--since", type=parse_date, metavar="DATE", help="add returns since DATE")
     brief.add_argument("--period", type=parse_window, default="MTD", help="sector window")
+    brief.add_argument(
+        "--summary",
+        action="store_true",
+        help="only the short summary (verdict, the day, takeaways, what changed)",
+    )
     brief.set_defaults(handler=_brief)
 
     sectors = commands.add_parser("sectors", help="print the sector leaderboard")
@@ -238,8 +243,13 @@ def _snapshot(args: argparse.Namespace, period: str = "MTD") -> Snapshot:
 
 
 def _brief(args: argparse.Namespace) -> int:
+    if args.summary and args.format == "json":
+        raise UsageError("--summary is text or html; the JSON always holds the whole briefing")
     snapshot = _snapshot(args, args.period)
-    sys.stdout.write(render_briefing(snapshot.briefing, args.format))
+    if args.summary:
+        sys.stdout.write(render_summary(snapshot.briefing, args.format))
+    else:
+        sys.stdout.write(render_briefing(snapshot.briefing, args.format))
     return EXIT_OK
 
 

@@ -112,6 +112,8 @@ class SinceLow:
     """Every leg with a return: the key groups' legs and baskets, then the other tickers."""
     highlights: tuple[SectorRow, ...] = ()
     """The key groups and the cyclical industries, best first: what text and HTML show."""
+    sessions_since: int = 0
+    """Sessions from the low's close to the briefing's session (0: the low is today)."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,55 @@ class Streak:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """The one-line reading of the key spreads: broadening, narrow or mixed."""
+
+    id: str
+    text: str
+    figures: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Takeaway:
+    """One ranked sentence of the story, with the figures its numbers come from."""
+
+    id: str
+    text: str
+    figures: Mapping[str, float]
+    significance: float
+    """Size of the move against the pair's typical move (records rank first regardless)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing that changed since the previous session (an alert comparison)."""
+
+    id: str
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Day:
+    """The session's moves: the benchmarks' and the biggest movers' 1D returns."""
+
+    benchmarks: tuple[SectorRow, ...]
+    up: tuple[SectorRow, ...]
+    down: tuple[SectorRow, ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    """What the briefing says in words: verdict, the day, takeaways, what changed."""
+
+    verdict: Verdict
+    day: Day
+    takeaways: tuple[Takeaway, ...]
+    changes: tuple[Change, ...]
+    previous_session: date | None
+
+
+@dataclass(frozen=True)
 class Briefing:
     """Everything the daily briefing shows, computed once per data version and session."""
 
@@ -182,6 +233,10 @@ class Briefing:
     names: Mapping[str, str] = field(default_factory=dict)
     stale_last_close: Mapping[str, date] = field(default_factory=dict)
     """The last close before the session of each stale ticker that has one."""
+    typical_spreads: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
+    """Pair "LEAD/LAG" -> window (or "since_low") -> typical absolute spread, pp."""
+    story: Story | None = None
+    """Verdict, the day, takeaways and changes (``briefings.story``); None until told."""
     members: tuple[IndexMembers, ...] = ()
     """Each enabled index's member figures (top N vs the rest, sectors, breadth, movers)."""
 

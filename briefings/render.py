@@ -15,11 +15,18 @@ from typing import Any, Literal
 import jinja2
 
 from briefings.members_json import members_json
-from briefings.model import WINDOWS, Briefing, RotationLine, SinceDate
+from briefings.model import WINDOWS, Briefing, Change, RotationLine, SectorRow, SinceDate
 from briefings.universe import BASKET_PREFIX
 
 Format = Literal["text", "html", "json"]
 TELEGRAM_LIMIT = 4096
+#: A phone shows about this many characters on a line of a chat message.
+PHONE_WIDTH = 40
+#: The daily summary's most lines, and the fewest takeaways and changes it keeps to meet that.
+SUMMARY_MAX_LINES = 26
+SUMMARY_MIN_TAKEAWAYS = 3
+SUMMARY_MIN_CHANGES = 1
+SUMMARY_MAX_CHANGES = 4
 
 WINDOW_TITLES: Mapping[str, str] = {
     "1D": "today",
@@ -94,6 +101,55 @@ def _price(value: float | None) -> str:
     return "–" if value is None else f"{value:,.2f}"
 
 
+#: Most words of a label a number keeps on its line.
+LABEL_WORDS = 3
+_GLUED = re.compile(r"^[+\-−#(]?\d")
+
+
+def phone_lines(text: str, width: int = PHONE_WIDTH, indent: int = 0) -> list[str]:
+    """Wrap ``text`` into lines of at most ``width`` characters, numbers beside their labels.
+
+    A word that is a number (``+1.2%``, ``4.6``, ``#3``) or the unit ``pp`` stays on the line of
+    its label: the words before it, up to LABEL_WORDS and not past a comma or colon. Lines
+    after the first leave room for ``indent`` leading characters.
+    """
+    units: list[str] = []
+    for word in text.split():
+        if units and word.startswith("pp"):
+            units[-1] += " " + word
+        elif units and _GLUED.match(word):
+            # The number joins its label: up to LABEL_WORDS plain words back, not past a comma.
+            label = [units.pop()]
+            while (
+                units
+                and len(label) < LABEL_WORDS
+                and " " not in units[-1]
+                and " " not in label[0]
+                and not units[-1].endswith((",", ":", ";"))
+            ):
+                label.insert(0, units.pop())
+            units.append(" ".join([*label, word]))
+        else:
+            units.append(word)
+    lines: list[str] = []
+    current = ""
+    for unit in units:
+        room = width - (indent if lines else 0)
+        if current and len(current) + 1 + len(unit) > room:
+            lines.append(current)
+            current = unit
+        else:
+            current = f"{current} {unit}" if current else unit
+        while len(current) > room and " " in current:
+            # A unit too long for a line gives up its first word.
+            head, _, current = current.partition(" ")
+            lines.append(head)
+            room = width - indent
+    if current:
+        lines.append(current)
+    return lines
+
+
 @cache
 def environment() -> jinja2.Environment:
     """Return the shared Jinja environment (autoescape for HTML, StrictUndefined)."""
@@ -114,6 +170,7 @@ def environment() -> jinja2.Environment:
         price=_price,
         source_label=_source_label,
         leg=_leg,
+        phone_lines=phone_lines,
     )
     env.globals.update(WINDOWS=WINDOWS, WINDOW_TITLES=WINDOW_TITLES)
     return env
@@ -143,6 +200,62 @@ def render_briefing(briefing: Briefing, fmt: Format) -> str:
     if fmt == "json":
         return json.dumps(briefing_to_json(briefing), indent=2, ensure_ascii=False) + "\n"
     return render_template(f"briefing.{_extension(fmt)}.j2", b=briefing)
+
+
+def render_summary(briefing: Briefing, fmt: Format = "html") -> str:
+    """Render the phone-first daily summary: verdict, the day, takeaways, what changed.
+
+    At most SUMMARY_MAX_LINES lines: the most takeaways (at least SUMMARY_MIN_TAKEAWAYS) with
+    at least SUMMARY_MIN_CHANGES changes, then as many changes (up to SUMMARY_MAX_CHANGES) as
+    still fit; when even that is too long, the changes are only counted.
+    """
+    story = briefing.story
+    name = f"summary.{_extension(fmt)}.j2"
+    if story is None:
+        return render_template(name, b=briefing, s=None, takeaways=(), changes=(), more=0)
+    changes = _summary_changes(briefing)
+    takeaways = story.takeaways
+
+    def render(told: int, shown: int) -> str:
+        return render_template(
+            name,
+            b=briefing,
+            s=story,
+            takeaways=takeaways[:told],
+            changes=changes[:shown],
+            more=len(changes) - shown,
+        )
+
+    fewest_takeaways = min(SUMMARY_MIN_TAKEAWAYS, len(takeaways))
+    most_changes = min(SUMMARY_MAX_CHANGES, len(changes))
+    fewest_changes = min(SUMMARY_MIN_CHANGES, most_changes)
+    text = ""
+    for least in (fewest_changes, 0):
+        for told in range(len(takeaways), fewest_takeaways - 1, -1):
+            for shown in range(most_changes, least - 1, -1):
+                text = render(told, shown)
+                if text.count("\n") <= SUMMARY_MAX_LINES:
+                    return text
+    return text
+
+
+def _summary_changes(briefing: Briefing) -> list[Change]:
+    """Return the changes the summary shows: records are left to the records takeaway."""
+    story = briefing.story
+    if story is None:
+        return []
+    told_records = any(t.id == "records" for t in story.takeaways)
+    return [c for c in story.changes if not (told_records and c.kind == "record")]
+
+
+def render_basket_breadth(briefing: Briefing, fmt: Format = "html") -> str:
+    """Render the baskets' breadth: members above their 50- and 200-day averages."""
+    return render_template(f"basket_breadth.{_extension(fmt)}.j2", b=briefing)
+
+
+def render_since_low(briefing: Briefing, fmt: Format = "html") -> str:
+    """Render the returns since the recent low of the low benchmark."""
+    return render_template(f"since_low.{_extension(fmt)}.j2", b=briefing)
 
 
 def render_rotation(briefing: Briefing, window: str, fmt: Format = "html") -> str:
@@ -190,6 +303,10 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
             "rs_momentum": _clean(line.rrg.rs_momentum) if line.rrg else None,
             "quadrant_sessions": line.rrg.held_sessions if line.rrg else None,
             "settled_quadrant": line.rrg.settled_quadrant if line.rrg else None,
+            "typical_spread": {
+                w: _clean(v)
+                for w, v in briefing.typical_spreads.get(f"{line.lead}/{line.lag}", {}).items()
+            },
         }
         for line in (*briefing.rotation, *briefing.sector_rotation)
     ]
@@ -198,6 +315,7 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
         "source": briefing.source,
         "simulated": briefing.simulated,
         "period": briefing.period,
+        **_story_json(briefing),
         "returns": {
             ticker: {w: _clean(v) for w, v in windows.items()}
             for ticker, windows in briefing.returns.items()
@@ -241,6 +359,42 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
             "returns": {row.ticker: _clean(row.return_pct) for row in briefing.since.returns},
         }
     return payload
+
+
+def _story_json(briefing: Briefing) -> dict[str, Any]:
+    """Return the verdict, the day, takeaways and changes as JSON (empty without a story)."""
+    story = briefing.story
+    if story is None:
+        return {}
+
+    def rows(items: tuple[SectorRow, ...]) -> list[dict[str, Any]]:
+        return [{"ticker": r.ticker, "return": _clean(r.return_pct)} for r in items]
+
+    return {
+        "verdict": {
+            "id": story.verdict.id,
+            "text": story.verdict.text,
+            "figures": dict(story.verdict.figures),
+        },
+        "takeaways": [
+            {
+                "id": t.id,
+                "text": t.text,
+                "figures": dict(t.figures),
+                "significance": t.significance,
+            }
+            for t in story.takeaways
+        ],
+        "day": {
+            "benchmarks": rows(story.day.benchmarks),
+            "up": rows(story.day.up),
+            "down": rows(story.day.down),
+        },
+        "changes": [{"id": c.id, "kind": c.kind, "text": c.text} for c in story.changes],
+        "previous_session": (
+            story.previous_session.isoformat() if story.previous_session else None
+        ),
+    }
 
 
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)([^>]*)>")

@@ -26,6 +26,7 @@ from briefings.model import Briefing, Snapshot
 from briefings.refresh import RefreshReport, refresh
 from briefings.sources import PriceSource, open_source
 from briefings.store import PriceStore, RefreshRecord
+from briefings.story import tell_story
 from briefings.universe import Universe, load_universe
 
 #: Briefings kept per data version (sessions replayed with --as-of or by the bot's commands).
@@ -88,6 +89,8 @@ class MarketService:
         self._fetch_holdings = holdings_fetcher
         self._members: tuple[str, MemberBook] | None = None
         self._holdings_version: str | None = None
+        # Story-less briefings of sessions before a told one (what changed is read from them).
+        self._plain: Lru[date, Briefing] = Lru(MAX_CACHED_SNAPSHOTS)
 
     @classmethod
     def from_settings(cls, settings: Settings, source_spec: str | None = None) -> MarketService:
@@ -162,6 +165,7 @@ class MarketService:
                 raise NoDataError(f"no stored prices for source {self.source_name!r} yet")
             self._version, self._closes = version, closes
             self._snapshots.clear()
+            self._plain.clear()
         return version, self._closes
 
     def snapshot(
@@ -186,6 +190,7 @@ class MarketService:
                     since=since,
                 )
                 briefing = self._with_members(version, session, briefing)
+                briefing = tell_story(briefing, self._previous(closes, version, session))
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
                 self._snapshots.put(key, cached)
             return cached
@@ -209,3 +214,26 @@ class MarketService:
         if not self.universe.member_indexes:
             return briefing
         return replace(briefing, members=self._member_book(version).figures(session))
+
+    def _previous(self, closes: pd.DataFrame, version: str, session: date) -> Briefing | None:
+        """Return the briefing of the stored session before ``session`` (None for the first)."""
+        index = pd.DatetimeIndex(closes.index)
+        earlier = index[index < pd.Timestamp(session)]
+        if earlier.empty:
+            return None
+        previous = pd.Timestamp(earlier[-1]).date()
+        told = self._snapshots.get((previous, "MTD", None))
+        if told is not None:
+            return told.briefing
+        cached = self._plain.get(previous)
+        if cached is None:
+            cached = build_briefing(
+                closes,
+                self.universe,
+                as_of=previous,
+                source=self.source_name,
+                simulated=self.simulated,
+                data_version=version,
+            )
+            self._plain.put(previous, cached)
+        return cached

@@ -69,6 +69,7 @@ CONTROL_ACTIONS: Mapping[str, ControlAction] = {
     "descriptions": ControlAction(),
     "answered_callbacks": ControlAction(is_property=True),
     "flood_rejections": ControlAction(is_property=True),
+    "paid_broadcasts": ControlAction(is_property=True),
 }
 
 

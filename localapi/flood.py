@@ -1,4 +1,9 @@
-"""Telegram-style flood control: sliding windows per bot, per private chat and per group."""
+"""Telegram-style flood control: sliding windows per bot, per private chat and per group.
+
+A message with ``allow_paid_broadcast`` skips the free overall limit and counts against the
+paid one instead; every message counts against the paid limit, Telegram's ceiling for a bot
+(1,000 a second). Per-chat and per-group limits apply to every message. Stars are not billed.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FloodLimits:
-    """Send limits: 30/s per bot, ~1/s per private chat with a short burst, 20/min per group."""
+    """Send limits: 30/s per bot (1,000/s paid), ~1/s per private chat, 20/min per group."""
 
     global_per_second: float = 30.0
     per_chat_per_second: float = 1.0
     per_chat_burst: int = 3
     per_group_per_minute: int = 20
+    paid_per_second: float = 1000.0
 
 
 class SlidingWindow:
@@ -45,11 +51,20 @@ class FloodGate:
     def __init__(self, limits: FloodLimits) -> None:
         self.limits = limits
         self.global_window = SlidingWindow(round(limits.global_per_second), 1.0)
+        self.paid_window = SlidingWindow(round(limits.paid_per_second), 1.0)
         self.chat_windows: dict[int, SlidingWindow] = {}
 
-    def admit(self, chat_id: int, is_private: bool, now: float) -> int | None:
-        """Record one send and return None, or return retry_after = ceil(longest wait) >= 1."""
-        windows = [self.global_window, self._chat_window(chat_id, is_private)]
+    def admit(
+        self, chat_id: int, is_private: bool, now: float, *, paid: bool = False
+    ) -> int | None:
+        """Record one send and return None, or return retry_after = ceil(longest wait) >= 1.
+
+        A paid broadcast (``paid``) is held to the paid window, any other send to the free
+        overall one too; both to the chat's.
+        """
+        windows = [self.paid_window, self._chat_window(chat_id, is_private)]
+        if not paid:
+            windows.append(self.global_window)
         wait = max(window.wait_needed(now) for window in windows)
         if wait > 0:
             return max(1, math.ceil(wait))

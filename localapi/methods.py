@@ -124,7 +124,7 @@ def send_message(state: ApiState, params: Params, files: Files) -> Any:
     shown = message_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
     markup = _reply_markup(params)
     reply_to = _reply_target(state, chat, params)
-    state.admit_send(chat)
+    state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
     record = state.store_bot_message(
         chat,
         kind="text",
@@ -170,7 +170,7 @@ def send_media_group(state: ApiState, params: Params, files: Files) -> Any:
         )
         items.append((item, stored, caption))
     reply_to = _reply_target(state, chat, params)
-    state.admit_send(chat)
+    state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
     group_id = str(next(state.media_group_ids) * 1_000_003)
     records = [
         state.store_bot_message(
@@ -320,7 +320,7 @@ def _send_file(state: ApiState, params: Params, files: Files, kind: str) -> Any:
     )
     markup = _reply_markup(params)
     reply_to = _reply_target(state, chat, params)
-    state.admit_send(chat)
+    state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
     record = state.store_bot_message(
         chat,
         kind=kind,

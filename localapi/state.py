@@ -74,6 +74,7 @@ class ApiState:
         self.faults = FaultQueue()
         self.flood_gate = FloodGate(self.flood_limits) if self.flood_limits else None
         self.flood_rejections = 0
+        self.paid_broadcasts = 0
         self.bot_descriptions: dict[tuple[str, str], str] = {}
         self.webhook: WebhookSetting | None = None
         self.webhook_deliveries: list[tuple[int, int]] = []
@@ -345,16 +346,22 @@ class ApiState:
             raise chat_migrated(chat.migrated_to)
         return chat
 
-    def admit_send(self, chat: ChatRecord) -> None:
-        """Refuse a send to a chat that blocked the bot (403) or whose window is full (429)."""
+    def admit_send(self, chat: ChatRecord, *, paid: bool = False) -> None:
+        """Refuse a send to a chat that blocked the bot (403) or whose window is full (429).
+
+        ``paid``: the request carries ``allow_paid_broadcast`` (counted in ``paid_broadcasts``).
+        """
         if chat.blocked:
             raise ApiError(403, chat.blocked_reason())
-        if self.flood_gate is None:
-            return
-        retry_after = self.flood_gate.admit(chat.id, chat.type == "private", time.monotonic())
-        if retry_after is not None:
-            self.flood_rejections += 1
-            raise too_many_requests(retry_after)
+        if self.flood_gate is not None:
+            retry_after = self.flood_gate.admit(
+                chat.id, chat.type == "private", time.monotonic(), paid=paid
+            )
+            if retry_after is not None:
+                self.flood_rejections += 1
+                raise too_many_requests(retry_after)
+        if paid:
+            self.paid_broadcasts += 1
 
     def store_bot_message(self, chat: ChatRecord, **fields: Any) -> MessageRecord:
         """Save a new bot message in `chat` and return it."""

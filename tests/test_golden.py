@@ -11,11 +11,14 @@ import pytest
 
 from briefings.model import Briefing, Snapshot
 from briefings.render import (
+    render_basket_breadth,
     render_briefing,
     render_pair,
     render_rotation,
     render_sectors,
     render_since,
+    render_since_low,
+    render_summary,
 )
 from briefings.render_members import render_breadth, render_movers
 from briefings.service import MarketService
@@ -59,6 +62,10 @@ VIEWS: dict[str, Callable[[Snapshot], str]] = {
     "sectors-1Y.txt": lambda s: render_sectors(s.briefing, "1Y", "text"),
     "since.html": lambda s: render_since(s.briefing, s.since(date(2025, 4, 8)), "html"),
     "pair-IWM-QQQ.html": lambda s: render_pair(s.briefing, s.pair("IWM", "QQQ"), "html"),
+    "summary.html": lambda s: render_summary(s.briefing, "html"),
+    "summary.txt": lambda s: render_summary(s.briefing, "text"),
+    "basket-breadth.html": lambda s: render_basket_breadth(s.briefing, "html"),
+    "since-low.html": lambda s: render_since_low(s.briefing, "html"),
     "breadth.html": lambda s: render_breadth(s.briefing, None, "html"),
     "breadth-tech.txt": lambda s: render_breadth(s.briefing, "tech", "text"),
     "movers-MTD.html": lambda s: render_movers(s.briefing, "MTD", "html"),

@@ -32,6 +32,7 @@ from bot.handlers.members import breadth, movers
 from bot.handlers.onboarding import CONFIRM_SUBSCRIBE, confirm_subscribe, membership_changed, start
 from bot.handlers.replies import render_bot
 from bot.handlers.subscription import settings, subscribe, unsubscribe
+from bot.handlers.views import VIEW_PREFIX, view_button
 from bot.services import BotApplication
 
 #: Updates from channels are not handled: the bot serves private chats and groups.
@@ -39,7 +40,7 @@ _CHATS = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
 
 
 def register_handlers(application: BotApplication) -> None:
-    """Add every command, the window buttons, the fallbacks and the error handler."""
+    """Add every command, the view and window buttons, the fallbacks and the error handler."""
     commands = {
         "start": start,
         "help": help_command,
@@ -71,7 +72,7 @@ def register_handlers(application: BotApplication) -> None:
 
 
 async def _button(update: Update, context: BotContext) -> None:
-    """Route a button press: the subscribe confirmation, else a window button (or a stale one).
+    """Route a button press: the subscribe confirmation, a summary view, else a window button.
 
     One handler, not two with patterns: PTB lets a pattern handler take presses whose data is
     empty, which must get the window handler's "expired" answer.
@@ -79,6 +80,8 @@ async def _button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is not None and query.data == CONFIRM_SUBSCRIBE:
         await confirm_subscribe(update, context)
+    elif query is not None and (query.data or "").startswith(VIEW_PREFIX):
+        await view_button(update, context)
     else:
         await window_button(update, context)
 

@@ -26,6 +26,7 @@ from bot.handlers.replies import (
 )
 from bot.jobs import brief_jobs
 from bot.services import BotServices
+from bot.views import view_keyboard
 from briefings.build import BriefingInputError
 from briefings.calendar import CalendarRangeError
 from briefings.model import WINDOWS, Snapshot
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 Context = BotContext
 CommandBody = Callable[[Update, Context, Sequence[str]], Awaitable[None]]
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+#: The /brief argument that asks for the whole briefing instead of the summary.
+FULL_ARGUMENT = "full"
 
 
 class InputProblem(ValueError):
@@ -131,15 +136,24 @@ def behind_note(context: Context, snapshot: Snapshot) -> str:
     return data_behind_note(snapshot.briefing.as_of, context.services.desk.expected_session())
 
 
-@command("brief", max_args=0)
+@command("brief", max_args=1)
 async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
-    """Send the latest briefing (rendered once per session and data version)."""
+    """Send the latest summary with its view buttons; "/brief full" sends the whole briefing."""
+    if args and args[0].lower() != FULL_ARGUMENT:
+        raise InputProblem(f"“{echo(args[0])}” is not an option; use /brief or /brief full.")
     rendered = await context.services.desk.rendered()
-    for part in rendered.messages:
-        await send_html(update, part)
     note = behind_note(context, rendered.snapshot)
-    if note:
-        await send_html(update, note)
+    if args:
+        for part in rendered.full:
+            await send_html(update, part)
+        if note:
+            await send_html(update, note)
+        return
+    keyboard = view_keyboard(rendered.briefing.as_of)
+    *head, last = rendered.messages
+    for part in head:
+        await send_html(update, part)
+    await send_html(update, with_note(last, note), keyboard)
 
 
 async def _send_window_view(

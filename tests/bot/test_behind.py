@@ -11,7 +11,7 @@ from briefings.service import MarketService
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.store import PriceStore
 from briefings.universe import load_universe
-from localapi import LocalBotApi
+from localapi import ApiCall, LocalBotApi
 from tests.bot.conftest import running_bot
 from tests.test_session_choice import RUT_END, SPY_END, write_folder
 
@@ -56,6 +56,22 @@ async def test_replies_brief_on_the_benchmarks_session_and_say_the_data_is_behin
         assert "Behind: the data ends Fri 21 Nov 2025" in edited.shown_text
         parts = await bot.say(chat, "/brief")
         text = "\n".join(part.shown_text for part in parts)
-        assert "Close of Fri 21 Nov 2025" in text
+        assert "close 2025-11-21" in text
         assert "XLK (last close 2025-11-07)" in text
         assert "Behind: the data ends Fri 21 Nov 2025" in parts[-1].shown_text
+        # The summary's view buttons keep the line too, and back on the summary it stays.
+        summary = parts[-1]
+        rows = (summary.reply_markup or {}).get("inline_keyboard", [])
+        views = {b["text"]: b["callback_data"] for row in rows for b in row}
+        for label in ("📈 Breadth", "📉 Since low"):
+            update = bot.server.press_button(chat, USER, summary.message_id, views[label])
+            query: str = update["callback_query"]["id"]
+
+            def answered(call: ApiCall, query: str = query) -> bool:
+                return bool(call.params.get("callback_query_id") == query)
+
+            await bot.server.wait_for_call("answerCallbackQuery", answered)
+            (shown,) = [
+                m for m in bot.server.bot_messages(chat) if m.message_id == summary.message_id
+            ]
+            assert "Behind: the data ends Fri 21 Nov 2025" in shown.shown_text, label

@@ -48,9 +48,9 @@ async def test_the_command_menu_is_registered_without_stats(bot: Harness) -> Non
     assert "stats" not in names
 
 
-async def test_brief_sends_the_whole_briefing(bot: Harness) -> None:
+async def test_brief_full_sends_the_whole_briefing(bot: Harness) -> None:
     chat = bot.private_chat(USER)
-    replies = await bot.say(chat, "/brief")
+    replies = await bot.say(chat, "/brief full")
     assert replies
     for reply in replies:
         assert_html_reply(reply)
@@ -111,7 +111,8 @@ async def test_a_stale_button_gets_a_short_answer(bot: Harness) -> None:
     [
         ("/rotation 5Y", "is not a window"),
         ("/sectors MTD 1M", "Too many arguments"),
-        ("/brief now", "takes no arguments"),
+        ("/brief now", "is not an option"),
+        ("/brief full now", "Too many arguments"),
         ("/since", "Which date"),
         ("/since 20-11-2025", "is not a date"),
         ("/since 1900-01-01", "Usage: /since YYYY-MM-DD"),

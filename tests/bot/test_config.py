@@ -112,3 +112,25 @@ def test_the_local_bot_api_servers_default_token_is_accepted() -> None:
     settings = BotSettings.from_env({"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN})
     assert settings.token == DEFAULT_TOKEN
     assert LocalBotApi().token == DEFAULT_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"), [("", 0.0), ("0", 0.0), ("1000", 1000.0), ("250.5", 250.5)]
+)
+def test_paid_broadcast_rate_is_off_by_default_and_read_when_set(text: str, rate: float) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "MARKETBRIEF_PAID_BROADCAST_RATE": text}
+    limits = BotSettings.from_env(env).rate_limits
+    assert limits.paid_broadcast_per_second == rate
+    assert limits.paid_broadcast is (rate > 0)
+    assert limits.overall_per_second == 30.0  # the free pace stays for everything else
+
+
+@pytest.mark.parametrize("text", ["-5", "20", "30", "1001", "fast", "nan", "inf"])
+def test_a_paid_broadcast_rate_outside_its_range_is_one_line(text: str) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "MARKETBRIEF_PAID_BROADCAST_RATE": text}
+    with pytest.raises(ConfigError) as caught:
+        BotSettings.from_env(env)
+    message = str(caught.value)
+    assert message.startswith("MARKETBRIEF_PAID_BROADCAST_RATE:")
+    assert "at most 1000" in message
+    assert "\n" not in message

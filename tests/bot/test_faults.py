@@ -242,7 +242,7 @@ async def test_a_full_disk_answers_could_not_save_and_keeps_serving_briefings(
         saved = await bot.say_one(chat, "/subscribe 07:30")
     assert "Could not save that change:\nthe server's disk is full." in refused.shown_text
     assert "Could not save" in alerts.shown_text
-    assert "Rotation" in briefing[0].shown_text
+    assert "Market rotation brief" in briefing[0].shown_text
     assert "Since" in since.shown_text or "2026-01-02" in since.shown_text
     assert "07:30" in saved.shown_text
     assert not errors(caplog)

@@ -64,13 +64,22 @@ class VirtualTime:
 class Recorder:
     """A stand-in for PTB's request callback: records when each request went out."""
 
-    def __init__(self, clock: VirtualTime, failures: Sequence[Exception] = ()) -> None:
+    def __init__(
+        self,
+        clock: VirtualTime,
+        failures: Sequence[Exception] = (),
+        latencies: Sequence[float] = (),
+    ) -> None:
         self.clock = clock
         self.times: list[float] = []
         self.failures = list(failures)
+        self.latencies = list(latencies)
+        """Seconds until the answer, request by request (then none)."""
 
     async def __call__(self, *args: Any, **kwargs: Any) -> bool:
         self.times.append(self.clock.now())
+        if self.latencies:
+            await self.clock.sleep(self.latencies.pop(0))
         if self.failures:
             raise self.failures.pop(0)
         return True
@@ -82,8 +91,11 @@ async def send(
     chat_id: int | None,
     endpoint: str = "sendMessage",
     bulk: bool = False,
+    paid: bool = False,
 ) -> object:
-    data = {} if chat_id is None else {"chat_id": chat_id}
+    data: dict[str, object] = {} if chat_id is None else {"chat_id": chat_id}
+    if paid:
+        data["allow_paid_broadcast"] = True
     return await limiter.process_request(recorder, (), {}, endpoint, data, BULK if bulk else None)
 
 
@@ -169,3 +181,60 @@ async def test_retry_after_reaches_the_caller_when_retries_run_out() -> None:
     with pytest.raises(RetryAfter):
         await clock.run(send(limiter, recorder, 3))
     assert len(recorder.times) == 1
+
+
+async def test_a_slow_answer_holds_back_the_request_a_second_after_it() -> None:
+    # Paced at 3/s the 4th request would leave at 1.03 s. The 1st is answered only at 0.9 s:
+    # the server may have counted it as late as that, so its second holds three messages
+    # until the 2nd leaves it, a second after the 2nd was answered.
+    limiter, clock = limiter_on(RateLimits(overall_per_second=3, per_chat_per_second=100))
+    recorder = Recorder(clock, latencies=[0.9])
+    await clock.run(asyncio.gather(*(send(limiter, recorder, c) for c in range(1, 5))))
+    assert recorder.times[:3] == pytest.approx([0.0, 1 / 3 * SAFETY, 2 / 3 * SAFETY])
+    assert recorder.times[3] == pytest.approx(1.0 + 1 / 3 * SAFETY)
+
+
+async def test_paid_broadcasts_are_paced_at_the_paid_rate() -> None:
+    limits = RateLimits(overall_per_second=30, per_chat_per_second=1, paid_broadcast_per_second=500)
+    limiter, clock = limiter_on(limits)
+    assert limiter.paid_broadcast
+    recorder = Recorder(clock)
+    broadcast = (send(limiter, recorder, c, bulk=True, paid=True) for c in range(1, 1001))
+    await clock.run(asyncio.gather(*broadcast))
+    assert most_in_any_window(recorder.times, 1.0) <= 500
+    assert max(recorder.times) == pytest.approx(999 / 500 * SAFETY)
+
+
+async def test_free_messages_keep_the_free_rate_beside_a_paid_broadcast() -> None:
+    limits = RateLimits(overall_per_second=10, per_chat_per_second=1, paid_broadcast_per_second=100)
+    limiter, clock = limiter_on(limits)
+    paid, free = Recorder(clock), Recorder(clock)
+    await clock.run(
+        asyncio.gather(
+            *(send(limiter, paid, c, bulk=True, paid=True) for c in range(1, 201)),
+            *(send(limiter, free, -c) for c in range(1, 21)),
+        )
+    )
+    assert most_in_any_window(free.times, 1.0) <= 10
+    assert most_in_any_window(paid.times + free.times, 1.0) <= 100
+    # Both done in about 2 s: the free ones are not starved, the paid ones not held to 10/s.
+    assert max(free.times) < 2.5
+    assert max(paid.times) < 2.5
+
+
+async def test_flagged_messages_stay_free_when_paid_broadcasts_are_off() -> None:
+    limiter, clock = limiter_on(RateLimits(overall_per_second=10, per_chat_per_second=1))
+    assert not limiter.paid_broadcast
+    recorder = Recorder(clock)
+    await clock.run(asyncio.gather(*(send(limiter, recorder, c, paid=True) for c in range(20))))
+    assert most_in_any_window(recorder.times, 1.0) <= 10
+
+
+async def test_idle_chats_are_forgotten_a_window_after_their_last_message() -> None:
+    limiter, clock = limiter_on(RateLimits(overall_per_second=1000, per_chat_per_second=1))
+    recorder = Recorder(clock)
+    await clock.run(asyncio.gather(*(send(limiter, recorder, c) for c in range(1, 3001))))
+    assert limiter.tracked_chats() > 2000
+    await clock.run(clock.sleep(10.0))
+    await clock.run(send(limiter, recorder, 1))
+    assert limiter.tracked_chats() == 1

@@ -34,3 +34,25 @@ def test_retry_after_is_at_least_one_second() -> None:
     gate = FloodGate(FloodLimits(per_chat_per_second=10.0, per_chat_burst=1))
     assert gate.admit(1, True, 0.0) is None
     assert gate.admit(1, True, 0.01) == 1
+
+
+def test_paid_broadcasts_skip_the_free_limit_up_to_the_paid_one() -> None:
+    gate = FloodGate(FloodLimits(global_per_second=30, paid_per_second=100))
+    assert all(gate.admit(chat_id, True, 0.0, paid=True) is None for chat_id in range(100))
+    assert gate.admit(100, True, 0.5, paid=True) == 1
+    # Paid sends do not use up the free limit, but every send counts against the paid one.
+    assert gate.admit(101, True, 0.5) == 1
+    assert gate.admit(102, True, 1.0) is None
+
+
+def test_unflagged_sends_keep_the_free_limit_when_paid_ones_pass() -> None:
+    gate = FloodGate(FloodLimits(global_per_second=30, paid_per_second=1000))
+    assert all(gate.admit(chat_id, True, 0.0) is None for chat_id in range(30))
+    assert gate.admit(30, True, 0.1) == 1
+    assert gate.admit(30, True, 0.1, paid=True) is None
+
+
+def test_paid_broadcasts_keep_the_per_chat_limit() -> None:
+    gate = FloodGate(FloodLimits(per_chat_per_second=1.0, per_chat_burst=3))
+    assert [gate.admit(1, True, t, paid=True) for t in (0.0, 0.1, 0.2)] == [None, None, None]
+    assert gate.admit(1, True, 0.3, paid=True) == 3

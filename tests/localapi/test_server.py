@@ -357,3 +357,21 @@ async def test_unknown_method_and_wrong_token(server: LocalBotApi) -> None:
 def test_tokens_must_look_like_bot_tokens() -> None:
     with pytest.raises(ValueError, match="123456:secret"):
         LocalBotApi(token="not-a-token")
+
+
+async def test_paid_broadcasts_pass_the_free_limit_through_ptb(
+    server: LocalBotApi, bot: Bot
+) -> None:
+    server.set_flood_limits(FloodLimits(global_per_second=2, paid_per_second=5))
+    for chat_id in range(1, 8):
+        server.add_chat(chat_id)
+    for chat_id in (1, 2):
+        await bot.send_message(chat_id, "free")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(3, "free")
+    for chat_id in (3, 4, 5):
+        await bot.send_message(chat_id, "paid", allow_paid_broadcast=True)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(6, "paid", allow_paid_broadcast=True)
+    assert server.paid_broadcasts == 3
+    assert server.flood_rejections == 2

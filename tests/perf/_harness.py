@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -67,6 +69,19 @@ async def running_bot(
     async with running(application, poll_timeout=POLL_TIMEOUT):
         await asyncio.wait_for(get_services(application).startup_complete.wait(), STARTUP_TIMEOUT)
         yield application
+
+
+@contextmanager
+def busy_processes(count: int) -> Iterator[None]:
+    """Run ``count`` CPU-bound processes (a busy loop each) for the duration of the block."""
+    command = [sys.executable, "-c", "while True: pass"]
+    processes = [subprocess.Popen(command) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Benchmark: broadcast the session's briefing to thousands of chats under enforced flood limits.
 
-Run: uv run python -m tests.perf.broadcast [--chats 3000] [--group-share 0.1]
+Run: uv run python -m tests.perf.broadcast [--chats 3000] [--group-share 0.1] [--busy 2]
 Prints figures, asserts nothing: machines are noisy, so compare the ratios within one run.
 
 A local Bot API server enforces Telegram's flood limits (FloodLimits defaults: 30 messages/s
@@ -10,7 +10,8 @@ through its SubscriptionStore, then ``push_now`` broadcasts the current session'
 Targets: delivery rate at least 0.95 of the enforced limit, no chat without the briefing, no
 chat with a part twice. The bot deliberately paces broadcasts below the limit
 (``bot.ratelimit.BULK_SHARE`` of ``RateLimits.overall_per_second``, stretched by ``SAFETY``),
-so the rate is also given against that cap.
+so the rate is also given against that cap. ``--busy N`` runs N CPU-bound processes beside the
+broadcast, as on a shared machine.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ from bot.sender import Outcome
 from bot.services import BotApplication, get_services
 from briefings.clock import utc_now
 from localapi import FloodLimits, LocalBotApi
-from tests.perf._harness import bench_settings, demo_data_dir, local_api, running_bot
+from tests.perf._harness import (
+    bench_settings,
+    busy_processes,
+    demo_data_dir,
+    local_api,
+    running_bot,
+)
 
 FLOOD_LIMITS = FloodLimits()
 BOT_LIMITS = RateLimits()
@@ -114,6 +121,8 @@ class BroadcastResult:
     """Sends the server refused with 429."""
     limiter_retries: int
     outcomes: dict[str, int]
+    cpu_seconds: float = 0.0
+    """CPU of the whole process (the bot and the in-process server) during the broadcast."""
 
     @property
     def per_second(self) -> float:
@@ -157,9 +166,9 @@ async def run(chats: int, group_share: float) -> BroadcastResult:
             async with running_bot(
                 server, settings, lambda app: subscribe_all(app, audience)
             ) as application:
-                start = time.monotonic()
+                start, cpu = time.monotonic(), time.process_time()
                 report = await push_now(application)
-                seconds = time.monotonic() - start
+                seconds, cpu = time.monotonic() - start, time.process_time() - cpu
                 parts = (await get_services(application).desk.rendered(report.session)).messages
                 limiter = application.bot.rate_limiter
                 retries = limiter.retries if isinstance(limiter, FloodLimiter) else 0
@@ -173,6 +182,7 @@ async def run(chats: int, group_share: float) -> BroadcastResult:
                 lost=lost,
                 duplicated=duplicated,
                 rejections=server.flood_rejections,
+                cpu_seconds=cpu,
                 limiter_retries=retries,
                 outcomes={o.value: report.count(o) for o in Outcome if report.count(o)},
             )
@@ -205,6 +215,8 @@ def print_result(result: BroadcastResult) -> None:
         f"RateLimits.overall_per_second {BOT_LIMITS.overall_per_second:g} "
         f"x BULK_SHARE {BULK_SHARE} / SAFETY {SAFETY}"
     )
+    per_message = result.cpu_seconds / result.delivered * 1000 if result.delivered else 0.0
+    print(f"  CPU per message     {per_message:8.3f} ms (bot and in-process server)")
     print(f"  lost (chats)        {result.lost:8d}    target 0")
     print(f"  duplicated (chats)  {result.duplicated:8d}    target 0")
     print(
@@ -222,8 +234,12 @@ def main(argv: Sequence[str] | None = None) -> BroadcastResult:
     parser.add_argument(
         "--group-share", type=float, default=0.1, help="share of the chats that are supergroups"
     )
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes beside it")
     options = parser.parse_args(argv)
-    return asyncio.run(run(options.chats, options.group_share))
+    with busy_processes(options.busy):
+        if options.busy:
+            print(f"with {options.busy} CPU-bound process(es) running beside the broadcast")
+        return asyncio.run(run(options.chats, options.group_share))
 
 
 if __name__ == "__main__":

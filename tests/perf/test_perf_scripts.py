@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.perf import bot_latency, broadcast, members, startup
+from tests.perf import bot_latency, broadcast, limiter, members, paid_broadcast, startup
 from tests.perf._harness import percentile, spread
 
 
@@ -45,6 +45,17 @@ def test_broadcast_reaches_every_chat_once(capsys: pytest.CaptureFixture[str]) -
     assert "rate ÷ enforced" in capsys.readouterr().out
 
 
+def test_paid_broadcast_by_two_processes_reaches_every_chat_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = paid_broadcast.main(["--chats", "60", "--processes", "2"])
+
+    assert result is not None
+    assert result.delivered == result.paid == 60 * result.parts
+    assert (result.lost, result.duplicated) == (0, 0)
+    assert "deliveries/s" in capsys.readouterr().out
+
+
 def test_startup_times_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     rows = startup.main(["--runs", "1"])
 
@@ -55,6 +66,14 @@ def test_startup_times_every_command(capsys: pytest.CaptureFixture[str]) -> None
     }
     assert all(row.seconds > 0 for row in rows)
     assert "brief ÷ import pandas" in capsys.readouterr().out
+
+
+def test_limiter_benchmark_measures_every_chat_count(capsys: pytest.CaptureFixture[str]) -> None:
+    costs = limiter.main(["--messages", "2000"])
+
+    assert set(costs) == set(limiter.CHAT_COUNTS)
+    assert all(cost > 0 for cost in costs.values())
+    assert "us a message" in capsys.readouterr().out
 
 
 def test_members_benchmark_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None:

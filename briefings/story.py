@@ -1,0 +1,475 @@
+"""Tell the briefing's story: a verdict, the day, ranked takeaways and what changed.
+
+Rules, not a language model: every sentence is a template in ``templates/story/`` filled with
+figures the briefing holds, and every number in it is one of the takeaway's ``figures``
+(rounded to one decimal, as shown). The rules (the README's "Verdict and takeaways" section):
+
+Verdict, from the past month's (1M) spreads of the four key pairs: small vs large (IWM/SPY),
+equal vs cap weight (RSP/SPY), value vs growth (IWD/IWF) and cyclicals vs mega-cap tech. A
+pair *leans broad* when its spread is at least +1.0 pp and at least half its typical 1M spread,
+*narrow* when at most -1.0 pp and half its typical spread below zero, else it is neutral.
+
+- ``broadening``: 3 or more pairs lean broad and none narrow.
+- ``narrow``: 3 or more lean narrow and none broad.
+- ``mixed``: anything else (the leaning pairs are named).
+- ``no_verdict``: fewer than 3 key pairs have a 1M spread.
+
+Takeaways (significance = |spread| / the pair's typical spread over the same stretch):
+
+- ``records``: key tickers (benchmarks, size, style; not the indices) at a record close.
+  Always first (significance 10).
+- ``highs_52w``: key tickers at a 52-week high that is not a record (significance 1.5).
+- ``since_low_vs_<lag>``: rotation pairs whose spread since the recent low is at least 1.0 pp
+  and its significance at least 1, once 5 or more sessions have passed since the low; pairs
+  with the same lag leg share one sentence (the lag and its 2 best leads, best first).
+- ``<pair>_month`` / ``<pair>_day``: a pair's 1M spread (at least 1.0 pp, significance 1)
+  or 1D spread (at least 0.5 pp, significance 2). Each pair speaks once, in its most
+  significant window (the stretch since the low included), and of the pairs sharing a lag leg
+  only the most significant speaks for a window.
+- ``sector_leader`` / ``sector_laggard``: the period's top / bottom sector, when it beat /
+  trailed the benchmark by 1.0 pp or more with significance 1 against that sector's own pair.
+- ``breadth``: the basket with the most extreme share above the 50-day average, when that
+  share is 80 % or more or 20 % or less (significance |share - 50| / 25).
+
+Ranked by significance, at most 6, of them at most 2 about the stretch since the low; when
+fewer than 3 pass, the sector leader, the laggard and the sectors' breadth are added
+regardless of size (they state a rank or a count, never a sign the figures could contradict).
+
+What changed: ``briefings.alerts.detect_alerts(previous, current)``, the same comparisons as the
+alerts, ordered: records, pairs entering Leading or Lagging, 50-day crosses, breadth,
+52-week highs, sector rank moves, pairs' other quadrant entries, sector quadrants.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from briefings.alerts import Alert, detect_alerts
+from briefings.build import SINCE_LOW_WINDOW
+from briefings.model import (
+    Briefing,
+    Change,
+    Day,
+    RotationLine,
+    SectorRow,
+    Story,
+    Takeaway,
+    Verdict,
+)
+from briefings.render import render_template
+
+#: The pairs the verdict reads, as (lead, lag).
+KEY_PAIRS: tuple[tuple[str, str], ...] = (
+    ("IWM", "SPY"),
+    ("RSP", "SPY"),
+    ("IWD", "IWF"),
+    ("basket:cyclicals", "basket:megacap_tech"),
+)
+VERDICT_WINDOW = "1M"
+LEAN_MIN_PP = 1.0
+LEAN_MIN_SIGNIFICANCE = 0.5
+VERDICT_MIN_PAIRS = 3
+VERDICT_MIN_LEANING = 3
+
+#: Per window: the smallest spread (pp) and significance a pair takeaway needs.
+PAIR_THRESHOLDS: Mapping[str, tuple[float, float]] = {
+    SINCE_LOW_WINDOW: (1.0, 1.0),
+    "1M": (1.0, 1.0),
+    "1D": (0.5, 2.0),
+}
+PAIR_WINDOW_IDS: Mapping[str, str] = {"1M": "month", "1D": "day"}
+MIN_SESSIONS_SINCE_LOW = 5
+SINCE_LOW_LEADS = 2
+"""A since-the-low sentence names at most this many leads (the best) and their lag."""
+
+SECTOR_MIN_PP = 1.0
+SECTOR_MIN_SIGNIFICANCE = 1.0
+
+BREADTH_EXTREME = 30.0
+"""A breadth takeaway needs a share at least this far from 50 %."""
+BREADTH_SCALE = 25.0
+
+KEY_GROUPS: tuple[str, ...] = ("benchmarks", "size", "style")
+RECORD_SIGNIFICANCE = 10.0
+HIGH52_SIGNIFICANCE = 1.5
+
+MAX_TAKEAWAYS = 6
+MAX_SINCE_LOW_TAKEAWAYS = 2
+MIN_TAKEAWAYS = 3
+
+DAY_BENCHMARKS: tuple[str, ...] = ("SPY", "QQQ", "IWM", "RSP")
+DAY_MOVERS = 3
+
+#: Display order of the changes: most telling first.
+CHANGE_ORDER: tuple[str, ...] = (
+    "record",
+    "quadrant:pair:lead",
+    "cross50",
+    "breadth200",
+    "high52",
+    "rank",
+    "quadrant:pair",
+    "quadrant:sector",
+)
+#: Quadrants whose entry by a pair is a change of leadership (the others are momentum turns).
+LEADERSHIP_QUADRANTS = ("Leading", "Lagging")
+
+
+def tell_story(current: Briefing, previous: Briefing | None) -> Briefing:
+    """Return ``current`` with its story: verdict, the day, takeaways, changes vs ``previous``."""
+    alerts = () if previous is None else detect_alerts(previous, current)
+    story = Story(
+        verdict=verdict(current),
+        day=the_day(current),
+        takeaways=takeaways(current),
+        changes=changes(alerts),
+        previous_session=None if previous is None else previous.as_of,
+    )
+    return replace(current, story=story)
+
+
+def _one(value: float) -> float:
+    """Round a figure to the one decimal the sentences show (no -0.0)."""
+    rounded = round(value, 1)
+    return 0.0 if rounded == 0 else rounded
+
+
+def _sentence(template: str, **context: object) -> str:
+    """Render ``templates/story/<template>.txt.j2`` as one line of single-spaced words."""
+    return " ".join(render_template(f"story/{template}.txt.j2", **context).split())
+
+
+def slug(text: str) -> str:
+    """Return a stable snake_case id for a name: "Equal vs cap weight" -> equal_vs_cap_weight."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower().removeprefix("basket:")).strip("_")
+
+
+def _significance(line_spread: float | None, typical: float | None) -> float | None:
+    if line_spread is None or typical is None or typical <= 0:
+        return None
+    return abs(line_spread) / typical
+
+
+def _typical(briefing: Briefing, line: RotationLine, window: str) -> float | None:
+    return briefing.typical_spreads.get(f"{line.lead}/{line.lag}", {}).get(window)
+
+
+# --- verdict -------------------------------------------------------------------------------
+
+
+def _lean(briefing: Briefing, line: RotationLine) -> int | None:
+    """Return +1 (broad), -1 (narrow) or 0 for a key pair; None without a 1M spread."""
+    spread = line.spread.get(VERDICT_WINDOW)
+    if spread is None:
+        return None
+    significance = _significance(spread, _typical(briefing, line, VERDICT_WINDOW))
+    big_enough = significance is None or significance >= LEAN_MIN_SIGNIFICANCE
+    if spread >= LEAN_MIN_PP and big_enough:
+        return 1
+    if spread <= -LEAN_MIN_PP and big_enough:
+        return -1
+    return 0
+
+
+def verdict(briefing: Briefing) -> Verdict:
+    """Return the verdict on the key pairs' 1M spreads (module doc)."""
+    lines = {(line.lead, line.lag): line for line in briefing.rotation}
+    leaning: list[tuple[RotationLine, int]] = []
+    figures: dict[str, float] = {}
+    counted = 0
+    for key in KEY_PAIRS:
+        line = lines.get(key)
+        lean = None if line is None else _lean(briefing, line)
+        if line is None or lean is None:
+            continue
+        counted += 1
+        figures[f"{slug(line.name)}_1m_pp"] = _one(line.spread[VERDICT_WINDOW] or 0.0)
+        if lean:
+            leaning.append((line, lean))
+    broad = [line for line, lean in leaning if lean > 0]
+    narrow = [line for line, lean in leaning if lean < 0]
+    if counted < VERDICT_MIN_PAIRS:
+        kind = "no_verdict"
+    elif len(broad) >= VERDICT_MIN_LEANING and not narrow:
+        kind = "broadening"
+    elif len(narrow) >= VERDICT_MIN_LEANING and not broad:
+        kind = "narrow"
+    else:
+        kind = "mixed"
+    text = _sentence(
+        "verdict",
+        kind=kind,
+        broad=broad,
+        narrow=narrow,
+        leaning=leaning,
+    )
+    return Verdict(id=kind, text=text, figures=figures)
+
+
+# --- the day -------------------------------------------------------------------------------
+
+
+def the_day(briefing: Briefing) -> Day:
+    """Return the benchmarks' 1D moves and the biggest movers up and down of the universe."""
+
+    def row(ticker: str, change: float) -> SectorRow:
+        return SectorRow(ticker=ticker, name=briefing.names.get(ticker, ticker), return_pct=change)
+
+    moves: dict[str, float] = {}
+    for ticker, windows in briefing.returns.items():
+        change = windows.get("1D")
+        if change is not None:
+            moves[ticker] = change
+    benchmarks = tuple(row(t, moves[t]) for t in DAY_BENCHMARKS if t in moves)
+    others = [
+        (ticker, change)
+        for ticker, change in moves.items()
+        if not ticker.startswith("^") and ticker not in DAY_BENCHMARKS
+    ]
+    ranked = sorted(others, key=lambda item: -item[1])
+    up = tuple(row(t, c) for t, c in ranked if _one(c) > 0)[:DAY_MOVERS]
+    down = tuple(row(t, c) for t, c in reversed(ranked) if _one(c) < 0)[:DAY_MOVERS]
+    return Day(benchmarks=benchmarks, up=up, down=down)
+
+
+# --- takeaways -----------------------------------------------------------------------------
+
+
+def _key_tickers(briefing: Briefing) -> set[str]:
+    return {
+        line.ticker
+        for block in briefing.groups
+        if block.key in KEY_GROUPS
+        for line in block.lines
+        if not line.ticker.startswith("^")
+    }
+
+
+def _closes(briefing: Briefing) -> dict[str, float]:
+    return {
+        line.ticker: line.close
+        for block in briefing.groups
+        for line in block.lines
+        if line.close is not None
+    }
+
+
+def _record_candidates(briefing: Briefing) -> Iterable[Takeaway]:
+    keys, closes = _key_tickers(briefing), _closes(briefing)
+    records = [t for t in briefing.record_highs if t in keys]
+    if records:
+        yield Takeaway(
+            id="records",
+            text=_sentence("records", tickers=records),
+            figures={f"{slug(t)}_close": round(closes[t], 2) for t in records if t in closes},
+            significance=RECORD_SIGNIFICANCE,
+        )
+    highs = [t for t in briefing.highs_52w if t in keys and t not in briefing.record_highs]
+    if highs:
+        yield Takeaway(
+            id="highs_52w",
+            text=_sentence("highs_52w", tickers=highs),
+            figures={f"{slug(t)}_close": round(closes[t], 2) for t in highs if t in closes},
+            significance=HIGH52_SIGNIFICANCE,
+        )
+
+
+def _since_low_spreads(briefing: Briefing) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """Return (lead, lag) -> (lead %, lag %, spread pp) since the low, rounded as shown."""
+    low = briefing.since_low
+    if low is None:
+        return {}
+    returns = {row.ticker: _one(row.return_pct) for row in low.returns}
+    spreads = {}
+    for line in briefing.rotation:
+        if line.lead in returns and line.lag in returns:
+            lead, lag = returns[line.lead], returns[line.lag]
+            spreads[(line.lead, line.lag)] = (lead, lag, _one(lead - lag))
+    return spreads
+
+
+def _sessions_since_low(briefing: Briefing) -> int:
+    low = briefing.since_low
+    return 0 if low is None else low.sessions_since
+
+
+def _pair_candidates(briefing: Briefing) -> list[tuple[RotationLine, str, float, float]]:
+    """Return (line, window, spread, significance) of each pair's most significant window."""
+    since = _since_low_spreads(briefing)
+    long_enough = _sessions_since_low(briefing) >= MIN_SESSIONS_SINCE_LOW
+    best: list[tuple[RotationLine, str, float, float]] = []
+    for line in briefing.rotation:
+        options: list[tuple[str, float]] = []
+        if long_enough and (line.lead, line.lag) in since:
+            options.append((SINCE_LOW_WINDOW, since[(line.lead, line.lag)][2]))
+        for window in ("1M", "1D"):
+            value = line.spread.get(window)
+            if value is not None:
+                options.append((window, _one(value)))
+        scored = []
+        for window, value in options:
+            min_pp, min_significance = PAIR_THRESHOLDS[window]
+            significance = _significance(value, _typical(briefing, line, window))
+            if significance is None or abs(value) < min_pp or significance < min_significance:
+                continue
+            scored.append((line, window, value, significance))
+        if scored:
+            best.append(max(scored, key=lambda item: item[3]))
+    # One sentence per lag leg and window ("large caps beat small caps" says it for micro caps
+    # too); the stretch since the low is told for all of a lag's pairs at once instead.
+    strongest: dict[tuple[str, str], tuple[RotationLine, str, float, float]] = {}
+    for item in best:
+        line, window, _, significance = item
+        key = (line.lag, f"{window}:{line.lead}" if window == SINCE_LOW_WINDOW else window)
+        if key not in strongest or significance > strongest[key][3]:
+            strongest[key] = item
+    return [item for item in best if item in strongest.values()]
+
+
+def _pair_takeaways(briefing: Briefing) -> Iterable[Takeaway]:
+    since = _since_low_spreads(briefing)
+    by_lag: dict[str, list[tuple[RotationLine, float]]] = {}
+    for line, window, value, significance in _pair_candidates(briefing):
+        if window == SINCE_LOW_WINDOW:
+            by_lag.setdefault(line.lag, []).append((line, significance))
+            continue
+        figures = {"spread_pp": value, "margin_pp": abs(value)}
+        yield Takeaway(
+            id=f"{slug(line.name)}_{PAIR_WINDOW_IDS[window]}",
+            text=_sentence("pair_window", line=line, window=window, spread=value),
+            figures=figures,
+            significance=round(significance, 2),
+        )
+    low = briefing.since_low
+    for lag, group in by_lag.items():
+        if low is None:
+            continue
+        legs: dict[str, float] = {}
+        names: dict[str, str] = {}
+        for line, _ in group:
+            lead_return, lag_return, _spread = since[(line.lead, line.lag)]
+            legs[line.lead], legs[line.lag] = lead_return, lag_return
+            names[line.lead], names[line.lag] = line.lead_name, line.lag_name
+        leads = sorted(
+            ((leg, value) for leg, value in legs.items() if leg != lag), key=lambda item: -item[1]
+        )[:SINCE_LOW_LEADS]
+        ordered = sorted([*leads, (lag, legs[lag])], key=lambda item: -item[1])
+        yield Takeaway(
+            id=f"since_low_vs_{slug(lag)}",
+            text=_sentence("since_low", low=low, legs=ordered, names=names),
+            figures={f"{slug(leg)}_since_low_pct": value for leg, value in ordered},
+            significance=round(max(s for _, s in group), 2),
+        )
+
+
+def _sector_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeaway]:
+    board = briefing.sectors
+    if len(board) < 2:
+        return
+    lines = {line.lead: line for line in briefing.sector_rotation}
+    benchmark = lines[board[0].ticker].lag if board[0].ticker in lines else "SPY"
+    benchmark_return = briefing.returns.get(benchmark, {}).get(briefing.period)
+    for row, kind, sign in ((board[0], "sector_leader", 1), (board[-1], "sector_laggard", -1)):
+        line = lines.get(row.ticker)
+        spread = None if line is None else line.spread.get(briefing.period)
+        significance = (
+            None
+            if line is None or spread is None
+            else _significance(spread, _typical(briefing, line, briefing.period))
+        )
+        if not relaxed and (
+            spread is None
+            or sign * spread < SECTOR_MIN_PP
+            or significance is None
+            or significance < SECTOR_MIN_SIGNIFICANCE
+        ):
+            continue
+        figures = {f"{slug(row.ticker)}_pct": _one(row.return_pct)}
+        if benchmark_return is not None:
+            figures[f"{slug(benchmark)}_pct"] = _one(benchmark_return)
+        yield Takeaway(
+            id=kind,
+            text=_sentence(
+                kind,
+                row=row,
+                period=briefing.period,
+                benchmark=benchmark,
+                benchmark_return=None if benchmark_return is None else _one(benchmark_return),
+            ),
+            figures=figures,
+            significance=round(significance or 0.0, 2),
+        )
+
+
+def _breadth_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeaway]:
+    shares = [
+        (item, item.pct_above_50)
+        for item in briefing.breadth
+        if item.pct_above_50 is not None and (not relaxed or item.key == "sectors")
+    ]
+    if not shares:
+        return
+    item, share = max(shares, key=lambda pair: abs(pair[1] - 50.0))
+    if not relaxed and abs(share - 50.0) < BREADTH_EXTREME:
+        return
+    yield Takeaway(
+        id="breadth",
+        text=_sentence("breadth", item=item),
+        figures={"above_50d": item.above_50, "counted_50d": item.counted_50},
+        significance=round(abs(share - 50.0) / BREADTH_SCALE, 2),
+    )
+
+
+def takeaways(briefing: Briefing) -> tuple[Takeaway, ...]:
+    """Return the ranked takeaways of ``briefing`` (module doc): 3 to 6 where figures allow."""
+    candidates = [
+        *_record_candidates(briefing),
+        *_pair_takeaways(briefing),
+        *_sector_takeaways(briefing, relaxed=False),
+        *_breadth_takeaways(briefing, relaxed=False),
+    ]
+    chosen: list[Takeaway] = []
+    since_low_told = 0
+    for candidate in sorted(candidates, key=lambda t: -t.significance):
+        is_since_low = candidate.id.startswith("since_low_")
+        if is_since_low and since_low_told >= MAX_SINCE_LOW_TAKEAWAYS:
+            continue  # a third "since the low" sentence repeats the story
+        since_low_told += is_since_low
+        chosen.append(candidate)
+    chosen = chosen[:MAX_TAKEAWAYS]
+    if len(chosen) < MIN_TAKEAWAYS:
+        seen = {t.id for t in chosen}
+        fillers = [
+            *_sector_takeaways(briefing, relaxed=True),
+            *_breadth_takeaways(briefing, relaxed=True),
+        ]
+        for filler in fillers:
+            if len(chosen) >= MIN_TAKEAWAYS:
+                break
+            if filler.id not in seen:
+                chosen.append(filler)
+                seen.add(filler.id)
+    return tuple(chosen)
+
+
+# --- what changed --------------------------------------------------------------------------
+
+
+def _order(alert: Alert) -> int:
+    kind: str = alert.kind
+    if alert.kind == "quadrant":
+        kind = f"quadrant:{alert.message.get('scope')}"
+        if kind == "quadrant:pair" and alert.message.get("to_quadrant") in LEADERSHIP_QUADRANTS:
+            kind = "quadrant:pair:lead"
+    return CHANGE_ORDER.index(kind) if kind in CHANGE_ORDER else len(CHANGE_ORDER)
+
+
+def changes(alerts: Sequence[Alert]) -> tuple[Change, ...]:
+    """Return the alerts as changes, most telling first (CHANGE_ORDER), in words."""
+    ordered = sorted(alerts, key=_order)
+    return tuple(
+        Change(id=alert.key, kind=alert.kind, text=_sentence("change", a=alert))
+        for alert in ordered
+    )

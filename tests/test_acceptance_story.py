@@ -1,0 +1,173 @@
+"""The story on real closes (../shared/market-data; skipped when a clone lacks the folder).
+
+Figures are checked against the CSV files read here, not against the briefing's own numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from briefings.calendar import sessions_in_range
+from briefings.model import Briefing
+from briefings.render import briefing_to_json, render_summary
+from briefings.service import MarketService
+from briefings.sources.csvdir import CsvDirectorySource
+from briefings.store import PriceStore
+from briefings.story import KEY_PAIRS, slug
+from briefings.universe import load_universe
+from tests.test_story import assert_numbers_are_figures
+
+pytestmark = pytest.mark.market_data
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
+    from tests.conftest import MARKET_DATA
+
+    if not (MARKET_DATA / "SPY.csv").is_file():
+        pytest.skip(f"real market data not found at {MARKET_DATA}")
+    store = PriceStore(tmp_path_factory.mktemp("real-story") / "prices.sqlite3")
+    market = MarketService(
+        CsvDirectorySource(MARKET_DATA),
+        store,
+        load_universe(),
+        clock=lambda: datetime(2026, 7, 31, 23, 0, tzinfo=UTC),
+    )
+    assert market.refresh().error is None
+    return market
+
+
+def closes(directory: Path, ticker: str) -> pd.Series:
+    frame = pd.read_csv(directory / f"{ticker}.csv", parse_dates=["Date"], index_col="Date")
+    return frame["Close"].dropna()
+
+
+def change(series: pd.Series, start: date, end: date) -> float:
+    """Return 100 * (close on ``end`` / last close on or before ``start`` - 1)."""
+    base = series.loc[: pd.Timestamp(start)].iloc[-1]
+    return float(100 * (series.loc[pd.Timestamp(end)] / base - 1))
+
+
+def is_record(series: pd.Series, day: date) -> bool:
+    history = series.loc[: pd.Timestamp(day)]
+    return bool(history.iloc[-1] >= history.iloc[:-1].max())
+
+
+def told(briefing: Briefing) -> dict[str, str]:
+    assert briefing.story is not None
+    return {t.id: t.text for t in briefing.story.takeaways}
+
+
+def test_december_11_is_a_broadening_rally_with_records(
+    service: MarketService, market_data_dir: Path
+) -> None:
+    day = date(2025, 12, 11)
+    briefing = service.snapshot(as_of=day).briefing
+    assert briefing.story is not None
+    # IWM, IWC and RSP closed at records.
+    for ticker in ("IWM", "IWC", "RSP"):
+        assert is_record(closes(market_data_dir, ticker), day)
+    # The verdict rests on the 1M spreads, measured here from the files.
+    month_ago = date(2025, 11, 11)
+    for lead, lag in (("IWM", "SPY"), ("RSP", "SPY"), ("IWD", "IWF")):
+        spread = change(closes(market_data_dir, lead), month_ago, day) - change(
+            closes(market_data_dir, lag), month_ago, day
+        )
+        assert spread >= 1.0, (lead, lag, spread)
+    assert briefing.story.verdict.id == "broadening"
+    assert briefing.story.verdict.text.startswith("Broadening: small caps, equal weight")
+    takeaways = told(briefing)
+    assert next(iter(takeaways)) == "records"
+    for ticker in ("IWM", "IWC", "RSP"):
+        assert ticker in takeaways["records"]
+    since = takeaways["since_low_vs_spy"]
+    for ticker, label in (("IWC", "micro caps"), ("IWM", "small caps"), ("SPY", "the S&P 500")):
+        measured = change(closes(market_data_dir, ticker), date(2025, 11, 20), day)
+        assert f"{label} {measured:+.1f}%" in since
+    # The summary leads with it: the verdict is its second line, the records right after the day.
+    summary = render_summary(briefing, "text")
+    assert "Broadening" in summary.splitlines()[2]
+
+
+def test_november_28_reads_the_month_rightly(service: MarketService, market_data_dir: Path) -> None:
+    day = date(2025, 11, 28)
+    briefing = service.snapshot(as_of=day).briefing
+    assert briefing.story is not None
+    takeaways = told(briefing)
+    # November: health care led the sectors and technology came last (the report's figures).
+    xlv = change(closes(market_data_dir, "XLV"), date(2025, 10, 31), day)
+    xlk = change(closes(market_data_dir, "XLK"), date(2025, 10, 31), day)
+    assert takeaways["sector_leader"].startswith(
+        f"Best sector month to date: Health Care {xlv:+.1f}%"
+    )
+    assert takeaways["sector_laggard"].startswith(
+        f"Worst sector month to date: Technology {xlk:+.1f}%"
+    )
+    # Value beat growth and equal weight beat cap weight over the month: no contrary claim.
+    value = change(closes(market_data_dir, "IWD"), date(2025, 10, 28), day) - change(
+        closes(market_data_dir, "IWF"), date(2025, 10, 28), day
+    )
+    assert value > 0
+    assert "growth beat value" not in " ".join(takeaways.values())
+    assert briefing.story.verdict.id in ("broadening", "mixed")
+    assert "value" in briefing.story.verdict.text
+
+
+@pytest.mark.parametrize("day", [date(2025, 11, 28), date(2025, 12, 11), date(2025, 4, 8)])
+def test_every_number_is_a_figure_of_the_json_and_the_summary_fits_a_phone(
+    service: MarketService, day: date
+) -> None:
+    briefing = service.snapshot(as_of=day).briefing
+    assert briefing.story is not None
+    payload = briefing_to_json(briefing)
+    assert 3 <= len(payload["takeaways"]) <= 6
+    for takeaway in briefing.story.takeaways:
+        assert_numbers_are_figures(takeaway)
+    html = render_summary(briefing, "html")
+    visible = [re.sub(r"<[^>]+>", "", line).replace("&amp;", "&") for line in html.splitlines()]
+    assert len(visible) <= 26
+    assert max(len(line) for line in visible) <= 40
+
+
+def test_the_tariff_low_does_not_open_with_rows_of_zeros(service: MarketService) -> None:
+    briefing = service.snapshot(as_of=date(2025, 4, 8)).briefing
+    summary = render_summary(briefing, "html")
+    assert "+0.0%" not in "\n".join(summary.splitlines()[:12])
+    assert not any(t.id.startswith("since_low") for t in briefing.story.takeaways)  # type: ignore[union-attr]
+
+
+def test_every_late_2025_session_tells_a_consistent_story(service: MarketService) -> None:
+    for session in sessions_in_range(date(2025, 10, 1), date(2025, 12, 31)):
+        briefing = service.snapshot(as_of=session).briefing
+        story = briefing.story
+        assert story is not None
+        assert 3 <= len(story.takeaways) <= 6, session
+        lines = {line.name: line for line in briefing.rotation}
+        month = [
+            line.spread["1M"] or 0.0
+            for line in briefing.rotation
+            if (line.lead, line.lag) in KEY_PAIRS
+        ]
+        if story.verdict.id == "broadening":
+            assert sum(v >= 1.0 for v in month) >= 3, session
+        if story.verdict.id == "narrow":
+            assert sum(v <= -1.0 for v in month) >= 3, session
+        for takeaway in story.takeaways:
+            assert_numbers_are_figures(takeaway)
+            if takeaway.id.endswith(("_month", "_day")):
+                # The winner the sentence names is the one the spread's sign favours.
+                spread = takeaway.figures["spread_pp"]
+                line = next(
+                    item for name, item in lines.items() if takeaway.id.startswith(slug(name))
+                )
+                window = "1M" if takeaway.id.endswith("_month") else "1D"
+                assert (spread > 0) == ((line.spread[window] or 0.0) > 0), (session, takeaway)
+        html = render_summary(briefing, "html")
+        visible = [re.sub(r"<[^>]+>", "", line).replace("&amp;", "&") for line in html.splitlines()]
+        assert len(visible) <= 26, session
+        assert max(len(line) for line in visible) <= 40, session
