@@ -69,6 +69,7 @@ BRIEFING_CHARTS: Mapping[str, ChartRequest] = {
     "rrg": ChartRequest("rrg-sectors"),
     "pairs": ChartRequest("pairs"),
     "sectors": ChartRequest("sectors", "MTD"),
+    "breadth": ChartRequest("breadth"),
 }
 
 

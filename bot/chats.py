@@ -58,7 +58,7 @@ class Subscription:
     updated_at: datetime
     inactive_reason: str | None = None
     chart: str | None = None
-    """The chart sent after the briefing ("rrg", "pairs" or "sectors"), None for none."""
+    """The chart sent after the briefing ("rrg", "pairs", "sectors" or "breadth"), None for none."""
     language: str | None = None
     """The language the chat chose with /language; None: never chosen (the default applies)."""
 

@@ -1,4 +1,5 @@
-"""The domain commands of ``marketbrief``: brief, sectors, rotation, chart, refresh.
+"""The domain commands of ``marketbrief``: brief, sectors, rotation, breadth, movers, chart,
+refresh.
 
 ``build_parser()`` returns the parser with these sub-commands; the console script in
 ``bot.cli`` adds the Telegram commands through ``build_parser(extra=...)`` and dispatches with
@@ -145,12 +146,22 @@ def build_parser(
     rotation.add_argument("--period", type=parse_window, default="1M", help="spread window")
     rotation.set_defaults(handler=_rotation)
 
+    breadth = commands.add_parser("breadth", help="print the index members' breadth by sector")
+    _add_view_options(breadth, ("text", "html"))
+    breadth.add_argument("sector", nargs="*", help="one sector, e.g. tech or health care")
+    breadth.set_defaults(handler=_breadth)
+
+    movers = commands.add_parser("movers", help="print the members that moved the index most")
+    _add_view_options(movers, ("text", "html"))
+    movers.add_argument("--period", type=parse_window, default="MTD", help="window")
+    movers.set_defaults(handler=_movers)
+
     refresh = commands.add_parser("refresh", help="fetch missing prices into the local store")
     _add_source(refresh)
     refresh.set_defaults(handler=_refresh)
 
     chart = commands.add_parser("chart", help="draw a chart as a PNG file")
-    chart.add_argument("kind", choices=("rrg", "pairs", "sectors"), help="which chart")
+    chart.add_argument("kind", choices=("rrg", "pairs", "sectors", "breadth"), help="which chart")
     chart.add_argument(
         "of",
         nargs="?",
@@ -280,6 +291,29 @@ def _rotation(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _breadth(args: argparse.Namespace) -> int:
+    from briefings.render import RenderError
+    from briefings.render_members import render_breadth
+
+    snapshot = _snapshot(args)
+    try:
+        text = render_breadth(
+            snapshot.briefing, " ".join(args.sector) or None, args.format, _language(args)
+        )
+    except RenderError as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _movers(args: argparse.Namespace) -> int:
+    from briefings.render_members import render_movers
+
+    snapshot = _snapshot(args)
+    sys.stdout.write(render_movers(snapshot.briefing, args.period, args.format, _language(args)))
+    return EXIT_OK
+
+
 def _chart(args: argparse.Namespace) -> int:
     from briefings.charts import ChartKind, render_chart
 
@@ -312,6 +346,8 @@ def _refresh(args: argparse.Namespace) -> int:
         )
     for ticker, reason in sorted(report.failed.items()):
         print(f"  {ticker}: {reason}", file=sys.stderr)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -173,3 +173,5 @@ def extract_universe(
             yield 0, "gettext", name, []
     for pair in raw.get("pairs", []):
         yield 0, "gettext", pair["name"], []
+    for index in raw.get("indexes", {}).values():
+        yield 0, "gettext", index["name"], []

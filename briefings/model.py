@@ -12,6 +12,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from briefings.universe import Universe
 
+from briefings.members import IndexMembers
+
 #: Trailing windows, in display order. See ``briefings.analytics.returns`` for definitions.
 WINDOWS: tuple[str, ...] = ("1D", "1W", "MTD", "1M", "3M", "YTD", "1Y")
 
@@ -241,6 +243,8 @@ class Briefing:
     """Pair "LEAD/LAG" -> window (or "since_low") -> typical absolute spread, pp."""
     story: Story | None = None
     """Verdict, the day, takeaways and changes (``briefings.story``); None until told."""
+    members: tuple[IndexMembers, ...] = ()
+    """Each enabled index's member figures (top N vs the rest, sectors, breadth, movers)."""
 
     @property
     def sectors(self) -> tuple[SectorRow, ...]:

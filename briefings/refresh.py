@@ -27,6 +27,9 @@ Progress = Callable[[int, int], None]
 OVERLAP_DAYS = 7
 #: A stale ticker whose last close is older than this many days is fetched in its own batch.
 LAGGARD_DAYS = 31
+#: Most tickers asked of the source in one request: an index's 500 members go in a few chunks,
+#: each retried with backoff on its own, so one failure does not cost the whole download.
+CHUNK_TICKERS = 200
 #: Relative difference between a stored and a re-fetched close that counts as a restatement;
 #: above float noise, below the smallest quarterly dividend adjustment that matters.
 RESTATED_TOLERANCE = 1e-5
@@ -49,6 +52,8 @@ class RefreshReport:
     requests: int = 0
     restated: tuple[str, ...] = ()
     """Tickers whose stored history the source restated, so it was fetched again whole."""
+    notes: tuple[str, ...] = ()
+    """What else the reader should know, e.g. index holdings kept from an earlier fetch."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,11 @@ def _plan_batches(
         if group:
             overlap_from = min(last_dates[t] for t in group) - timedelta(days=OVERLAP_DAYS)
             batches.append(_Batch(group, overlap_from, overlaps_store=True))
-    return tuple(batches)
+    return tuple(
+        _Batch(batch.tickers[i : i + CHUNK_TICKERS], batch.start, batch.overlaps_store)
+        for batch in batches
+        for i in range(0, len(batch.tickers), CHUNK_TICKERS)
+    )
 
 
 def _within(

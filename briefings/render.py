@@ -16,6 +16,7 @@ import jinja2
 
 from briefings import i18n
 from briefings.i18n import DEFAULT_LANGUAGE
+from briefings.members_json import members_json
 from briefings.model import WINDOWS, Briefing, Change, RotationLine, SectorRow, SinceDate
 from briefings.universe import BASKET_PREFIX
 
@@ -491,6 +492,7 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
         "stale_last_close": {
             ticker: day.isoformat() for ticker, day in briefing.stale_last_close.items()
         },
+        "members": members_json(briefing),
     }
     if briefing.since_low is not None:
         low = briefing.since_low

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -13,7 +13,15 @@ from briefings.build import build_briefing, latest_session_of, resolve_session
 from briefings.calendar import last_completed_session
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
+from briefings.holdings_store import (
+    HoldingsFetcher,
+    HoldingsStore,
+    fetch_holdings,
+    refresh_plan,
+    stored_holdings,
+)
 from briefings.lru import Lru
+from briefings.member_book import MemberBook
 from briefings.model import Briefing, Snapshot
 from briefings.refresh import RefreshReport, refresh
 from briefings.sources import PriceSource, open_source
@@ -65,6 +73,7 @@ class MarketService:
         *,
         clock: Clock = utc_now,
         history_start: date | None = None,
+        holdings_fetcher: HoldingsFetcher = fetch_holdings,
     ) -> None:
         self.source = source
         self.store = store
@@ -76,6 +85,10 @@ class MarketService:
         self._closes: pd.DataFrame | None = None
         # Dropped whole when the data version changes (_current_closes).
         self._snapshots: Lru[tuple[date, str, date | None], Snapshot] = Lru(MAX_CACHED_SNAPSHOTS)
+        self.holdings = HoldingsStore(store)
+        self._fetch_holdings = holdings_fetcher
+        self._members: tuple[str, MemberBook] | None = None
+        self._holdings_version: str | None = None
         # Story-less briefings of sessions before a told one (what changed is read from them).
         self._plain: Lru[date, Briefing] = Lru(MAX_CACHED_SNAPSHOTS)
 
@@ -101,16 +114,25 @@ class MarketService:
         return expected_session(self._clock())
 
     def refresh(self, progress: Callable[[int, int], None] | None = None) -> RefreshReport:
-        """Fetch what the store lacks up to the last completed session (one batched request)."""
-        return refresh(
+        """Fetch what the store lacks up to the last completed session, members included.
+
+        Index holdings are fetched again only when some closes are due (or none are stored),
+        so a refresh with nothing new requests nothing.
+        """
+        through = self.expected_session()
+        tickers, notes = refresh_plan(
+            self.holdings, self.store, self.source, self.universe, through, self._fetch_holdings
+        )
+        report = refresh(
             self.store,
             self.source,
-            self.universe.tickers,
-            through=self.expected_session(),
+            tickers,
+            through=through,
             history_start=self._history_start,
             progress=progress,
             clock=self._clock,
         )
+        return replace(report, notes=notes) if notes else report
 
     def freshness(self) -> Freshness:
         """Return the last stored session (the latest a briefing covers) and the last refresh."""
@@ -131,8 +153,14 @@ class MarketService:
 
     def _current_closes(self) -> tuple[str, pd.DataFrame]:
         version = self.store.data_version(self.source_name)
+        holdings_version = self.holdings.version(self.source_name)
+        if holdings_version != self._holdings_version:
+            # New holdings change the member figures of every session already built.
+            self._holdings_version = holdings_version
+            self._snapshots.clear()
         if version != self._version or self._closes is None:
-            closes = self.store.load(self.source_name)
+            # The universe's tickers only: index members have their own matrix (member_book).
+            closes = self.store.load(self.source_name, self.universe.tickers)
             if closes.empty:
                 raise NoDataError(f"no stored prices for source {self.source_name!r} yet")
             self._version, self._closes = version, closes
@@ -161,10 +189,31 @@ class MarketService:
                     period=period,
                     since=since,
                 )
+                briefing = self._with_members(version, session, briefing)
                 briefing = tell_story(briefing, self._previous(closes, version, session))
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
                 self._snapshots.put(key, cached)
             return cached
+
+    def member_book(self) -> MemberBook:
+        """Return the index members' closes for the current data version (loaded once)."""
+        with self._lock:
+            return self._member_book(self.store.data_version(self.source_name))
+
+    def _member_book(self, version: str) -> MemberBook:
+        key = f"{version}/{self.holdings.version(self.source_name)}"
+        if self._members is None or self._members[0] != key:
+            indexes = self.universe.member_indexes
+            stored = stored_holdings(self.holdings, self.source_name, indexes)
+            book = MemberBook.load(self.store, self.source_name, indexes, stored)
+            self._members = (key, book)
+        return self._members[1]
+
+    def _with_members(self, version: str, session: date, briefing: Briefing) -> Briefing:
+        """Return ``briefing`` with its indexes' member figures (none configured: unchanged)."""
+        if not self.universe.member_indexes:
+            return briefing
+        return replace(briefing, members=self._member_book(version).figures(session))
 
     def _previous(self, closes: pd.DataFrame, version: str, session: date) -> Briefing | None:
         """Return the briefing of the stored session before ``session`` (None for the first)."""

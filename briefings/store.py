@@ -269,6 +269,18 @@ class PriceStore:
         except sqlite3.Error as exc:
             raise self._fault(exc, "update the price store", write=True) from None
 
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Lend the kept read connection to a table kept beside the closes (index holdings)."""
+        with self._read() as connection:
+            yield connection
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """Lend one write transaction to a table kept beside the closes (StoreWriteError)."""
+        with self._transaction() as connection:
+            yield connection
+
     def write(self, source: str, closes: pd.DataFrame, *, replace: Collection[str] = ()) -> int:
         """Upsert a wide frame of closes (NaN: no close); return how many were new or changed.
 

@@ -38,6 +38,31 @@ class PairSpec:
 
 
 @dataclass(frozen=True)
+class IndexSpec:
+    """An index whose members the briefing measures, and where each source finds them.
+
+    ``holdings`` maps a source kind ("yfinance", "csv", "demo") to where that source reads the
+    membership: the SPDR fund for yfinance, the folder under DIR for csv:DIR, "simulated" for
+    the demo market.
+    """
+
+    key: str
+    name: str
+    expected_members: int
+    holdings: Mapping[str, str]
+    top_n: int = 50
+    enabled: bool = True
+    cap_benchmark: str | None = None
+    """The cap-weighted fund the members' rebuilt index is checked against (e.g. SPY)."""
+    equal_benchmark: str | None = None
+    """The equal-weight fund the rebuilt equal-weight index is checked against (e.g. RSP)."""
+
+    def holdings_for(self, kind: str) -> str | None:
+        """Return where the source ``kind`` reads this index's members, None if it cannot."""
+        return self.holdings.get(kind)
+
+
+@dataclass(frozen=True)
 class Universe:
     """Groups, display names, rotation pairs and analytics settings."""
 
@@ -50,6 +75,13 @@ class Universe:
     breadth_baskets: tuple[str, ...] = ()
     localized: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Names in other languages from [names.<language>]: language -> display name -> name."""
+    indexes: tuple[IndexSpec, ...] = ()
+    """Every configured index; ``member_indexes`` are the enabled ones."""
+
+    @property
+    def member_indexes(self) -> tuple[IndexSpec, ...]:
+        """Return the enabled indexes, in file order."""
+        return tuple(index for index in self.indexes if index.enabled)
 
     @property
     def tickers(self) -> tuple[str, ...]:
@@ -113,9 +145,18 @@ def load_universe(path: Path | None = None) -> Universe:
 # [settings]      benchmark, low_benchmark: ticker; low_lookback_sessions: int >= 1;
 #                 breadth_baskets: [group key, ...]
 # [names.<lang>]  {ticker, group key or pair name: its name in that language} (lang: zh, ...)
-_TOP_KEYS = ("groups", "pairs", "settings", "names")
+_TOP_KEYS = ("groups", "pairs", "settings", "indexes", "names")
 _GROUP_KEYS = ("title", "basket", "members")
 _PAIR_KEYS = ("name", "lead", "lag")
+_INDEX_KEYS = (
+    "name",
+    "expected_members",
+    "top_n",
+    "enabled",
+    "holdings",
+    "cap_benchmark",
+    "equal_benchmark",
+)
 _SETTING_KEYS = ("benchmark", "low_benchmark", "low_lookback_sessions", "breadth_baskets")
 _MAX_TICKER_LENGTH = 32
 
@@ -199,6 +240,7 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
         low_lookback_sessions=lookback,
         breadth_baskets=baskets,
         localized=localized,
+        indexes=_parse_indexes(check, raw.get("indexes", {})),
     )
 
 
@@ -229,6 +271,51 @@ def _parse_names(
                 raise check.fail(f"{where}.{key}", "a ticker, group key or pair name of the file")
             localized[language][english[key]] = check.text(value, f"{where}.{key}")
     return localized
+
+
+def _parse_indexes(check: _Checker, raw: object) -> tuple[IndexSpec, ...]:
+    """Read the [indexes.<key>] tables: name, expected_members, holdings, top_n, enabled."""
+    path = check.path
+    indexes: list[IndexSpec] = []
+    for key, value in check.table(raw, "indexes", "tables such as [indexes.sp500]").items():
+        spec = check.table(value, f"indexes.{key}", "a table with name, expected_members, holdings")
+        check.keys(spec, f"indexes.{key}.", _INDEX_KEYS)
+        holdings = spec.get("holdings", {})
+        if not isinstance(holdings, dict) or not all(
+            isinstance(v, str) and v for v in holdings.values()
+        ):
+            raise UniverseError(
+                f"{path}: indexes.{key}.holdings must map sources to names, "
+                'e.g. { yfinance = "SPY", csv = "sp500", demo = "simulated" }'
+            )
+        expected = _count(spec.get("expected_members"), f"{path}: indexes.{key}.expected_members")
+        top_n = _count(spec.get("top_n", 50), f"{path}: indexes.{key}.top_n")
+        enabled = spec.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise UniverseError(f"{path}: indexes.{key}.enabled must be true or false")
+        indexes.append(
+            IndexSpec(
+                key=str(key),
+                name=str(spec.get("name", key)),
+                expected_members=expected,
+                holdings={str(k): str(v) for k, v in holdings.items()},
+                top_n=top_n,
+                enabled=enabled,
+                cap_benchmark=_optional_text(spec.get("cap_benchmark")),
+                equal_benchmark=_optional_text(spec.get("equal_benchmark")),
+            )
+        )
+    return tuple(indexes)
+
+
+def _count(value: Any, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise UniverseError(f"{where} must be a whole number >= 1")
+    return value
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _parse_groups(check: _Checker, raw: object) -> tuple[tuple[Group, ...], dict[str, str]]:

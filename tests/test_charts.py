@@ -46,6 +46,7 @@ EXPECTED_SIZE: dict[ChartKind, tuple[int, int]] = {
     "rrg-pairs": RRG_SIZE_PX,
     "pairs": RATIO_SIZE_PX,
     "sectors": BAR_SIZE_PX,
+    "breadth": BAR_SIZE_PX,
 }
 
 

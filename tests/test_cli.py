@@ -177,3 +177,48 @@ def test_chart_of_an_unknown_kind_is_a_usage_error(capsys: pytest.CaptureFixture
     code, _, err = run_cli(capsys, "chart", "pie", "-o", "x.png", "--source", "demo")
     assert code == 2
     assert "pie" in err
+
+
+def test_chart_breadth_writes_the_sector_breadth_png(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "breadth.png"
+    code, out, err = run_cli(
+        capsys, "chart", "breadth", "--source", "demo", "--as-of", "2025-11-20", "-o", str(target)
+    )
+    assert code == 0, err
+    assert target.read_bytes().startswith(b"\x89PNG")
+    assert "session 2025-11-20" in out
+
+
+def test_brief_json_lists_the_simulated_members(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "brief", "--source", "demo", "--format", "json")
+    assert code == 0
+    (members,) = json.loads(out)["members"]
+    assert members["index"] == "sp500"
+    assert members["simulated"] is True
+    assert members["count"] == members["with_data"] == 500
+
+
+def test_breadth_and_movers_print_the_members_views(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "breadth", "--source", "demo", "--as-of", "2025-11-20")
+    assert code == 0, err
+    assert "Member breadth, close of 2025-11-20" in out
+    assert "SIMULATED" in out
+    code, out, _ = run_cli(capsys, "breadth", "health", "care", "--source", "demo")
+    assert code == 0
+    assert "Health Care: member breadth" in out
+    code, out, _ = run_cli(capsys, "movers", "--source", "demo", "--period", "1w")
+    assert code == 0
+    assert "Member movers, the past week (1W)" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_breadth_of_an_unknown_sector_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run_cli(capsys, "breadth", "bananas", "--source", "demo")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "no sector called 'bananas'" in err

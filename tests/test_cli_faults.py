@@ -306,7 +306,8 @@ def test_a_full_disk_still_serves_stored_data_and_loses_nothing(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    data_dir = mount_point("-t", "tmpfs", "-o", "size=4m", "tmpfs") / "data"
+    # Room for the demo store with its 500 index members (about 25 MiB), then filled up.
+    data_dir = mount_point("-t", "tmpfs", "-o", "size=64m", "tmpfs") / "data"
     stale_store(data_dir).close()
     before = snapshot_of(data_dir / "prices.sqlite3")
     fill_disk(data_dir.parent)

@@ -20,6 +20,7 @@ from briefings.render import (
     render_since_low,
     render_summary,
 )
+from briefings.render_members import render_breadth, render_movers
 from briefings.service import MarketService
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
@@ -65,6 +66,10 @@ VIEWS: dict[str, Callable[[Snapshot], str]] = {
     "summary.txt": lambda s: render_summary(s.briefing, "text"),
     "basket-breadth.html": lambda s: render_basket_breadth(s.briefing, "html"),
     "since-low.html": lambda s: render_since_low(s.briefing, "html"),
+    "breadth.html": lambda s: render_breadth(s.briefing, None, "html"),
+    "breadth-tech.txt": lambda s: render_breadth(s.briefing, "tech", "text"),
+    "movers-MTD.html": lambda s: render_movers(s.briefing, "MTD", "html"),
+    "movers-1W.txt": lambda s: render_movers(s.briefing, "1W", "text"),
 }
 
 

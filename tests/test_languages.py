@@ -31,6 +31,7 @@ from briefings.render import (
     telegram_length,
 )
 from briefings.render_alerts import alert_messages, render_alerts
+from briefings.render_members import render_breadth, render_movers
 from briefings.service import MarketService
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
@@ -45,7 +46,21 @@ AS_OF = date(2025, 11, 20)
 #: readers write in Latin letters.
 BRANDS = frozenset({"Meta"})
 ARGUMENTS = frozenset(
-    {"on", "off", "rrg", "pairs", "sectors", "full", "en", "zh", "YYYY", "MM", "DD", "HH"}
+    {
+        "on",
+        "off",
+        "rrg",
+        "pairs",
+        "sectors",
+        "breadth",
+        "full",
+        "en",
+        "zh",
+        "YYYY",
+        "MM",
+        "DD",
+        "HH",
+    }
 )
 
 
@@ -122,7 +137,13 @@ def test_the_languages_are_english_and_simplified_chinese() -> None:
 
 
 def allowed_words(snapshot: Snapshot) -> set[str]:
-    tickers = {t.lstrip("^") for t in snapshot.universe.tickers}
+    members = {
+        c.ticker
+        for m in snapshot.briefing.members
+        for window in m.movers.values()
+        for c in (*window.top, *window.bottom, *window.gainers, *window.losers)
+    }
+    tickers = {t.lstrip("^") for t in (*snapshot.universe.tickers, *members)}
     return tickers | set(WINDOWS) | BRANDS | ARGUMENTS
 
 
@@ -152,7 +173,11 @@ def zh_views(snapshot: Snapshot) -> Iterator[tuple[str, str]]:
         for lead, lag in (("IWM", "SPY"), ("cyclicals", "megacap_tech"), ("XLK", "^GSPC")):
             line = snapshot.pair(lead, lag)
             yield f"pair-{lead}-{lag}.{fmt}", render_pair(b, line, fmt, "zh")
+        yield f"members-breadth.{fmt}", render_breadth(b, None, fmt, "zh")
+        for sector in {s.sector for m in b.members for s in m.sectors}:
+            yield f"members-breadth-{sector}.{fmt}", render_breadth(b, sector, fmt, "zh")
         for window in WINDOWS:
+            yield f"movers-{window}.{fmt}", render_movers(b, window, fmt, "zh")
             yield f"rotation-{window}.{fmt}", render_rotation(b, window, fmt, "zh")
             yield f"sectors-{window}.{fmt}", render_sectors(b, window, fmt, "zh")
 

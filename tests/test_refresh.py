@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from briefings.calendar import previous_session
-from briefings.refresh import OVERLAP_DAYS, RefreshReport, refresh
+from briefings.refresh import CHUNK_TICKERS, OVERLAP_DAYS, RefreshReport, refresh
 from briefings.sources.base import FetchResult, SourceError
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
@@ -252,3 +252,21 @@ def test_a_long_stale_ticker_does_not_drag_the_daily_request_back(store: PriceSt
     ]
     assert report.requests == 2
     assert store.last_dates("counting") == dict.fromkeys(TICKERS, MONDAY)
+
+
+def test_an_index_worth_of_tickers_goes_in_chunks_under_one_progress_bar(
+    store: PriceStore,
+) -> None:
+    members = tuple(f"M{k:03d}" for k in range(CHUNK_TICKERS * 2 + 50))
+    source = CountingSource()
+    progress: list[tuple[int, int]] = []
+
+    report = run(store, source, FRIDAY, members, progress=lambda d, t: progress.append((d, t)))
+
+    assert [len(tickers) for tickers, _, _ in source.calls] == [CHUNK_TICKERS, CHUNK_TICKERS, 50]
+    assert report.requests == 3
+    assert {total for _, total in progress} == {len(members)}
+    assert progress[-1] == (len(members), len(members))
+    assert len(store.last_dates("counting")) == len(members)
+    assert run(store, source, FRIDAY, members).up_to_date
+    assert len(source.calls) == 3

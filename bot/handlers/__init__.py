@@ -30,10 +30,11 @@ from bot.handlers.commands import (
 )
 from bot.handlers.errors import on_error
 from bot.handlers.language import language, remember_language
+from bot.handlers.members import breadth, movers
 from bot.handlers.onboarding import CONFIRM_SUBSCRIBE, confirm_subscribe, membership_changed, start
 from bot.handlers.replies import render_bot
 from bot.handlers.subscription import settings, subscribe, unsubscribe
-from bot.handlers.views import VIEW_PATTERN, view_button
+from bot.handlers.views import VIEW_PREFIX, view_button
 from bot.services import BotApplication
 from briefings.i18n import LANGUAGES
 
@@ -54,6 +55,8 @@ def register_handlers(application: BotApplication) -> None:
         "sectors": sectors,
         "since": since,
         "pair": pair,
+        "breadth": breadth,
+        "movers": movers,
         "tickers": tickers,
         "rrg": rrg,
         "chart": chart,
@@ -68,7 +71,6 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(TypeHandler(Update, remember_language), group=LANGUAGE_GROUP)
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=_CHATS))
-    application.add_handler(CallbackQueryHandler(view_button, pattern=VIEW_PATTERN))
     application.add_handler(CallbackQueryHandler(_button))
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.COMMAND & _CHATS, unknown_command))
@@ -79,7 +81,7 @@ def register_handlers(application: BotApplication) -> None:
 
 
 async def _button(update: Update, context: BotContext) -> None:
-    """Route a button press: the subscribe confirmation, else a window button (or a stale one).
+    """Route a button press: the subscribe confirmation, a summary view, else a window button.
 
     One handler, not two with patterns: PTB lets a pattern handler take presses whose data is
     empty, which must get the window handler's "expired" answer.
@@ -87,6 +89,8 @@ async def _button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is not None and query.data == CONFIRM_SUBSCRIBE:
         await confirm_subscribe(update, context)
+    elif query is not None and (query.data or "").startswith(VIEW_PREFIX):
+        await view_button(update, context)
     else:
         await window_button(update, context)
 

@@ -31,7 +31,7 @@ def parse_rrg(args: Sequence[str]) -> ChartRequest:
 
 
 def parse_chart(args: Sequence[str]) -> ChartRequest:
-    """Read "/chart [rrg [sectors|pairs] | pairs | sectors [window] | window]".
+    """Read "/chart [rrg [sectors|pairs] | pairs | sectors [window] | breadth | window]".
 
     The names are the ones ``/settings chart`` and ``marketbrief chart`` take; a window alone
     means the sector bars.
@@ -47,6 +47,10 @@ def parse_chart(args: Sequence[str]) -> ChartRequest:
         if len(args) > 1:
             raise InputProblem("pairs_window", window=PAIRS_WINDOW)
         return ChartRequest("pairs")
+    if first == "breadth":
+        if len(args) > 1:
+            raise InputProblem("breadth_window")
+        return ChartRequest("breadth")
     if first == "sectors":
         return ChartRequest("sectors", parse_window(args[1] if len(args) > 1 else None))
     raise InputProblem("not_chart", text=echo(args[0]))

@@ -1,6 +1,6 @@
-"""Window views (/rotation, /sectors) and the inline keyboards that switch their window.
+"""Window views (/rotation, /sectors, /movers) and the inline keyboards that switch their window.
 
-Callback data looks like "rot:1M" or "sec:YTD".
+Callback data looks like "rot:1M", "sec:YTD" or "mov:MTD".
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.language import current_language
 from briefings.model import WINDOWS, Briefing
 from briefings.render import render_rotation, render_sectors
+from briefings.render_members import render_movers
 
 ROTATION = "rot"
 SECTORS = "sec"
-VIEWS = (ROTATION, SECTORS)
+MOVERS = "mov"
+VIEWS = (ROTATION, SECTORS, MOVERS)
 BUTTONS_PER_ROW = 4
 
 _DATA = re.compile(r"^(?P<view>[a-z]{3}):(?P<window>[0-9A-Z]{2,3})$")
@@ -31,8 +33,8 @@ class WindowChoice:
 
 
 def render_window_view(view: str, briefing: Briefing, window: str) -> str:
-    """Render ``view`` (ROTATION or SECTORS) of ``briefing`` for ``window`` as Telegram HTML."""
-    render = render_rotation if view == ROTATION else render_sectors
+    """Render ``view`` (ROTATION, SECTORS or MOVERS) of ``briefing`` for ``window`` as HTML."""
+    render = {ROTATION: render_rotation, SECTORS: render_sectors, MOVERS: render_movers}[view]
     return render(briefing, window, "html", current_language())
 
 

@@ -151,7 +151,7 @@ async def unsubscribe(update: Update, context: Context, args: Sequence[str]) -> 
 
 
 def parse_chart_setting(args: Sequence[str]) -> str | None:
-    """Read "chart rrg|pairs|sectors|off"; return the chart name, None for off."""
+    """Read "chart rrg|pairs|sectors|breadth|off"; return the chart name, None for off."""
     choices = [*BRIEFING_CHARTS, CHART_OFF]
     if args[0].lower() != "chart":
         raise InputProblem("not_setting", text=echo(args[0]))

@@ -18,8 +18,8 @@ from briefings.model import Snapshot
 from briefings.render import split_message
 from briefings.service import NoDataError
 
-#: Callback data the view buttons carry (bot.views); other buttons go to other handlers.
-VIEW_PATTERN = r"^v:"
+#: How the view buttons' callback data starts (bot.views); other buttons go to other handlers.
+VIEW_PREFIX = "v:"
 
 
 async def _session_snapshot(desk: MarketDesk, session: date) -> Snapshot | None:

@@ -10,6 +10,7 @@ from collections.abc import Hashable
 from datetime import date
 from typing import TYPE_CHECKING, Literal, get_args
 
+from briefings.charts.breadth import BreadthChart, breadth_chart_data
 from briefings.charts.cache import CacheStats, ChartCache, ChartKey
 from briefings.charts.data import (
     MAX_TAIL_WEEKS,
@@ -33,12 +34,14 @@ from briefings.charts.summary import (
 )
 
 if TYPE_CHECKING:
+    from briefings.charts.breadth_plot import plot_breadth
     from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
     from briefings.model import Snapshot
 
 #: Loaded on first use: matplotlib takes about half a second to import, which `run` and `push`
 #: should not pay at start-up (nor anything that only needs the cache or the data).
 _PLOTTERS = frozenset({"plot_ratios", "plot_rrg", "plot_sector_bars"})
+_BREADTH_PLOTTERS = frozenset({"plot_breadth"})
 
 
 def __getattr__(name: str) -> object:
@@ -46,18 +49,24 @@ def __getattr__(name: str) -> object:
         from briefings.charts import plot
 
         return getattr(plot, name)
+    if name in _BREADTH_PLOTTERS:
+        from briefings.charts import breadth_plot
+
+        return getattr(breadth_plot, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors"]
+ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors", "breadth"]
 CHART_KINDS: tuple[ChartKind, ...] = get_args(ChartKind)
-ChartSummary = RRGSummary | RatioSummary | BarChart
-"""What a chart shows: its quadrants (RRG), its pairs' moves (ratios) or its bars (sectors)."""
+ChartSummary = RRGSummary | RatioSummary | BarChart | BreadthChart
+"""What a chart shows: its quadrants (RRG), its pairs' moves (ratios), its bars (sectors) or its
+sectors' breadth (breadth)."""
 
 __all__ = [
     "CHART_KINDS",
     "MAX_TAIL_WEEKS",
     "BarChart",
+    "BreadthChart",
     "CacheStats",
     "ChartCache",
     "ChartKey",
@@ -72,10 +81,12 @@ __all__ = [
     "RatioLine",
     "RatioMove",
     "RatioSummary",
+    "breadth_chart_data",
     "cached_chart",
     "chart_key",
     "chart_summary",
     "pairs_chart_data",
+    "plot_breadth",
     "plot_ratios",
     "plot_rrg",
     "plot_sector_bars",
@@ -106,6 +117,7 @@ def render_chart(
     3M window's base); ``tail_weeks`` the RRG tail length (None: fewer weeks the more tails,
     ``data.default_tail_weeks``). Arguments a kind does not use are ignored.
     """
+    from briefings.charts.breadth_plot import plot_breadth
     from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
 
     kind = _check_kind(kind)
@@ -115,6 +127,8 @@ def render_chart(
         return plot_rrg(
             rrg_chart_data(snapshot.closes, snapshot.universe, rrg_kind, provenance, tail_weeks)
         )
+    if kind == "breadth":
+        return plot_breadth(breadth_chart_data(snapshot.briefing))
     if kind == "pairs":
         return plot_ratios(pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start))
     return plot_sector_bars(
@@ -147,6 +161,8 @@ def chart_summary(
         )
     if kind == "sectors":
         return sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
+    if kind == "breadth":
+        return breadth_chart_data(snapshot.briefing)
     return None
 
 
@@ -165,6 +181,8 @@ def chart_key(
         arguments = (("window", window.upper()),)
     elif kind == "pairs":
         arguments = (("start", start),)
+    elif kind == "breadth":
+        arguments = ()
     else:
         arguments = (("tail_weeks", tail_weeks),)
     briefing = snapshot.briefing

@@ -475,14 +475,14 @@ def _crowding(trail: RRGTrail, trails: Sequence[RRGTrail], spans: tuple[float, f
     return -near
 
 
-def _no_data(axes: Axes) -> None:
+def _no_data(axes: Axes, message: str = "Not enough history for this chart") -> None:
     """Say there is nothing to draw, on an axes without ticks."""
     axes.set_xticks([])
     axes.set_yticks([])
     axes.text(
         0.5,
         0.5,
-        "Not enough history for this chart",
+        message,
         transform=axes.transAxes,
         ha="center",
         va="center",

@@ -75,8 +75,16 @@ def _parse_unusual_dates(text: pd.Series, path: Path) -> pd.Series:
         raise UnusableFileError(f"{path.name}: unreadable dates ({exc})") from exc
 
 
+#: An index folder under DIR: ``DIR/<index>/members.csv`` plus one ``TICKER.csv`` per member.
+MEMBERS_FILE = "members.csv"
+
+
 class CsvDirectorySource:
-    """Closes from ``DIR/TICKER.csv``; ``^GSPC`` may be stored as ``GSPC.csv``."""
+    """Closes from ``DIR/TICKER.csv``; ``^GSPC`` may be stored as ``GSPC.csv``.
+
+    Index members' files live in index folders, ``DIR/<index>/TICKER.csv`` beside that folder's
+    ``members.csv``; a ticker at the top level is read from there first.
+    """
 
     def __init__(self, directory: Path) -> None:
         try:
@@ -114,11 +122,23 @@ class CsvDirectorySource:
             entries = list(self.directory.iterdir())
         except OSError as exc:
             raise SourceError(f"cannot list CSV directory {self.directory}: {exc}") from exc
-        return {
-            path.stem.upper(): path
+        files: dict[str, Path] = {}
+        for folder in sorted(p for p in entries if (p / MEMBERS_FILE).is_file()):
+            try:
+                inside = sorted(folder.iterdir())
+            except OSError as exc:
+                raise SourceError(f"cannot list CSV directory {folder}: {exc}") from exc
+            files.update(
+                (path.stem.upper(), path)
+                for path in inside
+                if path.suffix.lower() == ".csv" and path.name != MEMBERS_FILE and path.is_file()
+            )
+        files.update(
+            (path.stem.upper(), path)
             for path in sorted(entries)
             if path.suffix.lower() == ".csv" and path.is_file()
-        }
+        )
+        return files
 
     def fetch(self, tickers: Sequence[str], start: date | None, end: date) -> FetchResult:
         """Return closes for ``tickers`` from ``start`` (None: all history) to ``end``.

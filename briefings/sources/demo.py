@@ -405,6 +405,10 @@ class _Market:
         return closes
 
 
+#: The simulated market of each seed, generated once per process (see DemoSource).
+_MARKETS: dict[int, _Market] = {}
+
+
 class DemoSource:
     """The simulated demo market: deterministic closes for any ticker, from 2012-01-03 on."""
 
@@ -428,7 +432,13 @@ class DemoSource:
         horizon = min(max(end, ANCHOR), calendar_end)
         if self._market is None or self._market.sessions[-1] < np.datetime64(horizon, "D"):
             # Grow to the whole calendar at once: regenerating is cheap and then happens once.
-            self._market = _Market(self.seed, sessions_in_range(EPOCH, calendar_end))
+            # Shared per seed within the process: every source with a seed makes the same market,
+            # and with ~500 index members generating it is the demo refresh's main cost.
+            shared = _MARKETS.get(self.seed)
+            if shared is None or shared.sessions[-1] < np.datetime64(horizon, "D"):
+                shared = _Market(self.seed, sessions_in_range(EPOCH, calendar_end))
+                _MARKETS[self.seed] = shared
+            self._market = shared
         return self._market
 
     def fetch(self, tickers: Sequence[str], start: date | None, end: date) -> FetchResult:

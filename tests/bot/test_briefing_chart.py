@@ -65,7 +65,7 @@ async def test_settings_chart_is_for_subscribed_chats_and_group_admins(bot: Harn
     assert "Chart after the briefing: rrg" in shown.shown_text
     assert "Alerts: off" in shown.shown_text
     for text, problem in {
-        "/settings chart pie": "“pie” is not a chart; use one of rrg, pairs, sectors, off",
+        "/settings chart pie": "“pie” is not a chart; use one of rrg, pairs, sectors, breadth, off",
         "/settings chart": "Which chart?",
         "/settings colour red": "is not a setting",
         "/settings chart rrg now": "Too many arguments",

@@ -96,8 +96,12 @@ async def test_bad_chart_arguments_get_a_usage_reply(bot: Harness) -> None:
         "/rrg bananas": ("is not an RRG", "Usage: /rrg [sectors|pairs]"),
         "/rrg sectors pairs": ("Too many arguments", "Usage: /rrg"),
         "/chart pairs 1M": ("always starts at the 3M window", "Usage: /chart"),
-        "/chart sectors 5Y": ("is not a window", "Usage: /chart [pairs|sectors] [window]"),
-        "/chart <b>": ("“<b>” is not a chart; use rrg, pairs or sectors", "Usage: /chart"),
+        "/chart sectors 5Y": (
+            "is not a window",
+            "Usage: /chart [pairs|sectors|breadth] [window]",
+        ),
+        "/chart breadth 1M": ("takes no window", "Usage: /chart"),
+        "/chart <b>": ("“<b>” is not a chart; use rrg, pairs, sectors or breadth", "Usage: /chart"),
         "/chart rrg bananas": ("is not an RRG", "Usage: /chart"),
         "/chart sectors 1M 3M": ("Too many arguments", "Usage: /chart"),
     }

@@ -224,7 +224,8 @@ async def test_a_full_disk_answers_could_not_save_and_keeps_serving_briefings(
     mount_point: Callable[..., Path],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    disk = mount_point("-t", "tmpfs", "-o", "size=6m", "tmpfs")
+    # Room for the demo store with its 500 index members (about 25 MiB), then filled up.
+    disk = mount_point("-t", "tmpfs", "-o", "size=64m", "tmpfs")
     data_dir = disk / "data"
     data_dir.mkdir()
     shutil.copy(demo_store, Settings(data_dir=data_dir).store_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.perf import bot_latency, broadcast, limiter, paid_broadcast, startup
+from tests.perf import bot_latency, broadcast, limiter, members, paid_broadcast, startup
 from tests.perf._harness import percentile, spread
 
 
@@ -74,3 +74,14 @@ def test_limiter_benchmark_measures_every_chat_count(capsys: pytest.CaptureFixtu
     assert set(costs) == set(limiter.CHAT_COUNTS)
     assert all(cost > 0 for cost in costs.values())
     assert "us a message" in capsys.readouterr().out
+
+
+def test_members_benchmark_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    results = members.main(["--counts", "20", "60", "--sessions", "300", "--repeat", "1"])
+
+    assert set(results) == {0, 20, 60}
+    assert results[0]["write"] > 0
+    assert all(results[count]["briefing"] > 0 for count in (20, 60))
+    out = capsys.readouterr().out
+    for figure in ("briefing from a warm store", "refresh write", "growth 20 -> 60"):
+        assert figure in out

@@ -1,0 +1,57 @@
+"""The sector breadth chart's data: each sector's share of members above the 200-day average.
+
+Drawn by ``briefings.charts.breadth_plot`` (imported only when a chart is drawn: matplotlib is
+slow to import).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from briefings.charts.data import Provenance
+from briefings.model import Briefing
+
+
+@dataclass(frozen=True)
+class BreadthBar:
+    """One sector: members counted and the shares (%) above the 200- and 50-day averages."""
+
+    sector: str
+    counted: int
+    pct_above_200d: float
+    pct_above_50d: float | None
+
+
+@dataclass(frozen=True)
+class BreadthChart:
+    """An index's sectors by breadth, widest first, and the index's own share above 200d."""
+
+    index_name: str
+    bars: tuple[BreadthBar, ...]
+    index_pct_above_200d: float | None
+    provenance: Provenance
+
+
+def breadth_chart_data(briefing: Briefing, index: str | None = None) -> BreadthChart:
+    """Return the sector breadth of ``index`` (default: the first index with members)."""
+    chosen = next(
+        (m for m in briefing.members if index is None or m.index == index),
+        None,
+    )
+    if chosen is None:
+        return BreadthChart("Index members", (), None, Provenance.of(briefing))
+    bars = tuple(
+        BreadthBar(
+            sector=s.sector,
+            counted=s.breadth.counted_200d,
+            pct_above_200d=s.breadth.pct_above_200d or 0.0,
+            pct_above_50d=s.breadth.pct_above_50d,
+        )
+        for s in chosen.breadth_ranked()
+    )
+    return BreadthChart(
+        index_name=chosen.name,
+        bars=bars,
+        index_pct_above_200d=chosen.breadth.pct_above_200d,
+        provenance=Provenance.of(briefing),
+    )

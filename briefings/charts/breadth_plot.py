@@ -1,0 +1,111 @@
+"""Draw the sector breadth chart: one horizontal bar per GICS sector (widest breadth on top),
+the share above the 50-day average as a mark on each bar, the index's share as a dashed line.
+"""
+
+from __future__ import annotations
+
+from briefings.charts.breadth import BreadthChart
+from briefings.charts.plot import (
+    BAR_SIZE_PX,
+    FONT,
+    GRID,
+    INK,
+    LABEL_PT,
+    MUTED,
+    TICK_PT,
+    _figure,
+    _frame,
+    _long_day,
+    _no_data,
+    _png,
+    _style_axes,
+    _watermark,
+)
+
+WIDE = "#1a7f37"
+NARROW = "#cf222e"
+MIDDLE = "#8c959f"
+INDEX_LINE = "#1f5fbf"
+SHORT_MARK = "#1f2328"
+
+
+def plot_breadth(data: BreadthChart) -> bytes:
+    """Draw the sectors' share of members above their 200-day average, widest on top."""
+    figure = _figure(BAR_SIZE_PX)
+    title = f"{data.index_name}: sector breadth"
+    subtitle = f"Members above their 200-day average, close of {_long_day(data.provenance.as_of)}"
+    _frame(figure, title, subtitle, data.provenance)
+    axes = figure.add_subplot()
+    _style_axes(axes)
+    axes.spines["left"].set_visible(False)
+    _watermark(axes, data.provenance)
+    if not data.bars:
+        _no_data(axes, "No index members are configured or stored")
+        return _png(figure)
+    rows = list(reversed(data.bars))  # barh draws bottom-up; the widest goes on top
+    positions = list(range(len(rows)))
+    overall = data.index_pct_above_200d
+    colors = [
+        MIDDLE
+        if overall is None or abs(bar.pct_above_200d - overall) < 5
+        else (WIDE if bar.pct_above_200d > overall else NARROW)
+        for bar in rows
+    ]
+    axes.barh(positions, [b.pct_above_200d for b in rows], height=0.66, color=colors, zorder=2)
+    short = [(p, b.pct_above_50d) for p, b in zip(positions, rows, strict=True)]
+    axes.scatter(
+        [v for _, v in short if v is not None],
+        [p for p, v in short if v is not None],
+        marker="|",
+        s=140,
+        linewidths=2.2,
+        color=SHORT_MARK,
+        zorder=4,
+        label="above 50-day",
+    )
+    axes.set_yticks(positions, [f"{b.sector} ({b.counted})" for b in rows])
+    axes.tick_params(axis="y", length=0, labelsize=TICK_PT + 0.5, labelcolor=INK)
+    axes.set_xlim(0, 115)
+    axes.set_ylim(-0.6, len(rows) - 0.4)
+    axes.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+    axes.grid(axis="x", color=GRID, linewidth=0.6, zorder=0)
+    for position, bar in zip(positions, rows, strict=True):
+        # A column of figures right of the 100% line: no marker or index line can cover them.
+        axes.text(
+            114,
+            position,
+            f"{bar.pct_above_200d:.0f}%",
+            ha="right",
+            va="center",
+            fontsize=LABEL_PT,
+            fontweight="bold",
+            color=INK,
+            family=FONT,
+            zorder=5,
+        )
+    if overall is not None:
+        axes.axvline(overall, color=INDEX_LINE, linewidth=1.6, linestyle=(0, (5, 3)), zorder=3)
+        axes.annotate(
+            f"index {overall:.0f}%",
+            (overall, len(rows) - 0.5),
+            xytext=(3, 2),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=TICK_PT,
+            color=INDEX_LINE,
+            family=FONT,
+            annotation_clip=False,
+        )
+    axes.legend(
+        handles=[axes.collections[0]],
+        labels=["share above the 50-day average"],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.06),
+        frameon=False,
+        prop={"family": FONT, "size": TICK_PT},
+        handlelength=1.0,
+        handletextpad=0.6,
+        labelcolor=MUTED,
+    )
+    return _png(figure)

@@ -1,0 +1,276 @@
+"""Index members' closes held as one matrix per index, and their figures for a session.
+
+A ``MemberBook`` is loaded once per data version (closes and holdings); ``figures(session)``
+runs the vectorised analytics of ``briefings.analytics.members`` once per session and keeps the
+result, so briefings, /breadth, /movers and the breadth chart share one computation.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from briefings.analytics import members as analytics
+from briefings.analytics.returns import FloatArray, finite_or_none, window_base_date
+from briefings.holdings_store import StoredHoldings
+from briefings.lru import Lru
+from briefings.members import (
+    BreadthCounts,
+    Contribution,
+    GroupSplit,
+    Holdings,
+    IndexMembers,
+    SectorFigures,
+    WindowMovers,
+)
+from briefings.model import WINDOWS
+from briefings.store import PriceStore
+from briefings.universe import IndexSpec
+
+#: Contributors and movers shown per window.
+MOVERS_SHOWN = 5
+#: Sessions whose figures a book keeps (the latest, plus sessions replayed by the bot or CLI).
+MAX_CACHED_SESSIONS = 16
+
+
+@dataclass(frozen=True)
+class IndexPrices:
+    """One index's holdings and its members' closes (sessions x members, NaN where missing)."""
+
+    spec: IndexSpec
+    holdings: Holdings
+    note: str | None
+    dates: pd.DatetimeIndex
+    prices: FloatArray
+    weights: FloatArray
+    """Index weights in percent at the holdings' as-of session, NaN where unknown."""
+    sectors: tuple[str, ...]
+    codes: npt.NDArray[np.intp]
+
+    @classmethod
+    def load(
+        cls, store: PriceStore, source: str, spec: IndexSpec, stored: StoredHoldings
+    ) -> IndexPrices:
+        """Read the members' closes of ``stored`` holdings from the store."""
+        holdings = stored.holdings
+        frame = store.load(source, list(holdings.tickers))
+        frame = frame.reindex(columns=list(holdings.tickers))
+        sectors = tuple(sorted({m.sector for m in holdings.members}))
+        position = {sector: i for i, sector in enumerate(sectors)}
+        return cls(
+            spec=spec,
+            holdings=holdings,
+            note=stored.note,
+            dates=pd.DatetimeIndex(frame.index),
+            prices=np.ascontiguousarray(frame.to_numpy(dtype=np.float64)),
+            weights=np.array(
+                [np.nan if m.weight is None else m.weight for m in holdings.members],
+                dtype=np.float64,
+            ),
+            sectors=sectors,
+            codes=np.array([position[m.sector] for m in holdings.members], dtype=np.intp),
+        )
+
+
+class MemberBook:
+    """Every enabled index's members for one data version; figures computed once per session."""
+
+    def __init__(self, indexes: Sequence[IndexPrices]) -> None:
+        self.indexes = tuple(indexes)
+        self._lock = threading.Lock()
+        self._figures: Lru[date, tuple[IndexMembers, ...]] = Lru(MAX_CACHED_SESSIONS)
+
+    @classmethod
+    def load(
+        cls,
+        store: PriceStore,
+        source: str,
+        specs: Sequence[IndexSpec],
+        stored: Sequence[StoredHoldings],
+    ) -> MemberBook:
+        """Read the closes of every index with stored holdings."""
+        by_key = {item.holdings.index: item for item in stored}
+        return cls(
+            [
+                IndexPrices.load(store, source, spec, by_key[spec.key])
+                for spec in specs
+                if spec.key in by_key
+            ]
+        )
+
+    def figures(self, session: date) -> tuple[IndexMembers, ...]:
+        """Return every index's member figures at ``session`` (computed once, then kept)."""
+        with self._lock:
+            cached = self._figures.get(session)
+            if cached is None:
+                cached = tuple(index_members(prices, session) for prices in self.indexes)
+                self._figures.put(session, cached)
+            return cached
+
+
+def _breadth(masks: dict[str, npt.NDArray[np.bool_]], members: int) -> BreadthCounts:
+    return BreadthCounts(
+        members=members,
+        above_50d=int(masks["above_50d"].sum()),
+        above_200d=int(masks["above_200d"].sum()),
+        counted_50d=int(masks["counted_50d"].sum()),
+        counted_200d=int(masks["counted_200d"].sum()),
+        advancers=int(masks["advancers"].sum()),
+        decliners=int(masks["decliners"].sum()),
+        new_highs_52w=int(masks["new_highs_52w"].sum()),
+        new_lows_52w=int(masks["new_lows_52w"].sum()),
+    )
+
+
+def _contribution(
+    index: IndexPrices, member: int, pp: FloatArray, returns: FloatArray
+) -> Contribution:
+    info = index.holdings.members[member]
+    return Contribution(
+        ticker=info.ticker,
+        name=info.name,
+        sector=info.sector,
+        pp=finite_or_none(pp[member]),
+        return_pct=float(returns[member]),
+    )
+
+
+def _movers(index: IndexPrices, pp: FloatArray, returns: FloatArray) -> WindowMovers:
+    """Return the window's top/bottom contributors (by pp) and biggest moves (by return)."""
+    shown = MOVERS_SHOWN
+
+    def pick(values: FloatArray, largest: bool) -> tuple[Contribution, ...]:
+        usable = np.flatnonzero(np.isfinite(values))
+        if largest:
+            usable = usable[values[usable] > 0]
+            order = usable[np.argsort(-values[usable], kind="stable")]
+        else:
+            usable = usable[values[usable] < 0]
+            order = usable[np.argsort(values[usable], kind="stable")]
+        return tuple(_contribution(index, int(i), pp, returns) for i in order[:shown])
+
+    return WindowMovers(
+        top=pick(pp, True),
+        bottom=pick(pp, False),
+        gainers=pick(returns, True),
+        losers=pick(returns, False),
+    )
+
+
+def index_members(index: IndexPrices, session: date) -> IndexMembers:
+    """Return the figures of one index's members at ``session`` (see analytics.members)."""
+    spec, holdings = index.spec, index.holdings
+    count = len(holdings.members)
+    dates, prices = index.dates, index.prices
+    row = int(dates.searchsorted(pd.Timestamp(session), side="right")) - 1
+    note = index.note
+    if row < 0 or not count:
+        return _empty(index, note)
+    if pd.Timestamp(dates[row]).date() != session:
+        # No member closed on the session (their data ends earlier): say so rather than
+        # passing an older session's figures off as this one's.
+        ends = pd.Timestamp(dates[row]).date().isoformat()
+        return _empty(index, "; ".join(filter(None, (f"Member closes end {ends}", note))))
+    on_session = ~np.isnan(prices[row])
+    cap_weighted = holdings.has_weights and holdings.as_of is not None
+    weights = index.weights if cap_weighted else np.full(count, np.nan)
+    holdings_row = row
+    if holdings.as_of is not None:
+        holdings_row = max(int(dates.searchsorted(pd.Timestamp(holdings.as_of), "right")) - 1, 0)
+    at_holdings = analytics.holdings_prices(prices, holdings_row)
+    groups = len(index.sectors)
+
+    splits: dict[str, GroupSplit] = {}
+    cap_by_window: dict[str, FloatArray] = {}
+    equal_by_window: dict[str, FloatArray] = {}
+    movers: dict[str, WindowMovers] = {}
+    index_return: dict[str, float | None] = {}
+    for window in WINDOWS:
+        base = window_base_date(dates, dates[row], window)
+        if base is None:
+            returns = np.full(count, np.nan)
+            base_row = row
+        else:
+            base_row = int(dates.searchsorted(base))
+            returns = analytics.window_returns(prices, row, base_row)
+        carried = analytics.carried_weights(weights, at_holdings, prices[base_row])
+        splits[window] = GroupSplit(*analytics.split_returns(carried, returns, spec.top_n))
+        cap_by_window[window], equal_by_window[window] = analytics.grouped_returns(
+            index.codes, groups, carried, returns
+        )
+        pp = analytics.contributions(carried, returns)
+        movers[window] = _movers(index, pp, returns)
+        index_return[window] = (
+            analytics.cap_weighted(carried, returns)
+            if cap_weighted
+            else analytics.equal_weighted(returns)
+        )
+
+    masks = analytics.breadth_masks(prices[: row + 1])
+    per_sector = {
+        name: analytics.group_counts(index.codes, groups, mask) for name, mask in masks.items()
+    }
+    listed = np.bincount(index.codes, minlength=groups)
+    sectors = tuple(
+        SectorFigures(
+            sector=sector,
+            members=int(listed[code]),
+            returns={w: finite_or_none(cap_by_window[w][code]) for w in WINDOWS},
+            equal_returns={w: finite_or_none(equal_by_window[w][code]) for w in WINDOWS},
+            breadth=BreadthCounts(
+                members=int(listed[code]),
+                **{name: int(counts[code]) for name, counts in per_sector.items()},
+            ),
+        )
+        for code, sector in enumerate(index.sectors)
+    )
+    return IndexMembers(
+        index=spec.key,
+        name=spec.name,
+        weights_as_of=holdings.as_of if cap_weighted else None,
+        origin=holdings.origin,
+        simulated=holdings.simulated,
+        count=count,
+        with_data=int(on_session.sum()),
+        missing=tuple(
+            m.ticker for m, ok in zip(holdings.members, on_session, strict=True) if not ok
+        ),
+        cap_weighted=cap_weighted,
+        top_n=spec.top_n,
+        top_vs_rest=splits,
+        sectors=sectors,
+        breadth=_breadth(masks, count),
+        movers=movers,
+        index_return=index_return,
+        note=note,
+    )
+
+
+def _empty(index: IndexPrices, note: str | None) -> IndexMembers:
+    """Return an index's figures when none of its members has a close by the session."""
+    nothing = BreadthCounts(len(index.holdings.members), 0, 0, 0, 0, 0, 0, 0, 0)
+    holdings = index.holdings
+    return IndexMembers(
+        index=index.spec.key,
+        name=index.spec.name,
+        weights_as_of=holdings.as_of,
+        origin=holdings.origin,
+        simulated=holdings.simulated,
+        count=len(holdings.members),
+        with_data=0,
+        missing=holdings.tickers,
+        cap_weighted=holdings.has_weights,
+        top_n=index.spec.top_n,
+        top_vs_rest={w: GroupSplit(None, None, None, None) for w in WINDOWS},
+        sectors=(),
+        breadth=nothing,
+        movers={w: WindowMovers((), (), (), ()) for w in WINDOWS},
+        index_return=dict.fromkeys(WINDOWS),
+        note=note,
+    )
