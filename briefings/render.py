@@ -248,6 +248,8 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
 
     def said(item: Any) -> str:
         """Return a story sentence (verdict, takeaway or change) in this language."""
+        if language == DEFAULT_LANGUAGE:
+            return str(item.text)  # ``text`` is the English sentence
         texts: Mapping[str, str] = item.texts
         return texts.get(language, item.text)
 

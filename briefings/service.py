@@ -179,16 +179,7 @@ class MarketService:
             key = (session, period.upper(), since)
             cached = self._snapshots.get(key)
             if cached is None:
-                briefing = build_briefing(
-                    closes,
-                    self.universe,
-                    as_of=session,
-                    source=self.source_name,
-                    simulated=self.simulated,
-                    data_version=version,
-                    period=period,
-                    since=since,
-                )
+                briefing = self._build(closes, version, session, period=period, since=since)
                 briefing = self._with_members(version, session, briefing)
                 briefing = tell_story(briefing, self._previous(closes, version, session))
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
@@ -227,13 +218,26 @@ class MarketService:
             return told.briefing
         cached = self._plain.get(previous)
         if cached is None:
-            cached = build_briefing(
-                closes,
-                self.universe,
-                as_of=previous,
-                source=self.source_name,
-                simulated=self.simulated,
-                data_version=version,
-            )
+            cached = self._build(closes, version, previous)
             self._plain.put(previous, cached)
         return cached
+
+    def _build(
+        self,
+        closes: pd.DataFrame,
+        version: str,
+        session: date,
+        period: str = "MTD",
+        since: date | None = None,
+    ) -> Briefing:
+        """Return the plain briefing (no members, no story) of ``session`` from ``closes``."""
+        return build_briefing(
+            closes,
+            self.universe,
+            as_of=session,
+            source=self.source_name,
+            simulated=self.simulated,
+            data_version=version,
+            period=period,
+            since=since,
+        )

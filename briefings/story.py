@@ -31,7 +31,21 @@ Takeaways (significance = |spread| / the pair's typical spread over the same str
 - ``breadth``: the basket with the most extreme share above the 50-day average, when that
   share is 80 % or more or 20 % or less (significance |share - 50| / 25).
 
-Ranked by significance, at most 6, of them at most 2 about the stretch since the low; when
+From the first index's members (``Briefing.members``), when the briefing has them:
+
+- ``top_vs_rest_<window>`` (window: the briefing's period, e.g. ``mtd``, or ``1d``): the top N
+  members by weight against the rest, cap-weighted (equal-weighted without weights, and the
+  sentence says so). gap = top - rest; it speaks when |gap| is at least 1.0 pp over the period
+  (0.5 pp on the day) and its significance, |gap| / the typical equal vs cap weight (RSP/SPY)
+  spread of that window, at least 1 (2 on the day); the more significant window speaks.
+- ``sector_breadth``: the widest or the narrowest sector by share of members above their
+  200-day average (10 or more members counted), when that share is 65 % or more / 35 % or less
+  and at least 10 pp from the index's own share; of the two, the one further from 50 %
+  (significance |share - 50| / 25).
+
+Ranked by significance, at most 6, of them at most 2 about the stretch since the low; the
+members' takeaways that pass but rank below the sixth take the last places (at most 2: the view
+from inside the index is not crowded out by one more ETF pair); when
 fewer than 3 pass, the sector leader, the laggard and the sectors' breadth are added
 regardless of size (they state a rank or a count, never a sign the figures could contradict).
 
@@ -50,6 +64,7 @@ from typing import TypedDict
 from briefings.alerts import Alert, detect_alerts
 from briefings.build import SINCE_LOW_WINDOW
 from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from briefings.members import IndexMembers, SectorFigures
 from briefings.model import (
     Briefing,
     Change,
@@ -92,6 +107,18 @@ SECTOR_MIN_SIGNIFICANCE = 1.0
 BREADTH_EXTREME = 30.0
 """A breadth takeaway needs a share at least this far from 50 %."""
 BREADTH_SCALE = 25.0
+
+#: Per window: the smallest top vs rest gap (pp) and significance (the period: the first entry).
+TOP_VS_REST_THRESHOLDS: Mapping[str, tuple[float, float]] = {"period": (1.0, 1.0), "1D": (0.5, 2.0)}
+TOP_VS_REST_TYPICAL_PAIR = "RSP/SPY"
+"""The pair whose typical spread sizes the top vs rest gap: equal vs cap weight."""
+
+SECTOR_BREADTH_WIDE = 65.0
+SECTOR_BREADTH_NARROW = 35.0
+SECTOR_BREADTH_MIN_GAP = 10.0
+"""A sector's 200-day share must be at least this many pp from the index's own."""
+SECTOR_BREADTH_MIN_MEMBERS = 10
+MEMBER_SLOTS = 2
 
 KEY_GROUPS: tuple[str, ...] = ("benchmarks", "size", "style")
 RECORD_SIGNIFICANCE = 10.0
@@ -446,9 +473,117 @@ def _breadth_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeawa
     )
 
 
+def _top_vs_rest_takeaways(members: IndexMembers, briefing: Briefing) -> Iterable[Takeaway]:
+    """Yield the top N vs the rest in its most significant window, when the gap is meaningful."""
+    rest_n = members.count - members.top_n
+    scored: list[tuple[float, str, float, float]] = []
+    for window in dict.fromkeys((briefing.period, "1D")):
+        split = members.top_vs_rest.get(window)
+        if split is None or rest_n <= 0:
+            continue
+        if members.cap_weighted:
+            top, rest = split.top_cap, split.rest_cap
+        else:
+            top, rest = split.top_equal, split.rest_equal
+        if top is None or rest is None:
+            continue
+        top, rest = _one(top), _one(rest)
+        gap = _one(top - rest)
+        min_pp, min_significance = TOP_VS_REST_THRESHOLDS.get(
+            window, TOP_VS_REST_THRESHOLDS["period"]
+        )
+        typical = briefing.typical_spreads.get(TOP_VS_REST_TYPICAL_PAIR, {}).get(window)
+        significance = _significance(gap, typical)
+        if significance is None or abs(gap) < min_pp or significance < min_significance:
+            continue
+        scored.append((significance, window, top, rest))
+    if not scored:
+        return
+    significance, window, top, rest = max(scored)
+    yield Takeaway(
+        id=f"top_vs_rest_{slug(window)}",
+        **_sentence(
+            "top_vs_rest",
+            members=members,
+            window=window,
+            top=top,
+            rest=rest,
+            rest_n=rest_n,
+        ),
+        figures={
+            "top_n": float(members.top_n),
+            "rest_n": float(rest_n),
+            "top_pct": top,
+            "rest_pct": rest,
+            "gap_pp": _one(top - rest),
+        },
+        significance=round(significance, 2),
+    )
+
+
+def _sector_breadth_takeaways(members: IndexMembers) -> Iterable[Takeaway]:
+    """Yield the widest or narrowest sector's 200-day breadth, when it stands out."""
+    index_share = members.breadth.pct_above_200d
+    ranked = [
+        sector
+        for sector in members.breadth_ranked()
+        if sector.breadth.counted_200d >= SECTOR_BREADTH_MIN_MEMBERS
+    ]
+    if index_share is None or not ranked:
+        return
+
+    def share(sector: SectorFigures) -> float:
+        return round(sector.breadth.pct_above_200d or 0.0)
+
+    index_pct = round(index_share)
+
+    def stands_out(sector: SectorFigures, wide: bool) -> bool:
+        extreme = (
+            share(sector) >= SECTOR_BREADTH_WIDE if wide else share(sector) <= SECTOR_BREADTH_NARROW
+        )
+        return extreme and abs(share(sector) - index_pct) >= SECTOR_BREADTH_MIN_GAP
+
+    standing_out = [
+        s for s, wide in ((ranked[0], True), (ranked[-1], False)) if stands_out(s, wide)
+    ]
+    if not standing_out:
+        return
+    sector = max(standing_out, key=lambda s: abs(share(s) - 50.0))
+    yield Takeaway(
+        id="sector_breadth",
+        **_sentence(
+            "sector_breadth",
+            members=members,
+            sector=sector,
+            share=share(sector),
+            index_share=index_pct,
+        ),
+        figures={
+            "sector_above_200d_pct": float(share(sector)),
+            "index_above_200d_pct": float(index_pct),
+            "sector_above_200d": float(sector.breadth.above_200d),
+            "sector_counted_200d": float(sector.breadth.counted_200d),
+        },
+        significance=round(abs(share(sector) - 50.0) / BREADTH_SCALE, 2),
+    )
+
+
+def _member_takeaways(briefing: Briefing) -> list[Takeaway]:
+    """Return the first index's members' takeaways (none without member figures)."""
+    if not briefing.members:
+        return []
+    members = briefing.members[0]
+    return [
+        *_top_vs_rest_takeaways(members, briefing),
+        *_sector_breadth_takeaways(members),
+    ]
+
+
 def takeaways(briefing: Briefing) -> tuple[Takeaway, ...]:
     """Return the ranked takeaways of ``briefing`` (module doc): 3 to 6 where figures allow."""
+    from_members = _member_takeaways(briefing)
     candidates = [
+        *from_members,
         *_record_candidates(briefing),
         *_pair_takeaways(briefing),
         *_sector_takeaways(briefing, relaxed=False),
@@ -462,7 +597,13 @@ def takeaways(briefing: Briefing) -> tuple[Takeaway, ...]:
             continue  # a third "since the low" sentence repeats the story
         since_low_told += is_since_low
         chosen.append(candidate)
-    chosen = chosen[:MAX_TAKEAWAYS]
+    top = chosen[:MAX_TAKEAWAYS]
+    members_in_top = [t for t in top if t in from_members]
+    late = [t for t in chosen[MAX_TAKEAWAYS:] if t in from_members]
+    late = late[: max(MEMBER_SLOTS - len(members_in_top), 0)]
+    others = [t for t in top if t not in from_members]
+    others = others[: MAX_TAKEAWAYS - len(members_in_top) - len(late)]
+    chosen = sorted([*members_in_top, *others, *late], key=lambda t: -t.significance)
     if len(chosen) < MIN_TAKEAWAYS:
         seen = {t.id for t in chosen}
         fillers = [

@@ -171,3 +171,63 @@ def test_every_late_2025_session_tells_a_consistent_story(service: MarketService
         visible = [re.sub(r"<[^>]+>", "", line).replace("&amp;", "&") for line in html.splitlines()]
         assert len(visible) <= 26, session
         assert max(len(line) for line in visible) <= 40, session
+
+
+def members_frame(directory: Path, day: date) -> pd.DataFrame:
+    """Return the S&P 500 members with their weight, sector and closes up to ``day``."""
+    listed = pd.read_csv(directory / "sp500" / "members.csv")
+    rows = []
+    for member in listed.itertuples():
+        series = closes(directory / "sp500", str(member.ticker)).loc[: pd.Timestamp(day)]
+        rows.append((member.ticker, member.sector, member.weight, member.as_of, series))
+    return pd.DataFrame(rows, columns=["ticker", "sector", "weight", "as_of", "closes"])
+
+
+def test_november_28_members_say_the_top_50_lagged_the_rest(
+    service: MarketService, market_data_dir: Path
+) -> None:
+    day = date(2025, 11, 28)
+    told_now = told(service.snapshot(as_of=day).briefing)
+    frame = members_frame(market_data_dir, day)
+    base = pd.Timestamp(date(2025, 10, 31))
+    at_base = frame["closes"].map(lambda s: float(s.loc[:base].iloc[-1]))
+    at_holdings = [
+        float(s.loc[: pd.Timestamp(as_of)].iloc[-1])
+        for s, as_of in zip(frame["closes"], frame["as_of"], strict=True)
+    ]
+    weight = frame["weight"] * at_base / at_holdings  # the weight carried back to the base
+    change_pct = 100 * (frame["closes"].map(lambda s: float(s.iloc[-1])) / at_base - 1)
+    top = weight.sort_values(ascending=False).index[:50]
+    rest = weight.index.difference(top)
+
+    def cap_weighted(rows: pd.Index) -> float:
+        return float((weight[rows] * change_pct[rows]).sum() / weight[rows].sum())
+
+    top_pct, rest_pct = cap_weighted(top), cap_weighted(rest)
+    assert top_pct == pytest.approx(-0.4, abs=0.1)
+    assert rest_pct == pytest.approx(1.4, abs=0.1)
+    assert told_now["top_vs_rest_mtd"] == (
+        f"Month to date: top 50 of the S&P 500 {top_pct:+.1f}%, the other 441 {rest_pct:+.1f}%"
+    )
+
+
+def test_november_28_members_tell_the_widest_sector_breadth(
+    service: MarketService, market_data_dir: Path
+) -> None:
+    day = date(2025, 11, 28)
+    told_now = told(service.snapshot(as_of=day).briefing)
+    frame = members_frame(market_data_dir, day)
+    long_enough = frame["closes"].map(len) >= 200
+    above = frame["closes"].map(lambda s: bool(s.iloc[-1] > s.iloc[-200:].mean()))
+    counted = frame[long_enough].assign(above=above[long_enough])
+    shares = 100 * counted.groupby("sector")["above"].mean()
+    index_share = 100 * counted["above"].mean()
+    widest = str(shares.idxmax())
+    # Health care's breadth is high (above 65 %), and one sector's is wider still.
+    assert shares["Health Care"] >= 65
+    assert shares[widest] >= 65
+    assert shares[widest] - index_share >= 10
+    assert told_now["sector_breadth"] == (
+        f"{shares[widest]:.0f}% of {widest} members are above their 200-day average"
+        f" (S&P 500 {index_share:.0f}%)"
+    )

@@ -6,9 +6,10 @@ import dataclasses
 from datetime import date
 
 from briefings.build import build_briefing
-from briefings.model import Briefing
+from briefings.model import Briefing, Change, Takeaway
 from briefings.render import render_briefing, split_message
 from briefings.sources.demo import DemoSource
+from briefings.story import tell_story
 from briefings.universe import load_universe
 
 
@@ -67,3 +68,23 @@ def test_the_terminal_briefing_fits_80_columns() -> None:
     behind = " ".join(text[text.index("Behind, no close") :].split("\n\n")[0].split())
     assert behind.count("(last close 2025-11-07)") == 1
     assert all(ticker in behind for ticker in many)
+
+
+def test_long_story_lines_wrap_within_80_columns() -> None:
+    briefing = tell_story(demo_briefing(), None)
+    assert briefing.story is not None
+    words = (
+        "Since the Sep 14 low: the S&P 500 +10.0%, equal weight +3.7%, small caps -4.6%, and more"
+    )
+    story = dataclasses.replace(
+        briefing.story,
+        verdict=dataclasses.replace(briefing.story.verdict, text=f"Mixed: {words}"),
+        takeaways=(Takeaway(id="long", text=words, figures={}, significance=1.0),),
+        changes=(Change(id="long", kind="rank", text=words),),
+        previous_session=date(2025, 11, 20),
+    )
+    text = render_briefing(dataclasses.replace(briefing, story=story), "text")
+    assert [line for line in text.splitlines() if len(line) > 80] == []
+    shown = " ".join(text.split())
+    assert f"Mixed: {words}" in shown
+    assert shown.count(f"- {words}") == 2  # the takeaway and the change, whole
