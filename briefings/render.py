@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -212,6 +213,30 @@ def phone_lines(text: str, width: int = PHONE_WIDTH, indent: int = 0) -> list[st
     return lines
 
 
+def display_name(language: str, name: str) -> str:
+    """Return a universe display name (ticker, group, pair, index) in ``language``.
+
+    A name the catalog lacks but that ends in its ticker, "Health Care (XLV)", is the
+    catalog's name of the rest followed by the ticker.
+    """
+    own = i18n.universe_name(language, name)
+    if own is not None:
+        return own
+    translated = i18n.gettext(language, name)
+    if translated != name:
+        return translated
+    if match := _NAME_AND_TICKER.match(name):
+        return f"{display_name(language, match.group(1))} ({match.group(2)})"
+    if match := _PAIR_NAME.match(name):
+        # A pair the universe left unnamed: "XLK vs ^GSPC" (briefings.build).
+        pair = i18n.gettext(language, "%(lead)s vs %(lag)s")
+        return pair % {
+            "lead": display_name(language, match.group(1)),
+            "lag": display_name(language, match.group(2)),
+        }
+    return name
+
+
 @cache
 def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
     """Return the Jinja environment of ``language``: its catalog, its number and date formats."""
@@ -253,26 +278,6 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         texts: Mapping[str, str] = item.texts
         return texts.get(language, item.text)
 
-    def named(name: str) -> str:
-        """Return a universe display name (ticker, group, pair) in this language.
-
-        A name the catalog lacks but that ends in its ticker, "Health Care (XLV)", is the
-        catalog's name of the rest followed by the ticker.
-        """
-        own = i18n.universe_name(language, name)
-        if own is not None:
-            return own
-        translated = i18n.gettext(language, name)
-        if translated != name:
-            return translated
-        if match := _NAME_AND_TICKER.match(name):
-            return f"{named(match.group(1))} ({match.group(2)})"
-        if match := _PAIR_NAME.match(name):
-            # A pair the universe left unnamed: "XLK vs ^GSPC" (briefings.build).
-            pair = i18n.gettext(language, "%(lead)s vs %(lag)s")
-            return pair % {"lead": named(match.group(1)), "lag": named(match.group(2))}
-        return name
-
     def lines(text: str, width: int = PHONE_WIDTH, indent: int = 0) -> list[str]:
         return phone_lines(text, width, indent)
 
@@ -293,7 +298,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         pad=_pad,
         fill=_fill,
         said=said,
-        named=named,
+        named=functools.partial(display_name, language),
     )
     env.globals.update(WINDOWS=WINDOWS, lang=language)
     module: Any = env.get_template("_windows.j2").make_module()
