@@ -59,9 +59,9 @@ class ChartRequest:
     kind: ChartKind
     window: str = "MTD"
 
-    def key(self, snapshot: Snapshot) -> ChartKey:
-        """Return the cache key of this chart for ``snapshot``."""
-        return chart_key(snapshot, self.kind, window=self.window)
+    def key(self, snapshot: Snapshot, lang: str = DEFAULT_LANGUAGE) -> ChartKey:
+        """Return the cache key of this chart for ``snapshot`` drawn in ``lang``."""
+        return chart_key(snapshot, self.kind, window=self.window, language=lang)
 
 
 #: What ``/settings chart NAME`` adds to a chat's daily briefing.
@@ -131,7 +131,7 @@ class ChartDesk:
     ) -> Chart:
         """Return the chart for ``snapshot``, drawn in the pool at most once per key.
 
-        The caption is in ``lang`` (default: the language of the chat being answered).
+        The chart and its caption are in ``lang`` (default: the language of the chat answered).
 
         The chart cache renders each key once: a request for a key being drawn waits for that
         render, and a request for a drawn key is answered from memory.
@@ -141,11 +141,13 @@ class ChartDesk:
         image, caption = await loop.run_in_executor(
             self._executor, self._draw, snapshot, request, lang
         )
-        return Chart(request.key(snapshot), image, caption)
+        return Chart(request.key(snapshot, lang), image, caption)
 
     def _draw(self, snapshot: Snapshot, request: ChartRequest, lang: str) -> tuple[bytes, str]:
         """Return the chart's PNG (from the cache) and its caption; runs in the pool."""
-        image = cached_chart(self.cache, snapshot, request.kind, window=request.window)
+        image = cached_chart(
+            self.cache, snapshot, request.kind, window=request.window, language=lang
+        )
         return image, chart_caption(snapshot, request, lang)
 
     async def send(

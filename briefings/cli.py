@@ -182,6 +182,11 @@ def build_parser(
         metavar="WEEKS",
         help="rrg: weeks of tail (default: 5 for the sectors, 8 for the pairs)",
     )
+    chart.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=f"language of the chart (default: ${LANGUAGE_ENV} or {DEFAULT_LANGUAGE})",
+    )
     chart.set_defaults(handler=_chart)
 
     if extra is not None:
@@ -319,7 +324,14 @@ def _chart(args: argparse.Namespace) -> int:
 
     snapshot = _snapshot(args)
     kind = cast(ChartKind, f"rrg-{args.of}" if args.kind == "rrg" else args.kind)
-    png = render_chart(snapshot, kind, window=args.period, start=args.since, tail_weeks=args.tail)
+    png = render_chart(
+        snapshot,
+        kind,
+        window=args.period,
+        start=args.since,
+        tail_weeks=args.tail,
+        language=_language(args),
+    )
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_bytes(png)

@@ -32,6 +32,7 @@ from briefings.charts.summary import (
     summarize_ratios,
     summarize_rrg,
 )
+from briefings.i18n import DEFAULT_LANGUAGE, check_language
 
 if TYPE_CHECKING:
     from briefings.charts.breadth_plot import plot_breadth
@@ -110,8 +111,9 @@ def render_chart(
     window: str = "MTD",
     start: date | None = None,
     tail_weeks: int | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> bytes:
-    """Draw ``kind`` for the snapshot's session as PNG bytes.
+    """Draw ``kind`` for the snapshot's session as PNG bytes, its words in ``language``.
 
     ``window`` is the sector bars' window; ``start`` the ratio chart's base date (None: the
     3M window's base); ``tail_weeks`` the RRG tail length (None: fewer weeks the more tails,
@@ -125,14 +127,17 @@ def render_chart(
     if kind == "rrg-sectors" or kind == "rrg-pairs":
         rrg_kind: Literal["sectors", "pairs"] = "sectors" if kind == "rrg-sectors" else "pairs"
         return plot_rrg(
-            rrg_chart_data(snapshot.closes, snapshot.universe, rrg_kind, provenance, tail_weeks)
+            rrg_chart_data(snapshot.closes, snapshot.universe, rrg_kind, provenance, tail_weeks),
+            language,
         )
     if kind == "breadth":
-        return plot_breadth(breadth_chart_data(snapshot.briefing))
+        return plot_breadth(breadth_chart_data(snapshot.briefing), language)
     if kind == "pairs":
-        return plot_ratios(pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start))
+        return plot_ratios(
+            pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start), language
+        )
     return plot_sector_bars(
-        sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
+        sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark), language
     )
 
 
@@ -173,8 +178,9 @@ def chart_key(
     window: str = "MTD",
     start: date | None = None,
     tail_weeks: int | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> ChartKey:
-    """Return the cache key of a chart: data version, session, kind and the arguments it uses."""
+    """Return the cache key of a chart: data version, session, kind, arguments and language."""
     kind = _check_kind(kind)
     arguments: tuple[tuple[str, Hashable], ...]
     if kind == "sectors":
@@ -192,6 +198,7 @@ def chart_key(
         as_of=briefing.as_of,
         kind=kind,
         arguments=arguments,
+        language=check_language(language),
     )
 
 
@@ -203,10 +210,15 @@ def cached_chart(
     window: str = "MTD",
     start: date | None = None,
     tail_weeks: int | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> bytes:
     """Return ``render_chart(...)`` from ``cache``, rendering only on the first request."""
-    key = chart_key(snapshot, kind, window=window, start=start, tail_weeks=tail_weeks)
+    key = chart_key(
+        snapshot, kind, window=window, start=start, tail_weeks=tail_weeks, language=language
+    )
     return cache.get(
         key,
-        lambda: render_chart(snapshot, kind, window=window, start=start, tail_weeks=tail_weeks),
+        lambda: render_chart(
+            snapshot, kind, window=window, start=start, tail_weeks=tail_weeks, language=language
+        ),
     )

@@ -17,13 +17,14 @@ from briefings.lru import Lru
 
 @dataclass(frozen=True)
 class ChartKey:
-    """What a chart's bytes depend on: the data, the session, the chart and its arguments."""
+    """What a chart's bytes depend on: the data, the session, the chart, its arguments, language."""
 
     source: str
     data_version: str
     as_of: date
     kind: str
     arguments: tuple[tuple[str, Hashable], ...] = ()
+    language: str = "en"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import PurePath
 
@@ -26,9 +26,12 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
+from briefings import i18n
 from briefings.charts.data import BarChart, Provenance, RatioChart, RRGChart, RRGTrail
+from briefings.charts.fonts import chart_language, families
 from briefings.charts.labels import LabelPlacer, LabelSpec
-from briefings.render import window_titles
+from briefings.i18n import DEFAULT_LANGUAGE
+from briefings.render import display_name, window_titles
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -110,15 +113,31 @@ def _tick_percent(value: float) -> str:
     return f"{value:+.4g}%".replace("-", "\u2212")
 
 
-def _source_label(source: str) -> str:
+def translator(language: str) -> Callable[..., str]:
+    """Return ``_(message, **values)``: the catalog's ``message`` in ``language``, filled in.
+
+    Bound to the name ``_`` where used, so ``pybabel extract`` finds the chart's messages.
+    """
+
+    def translate(message: str, **values: object) -> str:
+        translated = i18n.gettext(language, message)
+        return translated % values if values else translated
+
+    return translate
+
+
+def _source_label(source: str, language: str = DEFAULT_LANGUAGE) -> str:
     """Return a source name fit for a shared image: a CSV directory by its name, not its path."""
+    _ = translator(language)
     if source.startswith("csv:"):
-        return f"CSV files ({PurePath(source.removeprefix('csv:')).name})"
+        return _("CSV files (%(name)s)", name=PurePath(source.removeprefix("csv:")).name)
     return source
 
 
-def _long_day(day: date) -> str:
-    """Format a date as e.g. Thu 20 Nov 2025."""
+def _long_day(day: date, language: str = DEFAULT_LANGUAGE) -> str:
+    """Format a date as e.g. Thu 20 Nov 2025 (2025年11月20日)."""
+    if language != DEFAULT_LANGUAGE:
+        return i18n.long_day(day, language)
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
@@ -128,11 +147,14 @@ def _frame(
     subtitle: str,
     provenance: Provenance,
     missing: Sequence[str] = (),
+    language: str = DEFAULT_LANGUAGE,
 ) -> None:
     """Write the title, subtitle, simulated badge and source footer; lay out the rest between.
 
     ``missing`` names what the chart leaves out for lack of history, on a line of its own.
     """
+    font = families(language)
+    _ = translator(language)
     width_in, height_in = figure.get_size_inches()
     left = 0.12 / width_in
     figure.text(
@@ -144,7 +166,7 @@ def _frame(
         fontsize=TITLE_PT,
         fontweight="bold",
         color=INK,
-        family=FONT,
+        family=font,
     )
     figure.text(
         left,
@@ -154,48 +176,55 @@ def _frame(
         va="top",
         fontsize=SUBTITLE_PT,
         color=MUTED,
-        family=FONT,
+        family=font,
     )
     footer_y = 0.12 / height_in
     if provenance.simulated:
         figure.text(
             1 - left,
             1 - 0.10 / height_in,
-            "SIMULATED DATA",
+            _("SIMULATED DATA"),
             ha="right",
             va="top",
             fontsize=LABEL_PT,
             fontweight="bold",
             color="white",
-            family=FONT,
+            family=font,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": WARNING, "edgecolor": "none"},
         )
-        source = f"SIMULATED DATA ({provenance.source} market), not real prices"
+        source = _(
+            "SIMULATED DATA (%(source)s market), not real prices",
+            source=_("demo") if provenance.source == "demo" else provenance.source,
+        )
     else:
-        source = f"Source: {_source_label(provenance.source)}"
+        source = _("Source: %(source)s", source=_source_label(provenance.source, language))
     figure.text(
         left,
         footer_y,
-        f"{source} · close of {provenance.as_of.isoformat()}",
+        _(
+            "%(source)s · close of %(day)s",
+            source=source,
+            day=provenance.as_of.isoformat(),
+        ),
         ha="left",
         va="bottom",
         fontsize=FOOTER_PT,
         color=WARNING if provenance.simulated else MUTED,
         fontweight="bold" if provenance.simulated else "normal",
-        family=FONT,
+        family=font,
     )
     footer_in = FOOTER_IN
     if missing:
         figure.text(
             left,
             footer_y + FOOTER_LINE_IN / height_in,
-            f"Not enough history for: {', '.join(missing)}",
+            _("Not enough history for: %(names)s", names=", ".join(missing)),
             ha="left",
             va="bottom",
             fontsize=FOOTER_PT,
             style="italic",
             color=MUTED,
-            family=FONT,
+            family=font,
             wrap=True,
         )
         footer_in += FOOTER_LINE_IN
@@ -216,13 +245,15 @@ def _style_axes(axes: Axes) -> None:
         axes.spines[side].set_color(GRID)
 
 
-def _watermark(axes: Axes, provenance: Provenance) -> None:
+def _watermark(axes: Axes, provenance: Provenance, language: str = DEFAULT_LANGUAGE) -> None:
     """Stamp a faint SIMULATED across the plot when the prices are simulated."""
     if provenance.simulated:
+        font = families(language)
+        _ = translator(language)
         axes.text(
             0.5,
             0.5,
-            "SIMULATED",
+            _("SIMULATED"),
             transform=axes.transAxes,
             ha="center",
             va="center",
@@ -231,9 +262,15 @@ def _watermark(axes: Axes, provenance: Provenance) -> None:
             fontweight="bold",
             color=WARNING,
             alpha=0.06,
-            family=FONT,
+            family=font,
             zorder=0.5,
         )
+
+
+def _style_ticks(axes: Axes, font: str | list[str]) -> None:
+    """Draw the tick labels in the chart's typeface (Chinese names on a Chinese chart)."""
+    if font != FONT:  # English keeps matplotlib's default typeface, which is FONT already
+        axes.tick_params(labelfontfamily=font)
 
 
 def _png(figure: Figure) -> bytes:
@@ -266,9 +303,14 @@ def _limits(values: Sequence[float], minimum_span: float) -> tuple[float, float]
 
 
 def _draw_quadrants(
-    axes: Axes, x_limits: tuple[float, float], y_limits: tuple[float, float]
+    axes: Axes,
+    x_limits: tuple[float, float],
+    y_limits: tuple[float, float],
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[Text]:
     """Shade and name the four quadrants; return the name labels."""
+    font = families(language)
+    _ = translator(language)
     labels = []
     for quadrant, (x0, y0, x1, y1) in _quadrant_spans(x_limits, y_limits).items():
         fill, ink, corner, ha, va = QUADRANT_STYLE[quadrant]
@@ -277,14 +319,14 @@ def _draw_quadrants(
         )
         label = axes.text(
             *corner,
-            quadrant,
+            i18n.gettext(language, quadrant),
             transform=axes.transAxes,
             ha=ha,
             va=va,
             fontsize=LABEL_PT + 1,
             fontweight="bold",
             color=ink,
-            family=FONT,
+            family=font,
             zorder=1,
             gid=f"quadrant:{quadrant}",
         )
@@ -370,29 +412,38 @@ def head_radius_px() -> float:
     return (math.sqrt(HEAD_SIZE_PT2) / 2 + HEAD_EDGE_PT / 2) * DPI / 72.0
 
 
-def _label_texts(data: RRGChart, trail: RRGTrail) -> tuple[str, ...]:
+def _label_texts(
+    data: RRGChart, trail: RRGTrail, language: str = DEFAULT_LANGUAGE
+) -> tuple[str, ...]:
     """Return a trail's label texts, best first: sector name and ticker, then the ticker alone.
 
     A pair's name comes whole on one line, then broken before "vs" onto two.
     """
     if data.kind == "sectors":
-        return (f"{trail.name} ({trail.label})", trail.label)
+        return (f"{display_name(language, trail.name)} ({trail.label})", trail.label)
+    if language != DEFAULT_LANGUAGE:
+        return (display_name(language, trail.label),)
     lead, vs, lag = trail.label.partition(" vs ")
     return (trail.label, f"{lead}\nvs {lag}") if vs else (trail.label,)
 
 
-def rrg_figure(data: RRGChart) -> Figure:
+def rrg_figure(data: RRGChart, language: str = DEFAULT_LANGUAGE) -> Figure:
     """Return the relative rotation graph as a drawn figure (``plot_rrg`` gives its PNG)."""
+    language = chart_language(language)
+    font = families(language)
+    _ = translator(language)
     figure = _figure(RRG_SIZE_PX)
     if data.kind == "sectors":
-        title = f"Sector rotation vs {data.benchmark}"
+        title = _("Sector rotation vs %(benchmark)s", benchmark=data.benchmark)
     else:
-        title = "Rotation pairs: lead vs lag"
-    subtitle = (
-        f"Relative rotation graph, weekly, last {data.tail_weeks} weeks"
-        f" to {_long_day(data.provenance.as_of)}"
+        title = _("Rotation pairs: lead vs lag")
+    subtitle = _(
+        "Relative rotation graph, weekly, last %(weeks)s weeks to %(day)s",
+        weeks=data.tail_weeks,
+        day=_long_day(data.provenance.as_of, language),
     )
-    _frame(figure, title, subtitle, data.provenance, data.missing if data.trails else ())
+    missing = [display_name(language, name) for name in data.missing] if data.trails else []
+    _frame(figure, title, subtitle, data.provenance, missing, language)
     axes = figure.add_subplot()
     _style_axes(axes)
     points = [p for trail in data.trails for p in trail.points]
@@ -400,19 +451,22 @@ def rrg_figure(data: RRGChart) -> Figure:
     y_limits = _limits([p.rs_momentum for p in points], minimum_span=2.0)
     axes.set_xlim(*x_limits)
     axes.set_ylim(*y_limits)
-    quadrant_labels = _draw_quadrants(axes, x_limits, y_limits)
-    _watermark(axes, data.provenance)
+    quadrant_labels = _draw_quadrants(axes, x_limits, y_limits, language)
+    _watermark(axes, data.provenance, language)
     colors = {trail.key: PALETTE[i % len(PALETTE)] for i, trail in enumerate(data.trails)}
     for trail in data.trails:
         _draw_trail(axes, trail, colors[trail.key])
-    axes.set_xlabel("RS-Ratio (relative trend)", fontsize=LABEL_PT, color=INK, family=FONT)
-    axes.set_ylabel("RS-Momentum (its rate of change)", fontsize=LABEL_PT, color=INK, family=FONT)
+    axes.set_xlabel(_("RS-Ratio (relative trend)"), fontsize=LABEL_PT, color=INK, family=font)
+    axes.set_ylabel(
+        _("RS-Momentum (its rate of change)"), fontsize=LABEL_PT, color=INK, family=font
+    )
     axes.set_axisbelow(True)
     axes.grid(color="white", linewidth=0.8, alpha=0.7)
     if not data.trails:
-        _no_data(axes)
+        _no_data(axes, language=language)
+    _style_ticks(axes, font)
     _freeze_layout(figure)
-    _place_labels(axes, data, colors, quadrant_labels, (x_limits, y_limits))
+    _place_labels(axes, data, colors, quadrant_labels, (x_limits, y_limits), language)
     return figure
 
 
@@ -422,6 +476,7 @@ def _place_labels(
     colors: dict[str, str],
     quadrant_labels: Sequence[Text],
     limits: tuple[tuple[float, float], tuple[float, float]],
+    language: str = DEFAULT_LANGUAGE,
 ) -> None:
     """Label every head: clear of the other labels, every head and the quadrant titles."""
     placer = LabelPlacer(
@@ -429,7 +484,7 @@ def _place_labels(
         {
             "fontsize": LABEL_PT,
             "fontweight": "bold",
-            "family": FONT,
+            "family": families(language),
             "zorder": 6,
             "linespacing": 1.0,
             "path_effects": [patheffects.withStroke(linewidth=2.6, foreground="white")],
@@ -448,7 +503,7 @@ def _place_labels(
     for trail in sorted(data.trails, key=lambda t: _crowding(t, data.trails, scale)):
         placer.add(
             LabelSpec(
-                texts=_label_texts(data, trail),
+                texts=_label_texts(data, trail, language),
                 anchor=(trail.head.rs_ratio, trail.head.rs_momentum),
                 color=colors[trail.key],
                 key=trail.key,
@@ -458,9 +513,9 @@ def _place_labels(
     placer.place()
 
 
-def plot_rrg(data: RRGChart) -> bytes:
+def plot_rrg(data: RRGChart, language: str = DEFAULT_LANGUAGE) -> bytes:
     """Draw a relative rotation graph: weekly tails, shaded quadrants, labelled latest points."""
-    return _png(rrg_figure(data))
+    return _png(rrg_figure(data, language))
 
 
 def _crowding(trail: RRGTrail, trails: Sequence[RRGTrail], spans: tuple[float, float]) -> float:
@@ -475,20 +530,26 @@ def _crowding(trail: RRGTrail, trails: Sequence[RRGTrail], spans: tuple[float, f
     return -near
 
 
-def _no_data(axes: Axes, message: str = "Not enough history for this chart") -> None:
-    """Say there is nothing to draw, on an axes without ticks."""
+def _no_data(
+    axes: Axes,
+    message: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> None:
+    """Say ``message`` (already in ``language``) or that there is too little history."""
+    font = families(language)
+    _ = translator(language)
     axes.set_xticks([])
     axes.set_yticks([])
     axes.text(
         0.5,
         0.5,
-        message,
+        message or _("Not enough history for this chart"),
         transform=axes.transAxes,
         ha="center",
         va="center",
         fontsize=LABEL_PT + 1,
         color=MUTED,
-        family=FONT,
+        family=font,
         zorder=7,
         bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": GRID},
     )
@@ -498,15 +559,24 @@ def _no_data(axes: Axes, message: str = "Not enough history for this chart") -> 
 # Relative performance of the rotation pairs
 
 
-def plot_ratios(data: RatioChart) -> bytes:
+def plot_ratios(data: RatioChart, language: str = DEFAULT_LANGUAGE) -> bytes:
     """Draw each rotation pair's lead/lag price ratio rebased to 100 at the start date."""
+    return _png(ratios_figure(data, language))
+
+
+def ratios_figure(data: RatioChart, language: str = DEFAULT_LANGUAGE) -> Figure:
+    """Return the pair ratios as a drawn figure (``plot_ratios`` gives its PNG)."""
+    language = chart_language(language)
+    font = families(language)
+    _ = translator(language)
     figure = _figure(RATIO_SIZE_PX)
-    title = f"Rotation pairs since {_long_day(data.start)}"
-    subtitle = "Lead ÷ lag price ratio, rebased to 100. Rising: the lead leg outperforms."
-    _frame(figure, title, subtitle, data.provenance, data.missing if data.lines else ())
+    title = _("Rotation pairs since %(day)s", day=_long_day(data.start, language))
+    subtitle = _("Lead ÷ lag price ratio, rebased to 100. Rising: the lead leg outperforms.")
+    missing = [display_name(language, name) for name in data.missing] if data.lines else []
+    _frame(figure, title, subtitle, data.provenance, missing, language)
     axes = figure.add_subplot()
     _style_axes(axes)
-    _watermark(axes, data.provenance)
+    _watermark(axes, data.provenance, language)
     axes.axhline(100.0, color="#8c959f", linewidth=1.0, linestyle=(0, (4, 3)), zorder=1)
     axes.grid(axis="y", color=GRID, linewidth=0.6, zorder=0)
     ordered = sorted(data.lines, key=lambda line: line.values[-1], reverse=True)
@@ -517,7 +587,7 @@ def plot_ratios(data: RatioChart) -> bytes:
             np.array(line.values),
             color=colors[line.key],
             linewidth=1.8,
-            label=f"{line.name}  {line.values[-1]:.1f}",
+            label=f"{display_name(language, line.name)}  {line.values[-1]:.1f}",
             zorder=3,
         )
         axes.scatter(
@@ -532,7 +602,10 @@ def plot_ratios(data: RatioChart) -> bytes:
     formatter = mdates.ConciseDateFormatter(locator, show_offset=False)  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(formatter)
-    axes.set_ylabel("Ratio, start = 100", fontsize=LABEL_PT, color=INK, family=FONT)
+    if language != DEFAULT_LANGUAGE:
+        formatter.formats = ["%Y年", "%-m月", "%-d日", "%H:%M", "%H:%M", "%S.%f"]
+        formatter.zero_formats = ["", "%Y年", "%-m月", "%-d日", "%H:%M", "%H:%M"]
+    axes.set_ylabel(_("Ratio, start = 100"), fontsize=LABEL_PT, color=INK, family=font)
     axes.margins(x=0.01)
     if ordered:
         axes.legend(
@@ -543,32 +616,43 @@ def plot_ratios(data: RatioChart) -> bytes:
             frameon=False,
             handlelength=1.4,
             columnspacing=1.2,
-            prop={"family": FONT, "size": TICK_PT},
+            prop={"family": font, "size": TICK_PT},
         )
     else:
-        _no_data(axes)
-    return _png(figure)
+        _no_data(axes, language=language)
+    _style_ticks(axes, font)
+    return figure
 
 
 # ---------------------------------------------------------------------------------------------
 # Sector leaderboard
 
 
-def plot_sector_bars(data: BarChart) -> bytes:
+def plot_sector_bars(data: BarChart, language: str = DEFAULT_LANGUAGE) -> bytes:
     """Draw the sector leaderboard as horizontal bars, best on top, values on the bars."""
-    return _png(sector_bars_figure(data))
+    return _png(sector_bars_figure(data, language))
 
 
-def sector_bars_figure(data: BarChart) -> Figure:
+def sector_bars_figure(data: BarChart, language: str = DEFAULT_LANGUAGE) -> Figure:
     """Return the sector bars as a drawn figure, the benchmark's return a dashed line."""
+    language = chart_language(language)
+    font = families(language)
+    _ = translator(language)
     figure = _figure(BAR_SIZE_PX)
-    title = f"Sectors, {window_titles().get(data.window, data.window)} ({data.window})"
-    subtitle = f"Return of the sector ETFs to the close of {_long_day(data.provenance.as_of)}"
-    _frame(figure, title, subtitle, data.provenance)
+    title = _(
+        "Sectors, %(title)s (%(window)s)",
+        title=window_titles(language).get(data.window, data.window),
+        window=data.window,
+    )
+    subtitle = _(
+        "Return of the sector ETFs to the close of %(day)s",
+        day=_long_day(data.provenance.as_of, language),
+    )
+    _frame(figure, title, subtitle, data.provenance, (), language)
     axes = figure.add_subplot()
     _style_axes(axes)
     axes.spines["left"].set_visible(False)
-    _watermark(axes, data.provenance)
+    _watermark(axes, data.provenance, language)
     rows = list(reversed(data.rows))  # barh draws bottom-up; the best goes on top
     values = [row.return_pct for row in rows]
     positions = list(range(len(rows)))
@@ -579,14 +663,17 @@ def sector_bars_figure(data: BarChart) -> Figure:
         color=[GAIN if v >= 0 else LOSS for v in values],
         zorder=2,
     )
-    axes.set_yticks(positions, [f"{row.name} ({row.ticker})" for row in rows])
+    axes.set_yticks(
+        positions, [f"{display_name(language, row.name)} ({row.ticker})" for row in rows]
+    )
     axes.tick_params(axis="y", length=0, labelsize=TICK_PT + 0.5, labelcolor=INK)
     axes.axvline(0.0, color="#6e7781", linewidth=0.9, zorder=3)
     axes.grid(axis="x", color=GRID, linewidth=0.6, zorder=0)
     axes.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     axes.xaxis.set_major_formatter(lambda v, _pos: _tick_percent(v))
+    _style_ticks(axes, font)
     if not values:
-        _no_data(axes)
+        _no_data(axes, language=language)
         return figure
     reference = data.benchmark_return_pct
     extent = [*values, 0.0] + ([] if reference is None else [reference])
@@ -608,7 +695,7 @@ def sector_bars_figure(data: BarChart) -> Figure:
             fontsize=LABEL_PT,
             fontweight="bold",
             color=GAIN if value >= 0 else LOSS,
-            family=FONT,
+            family=font,
             zorder=5,
             bbox=backing,
         )
@@ -631,7 +718,7 @@ def sector_bars_figure(data: BarChart) -> Figure:
             fontsize=LABEL_PT,
             fontweight="bold",
             color=INK,
-            family=FONT,
+            family=font,
             zorder=5,
             gid="benchmark-label",
             bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none"},

@@ -150,3 +150,18 @@ async def test_start_is_answered_while_ten_charts_are_drawn(bot: Harness) -> Non
     total = time.perf_counter() - started
     assert start_latency < total / 2, (start_latency, total)
     assert bot.services.charts.cache.stats().renders == len(requests)
+
+
+async def test_a_chinese_chat_gets_its_chart_drawn_and_captioned_in_chinese(bot: Harness) -> None:
+    english = await bot.say_one(bot.private_chat(USER), "/chart sectors")
+    chat = bot.private_chat(USER + 1)
+    assert "简体中文" in (await bot.say_one(chat, "/language zh")).shown_text
+    chinese = await bot.say_one(chat, "/chart sectors")
+    assert chinese.kind == "photo"
+    assert chinese.photo is not None
+    assert chinese.photo.startswith(PNG_SIGNATURE)
+    assert "板块" in chinese.shown_text, chinese.shown_text
+    assert "Sector returns" not in chinese.shown_text
+    # The language is part of the chart's key: a picture of its own, not the English one's.
+    assert chinese.photo != english.photo
+    assert bot.services.charts.cache.stats().renders == 2
