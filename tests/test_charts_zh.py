@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
@@ -23,6 +24,7 @@ from briefings.charts import (
 )
 from briefings.charts.breadth_plot import breadth_figure
 from briefings.charts.data import Provenance
+from briefings.charts.fonts import families, pick_cjk_family
 from briefings.charts.plot import ratios_figure, rrg_figure, sector_bars_figure
 from briefings.model import Snapshot
 from briefings.service import MarketService
@@ -69,7 +71,7 @@ def drawn_texts(figure: Figure) -> list[str]:
     """Draw ``figure`` (missing glyphs raise) and return every visible text artist's string."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph ... missing from font(s)" becomes an error
-        figure.canvas.draw()  # type: ignore[no-untyped-call]
+        figure.canvas.draw()
     return [
         text.get_text()
         for text in figure.findobj(Text)
@@ -136,3 +138,21 @@ def test_the_cli_draws_a_chart_in_the_language_asked(
     code, _, err = run_cli(capsys, "chart", "sectors", "-o", "x.png", "--lang", "fr")
     assert code == 2
     assert "--lang" in err
+
+
+def test_a_missing_glyph_fails_the_draw() -> None:
+    figure = Figure()
+    FigureCanvasAgg(figure)
+    figure.text(0.5, 0.5, "板块", family="DejaVu Sans")
+    with pytest.raises(UserWarning, match="missing from font"):
+        drawn_texts(figure)
+
+
+def test_the_chinese_family_is_the_bundled_one_else_a_system_one_else_none() -> None:
+    assert families("zh") == ["Noto Sans CJK SC", "DejaVu Sans"]
+    assert pick_cjk_family(["DejaVu Sans", "WenQuanYi Zen Hei"]) == "WenQuanYi Zen Hei"
+    assert pick_cjk_family(["DejaVu Sans", "Noto Sans CJK SC", "Source Han Sans SC"]) == (
+        "Noto Sans CJK SC"
+    )
+    assert pick_cjk_family(["DejaVu Sans"]) is None
+    assert families("en") == "DejaVu Sans"

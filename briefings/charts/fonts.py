@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 
 from briefings.i18n import DEFAULT_LANGUAGE
 
@@ -34,13 +35,18 @@ def _register_bundled_cjk() -> None:
     font_manager.fontManager.addfont(str(noto_cjk_sans_otc.FONT_PATH))
 
 
+def pick_cjk_family(known: Iterable[str]) -> str | None:
+    """Return the first of CJK_FAMILIES among the ``known`` families, None when none is."""
+    names = set(known)
+    return next((family for family in CJK_FAMILIES if family in names), None)
+
+
 def _find_cjk() -> str | None:
     """Return the first Chinese family matplotlib knows after registering the bundled one."""
     from matplotlib import font_manager
 
     _register_bundled_cjk()
-    known = {font.name for font in font_manager.fontManager.ttflist}
-    return next((family for family in CJK_FAMILIES if family in known), None)
+    return pick_cjk_family(font.name for font in font_manager.fontManager.ttflist)
 
 
 def _cjk_family() -> str | None:
