@@ -34,7 +34,7 @@ async def window_button(update: Update, context: BotContext) -> None:
     except NoDataError:
         await query.answer(render_bot("callback_error.txt.j2").strip())
         return
-    view = render_window_view(choice.view, snapshot.briefing, choice.window)
+    view = render_window_view(desk, choice.view, snapshot.briefing, choice.window)
     note = data_behind_note(snapshot.briefing.as_of, desk.expected_session())
     text = split_message(with_note(view, note))[0]
     try:

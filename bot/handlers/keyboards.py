@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.language import current_language
+from bot.market import MarketDesk
 from briefings.model import WINDOWS, Briefing
 from briefings.render import render_rotation, render_sectors
 from briefings.render_members import render_movers
@@ -32,10 +33,10 @@ class WindowChoice:
     window: str
 
 
-def render_window_view(view: str, briefing: Briefing, window: str) -> str:
+def render_window_view(desk: MarketDesk, view: str, briefing: Briefing, window: str) -> str:
     """Render ``view`` (ROTATION, SECTORS or MOVERS) of ``briefing`` for ``window`` as HTML."""
     render = {ROTATION: render_rotation, SECTORS: render_sectors, MOVERS: render_movers}[view]
-    return render(briefing, window, "html", current_language())
+    return desk.rendered_view(briefing, view, window, current_language(), render)
 
 
 def window_keyboard(view: str, current: str) -> InlineKeyboardMarkup:

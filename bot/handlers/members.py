@@ -34,7 +34,7 @@ async def movers(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the top and bottom contributors and biggest member moves, with window buttons."""
     window = parse_window(args[0] if args else None)
     snapshot = await services_of(context).desk.snapshot()
-    text = render_window_view(MOVERS, snapshot.briefing, window)
+    text = render_window_view(services_of(context).desk, MOVERS, snapshot.briefing, window)
     await send_html(
         update, with_note(text, behind_note(context, snapshot)), window_keyboard(MOVERS, window)
     )
