@@ -40,7 +40,7 @@ def test_a_universe_without_sectors_shows_no_empty_heading() -> None:
 def test_chat_footer_does_not_reveal_the_operators_csv_path() -> None:
     html = render_briefing(demo_briefing("csv:/home/ann/prices"), "html")
     assert "/home/ann" not in html
-    assert "Source: CSV files" in html
+    assert "<i>CSV files · close 2025-11-21</i>" in html
 
 
 def test_names_are_escaped_in_html_and_left_alone_in_text() -> None:
