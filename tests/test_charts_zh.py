@@ -156,3 +156,12 @@ def test_the_chinese_family_is_the_bundled_one_else_a_system_one_else_none() -> 
     )
     assert pick_cjk_family(["DejaVu Sans"]) is None
     assert families("en") == "DejaVu Sans"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_chinese_chart_finds_its_bold_face_without_a_warning(
+    snapshot: Snapshot, name: ChartName, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="matplotlib.font_manager"):
+        drawn_texts(figure_of(snapshot, name, "zh"))
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("matplotlib")] == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 
 from briefings.i18n import DEFAULT_LANGUAGE
 
@@ -32,7 +33,12 @@ def _register_bundled_cjk() -> None:
         import noto_cjk_sans_otc  # type: ignore[import-untyped]
     except ImportError:
         return
-    font_manager.fontManager.addfont(str(noto_cjk_sans_otc.FONT_PATH))
+    manager = font_manager.fontManager
+    before = len(manager.ttflist)
+    manager.addfont(str(noto_cjk_sans_otc.FONT_PATH))
+    # The package ships the regular weight only: list it as the bold face too, so bold titles
+    # use it as they would anyway, without matplotlib warning once per text size.
+    manager.ttflist.extend(replace(entry, weight=700) for entry in manager.ttflist[before:])
 
 
 def pick_cjk_family(known: Iterable[str]) -> str | None:
