@@ -134,6 +134,16 @@ class HoldingsStore:
         )
         return StoredHoldings(holdings, None if row[4] is None else str(row[4]))
 
+    def indexes(self, source: str) -> frozenset[str]:
+        """Return the keys of the indexes the source has holdings stored for."""
+        if not self._has_table():
+            return frozenset()
+        with self.prices.reading() as connection:
+            rows = connection.execute(
+                "SELECT index_key FROM holdings WHERE source = ?", (source,)
+            ).fetchall()
+        return frozenset(str(row[0]) for row in rows)
+
     def version(self, source: str) -> str:
         """Return a token that changes whenever the source's holdings or notes change."""
         if not self._has_table():
@@ -253,17 +263,19 @@ def refresh_plan(
 
     The holdings are fetched again only when some universe closes are due or an index has
     none stored, so a refresh with nothing new requests nothing. Members without data are
-    asked for when closes are due, not again before the next session.
+    asked for when closes are due or their index's holdings are stored for the first time, not
+    again before the next session.
     """
     indexes = universe.member_indexes
     stored = stored_holdings(holdings, source.name, indexes)
     last_dates = prices.last_dates(source.name)
     behind = any(last_dates.get(t, date.min) < through for t in universe.tickers)
     notes: tuple[str, ...] = ()
-    if indexes and (behind or len(stored) < len(indexes)):
+    first_holdings = len(stored) < len(indexes)
+    if indexes and (behind or first_holdings):
         _, notes = update_holdings(holdings, source, indexes, fetch)
         stored = stored_holdings(holdings, source.name, indexes)
     members = [t for item in stored for t in item.holdings.tickers]
-    if not behind:
+    if not behind and not first_holdings:
         members = [t for t in members if t in last_dates]
     return tuple(dict.fromkeys((*universe.tickers, *members))), notes

@@ -55,11 +55,18 @@ class Freshness:
     last_session: date | None
     expected_session: date
     last_refresh: RefreshRecord | None
+    holdings_missing: tuple[str, ...] = ()
+    """Configured indexes with no holdings stored (a store made before they were configured)
+    that this process has not yet tried to fetch: a source that cannot list them is asked once."""
 
     @property
     def is_current(self) -> bool:
-        """Return True when the store holds the last completed session."""
-        return self.last_session is not None and self.last_session >= self.expected_session
+        """Return True when the store holds the last completed session and the indexes' holdings."""
+        return (
+            self.last_session is not None
+            and self.last_session >= self.expected_session
+            and not self.holdings_missing
+        )
 
 
 class MarketService:
@@ -89,6 +96,7 @@ class MarketService:
         self._fetch_holdings = holdings_fetcher
         self._members: tuple[str, MemberBook] | None = None
         self._holdings_version: str | None = None
+        self._holdings_tried = False
         # Story-less briefings of sessions before a told one (what changed is read from them).
         self._plain: Lru[date, Briefing] = Lru(MAX_CACHED_SNAPSHOTS)
 
@@ -120,6 +128,7 @@ class MarketService:
         so a refresh with nothing new requests nothing.
         """
         through = self.expected_session()
+        self._holdings_tried = True
         tickers, notes = refresh_plan(
             self.holdings, self.store, self.source, self.universe, through, self._fetch_holdings
         )
@@ -143,7 +152,16 @@ class MarketService:
             last_session=latest_session_of(last_dates, self.universe),
             expected_session=self.expected_session(),
             last_refresh=self.store.last_refresh(self.source_name),
+            holdings_missing=self._holdings_missing(),
         )
+
+    def _holdings_missing(self) -> tuple[str, ...]:
+        """Return the configured indexes whose holdings the store lacks, until a refresh tried."""
+        wanted = [index.key for index in self.universe.member_indexes]
+        if not wanted or self._holdings_tried:
+            return ()
+        stored = self.holdings.indexes(self.source_name)
+        return tuple(key for key in wanted if key not in stored)
 
     def unknown_tickers(self) -> tuple[str, ...]:
         """Return the universe's tickers the store holds no closes for (after a refresh: unknown

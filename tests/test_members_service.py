@@ -259,3 +259,37 @@ def test_members_without_weights_are_equal_weighted_and_say_so(
     assert block["sectors"][0]["equal_return"] is not None
     assert "No index weights: equal-weighted only." in html
     assert "Contributors" not in html
+
+
+def test_a_store_made_before_its_index_was_configured_gets_the_members(
+    csv_dir: Path, tmp_path: Path
+) -> None:
+    # The store is current for the universe's own tickers, but holds no index holdings: it was
+    # made before the index existed (an upgrade). Its next freshness check asks for a refresh,
+    # which fetches the holdings and every member's closes, once.
+    store = PriceStore(tmp_path / "store.sqlite3")
+    without_index = replace(tiny_universe(), indexes=())
+    MarketService(CountingSource(csv_dir), store, without_index, clock=lambda: CLOCK).refresh()
+    service, source, fetched = service_for(csv_dir, tmp_path)
+
+    freshness = service.freshness()
+    assert freshness.holdings_missing == ("tiny",)
+    assert not freshness.is_current
+    service.refresh()
+
+    assert fetched == ["tiny"]
+    assert {"BIG", "MID", "BRK-B"} <= {t for r in source.requests for t in r}
+    assert service.snapshot().briefing.members[0].with_data == 3
+    assert service.freshness().is_current
+
+
+def test_a_source_that_cannot_list_the_index_is_asked_once_per_process(tmp_path: Path) -> None:
+    directory = tmp_path / "prices"
+    directory.mkdir()
+    write_close(directory / "SPY.csv", np.linspace(500, 550, len(SESSIONS)))
+    service, _, fetched = service_for(directory, tmp_path)
+
+    service.refresh()
+
+    assert service.freshness().is_current  # no tiny/ folder: not asked again on every check
+    assert fetched == ["tiny"]
