@@ -6,9 +6,15 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from briefings.service import MarketService
+from briefings.sources.csvdir import CsvDirectorySource
+from briefings.store import PriceStore
+from briefings.universe import load_universe
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MARKET_DATA = Path(
@@ -22,6 +28,21 @@ def market_data_dir() -> Path:
     if not (MARKET_DATA / "SPY.csv").is_file():
         pytest.skip(f"real market data not found at {MARKET_DATA}")
     return MARKET_DATA
+
+
+@pytest.fixture(scope="session")
+def real_service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
+    """Return a service on ../shared/market-data, refreshed once per test run (else skip)."""
+    if not (MARKET_DATA / "SPY.csv").is_file():
+        pytest.skip(f"real market data not found at {MARKET_DATA}")
+    market = MarketService(
+        CsvDirectorySource(MARKET_DATA),
+        PriceStore(tmp_path_factory.mktemp("real") / "prices.sqlite3"),
+        load_universe(),
+        clock=lambda: datetime(2026, 7, 31, 23, 0, tzinfo=UTC),
+    )
+    assert market.refresh().error is None
+    return market
 
 
 @pytest.fixture(autouse=True)

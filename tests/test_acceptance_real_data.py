@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -10,26 +10,6 @@ import pytest
 
 from briefings.calendar import sessions_in_range
 from briefings.service import MarketService
-from briefings.sources.csvdir import CsvDirectorySource
-from briefings.store import PriceStore
-from briefings.universe import load_universe
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
-    from tests.conftest import MARKET_DATA
-
-    if not (MARKET_DATA / "SPY.csv").is_file():
-        pytest.skip(f"real market data not found at {MARKET_DATA}")
-    store = PriceStore(tmp_path_factory.mktemp("real") / "prices.sqlite3")
-    market = MarketService(
-        CsvDirectorySource(MARKET_DATA),
-        store,
-        load_universe(),
-        clock=lambda: datetime(2026, 7, 31, 23, 0, tzinfo=UTC),
-    )
-    assert market.refresh().error is None
-    return market
 
 
 def spy_closes(directory: Path) -> pd.Series:
@@ -37,12 +17,14 @@ def spy_closes(directory: Path) -> pd.Series:
     return frame["Close"]
 
 
-def test_every_late_2025_session_replays(service: MarketService, market_data_dir: Path) -> None:
+def test_every_late_2025_session_replays(
+    real_service: MarketService, market_data_dir: Path
+) -> None:
     spy = spy_closes(market_data_dir)
     sessions = sessions_in_range(date(2025, 10, 1), date(2025, 12, 31))
     assert len(sessions) == 64  # SOURCES.md: 64 common dates in Oct-Dec 2025
     for session in sessions:
-        briefing = service.snapshot(as_of=session).briefing
+        briefing = real_service.snapshot(as_of=session).briefing
         assert briefing.as_of == session
         position = int(spy.index.get_indexer(pd.DatetimeIndex([pd.Timestamp(session)]))[0])
         expected_1d = 100 * (spy.iloc[position] / spy.iloc[position - 1] - 1)
@@ -54,13 +36,13 @@ def test_every_late_2025_session_replays(service: MarketService, market_data_dir
         assert set(briefing.stale) == {"MDY"}
 
 
-def test_thanksgiving_replays_the_session_before(service: MarketService) -> None:
-    briefing = service.snapshot(as_of=date(2025, 11, 27)).briefing
+def test_thanksgiving_replays_the_session_before(real_service: MarketService) -> None:
+    briefing = real_service.snapshot(as_of=date(2025, 11, 27)).briefing
     assert briefing.as_of == date(2025, 11, 26)
 
 
-def test_since_the_november_low(service: MarketService, market_data_dir: Path) -> None:
-    briefing = service.snapshot(as_of=date(2025, 12, 31)).briefing
+def test_since_the_november_low(real_service: MarketService, market_data_dir: Path) -> None:
+    briefing = real_service.snapshot(as_of=date(2025, 12, 31)).briefing
     low = briefing.since_low
     assert low is not None
     gspc = pd.read_csv(market_data_dir / "GSPC.csv", parse_dates=["Date"], index_col="Date")

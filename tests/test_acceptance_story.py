@@ -6,7 +6,7 @@ Figures are checked against the CSV files read here, not against the briefing's 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -16,30 +16,10 @@ from briefings.calendar import sessions_in_range
 from briefings.model import Briefing
 from briefings.render import briefing_to_json, render_summary
 from briefings.service import MarketService
-from briefings.sources.csvdir import CsvDirectorySource
-from briefings.store import PriceStore
 from briefings.story import KEY_PAIRS, slug
-from briefings.universe import load_universe
 from tests.test_story import assert_numbers_are_figures
 
 pytestmark = pytest.mark.market_data
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
-    from tests.conftest import MARKET_DATA
-
-    if not (MARKET_DATA / "SPY.csv").is_file():
-        pytest.skip(f"real market data not found at {MARKET_DATA}")
-    store = PriceStore(tmp_path_factory.mktemp("real-story") / "prices.sqlite3")
-    market = MarketService(
-        CsvDirectorySource(MARKET_DATA),
-        store,
-        load_universe(),
-        clock=lambda: datetime(2026, 7, 31, 23, 0, tzinfo=UTC),
-    )
-    assert market.refresh().error is None
-    return market
 
 
 def closes(directory: Path, ticker: str) -> pd.Series:
@@ -64,10 +44,10 @@ def told(briefing: Briefing) -> dict[str, str]:
 
 
 def test_december_11_is_a_broadening_rally_with_records(
-    service: MarketService, market_data_dir: Path
+    real_service: MarketService, market_data_dir: Path
 ) -> None:
     day = date(2025, 12, 11)
-    briefing = service.snapshot(as_of=day).briefing
+    briefing = real_service.snapshot(as_of=day).briefing
     assert briefing.story is not None
     # IWM, IWC and RSP closed at records.
     for ticker in ("IWM", "IWC", "RSP"):
@@ -94,9 +74,11 @@ def test_december_11_is_a_broadening_rally_with_records(
     assert "Broadening" in summary.splitlines()[2]
 
 
-def test_november_28_reads_the_month_rightly(service: MarketService, market_data_dir: Path) -> None:
+def test_november_28_reads_the_month_rightly(
+    real_service: MarketService, market_data_dir: Path
+) -> None:
     day = date(2025, 11, 28)
-    briefing = service.snapshot(as_of=day).briefing
+    briefing = real_service.snapshot(as_of=day).briefing
     assert briefing.story is not None
     takeaways = told(briefing)
     # November: health care led the sectors and technology came last (the report's figures).
@@ -120,9 +102,9 @@ def test_november_28_reads_the_month_rightly(service: MarketService, market_data
 
 @pytest.mark.parametrize("day", [date(2025, 11, 28), date(2025, 12, 11), date(2025, 4, 8)])
 def test_every_number_is_a_figure_of_the_json_and_the_summary_fits_a_phone(
-    service: MarketService, day: date
+    real_service: MarketService, day: date
 ) -> None:
-    briefing = service.snapshot(as_of=day).briefing
+    briefing = real_service.snapshot(as_of=day).briefing
     assert briefing.story is not None
     payload = briefing_to_json(briefing)
     assert 3 <= len(payload["takeaways"]) <= 6
@@ -134,16 +116,16 @@ def test_every_number_is_a_figure_of_the_json_and_the_summary_fits_a_phone(
     assert max(len(line) for line in visible) <= 40
 
 
-def test_the_tariff_low_does_not_open_with_rows_of_zeros(service: MarketService) -> None:
-    briefing = service.snapshot(as_of=date(2025, 4, 8)).briefing
+def test_the_tariff_low_does_not_open_with_rows_of_zeros(real_service: MarketService) -> None:
+    briefing = real_service.snapshot(as_of=date(2025, 4, 8)).briefing
     summary = render_summary(briefing, "html")
     assert "+0.0%" not in "\n".join(summary.splitlines()[:12])
     assert not any(t.id.startswith("since_low") for t in briefing.story.takeaways)  # type: ignore[union-attr]
 
 
-def test_every_late_2025_session_tells_a_consistent_story(service: MarketService) -> None:
+def test_every_late_2025_session_tells_a_consistent_story(real_service: MarketService) -> None:
     for session in sessions_in_range(date(2025, 10, 1), date(2025, 12, 31)):
-        briefing = service.snapshot(as_of=session).briefing
+        briefing = real_service.snapshot(as_of=session).briefing
         story = briefing.story
         assert story is not None
         assert 3 <= len(story.takeaways) <= 6, session
@@ -184,10 +166,10 @@ def members_frame(directory: Path, day: date) -> pd.DataFrame:
 
 
 def test_november_28_members_say_the_top_50_lagged_the_rest(
-    service: MarketService, market_data_dir: Path
+    real_service: MarketService, market_data_dir: Path
 ) -> None:
     day = date(2025, 11, 28)
-    told_now = told(service.snapshot(as_of=day).briefing)
+    told_now = told(real_service.snapshot(as_of=day).briefing)
     frame = members_frame(market_data_dir, day)
     base = pd.Timestamp(date(2025, 10, 31))
     at_base = frame["closes"].map(lambda s: float(s.loc[:base].iloc[-1]))
@@ -212,10 +194,10 @@ def test_november_28_members_say_the_top_50_lagged_the_rest(
 
 
 def test_november_28_members_tell_the_widest_sector_breadth(
-    service: MarketService, market_data_dir: Path
+    real_service: MarketService, market_data_dir: Path
 ) -> None:
     day = date(2025, 11, 28)
-    told_now = told(service.snapshot(as_of=day).briefing)
+    told_now = told(real_service.snapshot(as_of=day).briefing)
     frame = members_frame(market_data_dir, day)
     long_enough = frame["closes"].map(len) >= 200
     above = frame["closes"].map(lambda s: bool(s.iloc[-1] > s.iloc[-200:].mean()))
