@@ -13,6 +13,7 @@ import pytest
 
 from briefings.service import MarketService
 from briefings.sources.csvdir import CsvDirectorySource
+from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
 from briefings.universe import load_universe
 
@@ -40,6 +41,19 @@ def real_service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
         PriceStore(tmp_path_factory.mktemp("real") / "prices.sqlite3"),
         load_universe(),
         clock=lambda: datetime(2026, 7, 31, 23, 0, tzinfo=UTC),
+    )
+    assert market.refresh().error is None
+    return market
+
+
+@pytest.fixture(scope="session")
+def golden_service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
+    """Return the demo market refreshed through 2025-11-21 (a fixed clock), once per test run."""
+    market = MarketService(
+        DemoSource(),
+        PriceStore(tmp_path_factory.mktemp("golden") / "prices.sqlite3"),
+        load_universe(),
+        clock=lambda: datetime(2025, 11, 21, 22, 0, tzinfo=UTC),
     )
     assert market.refresh().error is None
     return market

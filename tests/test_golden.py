@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,26 +22,15 @@ from briefings.render import (
 )
 from briefings.render_members import render_breadth, render_movers
 from briefings.service import MarketService
-from briefings.sources.demo import DemoSource
-from briefings.store import PriceStore
-from briefings.universe import load_universe
 
 GOLDEN = Path(__file__).parent / "golden"
 AS_OF = date(2025, 11, 20)
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+def snapshot(golden_service: MarketService) -> Snapshot:
     """Return the demo market's snapshot for a fixed session, with a fixed clock."""
-    store = PriceStore(tmp_path_factory.mktemp("golden") / "prices.sqlite3")
-    service = MarketService(
-        DemoSource(),
-        store,
-        load_universe(),
-        clock=lambda: datetime(2025, 11, 21, 22, 0, tzinfo=UTC),
-    )
-    assert service.refresh().error is None
-    return service.snapshot(as_of=AS_OF, since=date(2025, 10, 31))
+    return golden_service.snapshot(as_of=AS_OF, since=date(2025, 10, 31))
 
 
 def check_golden(name: str, rendered: str) -> None:

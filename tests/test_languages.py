@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time
+from datetime import date, time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -33,9 +33,6 @@ from briefings.render import (
 from briefings.render_alerts import alert_messages, render_alerts
 from briefings.render_members import render_breadth, render_movers
 from briefings.service import MarketService
-from briefings.sources.demo import DemoSource
-from briefings.store import PriceStore
-from briefings.universe import load_universe
 from tests.test_cli import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,16 +62,9 @@ ARGUMENTS = frozenset(
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
-    store = PriceStore(tmp_path_factory.mktemp("languages") / "prices.sqlite3")
-    service = MarketService(
-        DemoSource(),
-        store,
-        load_universe(),
-        clock=lambda: datetime(2025, 11, 21, 22, 0, tzinfo=UTC),
-    )
-    assert service.refresh().error is None
-    return service
+def service(golden_service: MarketService) -> MarketService:
+    """Return the demo market of the golden files (refreshed once per test run)."""
+    return golden_service
 
 
 @pytest.fixture(scope="module")
