@@ -26,9 +26,10 @@ from bot.sender import Delivery, Outcome, Parcel, Part, Sender, TextPart
 from briefings.alerts import Alert, pushed_alerts
 from briefings.calendar import session_close
 from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.model import Briefing, Snapshot
+from briefings.model import Briefing
 from briefings.render_alerts import alert_messages
 from briefings.service import NoDataError
+from briefings.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from briefings.charts import (
 )
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.lru import Lru
-from briefings.model import Snapshot
 from briefings.render import render_template
+from briefings.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from briefings.analytics.returns import (
     trailing_returns,
     window_base_date,
 )
-from briefings.analytics.rotation import legs_frame, rotation_lines, sector_pairs
+from briefings.analytics.rotation import leg_series, legs_frame, rotation_lines, sector_pairs
 from briefings.analytics.typical import typical_spreads, window_lengths
 from briefings.calendar import CalendarRangeError, sessions_in_range
 from briefings.model import (
@@ -200,35 +200,43 @@ def returns_since_date(
     return _since_date(legs, universe, start_session, session, display_names(universe))
 
 
-def compare_pair(
+def resolve_pair(
     closes: pd.DataFrame,
     universe: Universe,
     lead: str,
     lag: str,
     as_of: date,
     name: str | None = None,
-) -> RotationLine:
-    """Return ``lead`` against ``lag`` (universe tickers or ``basket:<group>``) at ``as_of``.
+) -> PairSpec:
+    """Return the pair ``lead`` against ``lag`` (universe tickers or ``basket:<group>``) at ``as_of``.
 
     Tickers match case-insensitively, and a basket group's key alone names its basket. The
     name defaults to the universe pair with these legs, else "LEAD vs LAG" (a basket by its
-    display name). Two names of one leg raise BriefingInputError.
+    display name). Two names of one leg, or a leg without a close at the session, raise
+    BriefingInputError.
     """
     session = resolve_session(closes, as_of, universe)
     lead, lag = _universe_leg(universe, lead), _universe_leg(universe, lag)
     names = display_names(universe)
     if lead == lag:
         raise BriefingInputError(f"both legs are {_label(lead, names)}; give two different tickers")
-    legs = legs_frame(closes.loc[:session], universe, (lead, lag))
     for leg in (lead, lag):
-        if not np.isfinite(legs[leg].iloc[-1]):
+        if not np.isfinite(leg_series(closes.loc[:session], universe, leg).iloc[-1]):
             raise BriefingInputError(
                 f"{_label(leg, names)} has no close on {session.date().isoformat()}"
             )
     known = {(p.lead, p.lag): p.name for p in universe.pairs}
     default = known.get((lead, lag), f"{_label(lead, names)} vs {_label(lag, names)}")
-    pair = PairSpec(name=name or default, lead=lead, lag=lag)
-    return rotation_lines(legs, (pair,), session, names)[0]
+    return PairSpec(name=name or default, lead=lead, lag=lag)
+
+
+def compare_pair(
+    closes: pd.DataFrame, universe: Universe, pair: PairSpec, as_of: date
+) -> RotationLine:
+    """Return the rotation line of a resolved ``pair`` (see ``resolve_pair``) at ``as_of``."""
+    session = resolve_session(closes, as_of, universe)
+    legs = legs_frame(closes.loc[:session], universe, (pair.lead, pair.lag))
+    return rotation_lines(legs, (pair,), session, display_names(universe))[0]
 
 
 def _label(leg: str, names: Mapping[str, str]) -> str:

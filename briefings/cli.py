@@ -24,9 +24,10 @@ from briefings.i18n import (
     LanguageError,
     language_from_env,
 )
-from briefings.model import WINDOWS, Snapshot
+from briefings.model import WINDOWS
 from briefings.render import render_briefing, render_rotation, render_sectors, render_summary
 from briefings.service import MarketService, NoDataError
+from briefings.snapshot import Snapshot
 from briefings.sources import SourceError, SourceSpecError
 from briefings.storage import StorageFault
 from briefings.universe import UniverseError

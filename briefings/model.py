@@ -5,12 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
-
-import pandas as pd
-
-if TYPE_CHECKING:
-    from briefings.universe import Universe
 
 from briefings.members import IndexMembers
 
@@ -250,31 +244,3 @@ class Briefing:
     def sectors(self) -> tuple[SectorRow, ...]:
         """Return the sector leaderboard for the briefing's period."""
         return self.leaderboards.get(self.period, ())
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A briefing plus the closes it was built from, for follow-up questions."""
-
-    briefing: Briefing
-    universe: Universe
-    closes: pd.DataFrame = field(repr=False, compare=False)
-
-    def since(self, start: date) -> SinceDate:
-        """Return the key groups' returns from ``start``'s close to the briefing's session."""
-        # Imported here: briefings.build builds the types of this module.
-        from briefings.build import returns_since_date
-
-        return returns_since_date(self.closes, self.universe, self.briefing.as_of, start)
-
-    def previous_session(self) -> date | None:
-        """Return the stored session before the briefing's, None when it is the first."""
-        index = pd.DatetimeIndex(self.closes.index)
-        earlier = index[index < pd.Timestamp(self.briefing.as_of)]
-        return None if earlier.empty else pd.Timestamp(earlier[-1]).date()
-
-    def pair(self, lead: str, lag: str) -> RotationLine:
-        """Compare two universe tickers over every window."""
-        from briefings.build import compare_pair
-
-        return compare_pair(self.closes, self.universe, lead, lag, self.briefing.as_of)

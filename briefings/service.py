@@ -22,8 +22,9 @@ from briefings.holdings_store import (
 )
 from briefings.lru import Lru
 from briefings.member_book import MemberBook
-from briefings.model import Briefing, Snapshot
+from briefings.model import Briefing
 from briefings.refresh import RefreshReport, refresh
+from briefings.snapshot import Snapshot
 from briefings.sources import PriceSource, open_source
 from briefings.store import PriceStore, RefreshRecord
 from briefings.story import tell_story

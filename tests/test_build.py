@@ -20,10 +20,12 @@ from briefings.build import (
     build_briefing,
     compare_pair,
     overview_legs,
+    resolve_pair,
     resolve_session,
     returns_since_date,
 )
 from briefings.model import WINDOWS, Briefing
+from briefings.snapshot import Snapshot
 from briefings.universe import Group, PairSpec, Universe, load_universe
 
 NAN = float("nan")
@@ -327,23 +329,43 @@ def test_names_include_the_baskets() -> None:
 # --- follow-ups for the bot -------------------------------------------------------------------
 
 
-def test_compare_pair_matches_tickers_case_insensitively() -> None:
-    line = compare_pair(tiny_closes(), UNIVERSE, "xlk", "spy", LAST)
+def snapshot(closes: pd.DataFrame | None = None) -> Snapshot:
+    closes = tiny_closes() if closes is None else closes
+    return Snapshot(briefing=brief(closes), universe=UNIVERSE, closes=closes)
+
+
+def test_pair_matches_tickers_case_insensitively() -> None:
+    line = snapshot().pair("xlk", "spy")
     assert (line.name, line.lead, line.lag, line.lead_name) == (
         "XLK vs SPY",
         "XLK",
         "SPY",
         "Technology",
     )
-    assert line.spread == brief().sector_rotation[0].spread
 
 
-def test_compare_pair_uses_the_universe_pair_name_or_the_one_given() -> None:
-    line = compare_pair(tiny_closes(), UNIVERSE, "basket:tech", "SPY", LAST)
-    assert line.name == "Tech vs market"
-    assert line == brief().rotation[1]
-    assert compare_pair(tiny_closes(), UNIVERSE, "XLE", "XLK", LAST, name="Oil vs tech").name == (
-        "Oil vs tech"
+def test_a_pair_the_briefing_measured_is_the_briefings_own_line() -> None:
+    snap = snapshot()
+    assert snap.pair("basket:tech", "SPY") == snap.briefing.rotation[1]
+    assert snap.pair("XLK", "SPY") == snap.briefing.sector_rotation[0]
+
+
+def test_a_new_pair_is_computed_from_its_legs_returns() -> None:
+    snap = snapshot()
+    line = snap.pair("XLE", "XLK")
+    assert line.name == "XLE vs XLK"
+    returns = snap.briefing.returns
+    for window in WINDOWS:
+        assert line.lead_returns[window] == pytest.approx(returns["XLE"][window])
+        assert line.lag_returns[window] == pytest.approx(returns["XLK"][window])
+        assert line.spread[window] == pytest.approx(returns["XLE"][window] - returns["XLK"][window])
+
+
+def test_resolve_pair_names_the_universe_pair_or_takes_the_name_given() -> None:
+    closes = tiny_closes()
+    assert resolve_pair(closes, UNIVERSE, "basket:tech", "spy", LAST).name == "Tech vs market"
+    assert resolve_pair(closes, UNIVERSE, "XLE", "XLK", LAST, name="Oil vs tech") == PairSpec(
+        name="Oil vs tech", lead="XLE", lag="XLK"
     )
 
 
@@ -354,11 +376,12 @@ def test_compare_pair_uses_the_universe_pair_name_or_the_one_given() -> None:
         ("SPY", "basket:nope", "'basket:nope' names no group"),
         ("XLU", "SPY", "XLU has no close on 2025-02-21"),
         ("SPY", "IWM", "IWM has no close on 2025-02-21"),
+        ("SPY", "spy", "both legs are SPY"),
     ],
 )
-def test_compare_pair_rejects_unknown_or_missing_legs(lead: str, lag: str, message: str) -> None:
+def test_pair_rejects_unknown_missing_or_repeated_legs(lead: str, lag: str, message: str) -> None:
     with pytest.raises(BriefingInputError, match=message):
-        compare_pair(tiny_closes(), UNIVERSE, lead, lag, LAST)
+        snapshot().pair(lead, lag)
 
 
 def test_returns_since_date_for_the_overview_legs() -> None:
@@ -463,7 +486,7 @@ def test_as_of_on_a_holiday_after_the_data_uses_the_last_session() -> None:
         resolve_session(closes, date(2025, 11, 28))
 
 
-def test_compare_pair_accepts_baskets_and_tickers_in_any_case() -> None:
+def test_resolve_pair_accepts_baskets_and_tickers_in_any_case() -> None:
     universe = load_universe()
     index = pd.bdate_range("2024-01-01", "2025-11-21", name="date")
     rng = np.random.default_rng(3)
@@ -473,8 +496,10 @@ def test_compare_pair_accepts_baskets_and_tickers_in_any_case() -> None:
         columns=list(universe.tickers),
     )
     as_of = date(2025, 11, 21)
-    line = compare_pair(closes, universe, "Basket:Cyclicals", "basket:megacap_tech", as_of)
+    pair = resolve_pair(closes, universe, "Basket:Cyclicals", "basket:megacap_tech", as_of)
+    assert (pair.lead, pair.lag) == ("basket:cyclicals", "basket:megacap_tech")
+    line = compare_pair(closes, universe, pair, as_of)
     assert (line.lead, line.lag) == ("basket:cyclicals", "basket:megacap_tech")
-    assert compare_pair(closes, universe, "rut", "spy", as_of).lead == "^RUT"
+    assert resolve_pair(closes, universe, "rut", "spy", as_of).lead == "^RUT"
     with pytest.raises(BriefingInputError, match="names no group"):
-        compare_pair(closes, universe, "basket:nope", "SPY", as_of)
+        resolve_pair(closes, universe, "basket:nope", "SPY", as_of)

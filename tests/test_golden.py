@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.model import Briefing, Snapshot
+from briefings.model import Briefing
 from briefings.render import (
     render_basket_breadth,
     render_briefing,
@@ -22,6 +22,7 @@ from briefings.render import (
 )
 from briefings.render_members import render_breadth, render_movers
 from briefings.service import MarketService
+from briefings.snapshot import Snapshot
 
 GOLDEN = Path(__file__).parent / "golden"
 AS_OF = date(2025, 11, 20)

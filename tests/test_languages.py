@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 
 from briefings.alerts import Alert, detect_alerts
 from briefings.i18n import LANGUAGES, LOCALES, po_path
-from briefings.model import WINDOWS, Snapshot
+from briefings.model import WINDOWS
 from briefings.render import (
     render_basket_breadth,
     render_briefing,
@@ -33,6 +33,7 @@ from briefings.render import (
 from briefings.render_alerts import alert_messages, render_alerts
 from briefings.render_members import render_breadth, render_movers
 from briefings.service import MarketService
+from briefings.snapshot import Snapshot
 from tests.test_cli import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent

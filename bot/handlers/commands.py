@@ -30,9 +30,10 @@ from bot.services import BotServices
 from bot.views import view_keyboard
 from briefings.build import BriefingInputError
 from briefings.calendar import CalendarRangeError
-from briefings.model import WINDOWS, Snapshot
+from briefings.model import WINDOWS
 from briefings.render import render_pair, render_since
 from briefings.service import NoDataError
+from briefings.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from bot.market import MarketDesk
 from bot.telegram_errors import Refusal, refusal
 from bot.views import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
 from briefings.build import BriefingInputError
-from briefings.model import Snapshot
 from briefings.render import split_message
 from briefings.service import NoDataError
+from briefings.snapshot import Snapshot
 
 #: How the view buttons' callback data starts (bot.views); other buttons go to other handlers.
 VIEW_PREFIX = "v:"
