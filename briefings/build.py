@@ -208,7 +208,7 @@ def resolve_pair(
     as_of: date,
     name: str | None = None,
 ) -> PairSpec:
-    """Return the pair ``lead`` against ``lag`` (universe tickers or ``basket:<group>``) at ``as_of``.
+    """Return the pair ``lead`` against ``lag`` (tickers or ``basket:<group>``) at ``as_of``.
 
     Tickers match case-insensitively, and a basket group's key alone names its basket. The
     name defaults to the universe pair with these legs, else "LEAD vs LAG" (a basket by its

@@ -358,7 +358,10 @@ def test_a_new_pair_is_computed_from_its_legs_returns() -> None:
     for window in WINDOWS:
         assert line.lead_returns[window] == pytest.approx(returns["XLE"][window])
         assert line.lag_returns[window] == pytest.approx(returns["XLK"][window])
-        assert line.spread[window] == pytest.approx(returns["XLE"][window] - returns["XLK"][window])
+        lead, lag = returns["XLE"][window], returns["XLK"][window]
+        assert lead is not None
+        assert lag is not None
+        assert line.spread[window] == pytest.approx(lead - lag)
 
 
 def test_resolve_pair_names_the_universe_pair_or_takes_the_name_given() -> None:

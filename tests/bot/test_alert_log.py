@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.alert_push import alert_parcels
-from bot.chats import ChatStore, Purpose
-from bot.database import Database
-from bot.outbox import OutboxLog, alert_item, new_owner
+from bot.delivery.alert_push import alert_parcels
+from bot.delivery.outbox import OutboxLog, alert_item, new_owner
+from bot.store.chats import ChatStore, Purpose
+from bot.store.database import Database
 from briefings.alerts import Alert, AlertKind, AlertValue, detect_alerts, worth_pushing
 from briefings.build import build_briefing
 from briefings.model import Briefing

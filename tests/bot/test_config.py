@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
+from bot.runtime.config import (
     DEFAULT_API_URL,
     BotSettings,
     ConfigError,

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import time
 
-from bot.chats import Schedule
-from bot.handlers.onboarding import CONFIRM_SUBSCRIBE
+from bot.chat.onboarding import CONFIRM_SUBSCRIBE
+from bot.store.chats import Schedule
 from briefings.render import render_template
 from tests.bot.conftest import Harness
 
@@ -42,7 +42,7 @@ class _Line(logging.Handler):
 @contextmanager
 def log_line(text: str) -> Iterator[asyncio.Event]:
     """Yield an event set when the onboarding handlers log a line containing ``text``."""
-    logger = logging.getLogger("bot.handlers.onboarding")
+    logger = logging.getLogger("bot.chat.onboarding")
     handler, level = _Line(text), logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

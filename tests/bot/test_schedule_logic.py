@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.chats import Schedule, Subscription
-from bot.jobs import (
+from bot.delivery.jobs import (
     job_options,
     missed_deliveries,
     next_delivery,
@@ -16,6 +15,7 @@ from bot.jobs import (
     occurrences_before,
     session_due,
 )
+from bot.store.chats import Schedule, Subscription
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -1,0 +1,1 @@
+"""Conversations: the handlers of commands and buttons, their replies and keyboards."""

@@ -1,0 +1,1 @@
+"""Runtime: settings, the application and its services, the webhook and health listener, serving."""

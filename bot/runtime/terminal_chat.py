@@ -1,0 +1,216 @@
+"""Try the bot offline: a local Bot API in-process, the real bot against it, a terminal chat.
+
+Type commands as in Telegram (/brief, /rotation 1M, /subscribe 07:30 Europe/London, ...);
+``:press LABEL`` presses an inline button of the latest message that has one, ``:quit`` ends.
+Replies are shown as plain text; a photo is saved as a PNG file in a temporary folder (kept
+after the chat ends) and its path printed. Works non-interactively too:
+``marketbrief chat < script``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from bot.runtime.app import build_application, running
+from bot.runtime.config import BotSettings
+from briefings.service import MarketService
+from localapi import LocalBotApi, SentMessage
+
+#: A syntactically valid token for the local server; it never reaches Telegram.
+OFFLINE_TOKEN = "1000001:OfflineTerminalChat_local_only"
+USER_ID = 424242
+BOT_USERNAME = "marketbrief_bot"
+#: How long the bot may take to handle one line.
+REPLY_TIMEOUT = 30.0
+#: The handler group of the "line handled" mark: after every group the bot uses.
+HANDLED_GROUP = 1_000
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(markup: str) -> str:
+    """Return Telegram HTML as the plain text a person would read."""
+    return html.unescape(_TAG.sub("", markup))
+
+
+def offline_settings(source: str, env: Mapping[str, str] = os.environ) -> BotSettings:
+    """Return bot settings for the offline chat: a fake token, its own database folder."""
+    overrides = {
+        "TELEGRAM_BOT_TOKEN": OFFLINE_TOKEN,
+        "MARKETBRIEF_SOURCE": source,
+        "MARKETBRIEF_ADMINS": str(USER_ID),
+    }
+    settings = BotSettings.from_env({**env, **overrides})
+    # A folder of its own: the offline chat's subscriptions must never reach the real bot's.
+    domain = replace(settings.domain, data_dir=settings.domain.data_dir / "terminal-chat")
+    return replace(settings, domain=domain)
+
+
+class ImageFolder:
+    """Where the chat saves the photos it receives: a temporary folder made on first use."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
+
+    def save(self, message: SentMessage, image: bytes) -> Path:
+        """Write ``image`` as photo-<message id>.png and return its path."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="marketbrief-chat-"))
+        self._folder.mkdir(parents=True, exist_ok=True)
+        path = self._folder / f"photo-{message.message_id}.png"
+        path.write_bytes(image)
+        return path
+
+
+def format_message(message: SentMessage, edited: bool, saved: Path | None = None) -> str:
+    """Return a bot message as terminal text, its buttons below it.
+
+    A photo is shown as its size and, when ``saved``, the file it was saved to.
+    """
+    body = html_to_text(message.text or message.caption or "")
+    if message.photo is not None:
+        where = f", saved as {saved}" if saved is not None else ""
+        body = f"[image, {len(message.photo) // 1024} KiB{where}]\n{body}"
+    lines = [f"bot{' (edited)' if edited else ''}> " + body.replace("\n", "\n     ")]
+    for row in _keyboard(message.reply_markup):
+        lines.append("     " + " ".join(f"[{label}]" for label in row))
+    return "\n".join(lines)
+
+
+def _keyboard(markup: dict[str, Any] | None) -> list[list[str]]:
+    if not markup:
+        return []
+    return [[button["text"] for button in row] for row in markup.get("inline_keyboard", [])]
+
+
+def _button_data(messages: Sequence[SentMessage], label: str) -> tuple[int, str] | None:
+    wanted = label.strip("•[] ").casefold()
+    for message in reversed(messages):
+        rows = (message.reply_markup or {}).get("inline_keyboard", [])
+        if not rows:
+            continue
+        for row in rows:
+            for button in row:
+                shown = button["text"].strip("• ").casefold()
+                # "Rotation" presses "🔄 Rotation": the icon may be left out.
+                matches = shown == wanted or shown.split(" ", 1)[-1] == wanted
+                if matches and "callback_data" in button:
+                    return message.message_id, button["callback_data"]
+        return None
+    return None
+
+
+class TerminalChat:
+    """One person in a private chat with the bot, reading lines and printing replies."""
+
+    def __init__(
+        self, server: LocalBotApi, output: TextIO, images: ImageFolder | None = None
+    ) -> None:
+        self.server = server
+        self.output = output
+        self.images = images if images is not None else ImageFolder()
+        self._seen: dict[int, tuple[str | None, int]] = {}
+        self._handled: dict[int, asyncio.Event] = {}
+
+    def _event(self, update_id: int) -> asyncio.Event:
+        return self._handled.setdefault(update_id, asyncio.Event())
+
+    async def mark_handled(self, update: object, context: object) -> None:
+        """Note that the bot is done with an update (a PTB handler in the last group).
+
+        PTB runs an update's handler groups in order and awaits each, so every reply to the
+        update has been sent by the time this runs.
+        """
+        if isinstance(update, Update):
+            self._event(update.update_id).set()
+
+    def _changes(self) -> list[tuple[SentMessage, bool]]:
+        changed = []
+        for message in self.server.bot_messages(USER_ID):
+            state = (message.text, len(message.edits))
+            before = self._seen.get(message.message_id)
+            if before != state:
+                changed.append((message, before is not None))
+                self._seen[message.message_id] = state
+        return changed
+
+    async def _print_replies(self, update: dict[str, Any]) -> None:
+        with contextlib.suppress(TimeoutError):  # a bot that never answers: say so below
+            await asyncio.wait_for(self._event(int(update["update_id"])).wait(), REPLY_TIMEOUT)
+        changes = self._changes()
+        for message, edited in changes:
+            saved = None if message.photo is None else self.images.save(message, message.photo)
+            print(format_message(message, edited, saved), file=self.output, flush=True)
+        if not changes:
+            print("(no reply)", file=self.output, flush=True)
+
+    async def handle(self, line: str) -> bool:
+        """Act on one input line; return False to stop."""
+        text = line.strip()
+        if not text:
+            return True
+        if text in (":quit", ":q", ":exit"):
+            return False
+        if text.startswith(":press"):
+            label = text.removeprefix(":press").strip()
+            target = _button_data(self.server.bot_messages(USER_ID), label)
+            if target is None:
+                print(f"(no button {label!r} on the latest keyboard)", file=self.output)
+                return True
+            update = self.server.press_button(USER_ID, USER_ID, *target)
+        else:
+            update = self.server.send_text(USER_ID, USER_ID, text)
+        await self._print_replies(update)
+        return True
+
+
+async def chat(
+    source: str, input_stream: TextIO, output: TextIO, image_folder: Path | None = None
+) -> int:
+    """Run the offline chat until end of input or ``:quit``.
+
+    Photos go to ``image_folder`` (None: a new temporary folder, made on the first photo).
+    """
+    settings = offline_settings(source)
+    service = MarketService.from_settings(settings.domain)
+    interactive = input_stream.isatty()
+    async with LocalBotApi(token=OFFLINE_TOKEN, bot_username=BOT_USERNAME) as server:
+        server.add_chat(USER_ID, "private", title="You")
+        application = build_application(settings, service, base_url=server.base_url)
+        conversation = TerminalChat(server, output, ImageFolder(image_folder))
+        application.add_handler(TypeHandler(Update, conversation.mark_handled), group=HANDLED_GROUP)
+        async with running(application):
+            if interactive:
+                print(
+                    f"Offline chat with the bot on the {service.source_name} source. "
+                    "Try /help; ':press 1M' presses a button; ':quit' ends.",
+                    file=output,
+                )
+            while True:
+                if interactive:
+                    print("you> ", end="", file=output, flush=True)
+                line = await asyncio.to_thread(input_stream.readline)
+                if not line or not await conversation.handle(line):
+                    break
+    return 0
+
+
+def run_terminal_chat(source: str) -> int:
+    """Run the offline chat on stdin/stdout (the ``marketbrief chat`` command)."""
+    try:
+        return asyncio.run(chat(source, sys.stdin, sys.stdout))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Storage of chats: the bot database, its schema and migrations, the chats table, backups."""

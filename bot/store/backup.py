@@ -1,0 +1,88 @@
+"""Back up the databases while the bot runs, with SQLite's online backup API."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.runtime.config import BOT_DATABASE_NAME
+from briefings.config import Settings
+
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+class BackupError(RuntimeError):
+    """Raise when there is nothing to back up or the copy cannot be made; one line for stderr."""
+
+
+@dataclass(frozen=True)
+class BackedUp:
+    """One database copied: from where, to where, how large."""
+
+    source: Path
+    target: Path
+    size_bytes: int
+
+
+def databases(settings: Settings) -> list[Path]:
+    """Return the databases of a data directory that exist: the price store and the bot's."""
+    candidates = [settings.store_path, settings.data_dir / BOT_DATABASE_NAME]
+    return [path for path in candidates if path.is_file()]
+
+
+def backup_databases(settings: Settings, target_dir: Path) -> list[BackedUp]:
+    """Copy every database into ``target_dir`` (same file names), each a consistent snapshot.
+
+    Each copy is one backup step (``pages=-1``): it reads one snapshot of the source, which in
+    WAL mode never blocks the bot's writers, and is not restarted by their commits. The copy is
+    written beside its final name, checked with ``PRAGMA integrity_check`` and renamed into
+    place, so a file named like a database in ``target_dir`` is always a whole one.
+    """
+    sources = databases(settings)
+    if not sources:
+        raise BackupError(f"no databases to back up in {settings.data_dir}")
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot create {target_dir}: {exc.strerror}") from None
+    if any(source.parent.resolve() == target_dir.resolve() for source in sources):
+        raise BackupError("the backup folder must not be the data folder itself")
+    return [_backup_one(source, target_dir / source.name) for source in sources]
+
+
+def _backup_one(source: Path, target: Path) -> BackedUp:
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with _connect(source) as origin, _connect(partial) as copy:
+            origin.backup(copy, pages=-1)
+            # A backup is one self-contained file: no -wal beside it to forget when restoring.
+            copy.execute("PRAGMA journal_mode=DELETE")
+            verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        if verdict != "ok":
+            raise BackupError(f"the copy of {source.name} failed its integrity check: {verdict}")
+        # Like the databases themselves: chat ids and titles are for the operator's eyes only.
+        partial.chmod(0o600)
+        os.replace(partial, target)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"cannot back up {source}: {exc}") from None
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"cannot write {target}: {exc.strerror}") from None
+    return BackedUp(source, target, target.stat().st_size)
+
+
+class _connect:
+    """A connection closed on exit (sqlite3's own context manager only commits)."""
+
+    def __init__(self, path: Path) -> None:
+        self._connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self._connection
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._connection.close()
