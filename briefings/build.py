@@ -33,7 +33,6 @@ from briefings.analytics.rotation import leg_series, legs_frame, rotation_lines,
 from briefings.analytics.typical import typical_spreads, window_lengths
 from briefings.calendar import CalendarRangeError, sessions_in_range
 from briefings.model import (
-    WINDOWS,
     Briefing,
     GroupBlock,
     RotationLine,
@@ -44,6 +43,7 @@ from briefings.model import (
     TickerLine,
 )
 from briefings.universe import BASKET_PREFIX, PairSpec, Universe
+from briefings.windows import WINDOWS
 
 #: The universe group ranked in the leaderboards and measured against the benchmark.
 SECTORS_GROUP = "sectors"

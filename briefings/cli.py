@@ -24,13 +24,13 @@ from briefings.i18n import (
     LanguageError,
     language_from_env,
 )
-from briefings.model import WINDOWS
-from briefings.render import render_briefing, render_rotation, render_sectors, render_summary
+from briefings.render.views import render_briefing, render_rotation, render_sectors, render_summary
 from briefings.service import MarketService, NoDataError
 from briefings.snapshot import Snapshot
 from briefings.sources import SourceError, SourceSpecError
 from briefings.storage import StorageFault
 from briefings.universe import UniverseError
+from briefings.windows import WINDOWS
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 Handler = Callable[[argparse.Namespace], int]
@@ -298,8 +298,8 @@ def _rotation(args: argparse.Namespace) -> int:
 
 
 def _breadth(args: argparse.Namespace) -> int:
-    from briefings.render import RenderError
-    from briefings.render_members import render_breadth
+    from briefings.render.members import render_breadth
+    from briefings.render.views import RenderError
 
     snapshot = _snapshot(args)
     try:
@@ -313,7 +313,7 @@ def _breadth(args: argparse.Namespace) -> int:
 
 
 def _movers(args: argparse.Namespace) -> int:
-    from briefings.render_members import render_movers
+    from briefings.render.members import render_movers
 
     snapshot = _snapshot(args)
     sys.stdout.write(render_movers(snapshot.briefing, args.period, args.format, _language(args)))

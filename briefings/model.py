@@ -6,10 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from briefings.members import IndexMembers
-
-#: Trailing windows, in display order. See ``briefings.analytics.returns`` for definitions.
-WINDOWS: tuple[str, ...] = ("1D", "1W", "MTD", "1M", "3M", "YTD", "1Y")
+from briefings.members.model import IndexMembers
 
 #: RRG quadrants, clockwise from top right.
 QUADRANTS: tuple[str, ...] = ("Leading", "Weakening", "Lagging", "Improving")

@@ -64,7 +64,7 @@ from typing import TypedDict
 from briefings.alerts import Alert, detect_alerts
 from briefings.build import SINCE_LOW_WINDOW
 from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from briefings.members import IndexMembers, SectorFigures
+from briefings.members.model import IndexMembers, SectorFigures
 from briefings.model import (
     Briefing,
     Change,
@@ -75,7 +75,7 @@ from briefings.model import (
     Takeaway,
     Verdict,
 )
-from briefings.render import render_template
+from briefings.render.templates import render_template
 
 #: The pairs the verdict reads, as (lead, lag).
 KEY_PAIRS: tuple[tuple[str, str], ...] = (

@@ -13,7 +13,6 @@ from briefings.alerts import Alert, AlertInputError, detect_alerts
 from briefings.analytics.rrg import QUADRANT_HOLD_SESSIONS
 from briefings.build import build_briefing
 from briefings.model import (
-    WINDOWS,
     Breadth,
     Briefing,
     GroupBlock,
@@ -21,9 +20,10 @@ from briefings.model import (
     RotationLine,
     TickerLine,
 )
-from briefings.render import render_template
+from briefings.render.templates import render_template
 from briefings.sources.demo import DemoSource
 from briefings.universe import load_universe
+from briefings.windows import WINDOWS
 
 MONDAY = date(2025, 11, 3)
 

@@ -17,8 +17,8 @@ from briefings.analytics.rotation import (
     sector_pairs,
     spread,
 )
-from briefings.model import WINDOWS
 from briefings.universe import Group, PairSpec, Universe, load_universe
+from briefings.windows import WINDOWS
 
 NAN = float("nan")
 

@@ -24,9 +24,10 @@ from briefings.build import (
     resolve_session,
     returns_since_date,
 )
-from briefings.model import WINDOWS, Briefing
+from briefings.model import Briefing
 from briefings.snapshot import Snapshot
 from briefings.universe import Group, PairSpec, Universe, load_universe
+from briefings.windows import WINDOWS
 
 NAN = float("nan")
 SESSIONS = pd.bdate_range(

@@ -33,11 +33,12 @@ from briefings.charts import (
 )
 from briefings.charts.data import rebased_ratio
 from briefings.charts.plot import BAR_SIZE_PX, RATIO_SIZE_PX, RRG_SIZE_PX
-from briefings.model import WINDOWS, RotationLine
+from briefings.model import RotationLine
 from briefings.snapshot import Snapshot
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.sources.demo import DemoSource
 from briefings.universe import load_universe
+from briefings.windows import WINDOWS
 
 DEMO_SESSION = date(2025, 11, 20)
 REAL_SESSION = date(2025, 12, 31)

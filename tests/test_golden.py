@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from briefings.model import Briefing
-from briefings.render import (
+from briefings.render.members import render_breadth, render_movers
+from briefings.render.views import (
     render_basket_breadth,
     render_briefing,
     render_pair,
@@ -20,7 +21,6 @@ from briefings.render import (
     render_since_low,
     render_summary,
 )
-from briefings.render_members import render_breadth, render_movers
 from briefings.service import MarketService
 from briefings.snapshot import Snapshot
 

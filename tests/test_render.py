@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
+from bot.delivery.split import split_message
 from briefings.build import build_briefing
 from briefings.model import Briefing, Change, Takeaway
-from briefings.render import render_briefing, split_message
+from briefings.render.views import render_briefing
 from briefings.sources.demo import DemoSource
 from briefings.story import tell_story
 from briefings.universe import load_universe

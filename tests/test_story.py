@@ -10,7 +10,6 @@ import pytest
 
 from briefings.alerts import detect_alerts, worth_pushing
 from briefings.model import (
-    WINDOWS,
     Breadth,
     Briefing,
     GroupBlock,
@@ -21,8 +20,10 @@ from briefings.model import (
     Takeaway,
     TickerLine,
 )
-from briefings.render import briefing_to_json, phone_lines
+from briefings.render.briefing_json import briefing_to_json
+from briefings.render.layout import phone_lines
 from briefings.story import takeaways, tell_story, the_day, verdict
+from briefings.windows import WINDOWS
 
 SESSION = date(2025, 12, 11)
 PAIRS = {
@@ -428,7 +429,7 @@ def test_of_pairs_sharing_a_lag_only_the_strongest_speaks_for_a_window() -> None
 
 
 def test_a_busy_summary_keeps_three_takeaways_a_change_and_26_lines() -> None:
-    from briefings.render import render_summary
+    from briefings.render.views import render_summary
 
     before = briefing(
         as_of=date(2025, 12, 10),

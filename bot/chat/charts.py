@@ -10,7 +10,7 @@ from bot.chat.commands import InputProblem, command, parse_window
 from bot.chat.replies import echo
 from bot.runtime.chart_desk import PAIRS_WINDOW, ChartRequest
 from bot.runtime.context import BotContext
-from briefings.model import WINDOWS
+from briefings.windows import WINDOWS
 
 Context = BotContext
 

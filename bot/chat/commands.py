@@ -30,10 +30,10 @@ from bot.runtime.context import BotContext
 from bot.runtime.services import BotServices
 from briefings.build import BriefingInputError
 from briefings.calendar import CalendarRangeError
-from briefings.model import WINDOWS
-from briefings.render import render_pair, render_since
+from briefings.render.views import render_pair, render_since
 from briefings.service import NoDataError
 from briefings.snapshot import Snapshot
+from briefings.windows import WINDOWS
 
 log = logging.getLogger(__name__)
 

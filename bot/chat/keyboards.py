@@ -12,9 +12,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.chat.reader_language import current_language
 from bot.runtime.market_desk import MarketDesk
-from briefings.model import WINDOWS, Briefing
-from briefings.render import render_rotation, render_sectors
-from briefings.render_members import render_movers
+from briefings.model import Briefing
+from briefings.render.members import render_movers
+from briefings.render.views import render_rotation, render_sectors
+from briefings.windows import WINDOWS
 
 ROTATION = "rot"
 SECTORS = "sec"

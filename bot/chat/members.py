@@ -11,8 +11,8 @@ from bot.chat.keyboards import MOVERS, render_window_view, window_keyboard
 from bot.chat.reader_language import current_language
 from bot.chat.replies import echo, send_html, with_note
 from bot.runtime.context import BotContext
-from briefings.render import RenderError
-from briefings.render_members import render_breadth
+from briefings.render.members import render_breadth
+from briefings.render.views import RenderError
 
 Context = BotContext
 

@@ -9,7 +9,8 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
 from bot.chat.reader_language import current_language
-from briefings.render import render_template, split_message
+from bot.delivery.split import split_message
+from briefings.render.templates import render_template
 
 #: Longest command message answered normally; longer ones get a usage note without parsing.
 MAX_COMMAND_LENGTH = 300

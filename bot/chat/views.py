@@ -10,11 +10,11 @@ from telegram.error import BadRequest
 
 from bot.chat.replies import data_behind_note, render_bot, with_note
 from bot.chat.summary_keyboard import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
+from bot.delivery.split import split_message
 from bot.delivery.telegram_errors import Refusal, refusal
 from bot.runtime.context import BotContext
 from bot.runtime.market_desk import MarketDesk
 from briefings.build import BriefingInputError
-from briefings.render import split_message
 from briefings.service import NoDataError
 from briefings.snapshot import Snapshot
 

@@ -33,7 +33,7 @@ from briefings.charts import (
 )
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.lru import Lru
-from briefings.render import render_template
+from briefings.render.templates import render_template
 from briefings.snapshot import Snapshot
 
 log = logging.getLogger(__name__)

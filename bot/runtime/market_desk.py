@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.delivery.split import split_message
 from briefings.clock import Clock, utc_now
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.lru import Lru
 from briefings.model import Briefing
 from briefings.refresh import RefreshReport
-from briefings.render import Format, render_briefing, render_summary, split_message
+from briefings.render.views import Format, render_briefing, render_summary
 from briefings.service import Freshness, MarketService, NoDataError, expected_session
 from briefings.snapshot import Snapshot
 

@@ -10,7 +10,7 @@ from datetime import time
 
 from bot.chat.onboarding import CONFIRM_SUBSCRIBE
 from bot.store.chats import Schedule
-from briefings.render import render_template
+from briefings.render.templates import render_template
 from tests.bot.conftest import Harness
 
 USER, ADMIN, MEMBER, OTHER = 6001, 6002, 6003, 6004

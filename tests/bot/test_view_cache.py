@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.runtime.market_desk import MarketDesk, ViewRenderer
 from briefings.config import Settings
 from briefings.model import Briefing
-from briefings.render import Format, render_rotation
+from briefings.render.views import Format, render_rotation
 from briefings.service import MarketService
 from tests.bot.conftest import make_data_dir
 

@@ -35,7 +35,7 @@ from bot.chat.keyboards import window_keyboard
 from bot.chat.replies import send_html
 from bot.runtime.config import RateLimits
 from bot.runtime.services import BotApplication, get_services
-from briefings.render import render_rotation
+from briefings.render.views import render_rotation
 from localapi import LocalBotApi
 from tests.perf._harness import (
     Spread,

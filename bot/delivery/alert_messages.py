@@ -1,14 +1,15 @@
-"""Render a session's regime-change alerts as Telegram messages (templates/alerts.html.j2)."""
+"""Pack a session's regime-change alerts into the fewest Telegram messages, keys with each."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.delivery.split import TELEGRAM_LIMIT, split_message, telegram_length
 from briefings.alerts import Alert
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.model import Briefing
-from briefings.render import TELEGRAM_LIMIT, render_template, split_message, telegram_length
+from briefings.render.alerts import render_alerts
 
 
 @dataclass(frozen=True)
@@ -17,11 +18,6 @@ class AlertMessage:
 
     keys: tuple[str, ...]
     text: str
-
-
-def render_alerts(briefing: Briefing, alerts: Sequence[Alert], lang: str = DEFAULT_LANGUAGE) -> str:
-    """Render ``alerts`` of ``briefing``'s session as Telegram HTML in ``lang``."""
-    return render_template("alerts.html.j2", lang, b=briefing, alerts=list(alerts))
 
 
 def alert_messages(

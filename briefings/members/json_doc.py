@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from briefings.members import BreadthCounts, Contribution, IndexMembers
-from briefings.model import WINDOWS, Briefing
+from briefings.members.model import BreadthCounts, Contribution, IndexMembers
+from briefings.windows import WINDOWS
 
 
 def _clean(value: float | None) -> float | None:
@@ -89,8 +89,3 @@ def index_members_json(members: IndexMembers, period: str) -> dict[str, Any]:
             "bottom": [_contribution_json(item) for item in movers.bottom],
         },
     }
-
-
-def members_json(briefing: Briefing) -> list[dict[str, Any]]:
-    """Return the briefing's ``members`` list: one object per enabled index."""
-    return [index_members_json(members, briefing.period) for members in briefing.members]

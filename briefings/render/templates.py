@@ -1,0 +1,154 @@
+"""The Jinja environment of each language: its catalog, filters and display names."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from briefings import i18n
+from briefings.i18n import DEFAULT_LANGUAGE
+from briefings.render.layout import PHONE_WIDTH, fill, pad, phone_lines
+from briefings.universe import BASKET_PREFIX
+from briefings.windows import WINDOWS
+
+
+def templates_dir() -> Path:
+    """Return the templates folder: inside the installed package, else the source checkout's."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("templates/ not found next to the briefings package")
+
+
+def _autoescape(name: str | None) -> bool:
+    # Terminal text must not be HTML-escaped; everything else (Telegram HTML) is.
+    return not (name or "").endswith(".txt.j2")
+
+
+def _leg(leg: str, name: str) -> str:
+    """Label a leg in text: its ticker, or for a ``basket:<group>`` leg its display name."""
+    return name if leg.startswith(BASKET_PREFIX) else leg
+
+
+def display_name(language: str, name: str) -> str:
+    """Return a universe display name (ticker, group, pair, index) in ``language``.
+
+    A name the catalog lacks but that ends in its ticker, "Health Care (XLV)", is the
+    catalog's name of the rest followed by the ticker.
+    """
+    own = i18n.universe_name(language, name)
+    if own is not None:
+        return own
+    translated = i18n.gettext(language, name)
+    if translated != name:
+        return translated
+    if match := _NAME_AND_TICKER.match(name):
+        return f"{display_name(language, match.group(1))} ({match.group(2)})"
+    if match := _PAIR_NAME.match(name):
+        # A pair the universe left unnamed: "XLK vs ^GSPC" (briefings.build).
+        pair = i18n.gettext(language, "%(lead)s vs %(lag)s")
+        return pair % {
+            "lead": display_name(language, match.group(1)),
+            "lag": display_name(language, match.group(2)),
+        }
+    return name
+
+
+@cache
+def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
+    """Return the Jinja environment of ``language``: its catalog, its number and date formats."""
+    i18n.check_language(language)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        extensions=["jinja2.ext.i18n"],
+        # Templates do not change while the process runs: no stat of the file on every render.
+        auto_reload=False,
+    )
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+
+    def signed(value: float | None, decimals: int = 1, suffix: str = "%") -> str:
+        return i18n.signed(value, language, decimals, suffix)
+
+    def pp(value: float | None, decimals: int = 1) -> str:
+        return signed(value, decimals, " " + i18n.gettext(language, "pp"))
+
+    def share(value: float | None) -> str:
+        return "–" if value is None else i18n.number(value, language, 0) + "%"
+
+    def price(value: float | None) -> str:
+        return "–" if value is None else i18n.number(value, language, 2)
+
+    def source_label(source: str) -> str:
+        """Name a source for readers: a CSV directory's path stays on the operator's machine."""
+        names: Mapping[str, str] = env.globals["SOURCE_NAMES"]  # type: ignore[assignment]
+        return names.get("csv" if source.startswith("csv:") else source, source)
+
+    def said(item: Any) -> str:
+        """Return a story sentence (verdict, takeaway or change) in this language."""
+        if language == DEFAULT_LANGUAGE:
+            return str(item.text)  # ``text`` is the English sentence
+        texts: Mapping[str, str] = item.texts
+        return texts.get(language, item.text)
+
+    def lines(text: str, width: int = PHONE_WIDTH, indent: int = 0) -> list[str]:
+        return phone_lines(text, width, indent)
+
+    env.filters.update(
+        pct=signed,
+        pp=pp,
+        share=share,
+        day=lambda value: i18n.day(value, language),
+        short_day=lambda value: i18n.short_day(value, language),
+        weekday=lambda value: i18n.weekday(value, language),
+        headline_day=lambda value: i18n.headline_day(value, language),
+        long_day=lambda value: i18n.long_day(value, language),
+        moment=lambda value: i18n.moment(value, language),
+        price=price,
+        source_label=source_label,
+        leg=_leg,
+        phone_lines=lines,
+        pad=pad,
+        fill=fill,
+        said=said,
+        named=functools.partial(display_name, language),
+    )
+    env.globals.update(WINDOWS=WINDOWS, lang=language)
+    module: Any = env.get_template("_windows.j2").make_module()
+    env.globals["WINDOW_TITLES"] = module.WINDOW_TITLES
+    env.globals["SOURCE_NAMES"] = module.SOURCE_NAMES
+    return env
+
+
+def window_titles(language: str = DEFAULT_LANGUAGE) -> Mapping[str, str]:
+    """Return each window's name in ``language``: 1M -> the past month."""
+    titles = environment(language).globals["WINDOW_TITLES"]
+    assert isinstance(titles, Mapping)
+    return titles
+
+
+def render_template(name: str, lang: str = DEFAULT_LANGUAGE, **context: Any) -> str:
+    """Render ``templates/<name>`` in ``lang`` with ``context``, trailing blank lines removed."""
+    text = environment(lang).get_template(name).render(**context).strip() + "\n"
+    return text if lang == DEFAULT_LANGUAGE else _FULL_WIDTH_SPACE.sub("", text)
+
+
+_PAIR_NAME = re.compile(r"^(.+) vs (.+)$")
+
+
+_NAME_AND_TICKER = re.compile(r"^(.+) \((\^?[A-Z0-9.\-]+)\)$")
+
+
+#: A space beside full-width punctuation, which carries its own spacing (Chinese text).
+_FULL_WIDTH_SPACE = re.compile(r"(?<=[：，。；、）]) +(?=\S)|(?<=\S) +(?=[（])")
