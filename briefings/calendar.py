@@ -7,7 +7,7 @@ import tempfile
 import threading
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 
@@ -208,6 +208,16 @@ def last_completed_session(now: datetime) -> date:
             f"({table.first.isoformat()} to {table.last.isoformat()})"
         )
     return _to_date(table.sessions[index])
+
+
+#: A session counts as completed this long after its close: daily bars fetched right at the bell
+#: may not hold the closing auction's price yet.
+SETTLE_DELAY = timedelta(minutes=15)
+
+
+def settled_session(now: datetime) -> date:
+    """Return the last session completed and settled at ``now`` (its close + SETTLE_DELAY)."""
+    return last_completed_session(now - SETTLE_DELAY)
 
 
 def _beyond_last_close(table: _SessionTable, now: datetime) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pandas as pd
 
 from briefings.build import build_briefing, latest_session_of, resolve_session
-from briefings.calendar import last_completed_session
+from briefings.calendar import settled_session
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
 from briefings.lru import Lru
@@ -33,18 +33,9 @@ from briefings.universe import Universe, load_universe
 #: Briefings kept per data version (sessions replayed with --as-of or by the bot's commands).
 MAX_CACHED_SNAPSHOTS = 64
 
-#: A session counts as completed this long after its close: daily bars fetched right at the bell
-#: may not hold the closing auction's price yet.
-SETTLE_DELAY = timedelta(minutes=15)
-
 
 class NoDataError(RuntimeError):
     """Raise when the store holds nothing for the source yet."""
-
-
-def expected_session(now: datetime) -> date:
-    """Return the last NYSE session completed and settled at ``now`` (close + SETTLE_DELAY)."""
-    return last_completed_session(now - SETTLE_DELAY)
 
 
 @dataclass(frozen=True)
@@ -120,7 +111,7 @@ class MarketService:
 
     def expected_session(self) -> date:
         """Return the last NYSE session completed (and settled) at the service clock's time."""
-        return expected_session(self._clock())
+        return settled_session(self._clock())
 
     def refresh(self, progress: Callable[[int, int], None] | None = None) -> RefreshReport:
         """Fetch what the store lacks up to the last completed session, members included.

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.delivery.split import split_message
+from briefings.calendar import settled_session
 from briefings.clock import Clock, utc_now
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.lru import Lru
 from briefings.model import Briefing
 from briefings.refresh import RefreshReport
 from briefings.render.views import Format, render_briefing, render_summary
-from briefings.service import Freshness, MarketService, NoDataError, expected_session
+from briefings.service import Freshness, MarketService, NoDataError
 from briefings.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class MarketDesk:
 
     def expected_session(self) -> date:
         """Return the last completed NYSE session now."""
-        return expected_session(self._clock())
+        return settled_session(self._clock())
 
     async def freshness(self) -> Freshness:
         """Return what the store holds and when it was last refreshed."""
