@@ -20,7 +20,7 @@ from briefings.windows import WINDOWS
 
 def templates_dir() -> Path:
     """Return the templates folder: inside the installed package, else the source checkout's."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the briefings package
     for candidate in (here / "templates", here.parent / "templates"):
         if candidate.is_dir():
             return candidate
