@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from briefings.analytics.breadth import Breadth
+from briefings.analytics.leaders import SectorRow
+from briefings.analytics.rotation import RotationLine
 from briefings.members.model import IndexMembers
 
 #: RRG quadrants, clockwise from top right.
@@ -29,65 +32,6 @@ class GroupBlock:
     key: str
     title: str
     lines: tuple[TickerLine, ...]
-
-
-@dataclass(frozen=True)
-class SectorRow:
-    """One row of a leaderboard: a ticker and its return for the window."""
-
-    ticker: str
-    name: str
-    return_pct: float
-
-
-@dataclass(frozen=True)
-class RelativeRotation:
-    """JdK-style RS-Ratio and RS-Momentum of a leg against a benchmark (100 = neutral)."""
-
-    rs_ratio: float
-    rs_momentum: float
-    quadrant: str
-    held_sessions: int = 1
-    """Sessions in a row, this one included, the leg has been in ``quadrant`` (capped by the
-    look-back of ``briefings.analytics.rrg``)."""
-    settled_quadrant: str | None = None
-    """The quadrant the leg last held for the required sessions in a row (None: none seen)."""
-
-    @property
-    def reported_quadrant(self) -> str:
-        """Return the quadrant changes are reported against: the settled one, else ``quadrant``."""
-        return self.settled_quadrant or self.quadrant
-
-
-@dataclass(frozen=True)
-class RotationLine:
-    """A rotation pair: lead vs lag, spreads in percentage points and the ratio's trend."""
-
-    name: str
-    lead: str
-    lag: str
-    lead_name: str
-    lag_name: str
-    spread: Mapping[str, float | None]
-    ratio_vs_50d: float | None
-    """Percent the lead/lag price ratio stands above (+) or below (-) its 50-session average."""
-    rrg: RelativeRotation | None
-    lead_returns: Mapping[str, float | None] = field(default_factory=dict)
-    """The lead leg's own return per window, percent."""
-    lag_returns: Mapping[str, float | None] = field(default_factory=dict)
-    """The lag leg's own return per window, percent."""
-
-    @property
-    def trend(self) -> str | None:
-        """Return "up" when the ratio is above its 50-session average, "down" below."""
-        if self.ratio_vs_50d is None:
-            return None
-        return "up" if self.ratio_vs_50d >= 0 else "down"
-
-    @property
-    def quadrant(self) -> str | None:
-        """Return the RRG quadrant, if known."""
-        return self.rrg.quadrant if self.rrg else None
 
 
 @dataclass(frozen=True)
@@ -116,29 +60,6 @@ class SinceDate:
     """Every leg with a return: the key groups' legs and baskets, then the other tickers."""
     highlights: tuple[SectorRow, ...] = ()
     """The key groups and the cyclical industries, best first: what text and HTML show."""
-
-
-@dataclass(frozen=True)
-class Breadth:
-    """Share of a basket's members above their 50- and 200-session averages."""
-
-    key: str
-    title: str
-    members: int
-    above_50: int
-    above_200: int
-    counted_50: int
-    counted_200: int
-
-    @property
-    def pct_above_50(self) -> float | None:
-        """Return 100 * above_50 / counted_50."""
-        return 100.0 * self.above_50 / self.counted_50 if self.counted_50 else None
-
-    @property
-    def pct_above_200(self) -> float | None:
-        """Return 100 * above_200 / counted_200."""
-        return 100.0 * self.above_200 / self.counted_200 if self.counted_200 else None
 
 
 @dataclass(frozen=True)

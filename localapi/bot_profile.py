@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from localapi.errors import bad_request
 from localapi.params import UploadedFile
-from localapi.state import ApiState
+from localapi.state import ApiState, WebhookSetting
 
 Params = dict[str, Any]
 Files = dict[str, UploadedFile]
@@ -18,16 +17,6 @@ DESCRIPTION_LIMIT = 512
 SHORT_DESCRIPTION_LIMIT = 120
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 MAX_CONNECTIONS = range(1, 101)
-
-
-@dataclass(frozen=True)
-class WebhookSetting:
-    """What setWebhook stored: where updates go and the secret they carry."""
-
-    url: str
-    secret_token: str | None
-    max_connections: int
-    allowed_updates: tuple[str, ...] | None
 
 
 def _description_setter(kind: str, limit: int) -> Callable[[ApiState, Params, Files], Any]:

@@ -7,7 +7,8 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from localapi.errors import ApiError, bad_request, chat_migrated, too_many_requests
 from localapi.faults import DEFAULT_TIMEOUT_DELAY, FaultHit, FaultQueue
@@ -24,8 +25,16 @@ from localapi.world import (
     chat_member,
 )
 
-if TYPE_CHECKING:
-    from localapi.bot_profile import WebhookSetting
+
+@dataclass(frozen=True)
+class WebhookSetting:
+    """What setWebhook stored: where updates go and the secret they carry."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int
+    allowed_updates: tuple[str, ...] | None
+
 
 # getUpdates without allowed_updates delivers everything except these (Bot API default).
 OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})

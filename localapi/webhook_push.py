@@ -8,8 +8,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from localapi.bot_profile import WebhookSetting
-from localapi.state import ApiState
+from localapi.state import ApiState, WebhookSetting
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 #: After a failed POST the update is offered again this much later (Telegram backs off too).

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.delivery.split import split_message
+from bot.desk.split import split_message
 
 TAG = re.compile(r"<(/?)([a-z]+)[^>]*>")
 

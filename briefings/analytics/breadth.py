@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -10,7 +11,30 @@ import numpy.typing as npt
 import pandas as pd
 
 from briefings.analytics.returns import FloatArray, column_values
-from briefings.model import Breadth
+
+
+@dataclass(frozen=True)
+class Breadth:
+    """Share of a basket's members above their 50- and 200-session averages."""
+
+    key: str
+    title: str
+    members: int
+    above_50: int
+    above_200: int
+    counted_50: int
+    counted_200: int
+
+    @property
+    def pct_above_50(self) -> float | None:
+        """Return 100 * above_50 / counted_50."""
+        return 100.0 * self.above_50 / self.counted_50 if self.counted_50 else None
+
+    @property
+    def pct_above_200(self) -> float | None:
+        """Return 100 * above_200 / counted_200."""
+        return 100.0 * self.above_200 / self.counted_200 if self.counted_200 else None
+
 
 SHORT_AVERAGE_SESSIONS = 50
 LONG_AVERAGE_SESSIONS = 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -10,7 +11,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from briefings.analytics.returns import FloatArray
-from briefings.model import SectorRow
+
+
+@dataclass(frozen=True)
+class SectorRow:
+    """One row of a leaderboard: a ticker and its return for the window."""
+
+    ticker: str
+    name: str
+    return_pct: float
+
 
 #: A year of sessions: the 52-week window, and the history a ticker needs before its highs count.
 YEAR_SESSIONS = 252

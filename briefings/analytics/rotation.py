@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -17,10 +18,41 @@ import pandas as pd
 
 from briefings.analytics.baskets import equal_weight_basket
 from briefings.analytics.returns import FloatArray, column_values, finite_or_none, trailing_returns
-from briefings.analytics.rrg import RRG_WEEKS, rotations
-from briefings.model import RotationLine
+from briefings.analytics.rrg import RRG_WEEKS, RelativeRotation, rotations
 from briefings.universe import BASKET_PREFIX, PairSpec, Universe
 from briefings.windows import WINDOWS
+
+
+@dataclass(frozen=True)
+class RotationLine:
+    """A rotation pair: lead vs lag, spreads in percentage points and the ratio's trend."""
+
+    name: str
+    lead: str
+    lag: str
+    lead_name: str
+    lag_name: str
+    spread: Mapping[str, float | None]
+    ratio_vs_50d: float | None
+    """Percent the lead/lag price ratio stands above (+) or below (-) its 50-session average."""
+    rrg: RelativeRotation | None
+    lead_returns: Mapping[str, float | None] = field(default_factory=dict)
+    """The lead leg's own return per window, percent."""
+    lag_returns: Mapping[str, float | None] = field(default_factory=dict)
+    """The lag leg's own return per window, percent."""
+
+    @property
+    def trend(self) -> str | None:
+        """Return "up" when the ratio is above its 50-session average, "down" below."""
+        if self.ratio_vs_50d is None:
+            return None
+        return "up" if self.ratio_vs_50d >= 0 else "down"
+
+    @property
+    def quadrant(self) -> str | None:
+        """Return the RRG quadrant, if known."""
+        return self.rrg.quadrant if self.rrg else None
+
 
 RATIO_AVERAGE_SESSIONS = 50
 

@@ -43,7 +43,26 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from briefings.analytics.returns import FloatArray, IntArray, last_close_rows
-from briefings.model import RelativeRotation
+
+
+@dataclass(frozen=True)
+class RelativeRotation:
+    """JdK-style RS-Ratio and RS-Momentum of a leg against a benchmark (100 = neutral)."""
+
+    rs_ratio: float
+    rs_momentum: float
+    quadrant: str
+    held_sessions: int = 1
+    """Sessions in a row, this one included, the leg has been in ``quadrant`` (capped by the
+    look-back of ``briefings.analytics.rrg``)."""
+    settled_quadrant: str | None = None
+    """The quadrant the leg last held for the required sessions in a row (None: none seen)."""
+
+    @property
+    def reported_quadrant(self) -> str:
+        """Return the quadrant changes are reported against: the settled one, else ``quadrant``."""
+        return self.settled_quadrant or self.quadrant
+
 
 #: n: the weeks each z-score looks back over (RRG-Lite's default window).
 RRG_WEEKS = 14

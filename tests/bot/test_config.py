@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime.config import (
+from bot.config import (
     DEFAULT_API_URL,
     BotSettings,
     ConfigError,

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, NetworkError, TimedOut
 
+from bot.config import RateLimits
 from bot.delivery.ratelimit import FloodLimiter
-from bot.runtime.config import RateLimits
 from briefings.config import Settings
 from localapi import ApiCall, LocalBotApi
 from tests.bot.conftest import ADMIN_ID, FAST_LIMITS, Harness, running_bot

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import pytest
 from telegram.error import RetryAfter
 
+from bot.config import RateLimits
 from bot.delivery.ratelimit import BULK, SAFETY, FloodLimiter, Pacer, SlidingWindow
-from bot.runtime.config import RateLimits
 
 
 def most_in_any_window(times: Sequence[float], width: float) -> int:

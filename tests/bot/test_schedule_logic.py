@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.delivery.jobs import (
+from bot.services.jobs import (
     job_options,
     missed_deliveries,
     next_delivery,

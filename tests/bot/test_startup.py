@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime.logs import configure_logging
+from bot.logs import configure_logging
 from localapi import LocalBotApi
 from tests.bot.conftest import TOKEN
 

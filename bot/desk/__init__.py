@@ -1,0 +1,1 @@
+"""The desk: the domain's briefings, views and charts made ready for Telegram, once per session."""
