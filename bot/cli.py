@@ -16,8 +16,9 @@ from briefings import (
     DataDirLock,
     Settings,
     UsageError,
+    add_source_option,
     build_parser,
-    run,
+    run_command,
 )
 
 #: What ``marketbrief chat`` needs besides the bot (the ``local`` extra).
@@ -26,17 +27,6 @@ LOCAL_API_MISSING = (
     "marketbrief chat needs the local Bot API server; install it with "
     "pip install 'marketbrief[local]'"
 )
-
-
-def _add_source(parser: argparse.ArgumentParser, default: str | None = None) -> None:
-    parser.add_argument(
-        "--source",
-        metavar="S",
-        default=default,
-        help="demo, yfinance or csv:DIR (default: $MARKETBRIEF_SOURCE or yfinance)"
-        if default is None
-        else f"market data source (default: {default})",
-    )
 
 
 def parse_chat_id(text: str) -> int:
@@ -55,21 +45,21 @@ def add_bot_commands(add_command: AddCommand) -> None:
     run_parser = add_command(
         "run", help="run the Telegram bot (long polling, or a webhook with --webhook-url)"
     )
-    _add_source(run_parser)
+    add_source_option(run_parser)
     _add_serve_options(run_parser)
     run_parser.set_defaults(handler=_run)
 
     chat_parser = add_command(
         "chat", help="try the bot offline: type commands, read its replies (no token needed)"
     )
-    _add_source(chat_parser, default="demo")
+    add_source_option(chat_parser, default="demo")
     chat_parser.set_defaults(handler=_chat)
 
     push_parser = add_command(
         "push", help="send the current session's briefing now to subscribed chats that lack it"
     )
     push_parser.add_argument("--chat", type=parse_chat_id, metavar="ID", help="only this chat")
-    _add_source(push_parser)
+    add_source_option(push_parser)
     push_parser.set_defaults(handler=_push)
 
     backup_parser = add_command(
@@ -187,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (reading a .env file first) and run the command."""
     load_dotenv(Path.cwd() / ".env", override=False)
     parser = build_parser(extra=add_bot_commands)
-    return run(parser.parse_args(argv))
+    return run_command(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -31,9 +31,10 @@ if TYPE_CHECKING:
     from briefings.cli import EXIT_USAGE as EXIT_USAGE
     from briefings.cli import AddCommand as AddCommand
     from briefings.cli import UsageError as UsageError
+    from briefings.cli import add_source_option as add_source_option
     from briefings.cli import build_parser as build_parser
     from briefings.cli import open_service as open_service
-    from briefings.cli import run as run
+    from briefings.cli import run_command as run_command
     from briefings.cli import warn_unknown_tickers as warn_unknown_tickers
     from briefings.clock import Clock as Clock
     from briefings.clock import utc_now as utc_now
@@ -69,9 +70,11 @@ if TYPE_CHECKING:
     from briefings.storage import probe_database as probe_database
     from briefings.store import StoreError as StoreError
     from briefings.windows import WINDOWS as WINDOWS
+    from briefings.windows import window_named as window_named
 
 #: Each public name and the module that defines it.
 _PUBLIC: dict[str, str] = {
+    "add_source_option": "briefings.cli",
     "AddCommand": "briefings.cli",
     "Alert": "briefings.alerts",
     "Briefing": "briefings.model",
@@ -119,7 +122,7 @@ _PUBLIC: dict[str, str] = {
     "render_summary": "briefings.render.views",
     "render_template": "briefings.render.templates",
     "RenderError": "briefings.render.views",
-    "run": "briefings.cli",
+    "run_command": "briefings.cli",
     "session_close": "briefings.calendar",
     "sessions_in_range": "briefings.calendar",
     "Settings": "briefings.config",
@@ -130,6 +133,7 @@ _PUBLIC: dict[str, str] = {
     "utc_now": "briefings.clock",
     "warn_unknown_tickers": "briefings.cli",
     "WINDOWS": "briefings.windows",
+    "window_named": "briefings.windows",
 }
 
 __all__ = sorted(_PUBLIC)

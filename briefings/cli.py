@@ -30,7 +30,7 @@ from briefings.snapshot import Snapshot
 from briefings.sources import SourceError, SourceSpecError
 from briefings.storage import StorageFault
 from briefings.universe import UniverseError
-from briefings.windows import WINDOWS
+from briefings.windows import WINDOWS, window_named
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 Handler = Callable[[argparse.Namespace], int]
@@ -78,24 +78,28 @@ def parse_tail_weeks(text: str) -> int:
 
 def parse_window(text: str) -> str:
     """Parse a window name such as MTD or 1m (case-insensitive)."""
-    window = text.upper()
-    if window not in WINDOWS:
+    window = window_named(text)
+    if window is None:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a window; use one of {', '.join(WINDOWS)}"
         )
     return window
 
 
-def _add_source(parser: argparse.ArgumentParser) -> None:
+def add_source_option(parser: argparse.ArgumentParser, default: str | None = None) -> None:
+    """Add ``--source`` to ``parser``: the market data source, by default the environment's."""
     parser.add_argument(
         "--source",
         metavar="S",
-        help="demo, yfinance or csv:DIR (default: $MARKETBRIEF_SOURCE or yfinance)",
+        default=default,
+        help="demo, yfinance or csv:DIR (default: $MARKETBRIEF_SOURCE or yfinance)"
+        if default is None
+        else f"market data source (default: {default})",
     )
 
 
 def _add_view_options(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
-    _add_source(parser)
+    add_source_option(parser)
     parser.add_argument("--as-of", type=parse_date, metavar="DATE", help="replay a past session")
     parser.add_argument("--format", choices=formats, default="text", help="output format")
     parser.add_argument(
@@ -158,7 +162,7 @@ def build_parser(
     movers.set_defaults(handler=_movers)
 
     refresh = commands.add_parser("refresh", help="fetch missing prices into the local store")
-    _add_source(refresh)
+    add_source_option(refresh)
     refresh.set_defaults(handler=_refresh)
 
     chart = commands.add_parser("chart", help="draw a chart as a PNG file")
@@ -173,7 +177,7 @@ def build_parser(
     chart.add_argument(
         "-o", "--output", type=Path, required=True, metavar="FILE.png", help="where to write"
     )
-    _add_source(chart)
+    add_source_option(chart)
     chart.add_argument("--as-of", type=parse_date, metavar="DATE", help="replay a past session")
     chart.add_argument("--period", type=parse_window, default="MTD", help="sectors: the window")
     chart.add_argument("--since", type=parse_date, metavar="DATE", help="pairs: rebase at DATE")
@@ -364,7 +368,7 @@ def _refresh(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def run(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace) -> int:
     """Run the parsed sub-command, turning known errors into one line and an exit code."""
     handler: Handler = args.handler
     try:
@@ -387,7 +391,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the domain command (the bot adds its own in ``bot.cli``)."""
-    return run(build_parser().parse_args(argv))
+    return run_command(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

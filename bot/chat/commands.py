@@ -29,13 +29,13 @@ from bot.services.context import BotContext
 from bot.services.hub import BotServices
 from bot.services.jobs import brief_jobs
 from briefings import (
-    WINDOWS,
     BriefingInputError,
     CalendarRangeError,
     NoDataError,
     Snapshot,
     render_pair,
     render_since,
+    window_named,
 )
 
 log = logging.getLogger(__name__)
@@ -116,8 +116,8 @@ def parse_window(text: str | None, default: str = "MTD") -> str:
     """Return a window name from user input (case-insensitive), or raise InputProblem."""
     if text is None:
         return default
-    window = text.upper()
-    if window not in WINDOWS:
+    window = window_named(text)
+    if window is None:
         raise InputProblem("not_window", text=echo(text))
     return window
 
