@@ -8,8 +8,9 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.chat.buttons import View, ViewButton, decode
 from bot.chat.replies import data_behind_note, render_bot, with_note
-from bot.chat.summary_keyboard import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
+from bot.chat.summary_keyboard import CHART_REQUEST, render_view, view_keyboard
 from bot.delivery.split import split_message
 from bot.delivery.telegram_errors import Refusal, refusal
 from bot.runtime.context import BotContext
@@ -17,10 +18,6 @@ from bot.runtime.market_desk import MarketDesk
 from briefings.build import BriefingInputError
 from briefings.service import NoDataError
 from briefings.snapshot import Snapshot
-
-#: How the view buttons' callback data starts (bot.chat.summary_keyboard); other buttons go to
-#: other handlers.
-VIEW_PREFIX = "v:"
 
 
 async def _session_snapshot(desk: MarketDesk, session: date) -> Snapshot | None:
@@ -45,9 +42,9 @@ async def view_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    choice = parse_view(query.data)
+    choice = decode(query.data)
     message = query.message
-    if choice is None or not isinstance(message, Message):
+    if not isinstance(choice, ViewButton) or not isinstance(message, Message):
         await query.answer(render_bot("callback_stale.txt.j2").strip(), show_alert=True)
         return
     services = context.services
@@ -60,7 +57,7 @@ async def view_button(update: Update, context: BotContext) -> None:
         # The store no longer serves the session the message showed.
         await query.answer(render_bot("callback_stale.txt.j2").strip(), show_alert=True)
         return
-    if choice.view == CHART:
+    if choice.view == View.CHART:
         await query.answer()
         chart = await services.charts.chart(snapshot, CHART_REQUEST)
         await services.charts.send(
