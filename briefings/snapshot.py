@@ -8,7 +8,8 @@ from datetime import date
 import pandas as pd
 
 from briefings.build import compare_pair, resolve_pair, returns_since_date
-from briefings.model import Briefing, RotationLine, SinceDate
+from briefings.model import Briefing, SinceDate
+from briefings.analytics.rotation import RotationLine
 from briefings.universe import Universe
 
 

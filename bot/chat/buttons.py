@@ -19,7 +19,7 @@ from datetime import date
 from enum import StrEnum, unique
 from typing import assert_never
 
-from briefings.windows import WINDOWS
+from briefings import WINDOWS
 
 #: The most bytes of callback data Telegram accepts on a button.
 MAX_DATA_BYTES = 64

@@ -10,14 +10,12 @@ from telegram.error import BadRequest
 
 from bot.chat.buttons import View, ViewButton, decode
 from bot.chat.replies import data_behind_note, render_bot, with_note
-from bot.chat.summary_keyboard import CHART_REQUEST, render_view, view_keyboard
-from bot.delivery.split import split_message
-from bot.delivery.telegram_errors import Refusal, refusal
-from bot.runtime.context import BotContext
-from bot.runtime.market_desk import MarketDesk
-from briefings.build import BriefingInputError
-from briefings.service import NoDataError
-from briefings.snapshot import Snapshot
+from bot.desk.market_desk import MarketDesk
+from bot.desk.split import split_message
+from bot.desk.summary_keyboard import CHART_REQUEST, render_view, view_keyboard
+from bot.services.context import BotContext
+from bot.telegram_errors import Refusal, refusal
+from briefings import BriefingInputError, NoDataError, Snapshot
 
 
 async def _session_snapshot(desk: MarketDesk, session: date) -> Snapshot | None:

@@ -7,7 +7,8 @@ from dataclasses import asdict
 from typing import Any
 
 from briefings.members.json_doc import index_members_json
-from briefings.model import Briefing, SectorRow
+from briefings.model import Briefing
+from briefings.analytics.leaders import SectorRow
 
 
 def _clean(value: float | None) -> float | None:
