@@ -8,8 +8,9 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.chat.keyboards import parse_choice, render_window_view, window_keyboard
+from bot.chat.keyboards import render_window_view, window_keyboard
 from bot.chat.replies import data_behind_note, render_bot, with_note
+from bot.desk.buttons import WindowButton, decode
 from bot.desk.split import split_message
 from bot.services.context import BotContext
 from bot.telegram_errors import Refusal, refusal
@@ -23,9 +24,9 @@ async def window_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    choice = parse_choice(query.data)
+    choice = decode(query.data)
     message = query.message
-    if choice is None or not isinstance(message, Message):
+    if not isinstance(choice, WindowButton) or not isinstance(message, Message):
         await query.answer(render_bot("callback_stale.txt.j2").strip())
         return
     desk = context.services.desk

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.chat.keyboards import ROTATION, SECTORS, render_window_view, window_keyboard
+from bot.chat.keyboards import render_window_view, window_keyboard
 from bot.chat.replies import (
     MAX_COMMAND_LENGTH,
     data_behind_note,
@@ -23,6 +23,7 @@ from bot.chat.replies import (
     send_html,
     with_note,
 )
+from bot.desk.buttons import View
 from bot.desk.reader_language import current_language
 from bot.desk.summary_keyboard import view_keyboard
 from bot.services.context import BotContext
@@ -172,7 +173,7 @@ async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
 
 
 async def _send_window_view(
-    update: Update, context: Context, args: Sequence[str], view: str
+    update: Update, context: Context, args: Sequence[str], view: View
 ) -> None:
     window = parse_window(args[0] if args else None)
     snapshot = await context.services.desk.snapshot()
@@ -185,13 +186,13 @@ async def _send_window_view(
 @command("rotation", max_args=1)
 async def rotation(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the rotation pairs for a window, with buttons to switch the window."""
-    await _send_window_view(update, context, args, ROTATION)
+    await _send_window_view(update, context, args, View.ROTATION)
 
 
 @command("sectors", max_args=1)
 async def sectors(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the sector leaderboard for a window, with buttons to switch the window."""
-    await _send_window_view(update, context, args, SECTORS)
+    await _send_window_view(update, context, args, View.SECTORS)
 
 
 @command("since", max_args=1)

@@ -1,58 +1,37 @@
 """Window views (/rotation, /sectors, /movers) and the inline keyboards that switch their window.
 
-Callback data looks like "rot:1M", "sec:YTD" or "mov:MTD".
+Each button carries its view and window (bot.desk.buttons.WindowButton).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.desk.buttons import View, WindowButton, encode
 from bot.desk.market_desk import MarketDesk
 from bot.desk.reader_language import current_language
 from briefings import WINDOWS, Briefing, render_movers, render_rotation, render_sectors
 
-ROTATION = "rot"
-SECTORS = "sec"
-MOVERS = "mov"
-VIEWS = (ROTATION, SECTORS, MOVERS)
 BUTTONS_PER_ROW = 4
 
-_DATA = re.compile(r"^(?P<view>[a-z]{3}):(?P<window>[0-9A-Z]{2,3})$")
 
-
-@dataclass(frozen=True)
-class WindowChoice:
-    """A pressed window button: which view and which window."""
-
-    view: str
-    window: str
-
-
-def render_window_view(desk: MarketDesk, view: str, briefing: Briefing, window: str) -> str:
+def render_window_view(desk: MarketDesk, view: View, briefing: Briefing, window: str) -> str:
     """Render ``view`` (ROTATION, SECTORS or MOVERS) of ``briefing`` for ``window`` as HTML."""
-    render = {ROTATION: render_rotation, SECTORS: render_sectors, MOVERS: render_movers}[view]
+    render = {
+        View.ROTATION: render_rotation,
+        View.SECTORS: render_sectors,
+        View.MOVERS: render_movers,
+    }[view]
     return desk.rendered_view(briefing, view, window, current_language(), render)
 
 
-def window_keyboard(view: str, current: str) -> InlineKeyboardMarkup:
+def window_keyboard(view: View, current: str) -> InlineKeyboardMarkup:
     """Return one button per window; the current one is marked with a dot."""
     buttons = [
-        InlineKeyboardButton(f"• {w} •" if w == current else w, callback_data=f"{view}:{w}")
+        InlineKeyboardButton(
+            f"• {w} •" if w == current else w, callback_data=encode(WindowButton(view, w))
+        )
         for w in WINDOWS
     ]
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     return InlineKeyboardMarkup(rows)
-
-
-def parse_choice(data: str | None) -> WindowChoice | None:
-    """Return the choice a button's callback data encodes, None when it is stale or foreign."""
-    match = _DATA.match(data or "")
-    if match is None:
-        return None
-    view, window = match.group("view"), match.group("window")
-    if view not in VIEWS or window not in WINDOWS:
-        return None
-    return WindowChoice(view, window)

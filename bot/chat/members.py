@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot.chat.commands import InputProblem, behind_note, command, parse_window, services_of
-from bot.chat.keyboards import MOVERS, render_window_view, window_keyboard
+from bot.chat.keyboards import render_window_view, window_keyboard
 from bot.chat.replies import echo, send_html, with_note
+from bot.desk.buttons import View
 from bot.desk.reader_language import current_language
 from bot.services.context import BotContext
 from briefings import RenderError, render_breadth
@@ -33,7 +34,9 @@ async def movers(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the top and bottom contributors and biggest member moves, with window buttons."""
     window = parse_window(args[0] if args else None)
     snapshot = await services_of(context).desk.snapshot()
-    text = render_window_view(services_of(context).desk, MOVERS, snapshot.briefing, window)
+    text = render_window_view(services_of(context).desk, View.MOVERS, snapshot.briefing, window)
     await send_html(
-        update, with_note(text, behind_note(context, snapshot)), window_keyboard(MOVERS, window)
+        update,
+        with_note(text, behind_note(context, snapshot)),
+        window_keyboard(View.MOVERS, window),
     )

@@ -10,6 +10,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from bot.chat.commands import help_command
 from bot.chat.replies import render_bot, send_html
 from bot.chat.subscription import current_schedule, may_manage, subscribe_chat
+from bot.desk.buttons import SubscribeButton, encode
 from bot.services.context import BotContext
 from bot.services.jobs import sync_schedules
 from bot.store.chats import Purpose
@@ -20,7 +21,6 @@ Context = BotContext
 
 #: The payload of t.me/<bot>?start=subscribe and ?startgroup=subscribe.
 SUBSCRIBE_PAYLOAD = "subscribe"
-CONFIRM_SUBSCRIBE = "sub:yes"
 PRESENT = (
     ChatMemberStatus.MEMBER,
     ChatMemberStatus.ADMINISTRATOR,
@@ -40,7 +40,8 @@ async def start(update: Update, context: Context) -> None:
     if chat is None:
         return
     button = InlineKeyboardButton(
-        render_bot("confirm_subscribe_button.txt.j2").strip(), callback_data=CONFIRM_SUBSCRIBE
+        render_bot("confirm_subscribe_button.txt.j2").strip(),
+        callback_data=encode(SubscribeButton()),
     )
     schedule = await current_schedule(context, chat.id)
     text = render_bot("confirm_subscribe.html.j2", schedule=schedule)

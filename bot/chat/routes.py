@@ -30,10 +30,12 @@ from bot.chat.commands import (
 from bot.chat.errors import on_error
 from bot.chat.language import language, remember_language
 from bot.chat.members import breadth, movers
-from bot.chat.onboarding import CONFIRM_SUBSCRIBE, confirm_subscribe, membership_changed, start
+from bot.chat.onboarding import confirm_subscribe, membership_changed, start
 from bot.chat.replies import render_bot
 from bot.chat.subscription import settings, subscribe, unsubscribe
-from bot.chat.views import VIEW_PREFIX, view_button
+from bot.chat.views import view_button
+from bot.desk import buttons
+from bot.desk.buttons import SubscribeButton, ViewButton, WindowButton
 from bot.services.context import BotContext
 from bot.services.hub import BotApplication
 from briefings import LANGUAGES
@@ -71,7 +73,15 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(TypeHandler(Update, remember_language), group=LANGUAGE_GROUP)
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=_CHATS))
-    application.add_handler(CallbackQueryHandler(_button))
+    # First: PTB hands a press without data to any handler with a pattern, so the one answering
+    # data no button encodes must come before the buttons' own.
+    application.add_handler(CallbackQueryHandler(_expired_button, pattern=buttons.unreadable))
+    for kind, callback in (
+        (SubscribeButton, confirm_subscribe),
+        (ViewButton, view_button),
+        (WindowButton, window_button),
+    ):
+        application.add_handler(CallbackQueryHandler(callback, pattern=buttons.pattern(kind)))
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.COMMAND & _CHATS, unknown_command))
     application.add_handler(
@@ -80,19 +90,11 @@ def register_handlers(application: BotApplication) -> None:
     application.add_error_handler(on_error)
 
 
-async def _button(update: Update, context: BotContext) -> None:
-    """Route a button press: the subscribe confirmation, a summary view, else a window button.
-
-    One handler, not two with patterns: PTB lets a pattern handler take presses whose data is
-    empty, which must get the window handler's "expired" answer.
-    """
+async def _expired_button(update: Update, context: BotContext) -> None:
+    """Answer a button whose data no button of this bot encodes: it has expired."""
     query = update.callback_query
-    if query is not None and query.data == CONFIRM_SUBSCRIBE:
-        await confirm_subscribe(update, context)
-    elif query is not None and (query.data or "").startswith(VIEW_PREFIX):
-        await view_button(update, context)
-    else:
-        await window_button(update, context)
+    if query is not None:
+        await query.answer(render_bot("callback_stale.txt.j2").strip())
 
 
 def _menu(template: str, lang: str) -> list[BotCommand]:

@@ -9,16 +9,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.chat.replies import data_behind_note, render_bot, with_note
+from bot.desk.buttons import View, ViewButton, decode
 from bot.desk.market_desk import MarketDesk
 from bot.desk.split import split_message
-from bot.desk.summary_keyboard import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
+from bot.desk.summary_keyboard import CHART_REQUEST, render_view, view_keyboard
 from bot.services.context import BotContext
 from bot.telegram_errors import Refusal, refusal
 from briefings import BriefingInputError, NoDataError, Snapshot
-
-#: How the view buttons' callback data starts (bot.desk.summary_keyboard); other buttons go to
-#: other handlers.
-VIEW_PREFIX = "v:"
 
 
 async def _session_snapshot(desk: MarketDesk, session: date) -> Snapshot | None:
@@ -43,9 +40,9 @@ async def view_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    choice = parse_view(query.data)
+    choice = decode(query.data)
     message = query.message
-    if choice is None or not isinstance(message, Message):
+    if not isinstance(choice, ViewButton) or not isinstance(message, Message):
         await query.answer(render_bot("callback_stale.txt.j2").strip(), show_alert=True)
         return
     services = context.services
@@ -58,7 +55,7 @@ async def view_button(update: Update, context: BotContext) -> None:
         # The store no longer serves the session the message showed.
         await query.answer(render_bot("callback_stale.txt.j2").strip(), show_alert=True)
         return
-    if choice.view == CHART:
+    if choice.view == View.CHART:
         await query.answer()
         chart = await services.charts.chart(snapshot, CHART_REQUEST)
         await services.charts.send(

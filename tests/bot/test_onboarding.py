@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import time
 
-from bot.chat.onboarding import CONFIRM_SUBSCRIBE
+from bot.desk.buttons import SubscribeButton, encode
 from bot.store.chats import Schedule
 from briefings.render.templates import render_template
 from tests.bot.conftest import Harness
 
 USER, ADMIN, MEMBER, OTHER = 6001, 6002, 6003, 6004
+CONFIRM_SUBSCRIBE = encode(SubscribeButton())
 GROUP = -100600
 
 

@@ -30,10 +30,10 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, ContextTypes
 
-from bot.chat.keyboards import ROTATION as ROTATION_VIEW
 from bot.chat.keyboards import window_keyboard
 from bot.chat.replies import send_html
 from bot.config import RateLimits
+from bot.desk.buttons import View
 from bot.services.hub import BotApplication, get_services
 from briefings.render.views import render_rotation
 from localapi import LocalBotApi
@@ -195,7 +195,7 @@ async def breakdown(application: BotApplication, repeat: int) -> list[tuple[str,
         ("desk.ensure_current() [freshness + calendar]", desk.ensure_current),
         ("desk.snapshot()     [ensure_current + hop + 1 open]", desk.snapshot),
         ("render_rotation(briefing, MTD, html)", lambda: render_rotation(briefing, "MTD", "html")),
-        ("window_keyboard(rotation, MTD)", lambda: window_keyboard(ROTATION_VIEW, "MTD")),
+        ("window_keyboard(rotation, MTD)", lambda: window_keyboard(View.ROTATION, "MTD")),
         ("asyncio.to_thread(no-op)   [reference]", lambda: asyncio.to_thread(lambda: None)),
     ]
     return [(name, await median_seconds(step, repeat)) for name, step in steps]
