@@ -27,8 +27,11 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from briefings import i18n
-from briefings.charts.data import BarChart, Provenance, RatioChart, RRGChart, RRGTrail
+from briefings.charts.data import Provenance
 from briefings.charts.fonts import chart_language, families
+from briefings.charts.kinds.pairs import RatioChart
+from briefings.charts.kinds.rrg import RRGChart, RRGTrail
+from briefings.charts.kinds.sectors import BarChart
 from briefings.charts.labels import LabelPlacer, LabelSpec
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.render.templates import display_name, window_titles
