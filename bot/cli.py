@@ -9,16 +9,16 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from briefings.cli import (
+from briefings import (
     EXIT_FAILURE,
     EXIT_OK,
     AddCommand,
+    DataDirLock,
+    Settings,
     UsageError,
     build_parser,
     run,
 )
-from briefings.config import Settings
-from briefings.storage import DataDirLock
 
 #: What ``marketbrief chat`` needs besides the bot (the ``local`` extra).
 LOCAL_API_MODULES = frozenset({"localapi", "aiohttp", "httpx"})

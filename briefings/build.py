@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from briefings.analytics.breadth import breadth
-from briefings.analytics.leaders import highs_52w, leaderboard, record_highs, streaks
+from briefings.analytics.leaders import SectorRow, highs_52w, leaderboard, record_highs, streaks
 from briefings.analytics.returns import (
     last_close_rows,
     recent_low,
@@ -29,19 +29,16 @@ from briefings.analytics.returns import (
     trailing_returns,
     window_base_date,
 )
-from briefings.analytics.rotation import leg_series, legs_frame, rotation_lines, sector_pairs
+from briefings.analytics.rotation import (
+    RotationLine,
+    leg_series,
+    legs_frame,
+    rotation_lines,
+    sector_pairs,
+)
 from briefings.analytics.typical import typical_spreads, window_lengths
 from briefings.calendar import CalendarRangeError, sessions_in_range
-from briefings.model import (
-    Briefing,
-    GroupBlock,
-    RotationLine,
-    SectorRow,
-    SinceDate,
-    SinceLow,
-    Streak,
-    TickerLine,
-)
+from briefings.model import Briefing, GroupBlock, SinceDate, SinceLow, Streak, TickerLine
 from briefings.universe import BASKET_PREFIX, PairSpec, Universe
 from briefings.windows import WINDOWS
 

@@ -7,8 +7,9 @@ from datetime import date
 
 import pandas as pd
 
+from briefings.analytics.rotation import RotationLine
 from briefings.build import compare_pair, resolve_pair, returns_since_date
-from briefings.model import Briefing, RotationLine, SinceDate
+from briefings.model import Briefing, SinceDate
 from briefings.universe import Universe
 
 

@@ -62,19 +62,12 @@ from dataclasses import replace
 from typing import TypedDict
 
 from briefings.alerts import Alert, detect_alerts
+from briefings.analytics.leaders import SectorRow
+from briefings.analytics.rotation import RotationLine
 from briefings.build import SINCE_LOW_WINDOW
 from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from briefings.members.model import IndexMembers, SectorFigures
-from briefings.model import (
-    Briefing,
-    Change,
-    Day,
-    RotationLine,
-    SectorRow,
-    Story,
-    Takeaway,
-    Verdict,
-)
+from briefings.model import Briefing, Change, Day, Story, Takeaway, Verdict
 from briefings.render.templates import render_template
 
 #: The pairs the verdict reads, as (lead, lag).

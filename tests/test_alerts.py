@@ -10,16 +10,11 @@ from itertools import pairwise
 import pytest
 
 from briefings.alerts import Alert, AlertInputError, detect_alerts
-from briefings.analytics.rrg import QUADRANT_HOLD_SESSIONS
+from briefings.analytics.breadth import Breadth
+from briefings.analytics.rotation import RotationLine
+from briefings.analytics.rrg import QUADRANT_HOLD_SESSIONS, RelativeRotation
 from briefings.build import build_briefing
-from briefings.model import (
-    Breadth,
-    Briefing,
-    GroupBlock,
-    RelativeRotation,
-    RotationLine,
-    TickerLine,
-)
+from briefings.model import Briefing, GroupBlock, TickerLine
 from briefings.render.templates import render_template
 from briefings.sources.demo import DemoSource
 from briefings.universe import load_universe

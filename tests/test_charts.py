@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from briefings.analytics.returns import window_base_date
+from briefings.analytics.rotation import RotationLine
 from briefings.analytics.rrg import quadrant
 from briefings.build import BriefingInputError, build_briefing
 from briefings.charts import (
@@ -33,7 +34,6 @@ from briefings.charts import (
 )
 from briefings.charts.kinds.pairs import rebased_ratio
 from briefings.charts.plot import BAR_SIZE_PX, RATIO_SIZE_PX, RRG_SIZE_PX
-from briefings.model import RotationLine
 from briefings.snapshot import Snapshot
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.sources.demo import DemoSource

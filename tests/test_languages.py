@@ -13,9 +13,9 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from bot.desk.alert_messages import alert_messages
+from bot.desk.split import split_message, telegram_length
 
-from bot.delivery.alert_messages import alert_messages
-from bot.delivery.split import split_message, telegram_length
 from briefings.alerts import Alert, detect_alerts
 from briefings.i18n import LANGUAGES, LOCALES, po_path
 from briefings.render.alerts import render_alerts

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from bot.delivery.split import split_message
+from bot.desk.split import split_message
+
 from briefings.build import build_briefing
 from briefings.model import Briefing, Change, Takeaway
 from briefings.render.views import render_briefing

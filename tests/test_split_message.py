@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from bot.delivery.split import split_message
+from bot.desk.split import split_message
 
 TAG = re.compile(r"<(/?)([a-z]+)[^>]*>")
 

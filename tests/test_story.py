@@ -9,17 +9,11 @@ from datetime import date
 import pytest
 
 from briefings.alerts import detect_alerts, worth_pushing
-from briefings.model import (
-    Breadth,
-    Briefing,
-    GroupBlock,
-    RelativeRotation,
-    RotationLine,
-    SectorRow,
-    SinceLow,
-    Takeaway,
-    TickerLine,
-)
+from briefings.analytics.breadth import Breadth
+from briefings.analytics.leaders import SectorRow
+from briefings.analytics.rotation import RotationLine
+from briefings.analytics.rrg import RelativeRotation
+from briefings.model import Briefing, GroupBlock, SinceLow, Takeaway, TickerLine
 from briefings.render.briefing_json import briefing_to_json
 from briefings.render.layout import phone_lines
 from briefings.story import takeaways, tell_story, the_day, verdict

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot.chat.commands import InputProblem, command
-from bot.chat.reader_language import current_language
 from bot.chat.replies import echo, reply
 from bot.chat.subscription import may_manage
-from bot.runtime.context import BotContext
+from bot.desk.reader_language import current_language
+from bot.services.context import BotContext
 from bot.store.chats import AlertChat
 
 Context = BotContext

@@ -10,10 +10,10 @@ from telegram.error import BadRequest
 
 from bot.chat.keyboards import parse_choice, render_window_view, window_keyboard
 from bot.chat.replies import data_behind_note, render_bot, with_note
-from bot.delivery.split import split_message
-from bot.delivery.telegram_errors import Refusal, refusal
-from bot.runtime.context import BotContext
-from briefings.service import NoDataError
+from bot.desk.split import split_message
+from bot.services.context import BotContext
+from bot.telegram_errors import Refusal, refusal
+from briefings import NoDataError
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from telegram import Update
 
 from bot.chat.commands import InputProblem, command, parse_window
 from bot.chat.replies import echo
-from bot.runtime.chart_desk import PAIRS_WINDOW, ChartRequest
-from bot.runtime.context import BotContext
-from briefings.windows import WINDOWS
+from bot.desk.chart_desk import PAIRS_WINDOW, ChartRequest
+from bot.services.context import BotContext
+from briefings import WINDOWS
 
 Context = BotContext
 

@@ -14,7 +14,6 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.chat.keyboards import ROTATION, SECTORS, render_window_view, window_keyboard
-from bot.chat.reader_language import current_language
 from bot.chat.replies import (
     MAX_COMMAND_LENGTH,
     data_behind_note,
@@ -24,16 +23,20 @@ from bot.chat.replies import (
     send_html,
     with_note,
 )
-from bot.chat.summary_keyboard import view_keyboard
-from bot.delivery.jobs import brief_jobs
-from bot.runtime.context import BotContext
-from bot.runtime.services import BotServices
-from briefings.build import BriefingInputError
-from briefings.calendar import CalendarRangeError
-from briefings.render.views import render_pair, render_since
-from briefings.service import NoDataError
-from briefings.snapshot import Snapshot
-from briefings.windows import WINDOWS
+from bot.desk.reader_language import current_language
+from bot.desk.summary_keyboard import view_keyboard
+from bot.services.context import BotContext
+from bot.services.hub import BotServices
+from bot.services.jobs import brief_jobs
+from briefings import (
+    WINDOWS,
+    BriefingInputError,
+    CalendarRangeError,
+    NoDataError,
+    Snapshot,
+    render_pair,
+    render_since,
+)
 
 log = logging.getLogger(__name__)
 

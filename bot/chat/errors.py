@@ -15,9 +15,9 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot.chat.replies import render_bot, reply
-from bot.delivery.telegram_errors import Refusal, refusal
-from bot.runtime.context import BotContext
-from briefings.storage import fault_kind
+from bot.services.context import BotContext
+from bot.telegram_errors import Refusal, refusal
+from briefings import fault_kind
 
 log = logging.getLogger(__name__)
 

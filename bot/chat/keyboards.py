@@ -10,12 +10,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.chat.reader_language import current_language
-from bot.runtime.market_desk import MarketDesk
-from briefings.model import Briefing
-from briefings.render.members import render_movers
-from briefings.render.views import render_rotation, render_sectors
-from briefings.windows import WINDOWS
+from bot.desk.market_desk import MarketDesk
+from bot.desk.reader_language import current_language
+from briefings import WINDOWS, Briefing, render_movers, render_rotation, render_sectors
 
 ROTATION = "rot"
 SECTORS = "sec"

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot.chat.commands import InputProblem, command
-from bot.chat.reader_language import chat_language, use_language
 from bot.chat.replies import echo, reply
 from bot.chat.subscription import may_manage
-from bot.runtime.context import BotContext
-from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from bot.desk.reader_language import chat_language, use_language
+from bot.services.context import BotContext
+from briefings import DEFAULT_LANGUAGE, LANGUAGES
 
 Context = BotContext
 log = logging.getLogger(__name__)

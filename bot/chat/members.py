@@ -8,11 +8,10 @@ from telegram import Update
 
 from bot.chat.commands import InputProblem, behind_note, command, parse_window, services_of
 from bot.chat.keyboards import MOVERS, render_window_view, window_keyboard
-from bot.chat.reader_language import current_language
 from bot.chat.replies import echo, send_html, with_note
-from bot.runtime.context import BotContext
-from briefings.render.members import render_breadth
-from briefings.render.views import RenderError
+from bot.desk.reader_language import current_language
+from bot.services.context import BotContext
+from briefings import RenderError, render_breadth
 
 Context = BotContext
 

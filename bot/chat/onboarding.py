@@ -10,8 +10,8 @@ from telegram.constants import ChatMemberStatus, ChatType
 from bot.chat.commands import help_command
 from bot.chat.replies import render_bot, send_html
 from bot.chat.subscription import current_schedule, may_manage, subscribe_chat
-from bot.delivery.jobs import sync_schedules
-from bot.runtime.context import BotContext
+from bot.services.context import BotContext
+from bot.services.jobs import sync_schedules
 from bot.store.chats import Purpose
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from contextvars import ContextVar
 
 from telegram.constants import ChatType
 
-from briefings.i18n import DEFAULT_LANGUAGE, language_of
+from briefings import DEFAULT_LANGUAGE, language_of
 
 _CURRENT: ContextVar[str] = ContextVar("chat_language", default=DEFAULT_LANGUAGE)
 

@@ -8,9 +8,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
-from bot.chat.reader_language import current_language
-from bot.delivery.split import split_message
-from briefings.render.templates import render_template
+from bot.desk.reader_language import current_language
+from bot.desk.split import split_message
+from briefings import render_template
 
 #: Longest command message answered normally; longer ones get a usage note without parsing.
 MAX_COMMAND_LENGTH = 300

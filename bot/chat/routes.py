@@ -34,9 +34,9 @@ from bot.chat.onboarding import CONFIRM_SUBSCRIBE, confirm_subscribe, membership
 from bot.chat.replies import render_bot
 from bot.chat.subscription import settings, subscribe, unsubscribe
 from bot.chat.views import VIEW_PREFIX, view_button
-from bot.runtime.context import BotContext
-from bot.runtime.services import BotApplication
-from briefings.i18n import LANGUAGES
+from bot.services.context import BotContext
+from bot.services.hub import BotApplication
+from briefings import LANGUAGES
 
 #: The handler group that finds the chat's language: before any other group, since in a group
 #: only the first matching handler runs (PTB), and every group after it answers in the language.
@@ -67,7 +67,7 @@ def register_handlers(application: BotApplication) -> None:
         "language": language,
         "stats": stats,
     }
-    # Before every other handler: the language the chat reads (bot.chat.reader_language).
+    # Before every other handler: the language the chat reads (bot.desk.reader_language).
     application.add_handler(TypeHandler(Update, remember_language), group=LANGUAGE_GROUP)
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=_CHATS))

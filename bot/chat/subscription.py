@@ -10,13 +10,13 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.chat.commands import InputProblem, command
-from bot.chat.reader_language import current_language
 from bot.chat.replies import echo, reply
 from bot.chat.zones import ZoneProblem, resolve_zone
-from bot.delivery.jobs import next_delivery, sync_schedules
-from bot.runtime.chart_desk import BRIEFING_CHARTS
-from bot.runtime.config import parse_clock_time
-from bot.runtime.context import BotContext
+from bot.config import parse_clock_time
+from bot.desk.chart_desk import BRIEFING_CHARTS
+from bot.desk.reader_language import current_language
+from bot.services.context import BotContext
+from bot.services.jobs import next_delivery, sync_schedules
 from bot.store.chats import Schedule
 
 Context = BotContext

@@ -14,17 +14,17 @@ from functools import cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.chat.reader_language import current_language
-from bot.runtime.chart_desk import ChartRequest
-from briefings.model import Briefing
-from briefings.render.templates import render_template
-from briefings.render.views import (
+from bot.desk.chart_desk import ChartRequest
+from bot.desk.reader_language import current_language
+from briefings import (
+    Briefing,
     render_basket_breadth,
     render_briefing,
     render_rotation,
     render_sectors,
     render_since_low,
     render_summary,
+    render_template,
 )
 
 SUMMARY = "sum"

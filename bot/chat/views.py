@@ -9,16 +9,14 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.chat.replies import data_behind_note, render_bot, with_note
-from bot.chat.summary_keyboard import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
-from bot.delivery.split import split_message
-from bot.delivery.telegram_errors import Refusal, refusal
-from bot.runtime.context import BotContext
-from bot.runtime.market_desk import MarketDesk
-from briefings.build import BriefingInputError
-from briefings.service import NoDataError
-from briefings.snapshot import Snapshot
+from bot.desk.market_desk import MarketDesk
+from bot.desk.split import split_message
+from bot.desk.summary_keyboard import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
+from bot.services.context import BotContext
+from bot.telegram_errors import Refusal, refusal
+from briefings import BriefingInputError, NoDataError, Snapshot
 
-#: How the view buttons' callback data starts (bot.chat.summary_keyboard); other buttons go to
+#: How the view buttons' callback data starts (bot.desk.summary_keyboard); other buttons go to
 #: other handlers.
 VIEW_PREFIX = "v:"
 

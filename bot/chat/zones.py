@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
-from bot.runtime.config import canonical_zone
+from bot.config import canonical_zone
 
 #: Areas whose zones are named after a city (US/Eastern, Etc/GMT+5 and the like are not).
 CITY_AREAS = frozenset(

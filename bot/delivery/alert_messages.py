@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.delivery.split import TELEGRAM_LIMIT, split_message, telegram_length
-from briefings.alerts import Alert
-from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.model import Briefing
-from briefings.render.alerts import render_alerts
+from bot.desk.split import TELEGRAM_LIMIT, split_message, telegram_length
+from briefings import DEFAULT_LANGUAGE, Alert, Briefing, render_alerts
 
 
 @dataclass(frozen=True)

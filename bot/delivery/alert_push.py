@@ -16,20 +16,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.chat.reader_language import chat_language
-from bot.delivery.alert_messages import alert_messages
 from bot.delivery.background import BackgroundTasks
 from bot.delivery.outbox import OutboxLog, alert_item
 from bot.delivery.sender import Delivery, Outcome, Parcel, Part, Sender, TextPart
-from bot.runtime.market_desk import MarketDesk
+from bot.desk.alert_messages import alert_messages
+from bot.desk.market_desk import MarketDesk
+from bot.desk.reader_language import chat_language
 from bot.store.chats import AlertChat, ChatStore, Purpose
 from bot.store.database import Database
-from briefings.alerts import Alert, pushed_alerts
-from briefings.calendar import session_close
-from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.model import Briefing
-from briefings.service import NoDataError
-from briefings.snapshot import Snapshot
+from briefings import (
+    DEFAULT_LANGUAGE,
+    Alert,
+    Briefing,
+    NoDataError,
+    Snapshot,
+    pushed_alerts,
+    session_close,
+)
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,6 @@ import logging
 from collections.abc import Sequence
 from datetime import date
 
-from bot.chat.reader_language import chat_language
-from bot.chat.summary_keyboard import view_keyboard
 from bot.delivery.background import BackgroundTasks
 from bot.delivery.outbox import BRIEFING, OutboxLog
 from bot.delivery.sender import (
@@ -26,8 +24,10 @@ from bot.delivery.sender import (
     SendReport,
     TextPart,
 )
-from bot.runtime.chart_desk import BRIEFING_CHARTS, Chart, ChartDesk
-from bot.runtime.market_desk import DataNotReady, MarketDesk, RenderedBriefing
+from bot.desk.chart_desk import BRIEFING_CHARTS, Chart, ChartDesk
+from bot.desk.market_desk import DataNotReady, MarketDesk, RenderedBriefing
+from bot.desk.reader_language import chat_language
+from bot.desk.summary_keyboard import view_keyboard
 from bot.store.chats import Purpose, Subscription
 from bot.store.database import Database
 
@@ -101,7 +101,7 @@ class BriefingPush:
     ) -> list[Delivery]:
         """Return the deliveries of ``rendered`` (in ``lang``) to ``chats``, charts included."""
         charts = await self._charts(rendered, chats, lang)
-        # The summary's last part carries the view buttons (bot.chat.summary_keyboard).
+        # The summary's last part carries the view buttons (bot.desk.summary_keyboard).
         *head, last = rendered.messages
         keyboard = view_keyboard(session, lang=lang)
         text: tuple[Part, ...] = (*(TextPart(html) for html in head), TextPart(last, keyboard))

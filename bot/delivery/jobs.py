@@ -22,16 +22,16 @@ from telegram.ext import Job, JobQueue
 
 from bot.delivery.outbox import BRIEFING
 from bot.delivery.sender import SendReport
-from bot.runtime.context import BotContext
-from bot.runtime.services import BotApplication, get_services
+from bot.services.context import BotContext
+from bot.services.hub import BotApplication, get_services
 from bot.store.chats import Schedule, Subscription
-from briefings.calendar import (
+from briefings import (
+    RefreshReport,
     is_session,
     last_completed_session,
     session_close,
     sessions_in_range,
 )
-from briefings.refresh import RefreshReport
 
 log = logging.getLogger(__name__)
 

@@ -47,8 +47,8 @@ from typing import Any, Protocol
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
-from bot.delivery.telegram_errors import retry_after_seconds
-from bot.runtime.config import RateLimits
+from bot.config import RateLimits
+from bot.telegram_errors import retry_after_seconds
 
 log = logging.getLogger(__name__)
 

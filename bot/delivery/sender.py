@@ -38,11 +38,11 @@ from telegram.ext import ExtBot
 
 from bot.delivery.outbox import OutboxLog, new_owner, retire_owner
 from bot.delivery.ratelimit import BULK, PAID_FLAG, FloodLimiter
-from bot.delivery.telegram_errors import Refusal, refusal, retry_after_seconds
-from bot.runtime.chart_desk import Chart, ChartDesk
+from bot.desk.chart_desk import Chart, ChartDesk
 from bot.store.chats import ChatStore, Purpose
 from bot.store.database import Database
-from briefings.clock import Clock, utc_now
+from bot.telegram_errors import Refusal, refusal, retry_after_seconds
+from briefings import Clock, utc_now
 
 log = logging.getLogger(__name__)
 

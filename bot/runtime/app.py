@@ -13,24 +13,22 @@ from telegram.ext import ApplicationBuilder, Defaults
 
 from bot.chat.replies import render_bot
 from bot.chat.routes import admin_command_menu, command_menu, register_handlers
+from bot.config import BotSettings
 from bot.delivery.alert_push import AlertPush
 from bot.delivery.briefing_push import BriefingPush
-from bot.delivery.jobs import start_jobs
 from bot.delivery.outage import ApiHealth, WatchedRequest
 from bot.delivery.outbox import OutboxLog
 from bot.delivery.ratelimit import FloodLimiter
 from bot.delivery.sender import Sender
-from bot.runtime.chart_desk import ChartDesk
-from bot.runtime.config import BotSettings
-from bot.runtime.context import CONTEXT_TYPES
-from bot.runtime.logs import protect_secret
-from bot.runtime.market_desk import MarketDesk
-from bot.runtime.services import SERVICES_KEY, BotApplication, BotServices, get_services
+from bot.desk.chart_desk import ChartDesk
+from bot.desk.market_desk import MarketDesk
+from bot.logs import protect_secret
+from bot.services.context import CONTEXT_TYPES
+from bot.services.hub import SERVICES_KEY, BotApplication, BotServices, get_services
+from bot.services.jobs import start_jobs
 from bot.store.chats import ChatStore
 from bot.store.database import Database
-from briefings.clock import Clock, utc_now
-from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from briefings.service import MarketService
+from briefings import DEFAULT_LANGUAGE, LANGUAGES, Clock, MarketService, utc_now
 
 log = logging.getLogger(__name__)
 

@@ -21,20 +21,20 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from bot.chat.reader_language import current_language
-from bot.delivery.telegram_errors import Refusal, refusal
-from briefings.charts import (
+from bot.desk.reader_language import current_language
+from bot.telegram_errors import Refusal, refusal
+from briefings import (
+    DEFAULT_LANGUAGE,
     ChartCache,
     ChartKey,
     ChartKind,
+    Lru,
+    Snapshot,
     cached_chart,
     chart_key,
     chart_summary,
+    render_template,
 )
-from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.lru import Lru
-from briefings.render.templates import render_template
-from briefings.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 

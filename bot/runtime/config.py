@@ -13,7 +13,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from briefings.config import Settings
+from briefings import Settings
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_TIME = time(8, 0)

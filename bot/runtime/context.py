@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from bot.runtime.services import SERVICES_KEY, BotServices
+from bot.services.hub import SERVICES_KEY, BotServices
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

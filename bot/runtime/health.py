@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.delivery.jobs import next_delivery
-from bot.runtime.services import BotApplication, BotServices, get_services
+from bot.services.hub import BotApplication, BotServices, get_services
+from bot.services.jobs import next_delivery
 from bot.store.chats import Schedule
-from briefings.calendar import CalendarRangeError
-from briefings.store import StoreError
+from briefings import CalendarRangeError, StoreError
 
 OK, UNAVAILABLE = 200, 503
 

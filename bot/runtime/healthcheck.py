@@ -14,7 +14,7 @@ import socket
 import sys
 from collections.abc import Mapping, Sequence
 
-from bot.runtime.config import ConfigError
+from bot.config import ConfigError
 from bot.runtime.webconfig import DEFAULT_LISTEN, ListenAddress, parse_listen
 
 TIMEOUT_SECONDS = 5.0

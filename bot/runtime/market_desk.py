@@ -9,15 +9,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.delivery.split import split_message
-from briefings.clock import Clock, utc_now
-from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.lru import Lru
-from briefings.model import Briefing
-from briefings.refresh import RefreshReport
-from briefings.render.views import Format, render_briefing, render_summary
-from briefings.service import Freshness, MarketService, NoDataError, expected_session
-from briefings.snapshot import Snapshot
+from bot.desk.split import split_message
+from briefings import (
+    DEFAULT_LANGUAGE,
+    Briefing,
+    Clock,
+    Format,
+    Freshness,
+    Lru,
+    MarketService,
+    NoDataError,
+    RefreshReport,
+    Snapshot,
+    expected_session,
+    render_briefing,
+    render_summary,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
 

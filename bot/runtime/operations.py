@@ -15,20 +15,27 @@ import sys
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.delivery.jobs import push_now
+from bot.config import BotSettings, ConfigError
 from bot.delivery.sender import Outcome
+from bot.desk.chart_desk import share_the_gil_often
+from bot.logs import configure_logging, protect_secret, redact
 from bot.runtime.app import build_application, stop_services
-from bot.runtime.chart_desk import share_the_gil_often
-from bot.runtime.config import BotSettings, ConfigError
-from bot.runtime.logs import configure_logging, protect_secret, redact
 from bot.runtime.serve import ServeOptions, WebExtraMissing, require_web, serve_until_stopped
-from bot.runtime.services import BotApplication, get_services
 from bot.runtime.webconfig import health_address, webhook_settings
+from bot.services.hub import BotApplication, get_services
+from bot.services.jobs import push_now
 from bot.store.schema import SchemaError
-from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, warn_unknown_tickers
-from briefings.cli import open_service as open_market_service
-from briefings.service import MarketService
-from briefings.storage import describe, probe_database
+from briefings import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    MarketService,
+    UsageError,
+    describe,
+    probe_database,
+    warn_unknown_tickers,
+)
+from briefings import open_service as open_market_service
 
 
 def bot_settings() -> BotSettings:

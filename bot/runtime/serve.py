@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from bot.runtime.app import ALLOWED_UPDATES, polling_failed, start_services, stop_services
 from bot.runtime.health import bot_name, next_briefing
-from bot.runtime.services import BotApplication, get_services
 from bot.runtime.webconfig import ListenAddress, WebhookSettings
+from bot.services.hub import BotApplication, get_services
 
 if TYPE_CHECKING:
     from aiohttp import web

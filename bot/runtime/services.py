@@ -8,17 +8,17 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.config import BotSettings
 from bot.delivery.alert_push import AlertPush
 from bot.delivery.briefing_push import BriefingPush
 from bot.delivery.outage import ApiHealth
 from bot.delivery.outbox import OutboxLog
 from bot.delivery.sender import Sender
-from bot.runtime.chart_desk import ChartDesk
-from bot.runtime.config import BotSettings
-from bot.runtime.market_desk import MarketDesk
+from bot.desk.chart_desk import ChartDesk
+from bot.desk.market_desk import MarketDesk
 from bot.store.chats import ChatStore
 from bot.store.database import Database
-from briefings.clock import Clock
+from briefings import Clock
 
 SERVICES_KEY = "marketbrief"
 

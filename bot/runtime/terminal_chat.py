@@ -24,9 +24,9 @@ from typing import Any, TextIO
 from telegram import Update
 from telegram.ext import TypeHandler
 
+from bot.config import BotSettings
 from bot.runtime.app import build_application, running
-from bot.runtime.config import BotSettings
-from briefings.service import MarketService
+from briefings import MarketService
 from localapi import LocalBotApi, SentMessage
 
 #: A syntactically valid token for the local server; it never reaches Telegram.

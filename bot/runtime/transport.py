@@ -20,7 +20,7 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.runtime.logs import redact
+from bot.logs import redact
 
 #: Seconds, as PTB's HTTPXRequest defaults.
 DEFAULT_TIMEOUT = 5.0

@@ -17,8 +17,8 @@ from aiohttp import web
 from telegram import Update
 
 from bot.runtime.health import health_report
-from bot.runtime.services import BotApplication
 from bot.runtime.webconfig import HEALTH_PATH, SECRET_HEADER, ListenAddress, WebhookSettings
+from bot.services.hub import BotApplication
 
 log = logging.getLogger(__name__)
 

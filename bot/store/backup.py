@@ -7,8 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.runtime.config import BOT_DATABASE_NAME
-from briefings.config import Settings
+from bot.config import BOT_DATABASE_NAME
+from briefings import Settings
 
 BUSY_TIMEOUT_SECONDS = 30.0
 

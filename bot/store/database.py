@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from bot.store.schema import migrate
-from briefings.storage import prepare_database_file
+from briefings import prepare_database_file
 
 BUSY_TIMEOUT_MS = 10_000
 #: Database threads: enough for reads to pass a slow write, few enough to stay cheap.

@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from briefings.analytics.breadth import Breadth
 from briefings.analytics.returns import FloatArray, column_values
-from briefings.model import Breadth
 
 SHORT_AVERAGE_SESSIONS = 50
 LONG_AVERAGE_SESSIONS = 200

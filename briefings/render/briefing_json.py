@@ -6,8 +6,9 @@ import math
 from dataclasses import asdict
 from typing import Any
 
+from briefings.analytics.leaders import SectorRow
 from briefings.members.json_doc import index_members_json
-from briefings.model import Briefing, SectorRow
+from briefings.model import Briefing
 
 
 def _clean(value: float | None) -> float | None:

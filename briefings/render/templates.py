@@ -20,8 +20,8 @@ from briefings.windows import WINDOWS
 
 def templates_dir() -> Path:
     """Return the templates folder: inside the installed package, else the source checkout's."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "templates", package.parent / "templates"):
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("templates/ not found next to the briefings package")

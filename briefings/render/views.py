@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Literal
 
+from briefings.analytics.rotation import RotationLine
 from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.model import Briefing, Change, RotationLine, SinceDate
+from briefings.model import Briefing, Change, SinceDate
 from briefings.render.briefing_json import briefing_to_json
 from briefings.render.templates import render_template
 from briefings.windows import WINDOWS

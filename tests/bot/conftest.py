@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bot.config import BotSettings, RateLimits
+from bot.services.hub import BotApplication, BotServices, get_services
 from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.runtime.app import build_application, running
-from bot.runtime.config import BotSettings, RateLimits
-from bot.runtime.services import BotApplication, BotServices, get_services
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
 from briefings.service import MarketService

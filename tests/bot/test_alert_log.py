@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from bot.desk.alert_messages import alert_messages
+from bot.desk.split import TELEGRAM_LIMIT
 
-from bot.delivery.alert_messages import alert_messages
 from bot.delivery.alert_push import alert_parcels
 from bot.delivery.outbox import OutboxLog, alert_item, new_owner
-from bot.delivery.split import TELEGRAM_LIMIT
 from bot.store.chats import ChatStore, Purpose
 from bot.store.database import Database
 from briefings.alerts import Alert, AlertKind, AlertValue, detect_alerts, worth_pushing

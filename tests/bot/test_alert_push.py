@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.delivery.jobs import refresh_after_close
+from bot.services.jobs import refresh_after_close
+
 from bot.delivery.sender import Outcome
 from briefings.config import Settings
 from briefings.service import MarketService

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from bot.config import BOT_DATABASE_NAME
 
 from bot.cli import main
-from bot.runtime.config import BOT_DATABASE_NAME
 from bot.store.backup import BackupError, backup_databases
 from briefings.config import Settings
 

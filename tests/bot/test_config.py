@@ -6,8 +6,7 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-
-from bot.runtime.config import (
+from bot.config import (
     DEFAULT_API_URL,
     BotSettings,
     ConfigError,
@@ -15,6 +14,7 @@ from bot.runtime.config import (
     parse_admins,
     parse_clock_time,
 )
+
 from localapi.server import DEFAULT_TOKEN, LocalBotApi
 
 TOKEN = "123456789:AAEexampleexampleexampleexample_-1"

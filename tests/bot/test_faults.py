@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bot.config import RateLimits
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.delivery.ratelimit import FloodLimiter
-from bot.runtime.config import RateLimits
 from briefings.config import Settings
 from localapi import ApiCall, LocalBotApi
 from tests.bot.conftest import ADMIN_ID, FAST_LIMITS, Harness, running_bot

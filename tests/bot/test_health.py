@@ -11,11 +11,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from bot.services.hub import get_services
 
 from bot.cli import main
 from bot.runtime.app import build_application
 from bot.runtime.serve import ServeOptions, serving
-from bot.runtime.services import get_services
 from bot.runtime.web import bound_port, build_web_app, start_web
 from bot.runtime.webconfig import ListenAddress
 from briefings.config import Settings

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-
-from bot.runtime.logs import REDACTED, protect_secret, redact
+from bot.logs import REDACTED, protect_secret, redact
 
 SECRET = "987654321:AAHsecretsecretsecretsecretsecret99"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.delivery.jobs import push_now
+from bot.config import RateLimits
+from bot.services.jobs import push_now
+
 from bot.delivery.sender import Outcome
-from bot.runtime.config import RateLimits
 from localapi import FloodLimits, LocalBotApi
 from tests.bot.conftest import running_bot
 from tests.bot.test_broadcast import subscribe

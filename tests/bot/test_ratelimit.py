@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 import pytest
+from bot.config import RateLimits
 from telegram.error import RetryAfter
 
 from bot.delivery.ratelimit import BULK, SAFETY, FloodLimiter, Pacer, SlidingWindow
-from bot.runtime.config import RateLimits
 
 
 def most_in_any_window(times: Sequence[float], width: float) -> int:

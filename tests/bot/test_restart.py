@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.delivery.jobs import brief_jobs, catch_up
+from bot.services.jobs import brief_jobs, catch_up
+
 from bot.store.chats import ChatStore, Schedule
 from bot.store.database import Database
 from localapi import LocalBotApi

@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from bot.delivery.jobs import (
+from bot.services.jobs import (
     job_options,
     missed_deliveries,
     next_delivery,
@@ -15,6 +14,7 @@ from bot.delivery.jobs import (
     occurrences_before,
     session_due,
 )
+
 from bot.store.chats import Schedule, Subscription
 
 NY = ZoneInfo("America/New_York")

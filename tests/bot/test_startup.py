@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from bot.logs import configure_logging
 
-from bot.runtime.logs import configure_logging
 from localapi import LocalBotApi
 from tests.bot.conftest import TOKEN
 

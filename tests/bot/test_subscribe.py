@@ -7,8 +7,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import time_machine
+from bot.services.jobs import brief_jobs, next_refresh_time, push_now
 
-from bot.delivery.jobs import brief_jobs, next_refresh_time, push_now
 from bot.store.chats import Schedule
 from briefings.clock import utc_now
 from localapi import LocalBotApi

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.delivery.jobs import push_now
+from bot.services.jobs import push_now
+
 from localapi import ApiCall, LocalBotApi, SentMessage
 from tests.bot.conftest import Harness, running_bot
 

@@ -6,10 +6,10 @@ import datetime as dtm
 from collections.abc import AsyncIterator
 
 import pytest
+from bot.delivery.transport import AiohttpRequest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.runtime.transport import AiohttpRequest
 from localapi import LocalBotApi
 from tests.bot.conftest import TOKEN
 from tests.localapi.conftest import png_bytes

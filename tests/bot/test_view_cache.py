@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from bot.runtime.market_desk import MarketDesk, ViewRenderer
+from bot.desk.market_desk import MarketDesk, ViewRenderer
+
 from briefings.config import Settings
 from briefings.model import Briefing
 from briefings.render.views import Format, render_rotation

@@ -10,12 +10,12 @@ from typing import Any
 
 import aiohttp
 import pytest
+from bot.config import ConfigError
+from bot.services.hub import get_services
 
 from bot.cli import main
 from bot.runtime.app import build_application
-from bot.runtime.config import ConfigError
 from bot.runtime.serve import ServeOptions, serving
-from bot.runtime.services import get_services
 from bot.runtime.webconfig import SECRET_HEADER, ListenAddress, WebhookSettings, webhook_settings
 from briefings.service import MarketService
 from localapi import LocalBotApi

@@ -29,9 +29,10 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+from bot.config import BotSettings, RateLimits
+from bot.desk.chart_desk import ChartDesk, share_the_gil_often
+
 from bot.runtime.app import build_application, running
-from bot.runtime.chart_desk import ChartDesk, share_the_gil_often
-from bot.runtime.config import BotSettings, RateLimits
 from briefings.charts import CHART_KINDS, ChartCache, cached_chart, render_chart
 from briefings.config import Settings
 from briefings.service import MarketService

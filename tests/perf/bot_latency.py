@@ -27,14 +27,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.config import RateLimits
+from bot.services.hub import BotApplication, get_services
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, ContextTypes
 
 from bot.chat.keyboards import ROTATION as ROTATION_VIEW
 from bot.chat.keyboards import window_keyboard
 from bot.chat.replies import send_html
-from bot.runtime.config import RateLimits
-from bot.runtime.services import BotApplication, get_services
 from briefings.render.views import render_rotation
 from localapi import LocalBotApi
 from tests.perf._harness import (

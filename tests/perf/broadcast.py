@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.delivery.jobs import push_now
+from bot.config import RateLimits
+from bot.services.hub import BotApplication, get_services
+from bot.services.jobs import push_now
+
 from bot.delivery.ratelimit import BULK_SHARE, SAFETY, FloodLimiter
 from bot.delivery.sender import Outcome
-from bot.runtime.config import RateLimits
-from bot.runtime.services import BotApplication, get_services
 from bot.store.chats import Schedule
 from briefings.clock import utc_now
 from localapi import FloodLimits, LocalBotApi

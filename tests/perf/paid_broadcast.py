@@ -38,9 +38,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.delivery.jobs import push_now
-from bot.runtime.config import BotSettings
-from bot.runtime.services import get_services
+from bot.config import BotSettings
+from bot.services.hub import get_services
+from bot.services.jobs import push_now
+
 from bot.store.chats import ChatStore
 from bot.store.database import Database
 from tests.perf._harness import TOKEN, busy_processes, demo_data_dir

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from briefings.analytics.leaders import SectorRow
 from briefings.build import BriefingInputError
 from briefings.charts.data import Provenance
 from briefings.charts.spec import ChartOptions, ChartSpec, KeyArguments
-from briefings.model import Briefing, SectorRow
+from briefings.model import Briefing
 from briefings.windows import WINDOWS
 
 if TYPE_CHECKING:
