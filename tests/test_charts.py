@@ -32,7 +32,7 @@ from briefings.charts import (
     rrg_chart_data,
     sectors_chart_data,
 )
-from briefings.charts.data import rebased_ratio
+from briefings.charts.kinds.pairs import rebased_ratio
 from briefings.charts.plot import BAR_SIZE_PX, RATIO_SIZE_PX, RRG_SIZE_PX
 from briefings.snapshot import Snapshot
 from briefings.sources.csvdir import CsvDirectorySource

@@ -48,7 +48,7 @@ GIL_SWITCH_INTERVAL = 0.001
 DEFAULT_CACHE_ENTRIES = 32
 #: Telegram file_ids remembered (one per chart uploaded; older ones are forgotten first).
 MAX_FILE_IDS = 64
-#: The window the ratio chart starts from (``briefings.charts.data.DEFAULT_RATIO_WINDOW``).
+#: The window the ratio chart starts from (``briefings.charts.kinds.pairs.DEFAULT_RATIO_WINDOW``).
 PAIRS_WINDOW = "3M"
 
 

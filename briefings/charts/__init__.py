@@ -1,37 +1,37 @@
-"""Charts of a snapshot as PNG bytes: relative rotation, pair ratios and sector bars.
+"""Charts of a snapshot as PNG bytes: relative rotation, pair ratios, sector bars and breadth.
 
 ``render_chart(snapshot, kind)`` draws one; ``cached_chart(cache, snapshot, kind)`` draws it at
-most once per data version, session and arguments.
+most once per data version, session and arguments. Each kind is a ``ChartSpec`` in its own module
+under ``kinds/``; ``CHARTS`` maps every kind to its spec.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from datetime import date
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING
 
-from briefings.charts.breadth import BreadthChart, breadth_chart_data
 from briefings.charts.cache import CacheStats, ChartCache, ChartKey
 from briefings.charts.data import (
     MAX_TAIL_WEEKS,
     BarChart,
+    BreadthChart,
+    ChartSummary,
     Provenance,
+    QuadrantMembers,
     RatioChart,
     RatioLine,
-    RRGChart,
-    RRGTrail,
-    pairs_chart_data,
-    rrg_chart_data,
-    sectors_chart_data,
-)
-from briefings.charts.summary import (
-    QuadrantMembers,
     RatioMove,
     RatioSummary,
+    RRGChart,
     RRGSummary,
-    summarize_ratios,
-    summarize_rrg,
+    RRGTrail,
 )
+from briefings.charts.kinds.breadth import breadth_chart_data
+from briefings.charts.kinds.pairs import pairs_chart_data
+from briefings.charts.kinds.rrg import rrg_chart_data
+from briefings.charts.kinds.sectors import sectors_chart_data
+from briefings.charts.registry import CHARTS, chart_spec
+from briefings.charts.spec import CHART_KINDS, ChartKind, ChartOptions, ChartSpec
 from briefings.i18n import DEFAULT_LANGUAGE, check_language
 
 if TYPE_CHECKING:
@@ -57,13 +57,8 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-ChartKind = Literal["rrg-sectors", "rrg-pairs", "pairs", "sectors", "breadth"]
-CHART_KINDS: tuple[ChartKind, ...] = get_args(ChartKind)
-ChartSummary = RRGSummary | RatioSummary | BarChart | BreadthChart
-"""What a chart shows: its quadrants (RRG), its pairs' moves (ratios), its bars (sectors) or its
-sectors' breadth (breadth)."""
-
 __all__ = [
+    "CHARTS",
     "CHART_KINDS",
     "MAX_TAIL_WEEKS",
     "BarChart",
@@ -72,6 +67,8 @@ __all__ = [
     "ChartCache",
     "ChartKey",
     "ChartKind",
+    "ChartOptions",
+    "ChartSpec",
     "ChartSummary",
     "Provenance",
     "QuadrantMembers",
@@ -85,6 +82,7 @@ __all__ = [
     "breadth_chart_data",
     "cached_chart",
     "chart_key",
+    "chart_spec",
     "chart_summary",
     "pairs_chart_data",
     "plot_breadth",
@@ -95,13 +93,6 @@ __all__ = [
     "rrg_chart_data",
     "sectors_chart_data",
 ]
-
-
-def _check_kind(kind: str) -> ChartKind:
-    for known in CHART_KINDS:
-        if kind == known:
-            return known
-    raise ValueError(f"unknown chart {kind!r}; use one of {', '.join(CHART_KINDS)}")
 
 
 def render_chart(
@@ -119,26 +110,8 @@ def render_chart(
     3M window's base); ``tail_weeks`` the RRG tail length (None: fewer weeks the more tails,
     ``data.default_tail_weeks``). Arguments a kind does not use are ignored.
     """
-    from briefings.charts.breadth_plot import plot_breadth
-    from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
-
-    kind = _check_kind(kind)
-    provenance = Provenance.of(snapshot.briefing)
-    if kind == "rrg-sectors" or kind == "rrg-pairs":
-        rrg_kind: Literal["sectors", "pairs"] = "sectors" if kind == "rrg-sectors" else "pairs"
-        return plot_rrg(
-            rrg_chart_data(snapshot.closes, snapshot.universe, rrg_kind, provenance, tail_weeks),
-            language,
-        )
-    if kind == "breadth":
-        return plot_breadth(breadth_chart_data(snapshot.briefing), language)
-    if kind == "pairs":
-        return plot_ratios(
-            pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start), language
-        )
-    return plot_sector_bars(
-        sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark), language
-    )
+    options = ChartOptions(window=window, start=start, tail_weeks=tail_weeks)
+    return chart_spec(kind).render(snapshot, options, language)
 
 
 def chart_summary(
@@ -153,22 +126,8 @@ def chart_summary(
 
     None for a kind with nothing to sum up in words.
     """
-    kind = _check_kind(kind)
-    provenance = Provenance.of(snapshot.briefing)
-    if kind == "rrg-sectors" or kind == "rrg-pairs":
-        rrg_kind: Literal["sectors", "pairs"] = "sectors" if kind == "rrg-sectors" else "pairs"
-        return summarize_rrg(
-            rrg_chart_data(snapshot.closes, snapshot.universe, rrg_kind, provenance, tail_weeks)
-        )
-    if kind == "pairs":
-        return summarize_ratios(
-            pairs_chart_data(snapshot.closes, snapshot.universe, provenance, start)
-        )
-    if kind == "sectors":
-        return sectors_chart_data(snapshot.briefing, window, snapshot.universe.benchmark)
-    if kind == "breadth":
-        return breadth_chart_data(snapshot.briefing)
-    return None
+    options = ChartOptions(window=window, start=start, tail_weeks=tail_weeks)
+    return chart_spec(kind).summarize(snapshot, options)
 
 
 def chart_key(
@@ -181,23 +140,15 @@ def chart_key(
     language: str = DEFAULT_LANGUAGE,
 ) -> ChartKey:
     """Return the cache key of a chart: data version, session, kind, arguments and language."""
-    kind = _check_kind(kind)
-    arguments: tuple[tuple[str, Hashable], ...]
-    if kind == "sectors":
-        arguments = (("window", window.upper()),)
-    elif kind == "pairs":
-        arguments = (("start", start),)
-    elif kind == "breadth":
-        arguments = ()
-    else:
-        arguments = (("tail_weeks", tail_weeks),)
+    spec = chart_spec(kind)
+    options = ChartOptions(window=window, start=start, tail_weeks=tail_weeks)
     briefing = snapshot.briefing
     return ChartKey(
         source=briefing.source,
         data_version=briefing.data_version,
         as_of=briefing.as_of,
-        kind=kind,
-        arguments=arguments,
+        kind=spec.kind,
+        arguments=spec.key_arguments(options),
         language=check_language(language),
     )
 

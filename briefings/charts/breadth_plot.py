@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from briefings.charts.breadth import BreadthChart
+from briefings.charts.data import (
+    BreadthChart,
+)
 from briefings.charts.fonts import chart_language, families
 from briefings.charts.plot import (
     BAR_SIZE_PX,

@@ -1,28 +1,20 @@
-"""Chart data: the numbers each chart draws, derived from closes and briefings by the analytics."""
+"""What charts are made of: provenance and each kind's numbers and summary.
+
+Shared by the builders (``briefings.charts.kinds``) and the drawers (``plot``, ``breadth_plot``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-import numpy as np
-import pandas as pd
-
 from briefings.analytics.leaders import SectorRow
-from briefings.analytics.returns import session_on_or_before, window_base_date
-from briefings.analytics.rotation import leg_series, sector_pairs
-from briefings.analytics.rrg import RRGPoint, rrg_tail
-from briefings.build import SECTORS_GROUP, BriefingInputError, display_names, resolve_session
+from briefings.analytics.rrg import RRGPoint
 from briefings.model import Briefing
-from briefings.universe import PairSpec, Universe
-from briefings.windows import WINDOWS
 
 RRGKind = Literal["sectors", "pairs"]
 
-#: The window whose base date the ratio chart starts from when no start is given.
-DEFAULT_RATIO_WINDOW = "3M"
 #: RRG tail lengths: the weeks of tail points shared out among the legs, within these bounds.
 TAIL_POINTS_BUDGET = 56
 MIN_DEFAULT_TAIL_WEEKS = 4
@@ -85,6 +77,23 @@ class RRGChart:
 
 
 @dataclass(frozen=True)
+class QuadrantMembers:
+    """The legs whose latest point is in one RRG quadrant, highest RS-Ratio first."""
+
+    quadrant: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RRGSummary:
+    """Which legs sit in which quadrant of a relative rotation graph."""
+
+    quadrants: tuple[QuadrantMembers, ...]
+    """Every quadrant in rotation order, empty ones included."""
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RatioLine:
     """A rotation pair's lead/lag price ratio, rebased: values[i] = 100 * R(dates[i]) / R(start).
 
@@ -115,6 +124,24 @@ class RatioChart:
 
 
 @dataclass(frozen=True)
+class RatioMove:
+    """A rotation pair's ratio change since the chart's start, in percent."""
+
+    name: str
+    change_pct: float
+    """100 * (R_end / R_start - 1) for R = lead / lag: the last rebased value minus 100."""
+
+
+@dataclass(frozen=True)
+class RatioSummary:
+    """The rotation pairs' ratio moves since the start, biggest rise first."""
+
+    start: date
+    moves: tuple[RatioMove, ...]
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class BarChart:
     """The sector leaderboard for one window, best to worst."""
 
@@ -134,160 +161,24 @@ class BarChart:
         return tuple(row for row in self.rows if row.return_pct > self.benchmark_return_pct)
 
 
-def _pairs(universe: Universe, kind: RRGKind) -> tuple[PairSpec, ...]:
-    if kind == "sectors":
-        return sector_pairs(universe, SECTORS_GROUP)
-    if kind == "pairs":
-        return universe.pairs
-    raise ValueError(f"unknown RRG kind {kind!r}; use sectors or pairs")
+@dataclass(frozen=True)
+class BreadthBar:
+    """One sector: members counted and the shares (%) above the 200- and 50-day averages."""
+
+    sector: str
+    counted: int
+    pct_above_200d: float
+    pct_above_50d: float | None
 
 
-def rrg_chart_data(
-    closes: pd.DataFrame,
-    universe: Universe,
-    kind: RRGKind,
-    provenance: Provenance,
-    tail_weeks: int | None = None,
-) -> RRGChart:
-    """Return each sector's (vs the benchmark) or rotation pair's (lead vs lag) weekly RRG tail.
+@dataclass(frozen=True)
+class BreadthChart:
+    """An index's sectors by breadth, widest first, and the index's own share above 200d."""
 
-    Points come from ``briefings.analytics.rrg.rrg_tail`` on the legs' daily closes up to the
-    session ``provenance.as_of``; baskets are equal-weight (``analytics.rotation.leg_series``).
-    ``tail_weeks`` None means ``default_tail_weeks`` of the number of legs.
-    """
-    pairs = _pairs(universe, kind)
-    if tail_weeks is None:
-        tail_weeks = default_tail_weeks(len(pairs))
-    if not 1 <= tail_weeks <= MAX_TAIL_WEEKS:
-        raise ValueError(f"tail_weeks must be 1 to {MAX_TAIL_WEEKS}, not {tail_weeks}")
-    session = resolve_session(closes, provenance.as_of)
-    history = closes.loc[:session]
-    names = display_names(universe)
-    trails: list[RRGTrail] = []
-    missing: list[str] = []
-    for pair in pairs:
-        lead = leg_series(history, universe, pair.lead)
-        lag = leg_series(history, universe, pair.lag)
-        points = tuple(rrg_tail(lead, lag, session, tail_weeks))
-        label = pair.lead if kind == "sectors" else pair.name
-        if not points:
-            missing.append(label)
-            continue
-        trails.append(
-            RRGTrail(
-                key=f"{pair.lead}/{pair.lag}",
-                label=label,
-                name=names.get(pair.lead, pair.lead)
-                if kind == "sectors"
-                else f"{names.get(pair.lead, pair.lead)} vs {names.get(pair.lag, pair.lag)}",
-                points=points,
-            )
-        )
-    return RRGChart(
-        kind=kind,
-        benchmark=universe.benchmark if kind == "sectors" else None,
-        tail_weeks=tail_weeks,
-        trails=tuple(trails),
-        provenance=provenance,
-        missing=tuple(missing),
-    )
+    index_name: str
+    bars: tuple[BreadthBar, ...]
+    index_pct_above_200d: float | None
+    provenance: Provenance
 
 
-def ratio_start(closes: pd.DataFrame, as_of: date, start: date | None) -> pd.Timestamp:
-    """Return the session a ratio chart is rebased on.
-
-    ``start`` falls back to the last session on or before it; None means the base date of the
-    3M window at ``as_of``. Raise BriefingInputError when that is outside the data or after as_of.
-    """
-    session = resolve_session(closes, as_of)
-    index = pd.DatetimeIndex(closes.index)
-    if start is None:
-        base = window_base_date(index, session, DEFAULT_RATIO_WINDOW)
-        if base is None:
-            raise BriefingInputError(
-                f"not enough history for a {DEFAULT_RATIO_WINDOW} chart at {session.date()}"
-            )
-        return base
-    if start >= session.date():
-        raise BriefingInputError(
-            f"start {start.isoformat()} must be before the session {session.date().isoformat()}"
-        )
-    base = session_on_or_before(index, start)
-    if base is None:
-        first = pd.Timestamp(index[0]).date()
-        raise BriefingInputError(
-            f"no data on or before {start.isoformat()}; the data starts {first}"
-        )
-    return base
-
-
-def rebased_ratio(lead: pd.Series, lag: pd.Series, start: pd.Timestamp) -> pd.Series:
-    """Return 100 * R_t / R_start for R = lead / lag from ``start`` on; empty if R_start is missing.
-
-    Sessions where either leg has no close are left out.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio: pd.Series = (lead / lag).loc[start:]
-    ratio = ratio[np.isfinite(ratio.to_numpy(dtype=float))]
-    if ratio.empty or pd.Timestamp(ratio.index[0]) != start:
-        empty: pd.Series = ratio.iloc[0:0]
-        return empty
-    rebased: pd.Series = ratio / float(ratio.iloc[0]) * 100.0
-    return rebased
-
-
-def pairs_chart_data(
-    closes: pd.DataFrame,
-    universe: Universe,
-    provenance: Provenance,
-    start: date | None = None,
-    pairs: Sequence[PairSpec] | None = None,
-) -> RatioChart:
-    """Return the rotation pairs' lead/lag price ratios rebased to 100 on the start session.
-
-    ``start``: see ``ratio_start``. ``pairs`` defaults to the universe's rotation pairs.
-    """
-    session = resolve_session(closes, provenance.as_of)
-    history = closes.loc[:session]
-    base = ratio_start(history, session.date(), start)
-    lines: list[RatioLine] = []
-    missing: list[str] = []
-    for pair in universe.pairs if pairs is None else pairs:
-        lead = leg_series(history, universe, pair.lead)
-        lag = leg_series(history, universe, pair.lag)
-        rebased = rebased_ratio(lead, lag, base)
-        if rebased.empty:
-            missing.append(pair.name)
-            continue
-        lines.append(
-            RatioLine(
-                name=pair.name,
-                lead=pair.lead,
-                lag=pair.lag,
-                dates=tuple(pd.Timestamp(day).date() for day in rebased.index),
-                values=tuple(float(value) for value in rebased.to_numpy(dtype=float)),
-            )
-        )
-    return RatioChart(
-        start=base.date(), lines=tuple(lines), provenance=provenance, missing=tuple(missing)
-    )
-
-
-def sectors_chart_data(briefing: Briefing, window: str, benchmark: str | None = None) -> BarChart:
-    """Return the briefing's sector leaderboard for ``window`` (the analytics' own rows).
-
-    ``benchmark`` (a ticker) adds its return for the window from the briefing's returns.
-    """
-    window = window.upper()
-    if window not in WINDOWS:
-        raise BriefingInputError(f"unknown window {window!r}; use one of {', '.join(WINDOWS)}")
-    benchmark_return = None
-    if benchmark is not None:
-        benchmark_return = briefing.returns.get(benchmark, {}).get(window)
-    return BarChart(
-        window=window,
-        rows=tuple(briefing.leaderboards.get(window, ())),
-        provenance=Provenance.of(briefing),
-        benchmark=benchmark,
-        benchmark_return_pct=benchmark_return,
-    )
+ChartSummary = RRGSummary | RatioSummary | BarChart | BreadthChart

@@ -27,7 +27,13 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from briefings import i18n
-from briefings.charts.data import BarChart, Provenance, RatioChart, RRGChart, RRGTrail
+from briefings.charts.data import (
+    BarChart,
+    Provenance,
+    RatioChart,
+    RRGChart,
+    RRGTrail,
+)
 from briefings.charts.fonts import chart_language, families
 from briefings.charts.labels import LabelPlacer, LabelSpec
 from briefings.i18n import DEFAULT_LANGUAGE

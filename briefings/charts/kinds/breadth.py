@@ -1,35 +1,23 @@
-"""The sector breadth chart's data: each sector's share of members above the 200-day average.
+"""The sector breadth chart (breadth): each sector's share of members above the 200-day average.
 
 Drawn by ``briefings.charts.breadth_plot`` (imported only when a chart is drawn: matplotlib is
-slow to import).
+slow to import). The bars are their own summary: widest and narrowest sector and the index.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from briefings.charts.data import Provenance
+from briefings.charts.data import (
+    BreadthBar,
+    BreadthChart,
+    Provenance,
+)
+from briefings.charts.spec import ChartOptions, ChartSpec, KeyArguments
 from briefings.model import Briefing
 
-
-@dataclass(frozen=True)
-class BreadthBar:
-    """One sector: members counted and the shares (%) above the 200- and 50-day averages."""
-
-    sector: str
-    counted: int
-    pct_above_200d: float
-    pct_above_50d: float | None
-
-
-@dataclass(frozen=True)
-class BreadthChart:
-    """An index's sectors by breadth, widest first, and the index's own share above 200d."""
-
-    index_name: str
-    bars: tuple[BreadthBar, ...]
-    index_pct_above_200d: float | None
-    provenance: Provenance
+if TYPE_CHECKING:
+    from briefings.snapshot import Snapshot
 
 
 def breadth_chart_data(briefing: Briefing, index: str | None = None) -> BreadthChart:
@@ -55,3 +43,30 @@ def breadth_chart_data(briefing: Briefing, index: str | None = None) -> BreadthC
         index_pct_above_200d=chosen.breadth.pct_above_200d,
         provenance=Provenance.of(briefing),
     )
+
+
+def _data(snapshot: Snapshot, options: ChartOptions) -> BreadthChart:
+    return breadth_chart_data(snapshot.briefing)
+
+
+def _plot(data: BreadthChart, language: str) -> bytes:
+    from briefings.charts.breadth_plot import plot_breadth
+
+    return plot_breadth(data, language)
+
+
+def _summary(data: BreadthChart) -> BreadthChart:
+    return data
+
+
+def _key_arguments(options: ChartOptions) -> KeyArguments:
+    return ()
+
+
+BREADTH = ChartSpec(
+    kind="breadth",
+    data=_data,
+    plot=_plot,
+    summary=_summary,
+    key_arguments=_key_arguments,
+)
