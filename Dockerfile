@@ -45,7 +45,7 @@ EXPOSE 8080
 # /healthz answers 503 until the bot has started and while the price store is unreadable.
 # (`marketbrief health` in 0.05 s: no Telegram or pandas import every 30 seconds.)
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
-    CMD ["python", "-m", "bot.healthcheck"]
+    CMD ["python", "-m", "bot.runtime.healthcheck"]
 
 # SIGTERM (docker stop) stops the bot cleanly.
 STOPSIGNAL SIGTERM

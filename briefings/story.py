@@ -2,7 +2,7 @@
 
 Rules, not a language model: every sentence is a template in ``templates/story/`` filled with
 figures the briefing holds, and every number in it is one of the takeaway's ``figures``
-(rounded to one decimal, as shown). The rules (the README's "Verdict and takeaways" section):
+(rounded to one decimal, as shown). The rules (docs/methodology.md, "Verdict and takeaways"):
 
 Verdict, from the past month's (1M) spreads of the four key pairs: small vs large (IWM/SPY),
 equal vs cap weight (RSP/SPY), value vs growth (IWD/IWF) and cyclicals vs mega-cap tech. A

@@ -113,7 +113,7 @@ def test_every_catalog_message_has_a_chinese_translation() -> None:
         if message.id
     }
     missing = sorted(catalog_ids() - translated.keys())
-    assert not missing, f"not in the zh catalog (run the README's catalog cycle): {missing}"
+    assert not missing, f"not in the zh catalog (docs/languages.md: the catalog cycle): {missing}"
     for message_id, message in translated.items():
         strings = (message.string,) if isinstance(message.string, str) else message.string
         assert strings, f"no Chinese for {message_id!r}"

@@ -1,4 +1,4 @@
-"""The JSON ``members`` block of a briefing: one object per index (keys in the README)."""
+"""The JSON ``members`` block of a briefing: one object per index (keys in docs/json.md)."""
 
 from __future__ import annotations
 
