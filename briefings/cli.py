@@ -1,5 +1,6 @@
-"""The domain commands of ``marketbrief``: brief, sectors, rotation, breadth, movers, chart,
-refresh.
+"""The domain commands of ``marketbrief`` (brief, sectors, rotation, breadth, movers, chart, …).
+
+The commands: brief, sectors, rotation, breadth, movers, chart and refresh.
 
 ``build_parser()`` returns the parser with these sub-commands; the console script in
 ``bot.cli`` adds the Telegram commands through ``build_parser(extra=...)`` and dispatches with

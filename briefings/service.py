@@ -1,4 +1,4 @@
-"""The one door to the domain: refresh the store and hand out briefings, cached per data version."""
+"""The market service: refresh the store and hand out briefings, cached per data version."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Runtime: settings, the application and its services, the webhook and health listener, serving."""
+"""Runtime: the composition root (the application), serving, the webhook and health listener."""

@@ -1,5 +1,6 @@
-"""Draw the sector breadth chart: one horizontal bar per GICS sector (widest breadth on top),
-the share above the 50-day average as a mark on each bar, the index's share as a dashed line.
+"""Draw the sector breadth chart: one bar per GICS sector, widest breadth on top.
+
+The share above the 50-day average as a mark on each bar, the index's share as a dashed line.
 """
 
 from __future__ import annotations
