@@ -7,6 +7,7 @@ read-only directory, a full disk), and the data directory's permissions.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
@@ -508,6 +509,59 @@ def test_the_data_directory_and_databases_are_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE((data_dir / "prices.sqlite3").stat().st_mode) == 0o600
     assert stat.S_IMODE((data_dir / "bot.sqlite3").stat().st_mode) == 0o600
+
+
+def test_files_an_older_release_left_readable_are_made_private_on_open(
+    tmp_path: Path,
+    demo_prices: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data_dir = tmp_path / "data"
+    backups = data_dir / "backups" / "2025-11-20"
+    backups.mkdir(parents=True)
+    shutil.copy(demo_prices, data_dir / "prices.sqlite3")
+    shutil.copy(demo_prices, backups / "prices.sqlite3")
+    # The bot of an older release, still running: its database has a -wal and a -shm beside it.
+    bot_database = sqlite3.connect(data_dir / "bot.sqlite3")
+    bot_database.execute("PRAGMA journal_mode=WAL")
+    bot_database.execute("CREATE TABLE chats (chat_id INTEGER PRIMARY KEY)")
+    bot_database.commit()
+    loose = [
+        data_dir / name
+        for name in ("prices.sqlite3", "bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm")
+    ]
+    for path in [*loose, backups / "prices.sqlite3"]:
+        path.chmod(0o644)
+    for folder in (data_dir, data_dir / "backups", backups):
+        folder.chmod(0o755)
+    (data_dir / "notes.txt").write_text("the operator's own file")
+    (data_dir / "notes.txt").chmod(0o644)
+
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    caplog.set_level(logging.INFO, logger="briefings.private_files")
+    code, _, err = run_cli(capsys, ["brief", "--source", "demo"])
+    assert code == 0, err
+    assert err == ""  # an INFO line is for the bot's log, not for the terminal
+
+    for folder in (data_dir, data_dir / "backups", backups):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    for path in [*loose, backups / "prices.sqlite3"]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE((data_dir / "notes.txt").stat().st_mode) == 0o644  # not a database
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "briefings.private_files"]
+    assert line.startswith(f"made {data_dir} private")
+    assert "the folder 0755->0700" in line
+    assert "prices.sqlite3 0644->0600" in line
+    assert "bot.sqlite3-wal 0644->0600" in line
+    assert "and 2 more" in line  # of eight: the backup folders and the backup
+    bot_database.close()
+
+    caplog.clear()
+    code, _, err = run_cli(capsys, ["brief", "--source", "demo"])
+    assert code == 0, err
+    assert [r for r in caplog.records if r.name == "briefings.private_files"] == []
 
 
 def _limit_file_size(limit: int) -> Callable[[], None]:
