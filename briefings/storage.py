@@ -219,8 +219,12 @@ class DataDirLock:
                 "first, or set MARKETBRIEF_DATA_DIR to another directory",
                 kind="busy",
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as exc:  # a full disk: even the few bytes of a process id find no room
+            os.close(fd)
+            raise describe(self.path, exc, "write the lock file") from None
         self._fd = fd
 
     def release(self) -> None:

@@ -599,3 +599,106 @@ def test_writes_past_a_file_size_limit_fail_alone_without_a_mount(tmp_path: Path
     after = snapshot_of(store_file)
     assert after[0] == before[0]
     pd.testing.assert_frame_equal(after[1], before[1])
+
+
+# --- a full disk under run, brief and push (the yfinance source, its cache included) -------
+
+#: ``marketbrief`` in a fresh process (yfinance's caches are set up once per process) with
+#: Yahoo's host unresolvable (the .invalid domain, RFC 2606): the one fake, at the network edge.
+OFFLINE_MARKETBRIEF = """
+import sys
+import briefings.sources.yahoo as yahoo
+yahoo.YAHOO_HOST = "marketbrief-test.invalid"
+from bot.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@dataclass(frozen=True)
+class FullDiskCase:
+    argv: list[str]
+    message: str
+    """What stderr says when the data directory is new."""
+    message_when_stocked: str
+    """What it says when the data directory already holds a store, a lock file and caches."""
+
+
+FULL_DISK: dict[str, FullDiskCase] = {
+    "run": FullDiskCase(
+        ["run", "--source", "yfinance"],
+        "run.lock: the disk is full; free some space",
+        "bot.sqlite3: the disk is full; free some space",
+    ),
+    "brief": FullDiskCase(
+        ["brief", "--source", "yfinance"],
+        "prices.sqlite3: the disk is full; free some space",
+        "no market data yet: Yahoo Finance could not be reached",
+    ),
+    "push": FullDiskCase(
+        ["push", "--source", "yfinance"],
+        "prices.sqlite3: the disk is full; free some space",
+        "bot.sqlite3: the disk is full; free some space",
+    ),
+}
+
+
+def run_offline(
+    argv: list[str], data_dir: Path, preexec: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **BOT_ENV, "MARKETBRIEF_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-c", OFFLINE_MARKETBRIEF, *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=preexec,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def stocked_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a data directory as a bot leaves it: both databases, run.lock, yfinance's caches."""
+    from bot.database import Database
+
+    data_dir = tmp_path_factory.mktemp("stocked") / "data"
+    PriceStore(data_dir / "prices.sqlite3").close()
+    Database(data_dir / "bot.sqlite3").close()
+    lock = DataDirLock(data_dir)
+    lock.acquire()  # leaves run.lock with a process id
+    lock.release()
+    made = run_offline(["brief", "--source", "yfinance"], data_dir)  # makes yfinance's caches
+    assert "Traceback" not in made.stderr
+    assert (data_dir / "cache" / "yfinance" / "tkr-tz.db").is_file()
+    return data_dir
+
+
+@pytest.mark.parametrize("stocked", [False, True], ids=["new", "stocked"])
+@pytest.mark.parametrize("case", list(FULL_DISK.values()), ids=list(FULL_DISK))
+def test_a_full_disk_is_one_line_under_run_brief_and_push(
+    case: FullDiskCase,
+    stocked: bool,
+    stocked_data_dir: Path,
+    mount_point: Callable[..., Path],
+) -> None:
+    disk = mount_point("-t", "tmpfs", "-o", "size=4m", "tmpfs")
+    data_dir = disk / "data"
+    if stocked:
+        shutil.copytree(stocked_data_dir, data_dir)
+    fill_disk(disk)
+    result = run_offline(case.argv, data_dir)
+    assert result.returncode == 1, result.stderr
+    assert (case.message_when_stocked if stocked else case.message) in result.stderr
+    assert_one_line(result.stderr)
+
+
+@pytest.mark.parametrize("case", list(FULL_DISK.values()), ids=list(FULL_DISK))
+def test_no_room_to_write_is_one_line_without_a_mount(case: FullDiskCase, tmp_path: Path) -> None:
+    """The same faults where no file system can be mounted: no file may grow (RLIMIT_FSIZE)."""
+    result = run_offline(case.argv, tmp_path / "data", preexec=_limit_file_size(0))
+    assert result.returncode == 1, result.stderr
+    # SQLite reports a write past the limit as an I/O error, not as a full disk.
+    named = case.message.split(":")[0]
+    assert f"{named}: the disk" in result.stderr
+    assert_one_line(result.stderr)
