@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from bot.schema import migrate
+from bot.schema_layout import check_layout
 from briefings.storage import prepare_database_file
 
 BUSY_TIMEOUT_MS = 10_000
@@ -61,7 +62,7 @@ class Database:
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sqlite")
         try:
             with self.transaction() as sql:
-                migrate(sql)
+                check_layout(sql, path, migrate(sql))
         except BaseException:
             self.close()
             raise

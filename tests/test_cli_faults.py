@@ -115,6 +115,18 @@ def bot_database_dir(root: Path) -> None:
     (root / "data" / "bot.sqlite3").mkdir(parents=True)
 
 
+def bot_database_of_another_layout(root: Path) -> None:
+    """A file that says schema version 2 over a chats table without brief_time."""
+    from bot.schema import CHATS, OUTBOX, SCHEMA_VERSION
+
+    (root / "data").mkdir(exist_ok=True)
+    with sqlite3.connect(root / "data" / "bot.sqlite3") as connection:
+        connection.executescript(CHATS + OUTBOX)
+        connection.execute("DROP INDEX chats_schedule")
+        connection.execute("ALTER TABLE chats DROP COLUMN brief_time")
+        connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
 def csv_prices(root: Path) -> None:
     folder = root / "csv"
     folder.mkdir()
@@ -243,6 +255,13 @@ CASES: dict[str, Case] = {
         "bot.sqlite3: damaged",
         BOT_ENV,
         bot_database(b"\x00junk" * 999),
+    ),
+    "bot.sqlite3 of another layout": Case(
+        ["push", "--source", "demo"],
+        1,
+        "bot.sqlite3 has schema version 2 but not its layout (its chats table lacks brief_time)",
+        BOT_ENV,
+        bot_database_of_another_layout,
     ),
     "bot.sqlite3 is a directory": Case(
         ["push", "--source", "demo"], 2, "bot.sqlite3 is a directory", BOT_ENV, bot_database_dir
