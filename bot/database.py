@@ -27,8 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from bot.schema import migrate
-from bot.schema_layout import check_layout
+from bot.schema_layout import migrate_and_check
 from briefings.storage import prepare_database_file
 
 BUSY_TIMEOUT_MS = 10_000
@@ -62,7 +61,7 @@ class Database:
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sqlite")
         try:
             with self.transaction() as sql:
-                check_layout(sql, path, migrate(sql))
+                migrate_and_check(sql, path)
         except BaseException:
             self.close()
             raise

@@ -2,8 +2,9 @@
 
 ``PRAGMA user_version`` says which layout a file has, but a file of another program (or one
 edited by hand) can carry the right number over other tables; the bot would then fail later,
-at its first query, with "no such column". So after the migrations the file's tables and
-columns are compared with the ones this version creates, and a mismatch is refused at once.
+at its first query, with "no such column". So the migrations run on it, then the file's tables
+and columns are compared with the ones this version creates, and a mismatch (or a migration
+that trips over a foreign table) is refused at once; the transaction leaves the file as it was.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import functools
 import sqlite3
 from pathlib import Path
 
-from bot.schema import CHATS, OUTBOX
-from briefings.storage import StorageFault
+from bot.schema import CHATS, OUTBOX, migrate
+from briefings.storage import StorageFault, fault_kind
 
-#: A table's columns: name -> (declared type, NOT NULL without a default).
-Columns = dict[str, tuple[str, bool]]
+#: A table's columns: name -> whether an insert must give it (NOT NULL without a default).
+Columns = dict[str, bool]
 
 
 @functools.cache
@@ -36,18 +37,17 @@ def table_names(sql: sqlite3.Connection) -> set[str]:
 
 
 def table_columns(sql: sqlite3.Connection, table: str) -> Columns:
-    """Return each column of ``table`` with its type and whether an insert must give it."""
+    """Return each column of ``table`` and whether an insert must give it."""
     rows = sql.execute(f"PRAGMA table_info({table})").fetchall()
-    return {
-        str(row[1]): (str(row[2]).upper(), bool(row[3]) and row[4] is None and not row[5])
-        for row in rows
-    }
+    # (cid, name, type, notnull, default, pk): a primary key is given by every insert anyway.
+    return {str(row[1]): bool(row[3]) and row[4] is None and not row[5] for row in rows}
 
 
 def layout_problem(sql: sqlite3.Connection) -> str | None:
     """Return what in the database differs from the expected layout, or None when nothing does.
 
-    Extra tables and extra columns that an insert may leave out are allowed.
+    Extra tables and extra columns that an insert may leave out are allowed; column types are
+    not compared (SQLite stores any value in any column).
     """
     tables = table_names(sql)
     for table, wanted in expected_layout().items():
@@ -57,10 +57,7 @@ def layout_problem(sql: sqlite3.Connection) -> str | None:
         missing = [name for name in wanted if name not in columns]
         if missing:
             return f"its {table} table lacks {_listed(missing)}"
-        changed = [name for name, (kind, _) in wanted.items() if columns[name][0] != kind]
-        if changed:
-            return f"its {table} table has other types for {_listed(changed)}"
-        required = [name for name, (_, must) in columns.items() if must and name not in wanted]
+        required = [name for name, must in columns.items() if must and name not in wanted]
         if required:
             return f"its {table} table requires unknown columns {_listed(required)}"
     return None
@@ -71,15 +68,28 @@ def _listed(names: list[str], most: int = 3) -> str:
     return ", ".join(names[:most]) + more
 
 
-def check_layout(sql: sqlite3.Connection, path: Path, version: int) -> None:
-    """Raise StorageFault (one line naming ``path``) when its layout is not the expected one.
+def migrate_and_check(sql: sqlite3.Connection, path: Path) -> int:
+    """Migrate ``path`` in place and check its layout; return the version it had.
 
-    ``version`` is the schema version the file had before the migrations.
+    Raise StorageFault (one line naming ``path``) when its tables are not a bot database's,
+    whether the migrations trip over them or the result differs from the expected layout.
     """
+    version = int(sql.execute("PRAGMA user_version").fetchone()[0])
+    try:
+        migrate(sql)
+    except sqlite3.OperationalError as exc:
+        if fault_kind(exc) is not None:
+            raise  # a full disk, a lock: not the layout's fault
+        raise _foreign(path, version, str(exc)) from None
     problem = layout_problem(sql)
     if problem is not None:
-        raise StorageFault(
-            f"{path} has schema version {version} but not its layout ({problem}): it is not a "
-            "marketbrief bot database; move it aside or restore a backup (a new one is created)",
-            kind="corrupt",
-        )
+        raise _foreign(path, version, problem)
+    return version
+
+
+def _foreign(path: Path, version: int, problem: str) -> StorageFault:
+    return StorageFault(
+        f"{path} has schema version {version} but not its layout ({problem}): it is not a "
+        "marketbrief bot database; move it aside or restore a backup (a new one is created)",
+        kind="corrupt",
+    )
