@@ -155,13 +155,15 @@ def _backup(args: argparse.Namespace) -> int:
     from bot.backup import BackupError, backup_databases
 
     try:
-        copies = backup_databases(Settings.from_env(), args.path)
+        report = backup_databases(Settings.from_env(), args.path)
     except BackupError as exc:
         print(f"marketbrief: backup failed: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    for copy in copies:
+    for copy in report.copied:
         print(f"{copy.source.name}: {copy.size_bytes / 1024:,.0f} KiB -> {copy.target}")
-    return EXIT_OK
+    for missed in report.not_copied:
+        print(f"marketbrief: {missed.source.name} not backed up: {missed.reason}", file=sys.stderr)
+    return EXIT_FAILURE if report.not_copied else EXIT_OK
 
 
 def _health(args: argparse.Namespace) -> int:
