@@ -23,8 +23,8 @@ from briefings.storage import DataDirLock
 #: What ``marketbrief chat`` needs besides the bot (the ``local`` extra).
 LOCAL_API_MODULES = frozenset({"localapi", "aiohttp", "httpx"})
 LOCAL_API_MISSING = (
-    "marketbrief chat needs the local Bot API server; install it with "
-    "pip install 'marketbrief[local]'"
+    "marketbrief chat needs the local Bot API server, the local extra: add --extra local to uv "
+    "sync (the dev group has it), or pip install 'marketbrief[local]'"
 )
 
 
