@@ -90,6 +90,9 @@ def test_compose_mounts_the_data_volume_and_reads_env() -> None:
     assert re.search(r"^\s+env_file: \.env$", compose, re.MULTILINE)
     assert re.search(r"^\s+- marketbrief-data:/data$", compose, re.MULTILINE)
     assert re.search(r"^volumes:\n  marketbrief-data:", compose, re.MULTILINE)
+    # .env's examples listen on the host's loopback; in a container that is unreachable.
+    for name in ("MARKETBRIEF_HEALTH", "MARKETBRIEF_LISTEN"):
+        assert re.search(rf"^\s+{name}: 0\.0\.0\.0:8080$", compose, re.MULTILINE), name
 
 
 def test_the_systemd_units_run_real_commands() -> None:
