@@ -3,8 +3,9 @@
 A body that is valid JSON need not be an update (``null``, ``[]``, ``{"message": 5}``), and
 one nested deeply enough makes the JSON parser (or PTB's ``de_json``) recurse until Python
 gives up. So the nesting is measured on the raw bytes first, with a scan that does not
-recurse (vectorised: a few milliseconds for the largest body), and only a body within bounds is parsed and then checked for the update's shape.
-The size is bounded before this, by the web server (``client_max_size``).
+recurse (vectorised: some 20 ms for the largest body), and only a body within bounds is
+parsed, then checked for the update's shape. The size is bounded before this, by the web
+server (``client_max_size``).
 """
 
 from __future__ import annotations

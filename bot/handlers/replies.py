@@ -79,8 +79,6 @@ def neutralise(text: str) -> str:
     could end or garble it; tabs and newlines stay, as do the joiners emoji are made of.
     """
     return "".join(
-        HIDDEN_SHOWN_AS
-        if unicodedata.category(char) in _HIDDEN and char not in _KEPT
-        else char
+        HIDDEN_SHOWN_AS if unicodedata.category(char) in _HIDDEN and char not in _KEPT else char
         for char in text
     )
