@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.health import health_report
-from bot.services import BotApplication
-from bot.webconfig import HEALTH_PATH, SECRET_HEADER, ListenAddress, WebhookSettings
-from bot.webhook_body import NotAnUpdate, update_from_body
+from bot.runtime.health import health_report
+from bot.services.hub import BotApplication
+from bot.runtime.webconfig import HEALTH_PATH, SECRET_HEADER, ListenAddress, WebhookSettings
+from bot.runtime.webhook_body import NotAnUpdate, update_from_body
 
 log = logging.getLogger(__name__)
 

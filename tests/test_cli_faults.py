@@ -117,7 +117,7 @@ def bot_database_dir(root: Path) -> None:
 
 def bot_database_of_another_layout(root: Path) -> None:
     """A file that says schema version 2 over a chats table without brief_time."""
-    from bot.schema import CHATS, OUTBOX, SCHEMA_VERSION
+    from bot.store.schema import CHATS, OUTBOX, SCHEMA_VERSION
 
     (root / "data").mkdir(exist_ok=True)
     with sqlite3.connect(root / "data" / "bot.sqlite3") as connection:
@@ -516,7 +516,7 @@ def test_a_second_run_on_a_data_directory_exits_at_once_naming_the_first(
 
 
 def test_the_data_directory_and_databases_are_private(tmp_path: Path) -> None:
-    from bot.database import Database
+    from bot.store.database import Database
 
     previous = os.umask(0o022)
     try:
@@ -679,7 +679,7 @@ def run_offline(
 @pytest.fixture(scope="module")
 def stocked_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a data directory as a bot leaves it: both databases, run.lock, yfinance's caches."""
-    from bot.database import Database
+    from bot.store.database import Database
 
     data_dir = tmp_path_factory.mktemp("stocked") / "data"
     PriceStore(data_dir / "prices.sqlite3").close()

@@ -173,7 +173,7 @@ async def test_the_systemd_unit_starts_stays_up_and_stops_as_shipped(
 def test_the_backup_unit_copies_both_databases_privately_as_shipped(
     installed_venv: Path, data_dir: Path
 ) -> None:
-    from bot.database import Database
+    from bot.store.database import Database
 
     Database(data_dir / "bot.sqlite3").close()  # as the bot leaves it
     service = service_section(DEPLOY / "marketbrief-backup.service")

@@ -13,7 +13,7 @@ import functools
 import sqlite3
 from pathlib import Path
 
-from bot.schema import CHATS, OUTBOX, migrate
+from bot.store.schema import CHATS, OUTBOX, migrate
 from briefings.storage import StorageFault, fault_kind
 
 #: A table's columns: name -> whether an insert must give it (NOT NULL without a default).
