@@ -24,8 +24,8 @@ from briefings import (
 #: What ``marketbrief chat`` needs besides the bot (the ``local`` extra).
 LOCAL_API_MODULES = frozenset({"localapi", "aiohttp", "httpx"})
 LOCAL_API_MISSING = (
-    "marketbrief chat needs the local Bot API server; install it with "
-    "pip install 'marketbrief[local]'"
+    "marketbrief chat needs the local Bot API server, the local extra: add --extra local to uv "
+    "sync (the dev group has it), or pip install 'marketbrief[local]'"
 )
 
 
@@ -145,13 +145,15 @@ def _backup(args: argparse.Namespace) -> int:
     from bot.store.backup import BackupError, backup_databases
 
     try:
-        copies = backup_databases(Settings.from_env(), args.path)
+        report = backup_databases(Settings.from_env(), args.path)
     except BackupError as exc:
         print(f"marketbrief: backup failed: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    for copy in copies:
+    for copy in report.copied:
         print(f"{copy.source.name}: {copy.size_bytes / 1024:,.0f} KiB -> {copy.target}")
-    return EXIT_OK
+    for missed in report.not_copied:
+        print(f"marketbrief: {missed.source.name} not backed up: {missed.reason}", file=sys.stderr)
+    return EXIT_FAILURE if report.not_copied else EXIT_OK
 
 
 def _health(args: argparse.Namespace) -> int:

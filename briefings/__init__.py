@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from briefings.i18n import language_of as language_of
     from briefings.lru import Lru as Lru
     from briefings.model import Briefing as Briefing
+    from briefings.private_files import make_private_dirs as make_private_dirs
     from briefings.refresh import RefreshReport as RefreshReport
     from briefings.render.alerts import render_alerts as render_alerts
     from briefings.render.members import render_breadth as render_breadth
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from briefings.service import NoDataError as NoDataError
     from briefings.snapshot import Snapshot as Snapshot
     from briefings.storage import DataDirLock as DataDirLock
+    from briefings.storage import StorageFault as StorageFault
     from briefings.storage import describe as describe
     from briefings.storage import fault_kind as fault_kind
     from briefings.storage import prepare_database_file as prepare_database_file
@@ -102,6 +104,7 @@ _PUBLIC: dict[str, str] = {
     "LANGUAGES": "briefings.i18n",
     "last_completed_session": "briefings.calendar",
     "Lru": "briefings.lru",
+    "make_private_dirs": "briefings.private_files",
     "MarketService": "briefings.service",
     "NoDataError": "briefings.service",
     "open_service": "briefings.cli",
@@ -128,12 +131,13 @@ _PUBLIC: dict[str, str] = {
     "Settings": "briefings.config",
     "settled_session": "briefings.calendar",
     "Snapshot": "briefings.snapshot",
+    "StorageFault": "briefings.storage",
     "StoreError": "briefings.store",
     "UsageError": "briefings.cli",
     "utc_now": "briefings.clock",
     "warn_unknown_tickers": "briefings.cli",
-    "WINDOWS": "briefings.windows",
     "window_named": "briefings.windows",
+    "WINDOWS": "briefings.windows",
 }
 
 __all__ = sorted(_PUBLIC)

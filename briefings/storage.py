@@ -15,6 +15,8 @@ import sqlite3
 from pathlib import Path
 from typing import Literal
 
+from briefings.private_files import make_private
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 #: The first bytes of every SQLite 3 database file.
@@ -141,9 +143,12 @@ def _short(path: Path, limit: int = 120) -> str:
 def prepare_database_file(path: Path) -> Path:
     """Make sure ``path`` can be a database: its directory exists, a new file is mode 0600.
 
-    Raise StorageFault when the path is a directory or the file cannot be created.
+    The directory and the databases already in it are made private too (older releases left
+    them readable by all). Raise StorageFault when the path is a directory or the file cannot
+    be created.
     """
     prepare_data_dir(path.parent)
+    make_private(path.parent)
     if path.is_dir():
         raise StorageFault(
             f"{path} is a directory, not a database; move it away (a new file is created)",
@@ -214,8 +219,12 @@ class DataDirLock:
                 "first, or set MARKETBRIEF_DATA_DIR to another directory",
                 kind="busy",
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as exc:  # a full disk: even the few bytes of a process id find no room
+            os.close(fd)
+            raise describe(self.path, exc, "write the lock file") from None
         self._fd = fd
 
     def release(self) -> None:

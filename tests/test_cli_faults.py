@@ -7,6 +7,7 @@ read-only directory, a full disk), and the data directory's permissions.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
@@ -112,6 +113,18 @@ def bot_database(content: bytes) -> Setup:
 
 def bot_database_dir(root: Path) -> None:
     (root / "data" / "bot.sqlite3").mkdir(parents=True)
+
+
+def bot_database_of_another_layout(root: Path) -> None:
+    """A file that says schema version 2 over a chats table without brief_time."""
+    from bot.store.schema import CHATS, OUTBOX, SCHEMA_VERSION
+
+    (root / "data").mkdir(exist_ok=True)
+    with sqlite3.connect(root / "data" / "bot.sqlite3") as connection:
+        connection.executescript(CHATS + OUTBOX)
+        connection.execute("DROP INDEX chats_schedule")
+        connection.execute("ALTER TABLE chats DROP COLUMN brief_time")
+        connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
 def csv_prices(root: Path) -> None:
@@ -242,6 +255,13 @@ CASES: dict[str, Case] = {
         "bot.sqlite3: damaged",
         BOT_ENV,
         bot_database(b"\x00junk" * 999),
+    ),
+    "bot.sqlite3 of another layout": Case(
+        ["push", "--source", "demo"],
+        1,
+        "bot.sqlite3 has schema version 2 but not its layout (its chats table lacks brief_time)",
+        BOT_ENV,
+        bot_database_of_another_layout,
     ),
     "bot.sqlite3 is a directory": Case(
         ["push", "--source", "demo"], 2, "bot.sqlite3 is a directory", BOT_ENV, bot_database_dir
@@ -510,6 +530,59 @@ def test_the_data_directory_and_databases_are_private(tmp_path: Path) -> None:
     assert stat.S_IMODE((data_dir / "bot.sqlite3").stat().st_mode) == 0o600
 
 
+def test_files_an_older_release_left_readable_are_made_private_on_open(
+    tmp_path: Path,
+    demo_prices: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data_dir = tmp_path / "data"
+    backups = data_dir / "backups" / "2025-11-20"
+    backups.mkdir(parents=True)
+    shutil.copy(demo_prices, data_dir / "prices.sqlite3")
+    shutil.copy(demo_prices, backups / "prices.sqlite3")
+    # The bot of an older release, still running: its database has a -wal and a -shm beside it.
+    bot_database = sqlite3.connect(data_dir / "bot.sqlite3")
+    bot_database.execute("PRAGMA journal_mode=WAL")
+    bot_database.execute("CREATE TABLE chats (chat_id INTEGER PRIMARY KEY)")
+    bot_database.commit()
+    loose = [
+        data_dir / name
+        for name in ("prices.sqlite3", "bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm")
+    ]
+    for path in [*loose, backups / "prices.sqlite3"]:
+        path.chmod(0o644)
+    for folder in (data_dir, data_dir / "backups", backups):
+        folder.chmod(0o755)
+    (data_dir / "notes.txt").write_text("the operator's own file")
+    (data_dir / "notes.txt").chmod(0o644)
+
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    caplog.set_level(logging.INFO, logger="briefings.private_files")
+    code, _, err = run_cli(capsys, ["brief", "--source", "demo"])
+    assert code == 0, err
+    assert err == ""  # an INFO line is for the bot's log, not for the terminal
+
+    for folder in (data_dir, data_dir / "backups", backups):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    for path in [*loose, backups / "prices.sqlite3"]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE((data_dir / "notes.txt").stat().st_mode) == 0o644  # not a database
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "briefings.private_files"]
+    assert line.startswith(f"made {data_dir} private")
+    assert "the folder 0755->0700" in line
+    assert "prices.sqlite3 0644->0600" in line
+    assert "bot.sqlite3-wal 0644->0600" in line
+    assert "and 2 more" in line  # of eight: the backup folders and the backup
+    bot_database.close()
+
+    caplog.clear()
+    code, _, err = run_cli(capsys, ["brief", "--source", "demo"])
+    assert code == 0, err
+    assert [r for r in caplog.records if r.name == "briefings.private_files"] == []
+
+
 def _limit_file_size(limit: int) -> Callable[[], None]:
     def apply() -> None:
         import resource
@@ -545,3 +618,106 @@ def test_writes_past_a_file_size_limit_fail_alone_without_a_mount(tmp_path: Path
     after = snapshot_of(store_file)
     assert after[0] == before[0]
     pd.testing.assert_frame_equal(after[1], before[1])
+
+
+# --- a full disk under run, brief and push (the yfinance source, its cache included) -------
+
+#: ``marketbrief`` in a fresh process (yfinance's caches are set up once per process) with
+#: Yahoo's host unresolvable (the .invalid domain, RFC 2606): the one fake, at the network edge.
+OFFLINE_MARKETBRIEF = """
+import sys
+import briefings.sources.yahoo as yahoo
+yahoo.YAHOO_HOST = "marketbrief-test.invalid"
+from bot.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@dataclass(frozen=True)
+class FullDiskCase:
+    argv: list[str]
+    message: str
+    """What stderr says when the data directory is new."""
+    message_when_stocked: str
+    """What it says when the data directory already holds a store, a lock file and caches."""
+
+
+FULL_DISK: dict[str, FullDiskCase] = {
+    "run": FullDiskCase(
+        ["run", "--source", "yfinance"],
+        "run.lock: the disk is full; free some space",
+        "bot.sqlite3: the disk is full; free some space",
+    ),
+    "brief": FullDiskCase(
+        ["brief", "--source", "yfinance"],
+        "prices.sqlite3: the disk is full; free some space",
+        "no market data yet: Yahoo Finance could not be reached",
+    ),
+    "push": FullDiskCase(
+        ["push", "--source", "yfinance"],
+        "prices.sqlite3: the disk is full; free some space",
+        "bot.sqlite3: the disk is full; free some space",
+    ),
+}
+
+
+def run_offline(
+    argv: list[str], data_dir: Path, preexec: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **BOT_ENV, "MARKETBRIEF_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-c", OFFLINE_MARKETBRIEF, *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        preexec_fn=preexec,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def stocked_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a data directory as a bot leaves it: both databases, run.lock, yfinance's caches."""
+    from bot.store.database import Database
+
+    data_dir = tmp_path_factory.mktemp("stocked") / "data"
+    PriceStore(data_dir / "prices.sqlite3").close()
+    Database(data_dir / "bot.sqlite3").close()
+    lock = DataDirLock(data_dir)
+    lock.acquire()  # leaves run.lock with a process id
+    lock.release()
+    made = run_offline(["brief", "--source", "yfinance"], data_dir)  # makes yfinance's caches
+    assert "Traceback" not in made.stderr
+    assert (data_dir / "cache" / "yfinance" / "tkr-tz.db").is_file()
+    return data_dir
+
+
+@pytest.mark.parametrize("stocked", [False, True], ids=["new", "stocked"])
+@pytest.mark.parametrize("case", list(FULL_DISK.values()), ids=list(FULL_DISK))
+def test_a_full_disk_is_one_line_under_run_brief_and_push(
+    case: FullDiskCase,
+    stocked: bool,
+    stocked_data_dir: Path,
+    mount_point: Callable[..., Path],
+) -> None:
+    disk = mount_point("-t", "tmpfs", "-o", "size=4m", "tmpfs")
+    data_dir = disk / "data"
+    if stocked:
+        shutil.copytree(stocked_data_dir, data_dir)
+    fill_disk(disk)
+    result = run_offline(case.argv, data_dir)
+    assert result.returncode == 1, result.stderr
+    assert (case.message_when_stocked if stocked else case.message) in result.stderr
+    assert_one_line(result.stderr)
+
+
+@pytest.mark.parametrize("case", list(FULL_DISK.values()), ids=list(FULL_DISK))
+def test_no_room_to_write_is_one_line_without_a_mount(case: FullDiskCase, tmp_path: Path) -> None:
+    """The same faults where no file system can be mounted: no file may grow (RLIMIT_FSIZE)."""
+    result = run_offline(case.argv, tmp_path / "data", preexec=_limit_file_size(0))
+    assert result.returncode == 1, result.stderr
+    # SQLite reports a write past the limit as an I/O error, not as a full disk.
+    named = case.message.split(":")[0]
+    assert f"{named}: the disk" in result.stderr
+    assert_one_line(result.stderr)

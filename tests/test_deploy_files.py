@@ -90,6 +90,9 @@ def test_compose_mounts_the_data_volume_and_reads_env() -> None:
     assert re.search(r"^\s+env_file: \.env$", compose, re.MULTILINE)
     assert re.search(r"^\s+- marketbrief-data:/data$", compose, re.MULTILINE)
     assert re.search(r"^volumes:\n  marketbrief-data:", compose, re.MULTILINE)
+    # .env's examples listen on the host's loopback; in a container that is unreachable.
+    for name in ("MARKETBRIEF_HEALTH", "MARKETBRIEF_LISTEN"):
+        assert re.search(rf"^\s+{name}: 0\.0\.0\.0:8080$", compose, re.MULTILINE), name
 
 
 def test_the_systemd_units_run_real_commands() -> None:
@@ -115,3 +118,18 @@ def test_the_commands_the_files_name_exist(command: str) -> None:
     with pytest.raises(SystemExit) as exited:
         main([command, "--help"])
     assert exited.value.code == 0
+
+
+def test_what_the_shipped_settings_turn_on_is_installed_and_the_state_is_private() -> None:
+    env_example = (REPO_ROOT / "deploy" / "marketbrief.env.example").read_text()
+    listens = re.search(r"^(MARKETBRIEF_HEALTH|MARKETBRIEF_WEBHOOK_URL)=\S", env_example, re.M)
+    unit_text = (REPO_ROOT / "deploy" / "marketbrief.service").read_text()
+    install = next(line for line in unit_text.splitlines() if "uv sync" in line)
+    if listens:  # /healthz and the webhook run on aiohttp, the web extra
+        words = shlex.split(install.lstrip("#"))
+        assert words[words.index("--extra") + 1] == "web", install
+    for name in ("marketbrief.service", "marketbrief-backup.service"):
+        unit = configparser.ConfigParser(interpolation=None, strict=False)
+        unit.read(REPO_ROOT / "deploy" / name)
+        # Unset, systemd makes the state directory 0755; the bot keeps it 0700.
+        assert unit["Service"]["StateDirectoryMode"] == "0700", name

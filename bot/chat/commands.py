@@ -18,6 +18,7 @@ from bot.chat.replies import (
     MAX_COMMAND_LENGTH,
     data_behind_note,
     echo,
+    neutralise,
     render_bot,
     reply,
     send_html,
@@ -59,7 +60,11 @@ class InputProblem(ValueError):
     def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)
         self.key = key
-        self.params = params
+        # A parameter may quote the input (an error's detail does): shown inert.
+        self.params = {
+            name: neutralise(value) if isinstance(value, str) else value
+            for name, value in params.items()
+        }
 
 
 def services_of(context: Context) -> BotServices:
@@ -72,6 +77,8 @@ async def reply_usage(
 ) -> None:
     """Answer malformed input with what was wrong and the command's usage."""
     settings = context.services.settings
+    if problem is not None and not isinstance(problem, InputProblem):
+        problem = ValueError(neutralise(str(problem)))  # a domain error may quote the input
     await reply(
         update,
         "usage",
@@ -106,7 +113,7 @@ def command(name: str, *, max_args: int) -> Callable[[CommandBody], Handler]:
             except (InputProblem, BriefingInputError, CalendarRangeError) as exc:
                 await reply_usage(update, context, name, exc)
             except NoDataError as exc:
-                await reply(update, "no_data", reason=str(exc))
+                await reply(update, "no_data", reason=neutralise(str(exc)))
 
         return handler
 
@@ -286,8 +293,8 @@ def _command_word(text: str) -> tuple[str, str | None]:
 async def unknown_command(update: Update, context: Context) -> None:
     """Answer a command this bot does not have.
 
-    In groups only a command addressed to this bot (/cmd@thisbot) gets an answer: other bots
-    live there too, and a bare /cmd may be theirs.
+    A command addressed to another bot (/cmd@otherbot) is never answered, in any chat. In
+    groups a bare /cmd is not answered either: other bots live there too, and it may be theirs.
     """
     message = update.effective_message
     if message is None or message.text is None:
@@ -298,7 +305,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     addressed = (
         mention is not None and mention.casefold() == (context.bot.username or "").casefold()
     )
-    if in_group and not addressed:
+    if (mention is not None or in_group) and not addressed:
         return
     await reply(update, "unknown", command=echo(name))
 

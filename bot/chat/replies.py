@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,13 @@ from briefings import render_template
 MAX_COMMAND_LENGTH = 300
 #: Most of a user's input echoed back in a reply.
 ECHO_LIMIT = 40
+#: What an invisible character of a user's input becomes in a reply: visible, and inert.
+HIDDEN_SHOWN_AS = "\ufffd"
+#: Control, format (the bidirectional marks and overrides among them), surrogate and
+#: line or paragraph separator characters.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+#: Ordinary whitespace, and the zero-width (non-)joiners of emoji sequences and some scripts.
+_KEPT = frozenset("\t\n\u200c\u200d")
 
 
 def render_bot(name: str, lang: str | None = None, **context: Any) -> str:
@@ -60,6 +68,18 @@ async def reply(update: Update, template: str, **context: Any) -> list[Message]:
 
 
 def echo(text: str) -> str:
-    """Return user input shortened for quoting in a reply (templates escape it)."""
-    text = " ".join(text.split())
+    """Return user input shortened and neutralised for quoting in a reply (templates escape it)."""
+    text = neutralise(" ".join(text.split()))
     return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
+
+
+def neutralise(text: str) -> str:
+    """Return ``text`` with each control, format or separator character shown as U+FFFD.
+
+    An RLO (U+202E) from a user would reverse the rest of the reply's line, a NUL or an escape
+    could end or garble it; tabs and newlines stay, as do the joiners emoji are made of.
+    """
+    return "".join(
+        HIDDEN_SHOWN_AS if unicodedata.category(char) in _HIDDEN and char not in _KEPT else char
+        for char in text
+    )

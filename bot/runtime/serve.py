@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_SECONDS = 10
 WEB_EXTRA_MISSING = (
-    "the webhook and --health need aiohttp; install it with pip install 'marketbrief[web]'"
+    "the webhook and /healthz (--health, MARKETBRIEF_HEALTH) need aiohttp, the web extra: add "
+    "--extra web to uv sync (as deploy/marketbrief.service does), or pip install "
+    "'marketbrief[web]'"
 )
 
 

@@ -9,15 +9,14 @@ same event loop as the application. Updates go through ``application.update_queu
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from telegram import Update
 
 from bot.runtime.health import health_report
 from bot.runtime.webconfig import HEALTH_PATH, SECRET_HEADER, ListenAddress, WebhookSettings
+from bot.runtime.webhook_body import NotAnUpdate, update_from_body
 from bot.services.hub import BotApplication
 
 log = logging.getLogger(__name__)
@@ -52,11 +51,11 @@ def _webhook_handler(
                 "webhook: refused a request without the secret token (from %s)", request.remote
             )
             return web.Response(status=403, text="forbidden")
+        body = await request.read()  # past client_max_size: 413, before anything is parsed
         try:
-            data = await request.json()
-            update = Update.de_json(data, application.bot)
-        except (json.JSONDecodeError, UnicodeDecodeError, ValueError, TypeError, KeyError):
-            log.warning("webhook: refused a body that is not an Update")
+            update = update_from_body(body, application.bot)
+        except NotAnUpdate as exc:
+            log.warning("webhook: refused a body that is not an Update: %s", exc)
             return web.Response(status=400, text="not an update")
         await application.update_queue.put(update)
         return web.Response(text="ok")

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from bot.store.schema import migrate
+from bot.store.schema_layout import migrate_and_check
 from briefings import prepare_database_file
 
 BUSY_TIMEOUT_MS = 10_000
@@ -61,7 +61,7 @@ class Database:
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sqlite")
         try:
             with self.transaction() as sql:
-                migrate(sql)
+                migrate_and_check(sql, path)
         except BaseException:
             self.close()
             raise

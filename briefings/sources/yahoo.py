@@ -31,6 +31,7 @@ import yfinance.data
 import yfinance.exceptions
 
 from briefings.config import Settings
+from briefings.private_files import make_private_dirs
 from briefings.sources.base import FetchResult, SourceError
 
 Sleep = Callable[[float], None]
@@ -41,6 +42,8 @@ _URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
 _RATE_LIMITED = re.compile(r"rate limit|too many requests", re.IGNORECASE)
 NO_DATA = "no data from Yahoo Finance"
 YAHOO_HOST = "query1.finance.yahoo.com"
+
+log = logging.getLogger(__name__)
 
 _cache_lock = threading.Lock()
 _cache_location: Path | None = None
@@ -55,14 +58,31 @@ def configure_cache(directory: Path) -> Path:
     global _cache_location
     with _cache_lock:
         if _cache_location is None:
-            directory.mkdir(parents=True, exist_ok=True)
-            yf.set_tz_cache_location(str(directory))
-            # Create the cache databases now, in one thread: left to yf.download's worker
-            # threads, the first download races to create them ("database is locked").
-            yfinance.cache.get_tz_cache().lookup("SPY")
-            yfinance.cache.get_cookie_cache().lookup("basic")
+            try:
+                make_private_dirs(directory)
+                yf.set_tz_cache_location(str(directory))
+                # Create the cache databases now, in one thread: left to yf.download's worker
+                # threads, the first download races to create them ("database is locked").
+                yfinance.cache.get_tz_cache().lookup("SPY")
+                yfinance.cache.get_cookie_cache().lookup("basic")
+            except Exception as exc:  # OSError, or peewee's errors (a full disk, a locked file)
+                _without_disk_cache()
+                # Whatever broke it (a full disk) is reported by the stores, where it matters.
+                log.debug("yfinance runs without its on-disk cache in %s: %s", directory, exc)
             _cache_location = directory
         return _cache_location
+
+
+def _without_disk_cache() -> None:
+    """Make yfinance keep nothing on disk (its caches only save a few requests).
+
+    Left alone, a cache that failed to open is opened again on every use and raises each time
+    (peewee's "database or disk is full"), from inside yf.download.
+    """
+    cache = yfinance.cache
+    cache._TzCacheManager._tz_cache = cache._TzCacheDummy()
+    cache._CookieCacheManager._Cookie_cache = cache._CookieCacheDummy()
+    cache._ISINCacheManager._isin_cache = cache._ISINCacheDummy()
 
 
 class _FailureLog(logging.Handler):

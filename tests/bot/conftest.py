@@ -43,9 +43,12 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_data_dir(tmp_path: Path, demo_store: Path) -> Path:
-    """Return a fresh data dir holding a copy of the refreshed demo price store."""
+    """Return a fresh data dir holding a copy of the refreshed demo price store.
+
+    Private, as the bot makes it: a looser one is tightened at start with a log line.
+    """
     data_dir = tmp_path / "data"
-    data_dir.mkdir(exist_ok=True)
+    data_dir.mkdir(mode=0o700, exist_ok=True)
     target = Settings(data_dir=data_dir).store_path
     if not target.exists():
         shutil.copy(demo_store, target)

@@ -12,6 +12,7 @@ import pytest
 from bot.cli import main
 from bot.config import BOT_DATABASE_NAME
 from bot.store.backup import BackupError, backup_databases
+from bot.store.database import Database
 from briefings.config import Settings
 
 #: Subscribes chat after chat, then turns its alerts on: two commits per chat, in that order.
@@ -56,7 +57,7 @@ def test_backup_while_another_process_writes(tmp_path: Path, data_dir: Path) -> 
     try:
         assert writer.stdout is not None
         assert writer.stdout.readline().strip() == "writing"
-        copies = [backup_databases(settings, tmp_path / f"backup-{n}") for n in range(3)]
+        copies = [backup_databases(settings, tmp_path / f"backup-{n}").copied for n in range(3)]
     finally:
         stop.touch()
         written = int((writer.communicate(timeout=60)[0] or "0").split()[-1])
@@ -87,12 +88,28 @@ def test_backup_command_and_its_errors(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
-    assert main(["backup", str(tmp_path / "out")]) == 0
-    out, _ = capsys.readouterr()
-    assert "prices.sqlite3" in out
-    assert (tmp_path / "out" / "prices.sqlite3").is_file()
-    assert (tmp_path / "out" / "prices.sqlite3").stat().st_mode & 0o777 == 0o600
-    assert not list((tmp_path / "out").glob("*.partial"))
+    # The bot has not run here: the prices are copied, and the missing bot.sqlite3 is named.
+    assert main(["backup", str(tmp_path / "first")]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("prices.sqlite3: ")
+    assert f"-> {tmp_path / 'first' / 'prices.sqlite3'}" in out
+    assert err == (
+        f"marketbrief: bot.sqlite3 not backed up: {data_dir / BOT_DATABASE_NAME} does not exist "
+        "(is MARKETBRIEF_DATA_DIR the bot's?)\n"
+    )
+    assert (tmp_path / "first" / "prices.sqlite3").is_file()
+
+    Database(data_dir / BOT_DATABASE_NAME).close()
+    assert main(["backup", str(tmp_path / "out" / "2025-11-20")]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert [line.split(":")[0] for line in out.splitlines()] == ["prices.sqlite3", "bot.sqlite3"]
+    folder = tmp_path / "out" / "2025-11-20"
+    for name in ("prices.sqlite3", BOT_DATABASE_NAME):
+        assert (folder / name).stat().st_mode & 0o777 == 0o600
+    for made in (folder, folder.parent):
+        assert made.stat().st_mode & 0o777 == 0o700
+    assert not list(folder.glob("*.partial"))
 
     assert main(["backup", str(data_dir)]) == 1
     _, err = capsys.readouterr()
@@ -102,3 +119,19 @@ def test_backup_command_and_its_errors(
     monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(tmp_path / "empty"))
     with pytest.raises(BackupError, match="no databases"):
         backup_databases(Settings.from_env(), tmp_path / "elsewhere")
+
+
+def test_a_database_that_cannot_be_copied_is_named_and_the_other_still_copied(
+    tmp_path: Path,
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (data_dir / BOT_DATABASE_NAME).write_bytes(b"\x00junk" * 999)
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    assert main(["backup", str(tmp_path / "out")]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("prices.sqlite3: ")
+    assert err.startswith("marketbrief: bot.sqlite3 not backed up: cannot back up")
+    assert err.count("\n") == 1
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["prices.sqlite3"]

@@ -18,6 +18,7 @@ from bot.delivery.outbox import BRIEFING, OutboxLog, Status, alert_item, new_own
 from bot.store.chats import AlertChat, ChatStore, Schedule, Subscription
 from bot.store.database import Database
 from bot.store.schema import SCHEMA_VERSION, SchemaError
+from briefings.storage import StorageFault
 
 LEGACY_SCHEMA = """
 CREATE TABLE subscriptions (
@@ -295,3 +296,70 @@ def test_version_1_gains_the_chats_language_and_keeps_its_chats(tmp_path: Path) 
     reopened = Database(path)
     assert reopened.schema_version() == 2  # reopening changes nothing
     reopened.close()
+
+
+def dump(path: Path) -> list[str]:
+    """Return the database's schema and rows as SQL (the journal mode in its header aside)."""
+    connection = sqlite3.connect(path)
+    try:
+        return [*connection.iterdump(), str(connection.execute("PRAGMA user_version").fetchone())]
+    finally:
+        connection.close()
+
+
+def test_a_file_of_the_current_version_but_another_layout_is_refused_untouched(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.executescript(CHATS_V1)  # the version 1 tables under the version 2 number
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    connection.commit()
+    connection.close()
+    before = dump(path)
+    with pytest.raises(StorageFault, match=r"its chats table lacks language\)") as refused:
+        Database(path)
+    assert refused.value.kind == "corrupt"
+    assert str(path) in str(refused.value)
+    assert dump(path) == before
+
+
+def test_a_foreign_chats_table_in_an_unversioned_file_is_refused_untouched(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE chats (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+    connection.commit()
+    connection.close()
+    before = dump(path)
+    with pytest.raises(StorageFault, match="schema version 0 but not its layout"):
+        Database(path)
+    assert dump(path) == before  # the migration's new tables were rolled back
+
+
+def test_tables_and_columns_a_newer_tool_added_beside_ours_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    Database(path).close()
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE notes (text TEXT NOT NULL)")
+    connection.execute("ALTER TABLE chats ADD COLUMN nickname TEXT")
+    connection.execute("ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
+    connection.commit()
+    connection.close()
+    database = Database(path)
+    ChatStore(database).set_language(-5, chat_type="group", title="Desk", language="zh")
+    database.close()
+
+    # A column every insert would have to give, which this version does not know, is refused.
+    connection = sqlite3.connect(path)
+    connection.executescript(
+        "DROP TABLE outbox;"
+        "CREATE TABLE outbox (chat_id INTEGER NOT NULL, session TEXT NOT NULL, item TEXT NOT NULL,"
+        " status TEXT NOT NULL, parts_total INTEGER, parts_sent INTEGER NOT NULL DEFAULT 0,"
+        " attempts INTEGER NOT NULL DEFAULT 0, owner TEXT, claimed_at TEXT, last_error TEXT,"
+        " updated_at TEXT NOT NULL, channel TEXT NOT NULL, PRIMARY KEY (chat_id, session, item));"
+    )
+    connection.close()
+    with pytest.raises(StorageFault, match="requires unknown columns channel"):
+        Database(path)

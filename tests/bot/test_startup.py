@@ -125,4 +125,5 @@ def test_a_webhook_without_the_web_extra_is_one_line_and_exit_2(tmp_path: Path) 
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
+    assert "add --extra web to uv sync" in done.stderr
     assert "pip install 'marketbrief[web]'" in done.stderr

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import logging
 import socket
 from pathlib import Path
@@ -15,7 +17,9 @@ from bot.cli import main
 from bot.config import ConfigError
 from bot.runtime.app import build_application
 from bot.runtime.serve import ServeOptions, serving
+from bot.runtime.web import MAX_UPDATE_BYTES
 from bot.runtime.webconfig import SECRET_HEADER, ListenAddress, WebhookSettings, webhook_settings
+from bot.runtime.webhook_body import nesting_depth
 from bot.services.hub import get_services
 from briefings.service import MarketService
 from localapi import LocalBotApi
@@ -163,3 +167,73 @@ async def test_webhook_on_a_unix_socket(server: LocalBotApi, data_dir: Path) -> 
             async with session.get("http://bot/healthz") as health:
                 assert health.status == 200
         assert await asyncio.to_thread(main, ["health", f"unix:{socket_path}"]) == 0
+
+
+#: Bodies that are not an update, each with the reason the log gives (400 for every one).
+NOT_UPDATES: dict[str, tuple[bytes, str]] = {
+    "null": (b"null", "JSON NoneType, not an object"),
+    "array": (b"[]", "JSON list, not an object"),
+    "string": (b'"x"', "JSON str, not an object"),
+    "number": (b"123", "JSON int, not an object"),
+    "message of a number": (b'{"update_id":11,"message":5}', "a field of the wrong shape"),
+    "message without its fields": (
+        b'{"update_id":12,"message":{"text":"x"}}',
+        "a field of the wrong shape",
+    ),
+    "update_id of text": (b'{"update_id":"13"}', "no update_id"),
+    "update_id true": (b'{"update_id":true}', "no update_id"),
+    "no update_id": (b'{"message":{}}', "no update_id"),
+    "not JSON": (b'{"update_id":', "not JSON"),
+    "not UTF-8": (b'{"update_id":1,"x":"\xff\xfe"}', "not JSON"),
+    "arrays 400,000 deep (800 KB)": (b"[" * 400_000 + b"]" * 400_000, "nested 400000 deep"),
+    "objects 100,000 deep": (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "nested 100000 deep"),
+    "deep and unclosed": (b'{"update_id":1,"x":' + b"[" * 200_000, "nested 200001 deep"),
+}
+
+
+async def post_bytes(url: str, body: bytes) -> int:
+    headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=io.BytesIO(body), headers=headers) as response,
+    ):
+        return response.status
+
+
+async def test_bodies_that_are_not_updates_get_400_and_one_warning_each(
+    server: LocalBotApi, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(data_dir)
+    application = build_application(
+        settings, MarketService.from_settings(settings.domain), base_url=server.base_url
+    )
+    webhook = webhook_at(free_port())
+    caplog.set_level(logging.INFO)
+    async with serving(application, ServeOptions(webhook=webhook)):
+        await get_services(application).startup_complete.wait()
+        for name, (body, _) in NOT_UPDATES.items():
+            assert await post_bytes(webhook.url, body) == 400, name
+        # Past the size bound the server refuses before reading on.
+        assert await post_bytes(webhook.url, b" " * (MAX_UPDATE_BYTES + 1)) == 413
+        # Strings may hold any brackets, escaped quotes and backslashes: not nesting.
+        bracketed = {"update_id": 20, "x": '[[[[{{{{\\"' * 1000, "y": "\\" * 99}
+        assert await post_bytes(webhook.url, json.dumps(bracketed).encode()) == 200
+
+        # The bot goes on answering.
+        server.add_user(USER, first_name="Ann")
+        server.add_chat(USER, "private", title="Ann")
+        server.send_text(USER, USER, "/pair IWM SPY")
+        replies = await server.wait_for_messages(USER, 1, timeout=15)
+        assert "IWM" in replies[0].shown_text
+
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    refusals = [r.getMessage() for r in caplog.records if "not an Update" in r.getMessage()]
+    assert len(refusals) == len(NOT_UPDATES)
+    for (name, (_, reason)), line in zip(NOT_UPDATES.items(), refusals, strict=True):
+        assert reason in line, name
+
+
+def test_nesting_is_measured_outside_strings() -> None:
+    assert nesting_depth(b'{"a": [1, {"b": "]]]}}}"}], "c": "\\\\"}') == 3
+    assert nesting_depth(b'["\\"[[[", [[]]]') == 3
+    assert nesting_depth(b'"no brackets"') == 0
