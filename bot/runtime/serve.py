@@ -146,9 +146,9 @@ async def startup_line(application: BotApplication, options: ServeOptions) -> st
     chats = len(await services.database.run(services.chats.active))
     upcoming = await next_briefing(services, services.clock())
     when = (
-        "none scheduled"
+        "no briefing scheduled"
         if upcoming is None
-        else f"{upcoming.at:%Y-%m-%d %H:%M} {upcoming.schedule.time_zone}"
+        else f"next briefing {upcoming.at:%Y-%m-%d %H:%M} {upcoming.schedule.time_zone}"
     )
     webhook = options.webhook
     if webhook is not None:
@@ -160,7 +160,7 @@ async def startup_line(application: BotApplication, options: ServeOptions) -> st
             mode += f", health on {options.health}"
     return (
         f"{bot_name(application)} started: source {source}, {chats} subscribed chats, "
-        f"next briefing {when}; {mode}"
+        f"{when}; {mode}"
     )
 
 

@@ -66,7 +66,7 @@ async def test_run_logs_one_start_line_and_stops_on_sigterm(
     assert [line for line in lines if " INFO " in line] == [start]
     assert "INFO" in start
     assert "@marketbrief_bot started: source demo (simulated), 0 subscribed chats" in start
-    assert "next briefing none scheduled; long polling" in start
+    assert "no briefing scheduled; long polling" in start
     assert len(start.rstrip("\n")) <= 160
     output = "".join(lines) + rest
     assert process.returncode == 0, output
