@@ -18,6 +18,7 @@ from bot.chats import ChatStore
 from bot.config import BotSettings
 from bot.context import CONTEXT_TYPES
 from bot.database import Database
+from bot.flood_budget import flood_budget
 from bot.handlers import admin_command_menu, command_menu, register_handlers
 from bot.handlers.replies import render_bot
 from bot.jobs import start_jobs
@@ -68,7 +69,7 @@ def build_application(
         .base_url(base_url or bot_settings.api_url)
         .request(WatchedRequest(health, connection_pool_size=256))
         .get_updates_request(WatchedRequest(health, connection_pool_size=1))
-        .rate_limiter(FloodLimiter(bot_settings.rate_limits))
+        .rate_limiter(FloodLimiter(bot_settings.rate_limits, budget=flood_budget(bot_settings)))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
