@@ -26,6 +26,7 @@ from bot.flood_budget import LEASE, FloodBudget, Pool, budget_path, bulk_headroo
 from localapi import LocalApiControl
 from tests.bot.conftest import TOKEN
 from tests.bot.test_crash import api_url, bot_env, prepare_data_dir  # noqa: F401 (fixture)
+from tests.perf import replies_during_push
 
 PERIOD = 1.0
 
@@ -308,3 +309,20 @@ def test_two_push_processes_each_set_to_the_full_rate_keep_it_together(
     assert set(per_chat.values()) == {1}  # once (the demo briefing is one message)
     assert sum(sent) == chats
     assert min(sent) > 0, outputs  # both processes sent, at the same time
+
+
+def test_replies_beside_a_push_wait_at_most_a_second_longer_than_without_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The bot in this process and `marketbrief push` in another, one token, the server
+    # enforcing 30/s: 60 users ask at once, first with nothing else sending, then during the
+    # broadcast. Sharing alone would halve the replies' rate (about 2 s more for the last).
+    result = replies_during_push.main(["--chats", "200", "--users", "60"])
+
+    print(capsys.readouterr().out)
+    assert result.rejections == 0
+    assert result.push.exit_code == 0
+    assert (result.push.delivered, result.push.lost, result.push.duplicated) == (200, 0, 0)
+    assert result.during.count == result.quiet.count == 60
+    assert result.added_median <= replies_during_push.TARGET_ADDED
+    assert result.added_p99 <= replies_during_push.TARGET_ADDED
