@@ -68,6 +68,9 @@ HEARTBEAT = 0.5
 REPLY_HOLD = 0.05
 #: A pause longer than this is taken as left over from before a reboot.
 MAX_PAUSE = 3600.0
+#: Seconds acknowledgements wait to be written together (or with the next seats taken): a
+#: seat held that much longer, a locked update saved for most messages of a fast broadcast.
+FLUSH_DELAY = 0.002
 #: The shortest wait before asking the file again, in seconds.
 MIN_RETRY = 0.001
 #: Broadcasts leave this share of the seats (at least none) for replies.
@@ -122,8 +125,8 @@ def _boot_id() -> bytes:
 class FloodBudget:
     """This process's handle on a token's shared budget (see the module doc).
 
-    The file is opened on first use. Acknowledgements are written in one batch per turn of the
-    event loop, not one lock a message.
+    The file is opened on first use. Acknowledgements are written in batches (``FLUSH_DELAY``),
+    or with the next seats taken, not one locked update a message.
     """
 
     def __init__(
@@ -190,16 +193,19 @@ class FloodBudget:
         self._fd = fd
 
     def close(self) -> None:
-        """Write what is pending, give up this process's row and close the file."""
+        """Give up this process's row and close the file.
+
+        Its messages still count for a period: those in flight as if acknowledged now.
+        """
         for handle in (self._flush, self._heartbeat):
             if handle is not None:
                 handle.cancel()
         self._flush = self._heartbeat = None
         if self._map is None:
             return
-        self._in_flight = [0, 0]
-        self._acked, self._returned = [0, 0], [0, 0]
+        self._acked = [max(0, n - r) for n, r in zip(self._in_flight, self._returned, strict=True)]
         with self._locked() as memory:
+            self._sync(memory, self.clock())
             if self._row is not None and self._owns(memory, self._row):
                 _ROW.pack_into(memory, _row_at(self._row), 0, 0.0, 0, 0)
         self._row = None
@@ -215,41 +221,43 @@ class FloodBudget:
         """Give up to ``replies`` reply seats first, then up to ``bulk`` broadcast seats."""
         if not self.usable():
             return Grant(replies, bulk, self.clock())  # nothing to share: the caller's own pace
-        with self._locked() as memory:
-            now = self.clock()
-            self._sync(memory, now)
-            paused = self._paused_until(memory, now)
-            if paused > now:
-                return Grant(0, 0, paused)
-            waiting_until, head, count = _POOL.unpack_from(memory, _pool_at(pool))
-            head, count = self._expire(memory, pool, head, count, now)
-            in_flight, lapse = self._in_flight_elsewhere(memory, pool, now)
-            free = limit - count - in_flight - self._in_flight[pool]
-            given_replies = max(0, min(replies, free))
-            free -= given_replies
-            if not now < waiting_until <= now + self.period + REPLY_HOLD:
-                waiting_until = 0.0  # passed, or implausible
-            given_bulk = 0
-            if given_replies == replies and waiting_until <= now:
-                given_bulk = max(0, min(bulk, free - bulk_headroom(limit)))
-            # The next seat comes free a period after the oldest acknowledgement, or when a
-            # silent process's lease lapses; seats in flight now are free a period later at best.
-            next_free = self._ring(memory, pool, head) + self.period if count else now + self.period
-            retry_at = min(next_free, lapse)
-            if given_replies < replies:
-                waiting_until = max(waiting_until, retry_at + REPLY_HOLD)
-            elif given_bulk < bulk and waiting_until > now:
-                held_back_by_mark = free - given_bulk > bulk_headroom(limit)
-                retry_at = waiting_until if held_back_by_mark else max(retry_at, waiting_until)
-            retry_at = max(retry_at, now + MIN_RETRY)
-            _POOL.pack_into(memory, _pool_at(pool), waiting_until, head, count)
-            self._in_flight[pool] += given_replies + given_bulk
-            self._write_row(memory, now)
+        with self._updating() as (memory, now):
+            grant = self._grant(memory, pool, limit, replies, bulk, now)
+            self._in_flight[pool] += grant.replies + grant.bulk
         self._keep_alive()
-        return Grant(given_replies, given_bulk, retry_at)
+        return grant
+
+    def _grant(
+        self, memory: mmap.mmap, pool: Pool, limit: int, replies: int, bulk: int, now: float
+    ) -> Grant:
+        paused = self._paused_until(memory, now)
+        if paused > now:
+            return Grant(0, 0, paused)
+        waiting_until, head, count = _POOL.unpack_from(memory, _pool_at(pool))
+        head, count = self._expire(memory, pool, head, count, now)
+        in_flight, lapse = self._in_flight_elsewhere(memory, pool, now)
+        free = limit - count - in_flight - self._in_flight[pool]
+        given_replies = max(0, min(replies, free))
+        free -= given_replies
+        if not now < waiting_until <= now + self.period + REPLY_HOLD:
+            waiting_until = 0.0  # passed, or implausible
+        given_bulk = 0
+        if given_replies == replies and waiting_until <= now:
+            given_bulk = max(0, min(bulk, free - bulk_headroom(limit)))
+        # The next seat comes free a period after the oldest acknowledgement, or when a silent
+        # process's lease lapses; seats in flight now are free a period later at best.
+        next_free = self._ring(memory, pool, head) + self.period if count else now + self.period
+        retry_at = min(next_free, lapse)
+        if given_replies < replies:
+            waiting_until = max(waiting_until, retry_at + REPLY_HOLD)
+        elif given_bulk < bulk and waiting_until > now:
+            held_back_by_mark = free - given_bulk > bulk_headroom(limit)
+            retry_at = waiting_until if held_back_by_mark else max(retry_at, waiting_until)
+        _POOL.pack_into(memory, _pool_at(pool), waiting_until, head, count)
+        return Grant(given_replies, given_bulk, max(retry_at, now + MIN_RETRY))
 
     def acknowledged(self, pool: Pool) -> None:
-        """Count a message of ``pool`` as answered now (written with the turn's others)."""
+        """Count a message of ``pool`` as answered (written with others, moments later)."""
         self._acked[pool] += 1
         self._schedule_flush()
 
@@ -262,9 +270,7 @@ class FloodBudget:
         """Pause every process's sends for ``seconds`` (a RetryAfter)."""
         if not self.usable():
             return
-        with self._locked() as memory:
-            now = self.clock()
-            self._sync(memory, now)
+        with self._updating() as (memory, now):
             paused = self._paused_until(memory, now)
             until = max(paused, now + min(seconds, MAX_PAUSE))
             magic, boot, _ = _HEADER.unpack_from(memory, 0)
@@ -282,8 +288,17 @@ class FloodBudget:
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
+    @contextmanager
+    def _updating(self) -> Iterator[tuple[mmap.mmap, float]]:
+        """Lock the file and bring it up to date; renew this process's row at the end."""
+        with self._locked() as memory:
+            now = self.clock()
+            self._sync(memory, now)
+            yield memory, now
+            self._write_row(memory, now)
+
     def _sync(self, memory: mmap.mmap, now: float) -> None:
-        """Reset a file from another boot, write pending acknowledgements, renew the row."""
+        """Reset a file from another boot; write the pending acknowledgements."""
         magic, boot, _ = _HEADER.unpack_from(memory, 0)
         if magic != MAGIC or boot != self._boot:
             memory[:] = bytes(SIZE)
@@ -295,7 +310,6 @@ class FloodBudget:
                 self._append(memory, pool, acked, now)
             self._in_flight[pool] = max(0, self._in_flight[pool] - acked - returned)
         self._acked, self._returned = [0, 0], [0, 0]
-        self._write_row(memory, now)
 
     def _append(self, memory: mmap.mmap, pool: Pool, acked: int, now: float) -> None:
         waiting_until, head, count = _POOL.unpack_from(memory, _pool_at(pool))
@@ -326,12 +340,12 @@ class FloodBudget:
         """Return other processes' messages in flight and when the first of their leases ends."""
         rows = _ROWS.unpack_from(memory, _ROWS_AT)
         total, lapse = 0, float("inf")
-        for index in range(ROWS):
-            owner, lease, *in_flight = rows[4 * index : 4 * index + 4]
-            if owner in (0, self._owner) or not now < lease <= now + LEASE:
-                continue
-            if in_flight[pool] > 0:
-                total += in_flight[pool]
+        for index, in_flight in enumerate(rows[2 + pool :: 4]):
+            if in_flight <= 0:
+                continue  # most rows: idle or unused
+            owner, lease = rows[4 * index], rows[4 * index + 1]
+            if owner != self._owner and now < lease <= now + LEASE:
+                total += in_flight
                 lapse = min(lapse, lease)
         return total, lapse
 
@@ -361,16 +375,21 @@ class FloodBudget:
 
     # ----- outside the lock -------------------------------------------------------------------
 
+    def flush(self) -> None:
+        """Write the pending acknowledgements now (else moments later, or with the next take)."""
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        if self._map is not None and (any(self._acked) or any(self._returned)):
+            self._update()
+
     def _schedule_flush(self) -> None:
         if self._flush is None and self._map is not None:
-            self._flush = asyncio.get_running_loop().call_soon(self._flush_now)
+            self._flush = asyncio.get_running_loop().call_later(FLUSH_DELAY, self.flush)
 
-    def _flush_now(self) -> None:
-        self._flush = None
-        if self._map is None:
-            return
-        with self._locked() as memory:
-            self._sync(memory, self.clock())
+    def _update(self) -> None:
+        with self._updating():
+            pass
         self._keep_alive()
 
     def _keep_alive(self) -> None:
@@ -380,7 +399,8 @@ class FloodBudget:
 
     def _renew(self) -> None:
         self._heartbeat = None
-        self._flush_now()
+        if self._map is not None:
+            self._update()
 
 
 def _pool_at(pool: Pool) -> int:

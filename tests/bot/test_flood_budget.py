@@ -61,12 +61,6 @@ def budgets(path: Path, clock: SteppedClock) -> Iterator[list[FloodBudget]]:
         handle.close()
 
 
-async def settle() -> None:
-    """Let the turn's acknowledgements reach the file (they are written once a turn)."""
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
-
-
 def test_the_file_is_named_by_a_hash_of_the_token_never_the_token(tmp_path: Path) -> None:
     path = budget_path(tmp_path, TOKEN)
     assert path.parent == tmp_path
@@ -85,7 +79,7 @@ async def test_two_processes_share_the_seats_of_one_rate(
     assert push.take(Pool.FREE, 10, replies=0, bulk=1).bulk == 0
     for _ in range(6):
         bot.acknowledged(Pool.FREE)
-    await settle()
+    bot.flush()
     # Acknowledged seats stay taken for a period after the acknowledgement.
     clock.now += PERIOD - 0.01
     held = push.take(Pool.FREE, 10, replies=0, bulk=1)
@@ -108,7 +102,7 @@ async def test_a_reply_waiting_in_one_process_holds_back_the_broadcast_of_anothe
     assert push.take(Pool.FREE, 10, replies=0, bulk=10).bulk == 10
     for _ in range(10):
         push.acknowledged(Pool.FREE)
-    await settle()
+    push.flush()
     waiting = bot.take(Pool.FREE, 10, replies=2, bulk=0)
     assert waiting.replies == 0
     assert waiting.retry_at == pytest.approx(clock.now + PERIOD)
@@ -326,3 +320,16 @@ def test_replies_beside_a_push_wait_at_most_a_second_longer_than_without_it(
     assert result.during.count == result.quiet.count == 60
     assert result.added_median <= replies_during_push.TARGET_ADDED
     assert result.added_p99 <= replies_during_push.TARGET_ADDED
+
+
+async def test_a_process_that_closes_leaves_its_last_messages_counted_for_a_period(
+    budgets: list[FloodBudget], clock: SteppedClock
+) -> None:
+    push, bot = budgets
+    assert push.take(Pool.FREE, 10, replies=0, bulk=10).bulk == 10
+    for _ in range(4):
+        push.acknowledged(Pool.FREE)
+    push.close()  # 4 answered, 6 still in flight: all count until a period from now
+    assert bot.take(Pool.FREE, 10, replies=1, bulk=0).replies == 0
+    clock.now += PERIOD
+    assert bot.take(Pool.FREE, 10, replies=10, bulk=0).replies == 10
