@@ -2,7 +2,7 @@
 
 Telegram counts a token's messages, not a process's: a ``marketbrief push`` beside the running
 bot must share the bot's 30 messages a second (or the paid rate), and a person waiting for a
-reply must not queue behind the broadcast. Each process still paces itself (``bot.ratelimit``);
+reply must not queue behind the broadcast. Each process still paces itself (``bot.delivery.ratelimit``);
 the budget adds the machine-wide ceiling and the priority of replies.
 
 It is a small memory-mapped file beside the data (``flood-<hash>-v1.budget``, mode 0600, named
@@ -11,7 +11,7 @@ of each update. For each rate (the free overall one and the paid one) it holds `
 
 - a message takes a seat before it goes out and keeps it until one period after Telegram
   acknowledged it, so no second of arrivals at Telegram, from all processes together, holds
-  more than the rate (the argument of ``bot.ratelimit.AckWindow``, now machine-wide). The file
+  more than the rate (the argument of ``bot.delivery.ratelimit.AckWindow``, now machine-wide). The file
   keeps the acknowledgement times (oldest first) and, per process, a row with its messages in
   flight and a lease the process renews while it has any;
 - replies go first: a reply that finds no seat marks the pool "a reply is waiting" until just

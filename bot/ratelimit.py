@@ -24,7 +24,7 @@ the last second. Telegram admits a message before it answers, so no second of ar
 hold more than the rate.
 
 Processes sending for the same token on one machine (the bot and a ``marketbrief push``) share
-one budget when the limiter is given one (``bot.flood_budget``): the acknowledgement windows
+one budget when the limiter is given one (``bot.delivery.flood_budget``): the acknowledgement windows
 are then machine-wide, replies take their seats before broadcasts, and a RetryAfter pauses
 every process.
 
@@ -53,7 +53,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 from bot.config import RateLimits
-from bot.flood_budget import CAPACITY, FloodBudget, Pool, SeatWindow, SharedSeats
+from bot.delivery.flood_budget import CAPACITY, FloodBudget, Pool, SeatWindow, SharedSeats
 from bot.telegram_errors import retry_after_seconds
 
 log = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.chats import ChatStore, Schedule
-from bot.database import Database
-from bot.flood_budget import LEASE, FloodBudget, Pool, budget_path, bulk_headroom
+from bot.store.chats import ChatStore, Schedule
+from bot.store.database import Database
+from bot.delivery.flood_budget import LEASE, FloodBudget, Pool, budget_path, bulk_headroom
 from localapi import LocalApiControl
 from tests.bot.conftest import TOKEN
 from tests.bot.test_crash import api_url, bot_env, prepare_data_dir  # noqa: F401 (fixture)
@@ -223,7 +223,7 @@ async def test_without_a_usable_file_a_process_says_so_once_and_paces_itself(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from bot.config import RateLimits
-    from bot.ratelimit import FloodLimiter
+    from bot.delivery.ratelimit import FloodLimiter
 
     budget = FloodBudget(tmp_path / "missing" / "flood.budget")
     limiter = FloodLimiter(RateLimits(overall_per_second=5), budget=budget)
@@ -233,7 +233,7 @@ async def test_without_a_usable_file_a_process_says_so_once_and_paces_itself(
         sent.append(asyncio.get_running_loop().time())
         return True
 
-    with caplog.at_level(logging.WARNING, logger="bot.flood_budget"):
+    with caplog.at_level(logging.WARNING, logger="bot.delivery.flood_budget"):
         for chat in range(3):
             await limiter.process_request(request, (), {}, "sendMessage", {"chat_id": chat}, None)
     assert len(sent) == 3

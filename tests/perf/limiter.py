@@ -8,7 +8,7 @@ the acknowledgement windows and the sweep of idle chats (a heap of expiry times;
 scan every chat once more than 1,024 were known, which cost 666 us a message at 16,000).
 Target: about the same cost per message at 16,000 chats as at 500.
 
-Then the cost of the token's shared flood budget (``bot.flood_budget``): CPU per message for a
+Then the cost of the token's shared flood budget (``bot.delivery.flood_budget``): CPU per message for a
 seat taken and acknowledged one message at a time (no batching: the worst case, two locked
 updates of the file a message), beside the in-process acknowledgement window it replaces.
 """
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import RateLimits
-from bot.flood_budget import FloodBudget, Pool, SeatWindow, SharedSeats
-from bot.ratelimit import BULK, OVERALL_PERIOD, AckWindow, FloodLimiter, LoopTimer
+from bot.delivery.flood_budget import FloodBudget, Pool, SeatWindow, SharedSeats
+from bot.delivery.ratelimit import BULK, OVERALL_PERIOD, AckWindow, FloodLimiter, LoopTimer
 
 CHAT_COUNTS = (500, 2_000, 16_000)
 #: Far above the rate, and a per-chat window (burst / per-chat rate) longer than the run.

@@ -11,7 +11,7 @@ minimal stub (``tests.perf.stub_api``), as the full local server is the bottlene
 rate on a small machine; ``--server local`` runs ``python -m localapi --flood`` instead. Then
 ``--processes`` push processes share the one broadcast, each with
 ``MARKETBRIEF_PAID_BROADCAST_RATE`` = the paid rate: the token's flood budget
-(``bot.flood_budget``) keeps them inside it together, and the outbox log's claims keep them
+(``bot.delivery.flood_budget``) keeps them inside it together, and the outbox log's claims keep them
 from sending a chat's briefing twice. Each process is the real push path (the bot's
 application and ``push_now``, what ``marketbrief push`` runs) and reports the CPU it spent
 on the broadcast. Figures: deliveries per second between the server's first and last
@@ -39,11 +39,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.chats import ChatStore
+from bot.store.chats import ChatStore
 from bot.config import BotSettings
-from bot.database import Database
-from bot.jobs import push_now
-from bot.services import get_services
+from bot.store.database import Database
+from bot.services.jobs import push_now
+from bot.services.hub import get_services
 from tests.perf._harness import TOKEN, busy_processes, demo_data_dir
 from tests.perf.broadcast import Audience, quiet_schedule
 
@@ -267,7 +267,7 @@ def print_result(
 
 async def _worker(concurrency: int | None) -> dict[str, Any]:
     """Run the push path once (as ``marketbrief push``) and report its CPU and summary."""
-    from bot.app import build_application, stop_services
+    from bot.runtime.app import build_application, stop_services
     from briefings.service import MarketService
 
     settings = BotSettings.from_env(os.environ)
