@@ -23,6 +23,11 @@ request goes out only when fewer than the rate's messages were in flight or ackn
 the last second. Telegram admits a message before it answers, so no second of arrivals can
 hold more than the rate.
 
+Processes sending for the same token on one machine (the bot and a ``marketbrief push``) share
+one budget when the limiter is given one (``bot.delivery.flood_budget``): the acknowledgement
+windows are then machine-wide, replies take their seats before broadcasts, and a RetryAfter pauses
+every process.
+
 A RetryAfter pauses all messages for its duration plus a margin, then the request is retried, up
 to ``max_retries`` times; after that the RetryAfter reaches the caller. A run of RetryAfters (a
 storm) is logged once when it starts and once when a request next succeeds, with how many
@@ -48,6 +53,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 from bot.config import RateLimits
+from bot.delivery.flood_budget import CAPACITY, FloodBudget, Pool, SeatWindow, SharedSeats
 from bot.telegram_errors import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -155,8 +161,8 @@ class AckWindow:
         self._in_flight = 0
         self._landed = asyncio.Event()
 
-    async def acquire(self) -> None:
-        """Wait until one more request fits, then count it as in flight."""
+    async def acquire(self, bulk: bool = False) -> None:
+        """Wait until one more request fits, then count it as in flight (bulk or not alike)."""
         while True:
             now = self.timer.now()
             acks = self._acks
@@ -181,20 +187,25 @@ class AckWindow:
 class FloodLimiter(BaseRateLimiter[int]):
     """Throttle per chat, per group and overall; retry after RetryAfter (see module doc)."""
 
-    def __init__(self, limits: RateLimits | None = None, timer: Timer | None = None) -> None:
+    def __init__(
+        self,
+        limits: RateLimits | None = None,
+        timer: Timer | None = None,
+        budget: FloodBudget | None = None,
+    ) -> None:
+        """Pace by ``limits``; with a ``budget``, share the overall rates with other processes."""
         self.limits = limits = limits or RateLimits()
         self.timer = timer or LoopTimer()
+        self.budget = budget
         self._paused_until = 0.0
         self._overall = Pacer(limits.overall_per_second / SAFETY)
         self._bulk = Pacer(limits.overall_per_second * BULK_SHARE / SAFETY)
-        self._free_acks = AckWindow(int(limits.overall_per_second), OVERALL_PERIOD, self.timer)
+        self._free_acks = self._acks(Pool.FREE, limits.overall_per_second)
         self._paid: Pacer | None = None
-        self._paid_acks: AckWindow | None = None
+        self._paid_acks: SeatWindow | None = None
         if limits.paid_broadcast:
             self._paid = Pacer(limits.paid_broadcast_per_second / SAFETY)
-            self._paid_acks = AckWindow(
-                int(limits.paid_broadcast_per_second), OVERALL_PERIOD, self.timer
-            )
+            self._paid_acks = self._acks(Pool.PAID, limits.paid_broadcast_per_second)
         self._chats: dict[int | str, SlidingWindow] = {}
         self._groups: dict[int | str, SlidingWindow] = {}
         self._chat_locks: dict[int | str, tuple[asyncio.Lock, int]] = {}
@@ -209,6 +220,13 @@ class FloodLimiter(BaseRateLimiter[int]):
         self._storm_retries = 0
         self._storm_dropped = 0
 
+    def _acks(self, pool: Pool, per_second: float) -> SeatWindow:
+        """Return the acknowledgement window of a rate: the shared one when it fits the budget."""
+        local = AckWindow(int(per_second), OVERALL_PERIOD, self.timer)
+        if self.budget is None or int(per_second) > CAPACITY:
+            return local
+        return SharedSeats(self.budget, pool, int(per_second), local)
+
     @property
     def paid_broadcast(self) -> bool:
         """Return True when broadcasts should carry ``allow_paid_broadcast``."""
@@ -218,7 +236,9 @@ class FloodLimiter(BaseRateLimiter[int]):
         """Start with empty state."""
 
     async def shutdown(self) -> None:
-        """Forget per-chat state."""
+        """Forget per-chat state; give up this process's share of the budget."""
+        if self.budget is not None:
+            self.budget.close()
         self._chats.clear()
         self._groups.clear()
         self._chat_locks.clear()
@@ -282,14 +302,14 @@ class FloodLimiter(BaseRateLimiter[int]):
         flood_attempts = server_attempts = 0
         while True:
             await self._wait_for_pause()
-            windows: tuple[AckWindow, ...] = ()
+            windows: tuple[SeatWindow, ...] = ()
             if key is not None:
                 windows = await self._wait_for_slots(key, bulk=bulk, paid=paid)
-            acquired: list[AckWindow] = []
+            acquired: list[SeatWindow] = []
             try:
                 try:
                     for window in windows:
-                        await window.acquire()
+                        await window.acquire(bulk)
                         acquired.append(window)
                     result = await callback(*args, **kwargs)
                 finally:
@@ -327,6 +347,8 @@ class FloodLimiter(BaseRateLimiter[int]):
         """Pause every send for ``delay`` seconds; log a storm's start only."""
         now = self.timer.now()
         self._paused_until = max(self._paused_until, now + delay)
+        if self.budget is not None:
+            self.budget.pause(delay)
         self.retries += 1
         self._storm_retries += 1
         if self._storm_started is None:
@@ -357,7 +379,7 @@ class FloodLimiter(BaseRateLimiter[int]):
 
     async def _wait_for_slots(
         self, key: int | str, *, bulk: bool, paid: bool
-    ) -> tuple[AckWindow, ...]:
+    ) -> tuple[SeatWindow, ...]:
         """Wait for the chat's, the group's and the overall slots; return the ack windows."""
         limits = self.limits
         chat = self._chats.get(key)

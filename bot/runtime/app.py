@@ -16,6 +16,7 @@ from bot.chat.routes import admin_command_menu, command_menu, register_handlers
 from bot.config import BotSettings
 from bot.delivery.alert_push import AlertPush
 from bot.delivery.briefing_push import BriefingPush
+from bot.delivery.flood_budget import flood_budget
 from bot.delivery.outage import ApiHealth, WatchedRequest
 from bot.delivery.outbox import OutboxLog
 from bot.delivery.ratelimit import FloodLimiter
@@ -66,7 +67,7 @@ def build_application(
         .base_url(base_url or bot_settings.api_url)
         .request(WatchedRequest(health, connection_pool_size=256))
         .get_updates_request(WatchedRequest(health, connection_pool_size=1))
-        .rate_limiter(FloodLimiter(bot_settings.rate_limits))
+        .rate_limiter(FloodLimiter(bot_settings.rate_limits, budget=flood_budget(bot_settings)))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

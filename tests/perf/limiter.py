@@ -7,17 +7,24 @@ limits are far above the rate, so what is measured is the limiter's bookkeeping:
 the acknowledgement windows and the sweep of idle chats (a heap of expiry times; it used to
 scan every chat once more than 1,024 were known, which cost 666 us a message at 16,000).
 Target: about the same cost per message at 16,000 chats as at 500.
+
+Then the cost of the token's shared flood budget (``bot.delivery.flood_budget``): CPU per
+message for a seat taken and acknowledged one message at a time (no batching: the worst case, two locked
+updates of the file a message), beside the in-process acknowledgement window it replaces.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import RateLimits
-from bot.delivery.ratelimit import BULK, FloodLimiter
+from bot.delivery.flood_budget import FloodBudget, Pool, SeatWindow, SharedSeats
+from bot.delivery.ratelimit import BULK, OVERALL_PERIOD, AckWindow, FloodLimiter, LoopTimer
 
 CHAT_COUNTS = (500, 2_000, 16_000)
 #: Far above the rate, and a per-chat window (burst / per-chat rate) longer than the run.
@@ -41,6 +48,49 @@ async def cost_per_message(chats: int, messages: int) -> float:
     return (time.perf_counter() - start) / messages * 1e6
 
 
+#: The seats of the budget benchmark (Telegram's paid ceiling).
+SEATS = 1000
+#: The budget benchmark's clock runs this much faster than real time, so seats never run out.
+FAST_CLOCK = 1_000_000.0
+
+
+async def seat_cost_per_message(window: SeatWindow, messages: int) -> float:
+    """Return the CPU per message, in microseconds, of acquiring and releasing a seat."""
+    start = time.process_time()
+    for _ in range(messages):
+        await window.acquire(True)
+        window.release()
+    await asyncio.sleep(0)  # the last acknowledgement's write
+    return (time.process_time() - start) / messages * 1e6
+
+
+class FastTimer(LoopTimer):
+    """The loop's clock running FAST_CLOCK times faster, for the local window's seats."""
+
+    def now(self) -> float:
+        """Return scaled monotonic seconds."""
+        return time.monotonic() * FAST_CLOCK
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep the scaled time."""
+        await asyncio.sleep(seconds / FAST_CLOCK)
+
+
+async def budget_costs(messages: int) -> tuple[float, float]:
+    """Return the seat cost per message with the shared budget and with the local window."""
+    local = AckWindow(SEATS, OVERALL_PERIOD, FastTimer())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "flood.budget"
+        budget = FloodBudget(path, clock=lambda: time.monotonic() * FAST_CLOCK)
+        try:
+            shared = await seat_cost_per_message(
+                SharedSeats(budget, Pool.PAID, SEATS, local), messages
+            )
+        finally:
+            budget.close()
+    return shared, await seat_cost_per_message(local, messages)
+
+
 def main(argv: Sequence[str] | None = None) -> dict[int, float]:
     """Measure and print the cost per message for each number of active chats."""
     parser = argparse.ArgumentParser(description="The flood limiter's cost per message.")
@@ -52,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> dict[int, float]:
         print(f"  {chats:6d} chats   {cost:7.1f} us a message")
     first, last = CHAT_COUNTS[0], CHAT_COUNTS[-1]
     print(f"  {last} ÷ {first} chats: {costs[last] / costs[first]:.2f}x (target about 1x)")
+    shared, local = asyncio.run(budget_costs(options.messages))
+    print(f"a seat a message, {options.messages} messages one at a time (CPU)")
+    print(f"  shared flood budget  {shared:7.1f} us a message")
+    print(f"  in-process window    {local:7.1f} us a message")
     return costs
 
 

@@ -10,8 +10,9 @@ without, ~1/s per private chat, 20/min per group) and answers 429 beyond them: b
 minimal stub (``tests.perf.stub_api``), as the full local server is the bottleneck at this
 rate on a small machine; ``--server local`` runs ``python -m localapi --flood`` instead. Then
 ``--processes`` push processes share the one broadcast, each with
-``MARKETBRIEF_PAID_BROADCAST_RATE`` = paid rate / processes; the outbox log's claims keep
-them from sending a chat's briefing twice. Each process is the real push path (the bot's
+``MARKETBRIEF_PAID_BROADCAST_RATE`` = the paid rate: the token's flood budget
+(``bot.delivery.flood_budget``) keeps them inside it together, and the outbox log's claims keep them
+from sending a chat's briefing twice. Each process is the real push path (the bot's
 application and ``push_now``, what ``marketbrief push`` runs) and reports the CPU it spent
 on the broadcast. Figures: deliveries per second between the server's first and last
 accepted message, CPU per message (push processes; the server's apart), 429s, chats that lack
@@ -185,7 +186,7 @@ def run(
         try:
             if server_kind == "local":
                 add_chats_to_local_server(url, audience)
-            env = worker_environment(url, data_dir, paid_rate / processes)
+            env = worker_environment(url, data_dir, paid_rate)
             command = [sys.executable, "-m", "tests.perf.paid_broadcast", "--worker"]
             if concurrency is not None:
                 command += ["--concurrency", str(concurrency)]
