@@ -12,8 +12,8 @@ of each update. For each rate (the free overall one and the paid one) it holds `
 - a message takes a seat before it goes out and keeps it until one period after Telegram
   acknowledged it, so no second of arrivals at Telegram, from all processes together, holds
   more than the rate (the argument of ``bot.delivery.ratelimit.AckWindow``, now machine-wide).
-  The file keeps the acknowledgement times (oldest first) and, per process, a row with its messages in
-  flight and a lease the process renews while it has any;
+  The file keeps the acknowledgement times (oldest first) and, per process, a row with its
+  messages in flight and a lease the process renews while it has any;
 - replies go first: a reply that finds no seat marks the pool "a reply is waiting" until just
   after its next chance, and broadcasts take no seat while the mark stands; broadcasts also
   leave a thirtieth of the seats (one of 30) free, so a reply usually finds one at once. A

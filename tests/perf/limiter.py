@@ -9,8 +9,8 @@ scan every chat once more than 1,024 were known, which cost 666 us a message at 
 Target: about the same cost per message at 16,000 chats as at 500.
 
 Then the cost of the token's shared flood budget (``bot.delivery.flood_budget``): CPU per
-message for a seat taken and acknowledged one message at a time (no batching: the worst case, two locked
-updates of the file a message), beside the in-process acknowledgement window it replaces.
+message for a seat taken and acknowledged one message at a time (no batching: the worst case,
+two locked updates of the file a message), beside the in-process acknowledgement window it replaces.
 """
 
 from __future__ import annotations
