@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -12,21 +11,22 @@ from pathlib import Path
 import pytest
 
 from briefings.service import MarketService
-from briefings.sources.csvdir import CsvDirectorySource
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
 from briefings.universe import load_universe
+from tests.real_data import MARKET_DATA, REPO_ROOT, has_market_data, real_market_service
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MARKET_DATA = Path(
-    os.environ.get("MARKETBRIEF_TEST_MARKET_DATA", REPO_ROOT.parent / "shared" / "market-data")
-)
+# Tests import these from here.
+__all__ = ["MARKET_DATA", "REPO_ROOT"]
+
+# The sweeps' checks run inside tests too: rewrite their asserts so a failure shows its values.
+pytest.register_assert_rewrite("tests.sweeps")
 
 
 @pytest.fixture
 def market_data_dir() -> Path:
     """Return ../shared/market-data, or skip the test when a clone lacks it."""
-    if not (MARKET_DATA / "SPY.csv").is_file():
+    if not has_market_data():
         pytest.skip(f"real market data not found at {MARKET_DATA}")
     return MARKET_DATA
 
@@ -34,16 +34,9 @@ def market_data_dir() -> Path:
 @pytest.fixture(scope="session")
 def real_service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
     """Return a service on ../shared/market-data, refreshed once per test run (else skip)."""
-    if not (MARKET_DATA / "SPY.csv").is_file():
+    if not has_market_data():
         pytest.skip(f"real market data not found at {MARKET_DATA}")
-    market = MarketService(
-        CsvDirectorySource(MARKET_DATA),
-        PriceStore(tmp_path_factory.mktemp("real") / "prices.sqlite3"),
-        load_universe(),
-        clock=lambda: datetime(2026, 7, 31, 23, 0, tzinfo=UTC),
-    )
-    assert market.refresh().error is None
-    return market
+    return real_market_service(tmp_path_factory.mktemp("real") / "prices.sqlite3")
 
 
 @pytest.fixture(scope="session")
