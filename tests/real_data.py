@@ -15,8 +15,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MARKET_DATA = Path(
     os.environ.get("MARKETBRIEF_TEST_MARKET_DATA", REPO_ROOT.parent / "shared" / "market-data")
 )
-#: After SPY's last close in the folder (2026-07-31).
-REAL_CLOCK = datetime(2026, 7, 31, 23, 0, tzinfo=UTC)
+#: After the last close in the folder (RUT.csv's 2026-08-21), so every file is read to its end.
+REAL_CLOCK = datetime(2026, 8, 24, 23, 0, tzinfo=UTC)
 
 
 def has_market_data() -> bool:
