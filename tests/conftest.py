@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from briefings.config import Settings
 from briefings.service import MarketService
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
@@ -50,6 +51,25 @@ def golden_service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
     )
     assert market.refresh().error is None
     return market
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Refresh the demo market once per test session; tests copy the resulting store."""
+    data_dir = tmp_path_factory.mktemp("demo-store")
+    service = MarketService.from_settings(Settings(data_dir=data_dir, source="demo"))
+    report = service.refresh()
+    assert report.error is None, report.error
+    return Settings(data_dir=data_dir).store_path
+
+
+@pytest.fixture
+def demo_data(tmp_path: Path, demo_store: Path) -> Path:
+    """Put the refreshed demo market in the test's data dir (MARKETBRIEF_DATA_DIR); return it."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(exist_ok=True)
+    shutil.copy(demo_store, Settings(data_dir=data_dir).store_path)
+    return data_dir
 
 
 @pytest.fixture(autouse=True)

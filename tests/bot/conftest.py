@@ -32,16 +32,6 @@ FAST_LIMITS = RateLimits(overall_per_second=500, per_chat_per_second=100, per_ch
 HANDLED_GROUP = 1_000
 
 
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Refresh the demo market once per test session; tests copy the resulting store."""
-    data_dir = tmp_path_factory.mktemp("demo-store")
-    service = MarketService.from_settings(Settings(data_dir=data_dir, source="demo"))
-    report = service.refresh()
-    assert report.error is None, report.error
-    return Settings(data_dir=data_dir).store_path
-
-
 def make_data_dir(tmp_path: Path, demo_store: Path) -> Path:
     """Return a fresh data dir holding a copy of the refreshed demo price store."""
     data_dir = tmp_path / "data"
