@@ -115,6 +115,7 @@ def test_an_unknown_chart_language_is_refused(snapshot: Snapshot) -> None:
         chart_key(snapshot, "rrg-sectors", language="fr")
 
 
+@pytest.mark.usefixtures("demo_data")  # the demo market, refreshed once per run
 def test_the_cli_draws_a_chart_in_the_language_asked(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

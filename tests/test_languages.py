@@ -368,6 +368,7 @@ def test_long_chinese_alerts_split_under_telegram_limit(
     assert all(telegram_length(m.text) <= 4096 for m in messages)
 
 
+@pytest.mark.usefixtures("demo_data")  # the demo market, refreshed once per run
 def test_cli_lang_and_environment(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
