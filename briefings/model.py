@@ -12,7 +12,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from briefings.universe import Universe
 
-from briefings.members import IndexMembers
+from briefings.members.model import IndexMembers
 
 #: Trailing windows, in display order. See ``briefings.analytics.returns`` for definitions.
 WINDOWS: tuple[str, ...] = ("1D", "1W", "MTD", "1M", "3M", "YTD", "1Y")

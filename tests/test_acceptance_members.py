@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from briefings.analytics.members import rebuilt_indexes
-from briefings.member_book import IndexPrices
-from briefings.members import IndexMembers
+from briefings.members.analytics import rebuilt_indexes
+from briefings.members.book import IndexPrices
+from briefings.members.model import IndexMembers
 from briefings.service import MarketService
 from tests.conftest import MARKET_DATA
 

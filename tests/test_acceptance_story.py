@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from briefings.model import Briefing
-from briefings.render import briefing_to_json, render_summary
+from briefings.render.briefing_json import briefing_to_json
+from briefings.render.views import render_summary
 from briefings.service import MarketService
 from tests.sweeps.story import check_story
 from tests.test_story import assert_numbers_are_figures

@@ -16,9 +16,9 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from bot.app import build_application, running
+from bot.runtime.app import build_application, running
 from bot.config import BotSettings, RateLimits
-from bot.services import BotApplication, get_services
+from bot.services.hub import BotApplication, get_services
 from briefings.config import Settings
 from briefings.service import MarketService
 from localapi import FloodLimits, LocalBotApi

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
-from briefings.render import render_summary
+from briefings.render.views import render_summary
 from briefings.service import MarketService
 from briefings.story import KEY_PAIRS, slug
 from tests.sweeps._runner import Check, main
