@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -11,22 +10,24 @@ from pathlib import Path
 
 import pytest
 
+from briefings.config import Settings
 from briefings.service import MarketService
-from briefings.sources.csvdir import CsvDirectorySource
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
 from briefings.universe import load_universe
+from tests.real_data import MARKET_DATA, REPO_ROOT, has_market_data, real_market_service
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MARKET_DATA = Path(
-    os.environ.get("MARKETBRIEF_TEST_MARKET_DATA", REPO_ROOT.parent / "shared" / "market-data")
-)
+# Tests import these from here.
+__all__ = ["MARKET_DATA", "REPO_ROOT"]
+
+# The sweeps' checks run inside tests too: rewrite their asserts so a failure shows its values.
+pytest.register_assert_rewrite("tests.sweeps")
 
 
 @pytest.fixture
 def market_data_dir() -> Path:
     """Return ../shared/market-data, or skip the test when a clone lacks it."""
-    if not (MARKET_DATA / "SPY.csv").is_file():
+    if not has_market_data():
         pytest.skip(f"real market data not found at {MARKET_DATA}")
     return MARKET_DATA
 
@@ -34,16 +35,9 @@ def market_data_dir() -> Path:
 @pytest.fixture(scope="session")
 def real_service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
     """Return a service on ../shared/market-data, refreshed once per test run (else skip)."""
-    if not (MARKET_DATA / "SPY.csv").is_file():
+    if not has_market_data():
         pytest.skip(f"real market data not found at {MARKET_DATA}")
-    market = MarketService(
-        CsvDirectorySource(MARKET_DATA),
-        PriceStore(tmp_path_factory.mktemp("real") / "prices.sqlite3"),
-        load_universe(),
-        clock=lambda: datetime(2026, 7, 31, 23, 0, tzinfo=UTC),
-    )
-    assert market.refresh().error is None
-    return market
+    return real_market_service(tmp_path_factory.mktemp("real") / "prices.sqlite3")
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +51,25 @@ def golden_service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
     )
     assert market.refresh().error is None
     return market
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Refresh the demo market once per test session; tests copy the resulting store."""
+    data_dir = tmp_path_factory.mktemp("demo-store")
+    service = MarketService.from_settings(Settings(data_dir=data_dir, source="demo"))
+    report = service.refresh()
+    assert report.error is None, report.error
+    return Settings(data_dir=data_dir).store_path
+
+
+@pytest.fixture
+def demo_data(tmp_path: Path, demo_store: Path) -> Path:
+    """Put the refreshed demo market in the test's data dir (MARKETBRIEF_DATA_DIR); return it."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(exist_ok=True)
+    shutil.copy(demo_store, Settings(data_dir=data_dir).store_path)
+    return data_dir
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,7 @@ health care was the best sector from members and information technology the wors
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -19,9 +18,6 @@ from briefings.members.analytics import rebuilt_indexes
 from briefings.members.book import IndexPrices
 from briefings.members.model import IndexMembers
 from briefings.service import MarketService
-from briefings.sources.csvdir import CsvDirectorySource
-from briefings.store import PriceStore
-from briefings.universe import load_universe
 from tests.conftest import MARKET_DATA
 
 pytestmark = pytest.mark.market_data
@@ -31,21 +27,12 @@ SESSIONS = (date(2025, 11, 28), date(2025, 12, 11))
 TRACK_FROM = date(2025, 6, 30)
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> MarketService:
-    """Refresh the real closes and members once for the module."""
+@pytest.fixture
+def service(real_service: MarketService) -> MarketService:
+    """Return the run's real-data service (its refresh brings the members' closes too)."""
     if not (MARKET_DATA / "sp500" / "members.csv").is_file():
         pytest.skip(f"real S&P 500 members not found at {MARKET_DATA / 'sp500'}")
-    store = PriceStore(tmp_path_factory.mktemp("members") / "prices.sqlite3")
-    service = MarketService(
-        CsvDirectorySource(Path(MARKET_DATA)),
-        store,
-        load_universe(),
-        clock=lambda: datetime(2025, 12, 12, 23, 0, tzinfo=UTC),
-    )
-    report = service.refresh()
-    assert report.error is None
-    return service
+    return real_service
 
 
 def members_at(service: MarketService, session: date, period: str = "MTD") -> IndexMembers:

@@ -12,12 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from briefings.calendar import sessions_in_range
 from briefings.model import Briefing
 from briefings.render.briefing_json import briefing_to_json
 from briefings.render.views import render_summary
 from briefings.service import MarketService
-from briefings.story import KEY_PAIRS, slug
+from tests.sweeps.story import check_story
 from tests.test_story import assert_numbers_are_figures
 
 pytestmark = pytest.mark.market_data
@@ -124,36 +123,16 @@ def test_the_tariff_low_does_not_open_with_rows_of_zeros(real_service: MarketSer
     assert not any(t.id.startswith("since_low") for t in briefing.story.takeaways)  # type: ignore[union-attr]
 
 
-def test_every_late_2025_session_tells_a_consistent_story(real_service: MarketService) -> None:
-    for session in sessions_in_range(date(2025, 10, 1), date(2025, 12, 31)):
-        briefing = real_service.snapshot(as_of=session).briefing
-        story = briefing.story
-        assert story is not None
-        assert 3 <= len(story.takeaways) <= 6, session
-        lines = {line.name: line for line in briefing.rotation}
-        month = [
-            line.spread["1M"] or 0.0
-            for line in briefing.rotation
-            if (line.lead, line.lag) in KEY_PAIRS
-        ]
-        if story.verdict.id == "broadening":
-            assert sum(v >= 1.0 for v in month) >= 3, session
-        if story.verdict.id == "narrow":
-            assert sum(v <= -1.0 for v in month) >= 3, session
-        for takeaway in story.takeaways:
-            assert_numbers_are_figures(takeaway)
-            if takeaway.id.endswith(("_month", "_day")):
-                # The winner the sentence names is the one the spread's sign favours.
-                spread = takeaway.figures["spread_pp"]
-                line = next(
-                    item for name, item in lines.items() if takeaway.id.startswith(slug(name))
-                )
-                window = "1M" if takeaway.id.endswith("_month") else "1D"
-                assert (spread > 0) == ((line.spread[window] or 0.0) > 0), (session, takeaway)
-        html = render_summary(briefing, "html")
-        visible = [re.sub(r"<[^>]+>", "", line).replace("&amp;", "&") for line in html.splitlines()]
-        assert len(visible) <= 26, session
-        assert max(len(line) for line in visible) <= 40, session
+@pytest.mark.parametrize(
+    "session",
+    [date(2025, 1, 2), date(2025, 10, 1), date(2025, 12, 31), date(2026, 7, 31)],
+    ids=str,
+)
+def test_sampled_sessions_tell_a_consistent_story(
+    real_service: MarketService, session: date
+) -> None:
+    # Every session of 2025-2026 is checked by the sweep ``python -m tests.sweeps.story``.
+    check_story(real_service, session)
 
 
 def members_frame(directory: Path, day: date) -> pd.DataFrame:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -31,19 +30,17 @@ from briefings.snapshot import Snapshot
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore
 from briefings.universe import load_universe
+from briefings.snapshot import Snapshot
+from briefings.service import MarketService
 from tests.test_charts import png_size
 from tests.test_cli import run_cli
 from tests.test_languages import AS_OF, allowed_words, english_words
 
 
 @pytest.fixture(scope="module")
-def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+def snapshot(golden_service: MarketService) -> Snapshot:
     """Return a demo session with index members (so the breadth chart has bars)."""
-    store = PriceStore(tmp_path_factory.mktemp("charts-zh") / "prices.sqlite3")
-    clock = datetime(2025, 11, 21, 22, 0, tzinfo=UTC)
-    service = MarketService(DemoSource(), store, load_universe(), clock=lambda: clock)
-    assert service.refresh().error is None
-    chosen = service.snapshot(as_of=AS_OF)
+    chosen = golden_service.snapshot(as_of=AS_OF)
     assert chosen.briefing.members, "the demo session should have index members"
     return chosen
 
@@ -123,6 +120,7 @@ def test_an_unknown_chart_language_is_refused(snapshot: Snapshot) -> None:
         chart_key(snapshot, "rrg-sectors", language="fr")
 
 
+@pytest.mark.usefixtures("demo_data")  # the demo market, refreshed once per run
 def test_the_cli_draws_a_chart_in_the_language_asked(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -9,6 +9,10 @@ import pytest
 
 from briefings.cli import main
 
+# The commands run on a data dir that holds the demo market already refreshed (once per run);
+# the refresh test starts from an empty one.
+pytestmark = pytest.mark.usefixtures("demo_data")
+
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     try:
@@ -97,7 +101,10 @@ def test_sectors_and_rotation_commands(capsys: pytest.CaptureFixture[str]) -> No
     assert "<b>" in out
 
 
-def test_refresh_is_incremental(capsys: pytest.CaptureFixture[str]) -> None:
+def test_refresh_is_incremental(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(tmp_path / "empty"))
     code, out, _ = run_cli(capsys, "refresh", "--source", "demo")
     assert code == 0
     assert "stored" in out

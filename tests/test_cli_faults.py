@@ -37,13 +37,10 @@ GROUP = '[groups.sectors]\nmembers = { XLK = "Technology" }\n'
 Setup = Callable[[Path], None]
 
 
-@pytest.fixture(scope="module")
-def demo_prices(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return a demo price store refreshed once for the module."""
-    data_dir = tmp_path_factory.mktemp("demo")
-    report = MarketService.from_settings(Settings(data_dir=data_dir, source="demo")).refresh()
-    assert report.error is None
-    return data_dir / "prices.sqlite3"
+@pytest.fixture
+def demo_prices(demo_store: Path) -> Path:
+    """Return the demo price store refreshed once for the run (tests copy it)."""
+    return demo_store
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:

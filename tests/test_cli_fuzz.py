@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from bot.cli import main
 from briefings.config import Settings
-from briefings.service import MarketService
 
 COMMANDS = ["brief", "sectors", "rotation", "chart", "refresh", "run", "push", "frob", "--help"]
 WORDS = [
@@ -88,10 +87,11 @@ environment = st.fixed_dictionaries(
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def root(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> Path:
     """Return a folder with a demo store, a CSV folder, a plain file and bad universe files."""
     root = tmp_path_factory.mktemp("fuzz")
-    MarketService.from_settings(Settings(data_dir=root / "data", source="demo")).refresh()
+    (root / "data").mkdir()
+    shutil.copy(demo_store, Settings(data_dir=root / "data").store_path)
     (root / "csv").mkdir()
     (root / "csv" / "SPY.csv").write_text("Date,Close\n2025-01-02,1\n2025-01-03,2\n")
     (root / "file").write_text("a file, not a folder")

@@ -10,6 +10,9 @@ from tests.test_cli import run_cli
 
 TERMINAL_WIDTH = 80
 
+# The commands run on a data dir that holds the demo market already refreshed (once per run).
+pytestmark = pytest.mark.usefixtures("demo_data")
+
 
 def test_the_text_briefing_leads_with_the_verdict_and_fits_80_columns(
     capsys: pytest.CaptureFixture[str],

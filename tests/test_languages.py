@@ -31,6 +31,14 @@ from briefings.render.views import (
     render_since_low,
     render_summary,
 )
+from briefings.windows import WINDOWS
+from briefings.snapshot import Snapshot
+from briefings.render.views import render_basket_breadth, render_briefing, render_pair, render_rotation, render_sectors, render_since, render_since_low, render_summary
+from briefings.render.templates import render_template
+from bot.desk.split import split_message, telegram_length
+from bot.desk.alert_messages import alert_messages
+from briefings.render.alerts import render_alerts
+from briefings.render.members import render_breadth, render_movers
 from briefings.service import MarketService
 from briefings.snapshot import Snapshot
 from briefings.windows import WINDOWS
@@ -369,6 +377,7 @@ def test_long_chinese_alerts_split_under_telegram_limit(
     assert all(telegram_length(m.text) <= 4096 for m in messages)
 
 
+@pytest.mark.usefixtures("demo_data")  # the demo market, refreshed once per run
 def test_cli_lang_and_environment(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

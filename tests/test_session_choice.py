@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +13,6 @@ import pytest
 from briefings.build import BriefingInputError, build_briefing, latest_session_of
 from briefings.cli import main
 from briefings.service import MarketService
-from briefings.sources.csvdir import CsvDirectorySource
-from briefings.store import PriceStore
 from briefings.universe import load_universe
 
 SPY_END = date(2025, 11, 21)  # a Friday
@@ -120,15 +118,9 @@ def test_a_frame_without_the_benchmark_briefs_on_the_majoritys_session() -> None
 
 @pytest.mark.market_data
 def test_on_the_development_data_the_session_is_spys_last_close(
-    market_data_dir: Path, tmp_path: Path
+    real_service: MarketService,
 ) -> None:
-    service = MarketService(
-        CsvDirectorySource(market_data_dir),
-        PriceStore(tmp_path / "prices.sqlite3"),
-        load_universe(),
-        clock=lambda: datetime(2026, 8, 24, 23, 0, tzinfo=UTC),
-    )
-    assert service.refresh().error is None
+    service = real_service  # refreshed on 2026-08-24, after every file's last close
     assert service.store.last_dates(service.source_name)["^RUT"] == date(2026, 8, 21)
     briefing = service.snapshot().briefing
     # ^RUT runs three weeks past the rest: the briefing is SPY's last session, not ^RUT's.

@@ -17,6 +17,8 @@ from telegram.ext import TypeHandler
 
 from bot.config import BotSettings, RateLimits
 from bot.runtime.app import build_application, running
+from bot.runtime.app import build_application, running
+from bot.config import BotSettings, RateLimits
 from bot.services.hub import BotApplication, BotServices, get_services
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
@@ -30,16 +32,6 @@ ADMIN_ID = 1001
 FAST_LIMITS = RateLimits(overall_per_second=500, per_chat_per_second=100, per_chat_burst=50)
 #: The handler group of the test's "update handled" mark: after every group the bot uses.
 HANDLED_GROUP = 1_000
-
-
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Refresh the demo market once per test session; tests copy the resulting store."""
-    data_dir = tmp_path_factory.mktemp("demo-store")
-    service = MarketService.from_settings(Settings(data_dir=data_dir, source="demo"))
-    report = service.refresh()
-    assert report.error is None, report.error
-    return Settings(data_dir=data_dir).store_path
 
 
 def make_data_dir(tmp_path: Path, demo_store: Path) -> Path:

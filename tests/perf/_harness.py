@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import math
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 from bot.config import BotSettings, RateLimits
 from bot.runtime.app import build_application, running
+from bot.runtime.app import build_application, running
+from bot.config import BotSettings, RateLimits
 from bot.services.hub import BotApplication, get_services
 from briefings.config import Settings
 from briefings.service import MarketService
@@ -27,13 +33,24 @@ POLL_TIMEOUT = 2.0
 STARTUP_TIMEOUT = 60.0
 
 
+@cache
+def _refreshed_demo_store() -> Path:
+    """Refresh the demo market once per process; return its price store (copied per run)."""
+    root = Path(tempfile.mkdtemp(prefix="marketbrief-bench-demo-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    settings = Settings(data_dir=root, source="demo")
+    report = MarketService.from_settings(settings).refresh()
+    if report.error is not None:
+        raise RuntimeError(f"the demo refresh failed: {report.error}")
+    return settings.store_path
+
+
 def demo_data_dir(root: Path) -> Path:
     """Return ``root/data`` holding the demo market's price store, refreshed through today."""
     data_dir = root / "data"
-    service = MarketService.from_settings(Settings(data_dir=data_dir, source="demo"))
-    report = service.refresh()
-    if report.error is not None:
-        raise RuntimeError(f"the demo refresh failed: {report.error}")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # One refresh serves every benchmark a process runs (the smoke tests run several).
+    shutil.copy(_refreshed_demo_store(), Settings(data_dir=data_dir).store_path)
     return data_dir
 
 

@@ -1,6 +1,6 @@
 """Benchmark: how long `marketbrief brief --source demo` takes to start, from a warm store.
 
-Run: uv run python -m tests.perf.startup [--runs N]
+Run: uv run python -m tests.perf.startup [--runs N] [--settings cached uncached]
 Prints figures, asserts nothing. Each command runs as a fresh process; the figure is the median
 wall time. Target: brief at most 2x `python -c "import pandas"`, with bytecode cached.
 
@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The settings, by the name ``--settings`` takes: what the rows call them.
+SETTINGS = {"cached": "bytecode cached", "uncached": "no bytecode"}
+
+
 @dataclass(frozen=True)
 class Row:
     """One command's median start-up time in one setting."""
@@ -61,8 +65,8 @@ def median_time(arguments: Sequence[str], env: Mapping[str, str], runs: int) -> 
     return statistics.median(run_once(arguments, env) for _ in range(runs))
 
 
-def measure(runs: int, root: Path) -> list[Row]:
-    """Time every command with and without cached bytecode, calendar cache warm or cold."""
+def measure(runs: int, root: Path, settings: Sequence[str] = tuple(SETTINGS)) -> list[Row]:
+    """Time every command in each of ``settings``, calendar cache warm or cold."""
     base = {key: value for key, value in os.environ.items() if not key.startswith("PYTHONPYCACHE")}
     base.pop("PYTHONDONTWRITEBYTECODE", None)
     base.update(MARKETBRIEF_DATA_DIR=str(root / "data"), MARKETBRIEF_CACHE_DIR=str(root / "cal"))
@@ -74,11 +78,16 @@ def measure(runs: int, root: Path) -> list[Row]:
     }
     run_once(BRIEF, cached)  # fills the store, the calendar cache and the bytecode cache
     run_once(COMMANDS["import bot.runtime.operations (run, push)"], cached)
+    chosen = [
+        (SETTINGS[name], env)
+        for name, env in (("cached", cached), ("uncached", uncached))
+        if name in settings
+    ]
     rows = []
-    for setting, env in (("bytecode cached", cached), ("no bytecode", uncached)):
+    for setting, env in chosen:
         for name, arguments in COMMANDS.items():
             rows.append(Row(setting, name, median_time(arguments, env, runs)))
-    for setting, env in (("bytecode cached", cached), ("no bytecode", uncached)):
+    for setting, env in chosen:
         times = []
         for index in range(runs):
             cold = {**env, "MARKETBRIEF_CACHE_DIR": str(root / f"cold-{setting}-{index}")}
@@ -103,9 +112,12 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     """Measure and print; return the rows."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per command (median)")
+    parser.add_argument(
+        "--settings", nargs="+", choices=tuple(SETTINGS), default=list(SETTINGS), help="settings"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="marketbrief-startup-") as root:
-        rows = measure(args.runs, Path(root))
+        rows = measure(args.runs, Path(root), args.settings)
     print(report(rows))
     return rows
 
