@@ -27,11 +27,6 @@ from briefings.charts.fonts import families, pick_cjk_family
 from briefings.charts.plot import ratios_figure, rrg_figure, sector_bars_figure
 from briefings.service import MarketService
 from briefings.snapshot import Snapshot
-from briefings.sources.demo import DemoSource
-from briefings.store import PriceStore
-from briefings.universe import load_universe
-from briefings.snapshot import Snapshot
-from briefings.service import MarketService
 from tests.test_charts import png_size
 from tests.test_cli import run_cli
 from tests.test_languages import AS_OF, allowed_words, english_words

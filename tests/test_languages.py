@@ -31,14 +31,6 @@ from briefings.render.views import (
     render_since_low,
     render_summary,
 )
-from briefings.windows import WINDOWS
-from briefings.snapshot import Snapshot
-from briefings.render.views import render_basket_breadth, render_briefing, render_pair, render_rotation, render_sectors, render_since, render_since_low, render_summary
-from briefings.render.templates import render_template
-from bot.desk.split import split_message, telegram_length
-from bot.desk.alert_messages import alert_messages
-from briefings.render.alerts import render_alerts
-from briefings.render.members import render_breadth, render_movers
 from briefings.service import MarketService
 from briefings.snapshot import Snapshot
 from briefings.windows import WINDOWS

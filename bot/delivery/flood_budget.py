@@ -15,9 +15,10 @@ of each update. For each rate (the free overall one and the paid one) it holds `
   The file keeps the acknowledgement times (oldest first) and, per process, a row with its
   messages in flight and a lease the process renews while it has any;
 - replies go first: a reply that finds no seat marks the pool "a reply is waiting" until just
-  after its next chance, and broadcasts take no seat while the mark stands; broadcasts also
-  leave a thirtieth of the seats (one of 30) free, so a reply usually finds one at once. A
-  broadcast therefore delays a reply by at most the time one seat takes to come free;
+  after its next chance, and broadcasts take no seat while the mark stands; while people are
+  asking (``REPLIES_ACTIVE`` seconds after the last reply), broadcasts also leave a thirtieth
+  of the seats (one of 30) free, so a reply usually finds one at once. A broadcast therefore
+  delays a reply by at most the time one seat takes to come free;
 - a RetryAfter any process met pauses them all until it ends.
 
 Why a shared file and not ``push`` handing its work to the running bot: it works the same with
@@ -73,11 +74,13 @@ MAX_PAUSE = 3600.0
 FLUSH_DELAY = 0.002
 #: The shortest wait before asking the file again, in seconds.
 MIN_RETRY = 0.001
-#: Broadcasts leave this share of the seats (at least none) for replies.
+#: Broadcasts leave this share of the seats (rounded down) for replies...
 BULK_HEADROOM = 1 / 30
+#: ...for this many seconds after a reply last asked for one (a quiet broadcast uses them all).
+REPLIES_ACTIVE = 10.0
 
 _HEADER = struct.Struct("<8s16sd")  # magic, boot id, paused until
-_POOL = struct.Struct("<dII")  # reply waiting until, ring head, ring count
+_POOL = struct.Struct("<ddII")  # reply waiting until, replies active until, ring head, count
 _ROW = struct.Struct("<Qdii")  # owner, lease until, in flight (free), in flight (paid)
 _ROWS = struct.Struct("<" + "Qdii" * ROWS)
 _TIME = struct.Struct("<d")
@@ -233,17 +236,20 @@ class FloodBudget:
         paused = self._paused_until(memory, now)
         if paused > now:
             return Grant(0, 0, paused)
-        waiting_until, head, count = _POOL.unpack_from(memory, _pool_at(pool))
+        waiting_until, active_until, head, count = _POOL.unpack_from(memory, _pool_at(pool))
         head, count = self._expire(memory, pool, head, count, now)
         in_flight, lapse = self._in_flight_elsewhere(memory, pool, now)
         free = limit - count - in_flight - self._in_flight[pool]
         given_replies = max(0, min(replies, free))
         free -= given_replies
-        if not now < waiting_until <= now + self.period + REPLY_HOLD:
-            waiting_until = 0.0  # passed, or implausible
+        waiting_until = _plausible(waiting_until, now, self.period + REPLY_HOLD)
+        active_until = (
+            now + REPLIES_ACTIVE if replies else _plausible(active_until, now, REPLIES_ACTIVE)
+        )
+        headroom = bulk_headroom(limit) if active_until > now else 0
         given_bulk = 0
         if given_replies == replies and waiting_until <= now:
-            given_bulk = max(0, min(bulk, free - bulk_headroom(limit)))
+            given_bulk = max(0, min(bulk, free - headroom))
         # The next seat comes free a period after the oldest acknowledgement, or when a silent
         # process's lease lapses; seats in flight now are free a period later at best.
         next_free = self._ring(memory, pool, head) + self.period if count else now + self.period
@@ -251,9 +257,9 @@ class FloodBudget:
         if given_replies < replies:
             waiting_until = max(waiting_until, retry_at + REPLY_HOLD)
         elif given_bulk < bulk and waiting_until > now:
-            held_back_by_mark = free - given_bulk > bulk_headroom(limit)
+            held_back_by_mark = free - given_bulk > headroom
             retry_at = waiting_until if held_back_by_mark else max(retry_at, waiting_until)
-        _POOL.pack_into(memory, _pool_at(pool), waiting_until, head, count)
+        _POOL.pack_into(memory, _pool_at(pool), waiting_until, active_until, head, count)
         return Grant(given_replies, given_bulk, max(retry_at, now + MIN_RETRY))
 
     def acknowledged(self, pool: Pool) -> None:
@@ -312,13 +318,13 @@ class FloodBudget:
         self._acked, self._returned = [0, 0], [0, 0]
 
     def _append(self, memory: mmap.mmap, pool: Pool, acked: int, now: float) -> None:
-        waiting_until, head, count = _POOL.unpack_from(memory, _pool_at(pool))
+        waiting_until, active_until, head, count = _POOL.unpack_from(memory, _pool_at(pool))
         for _ in range(acked):
             if count == CAPACITY:
                 head, count = (head + 1) % CAPACITY, count - 1
             _TIME.pack_into(memory, _ring_at(pool, (head + count) % CAPACITY), now)
             count += 1
-        _POOL.pack_into(memory, _pool_at(pool), waiting_until, head, count)
+        _POOL.pack_into(memory, _pool_at(pool), waiting_until, active_until, head, count)
 
     def _expire(
         self, memory: mmap.mmap, pool: Pool, head: int, count: int, now: float
@@ -401,6 +407,11 @@ class FloodBudget:
         self._heartbeat = None
         if self._map is not None:
             self._update()
+
+
+def _plausible(deadline: float, now: float, longest: float) -> float:
+    """Return a deadline still ahead and at most ``longest`` away, else 0 (passed, or stale)."""
+    return deadline if now < deadline <= now + longest else 0.0
 
 
 def _pool_at(pool: Pool) -> int:

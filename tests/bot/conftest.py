@@ -17,8 +17,6 @@ from telegram.ext import TypeHandler
 
 from bot.config import BotSettings, RateLimits
 from bot.runtime.app import build_application, running
-from bot.runtime.app import build_application, running
-from bot.config import BotSettings, RateLimits
 from bot.services.hub import BotApplication, BotServices, get_services
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings

@@ -22,8 +22,6 @@ import pytest
 
 from bot.cli import main
 from bot.store.chats import ChatStore, Schedule
-from bot.store.chats import ChatStore, Schedule
-from bot.cli import main
 from bot.store.database import Database
 from briefings.config import Settings
 from localapi import LocalApiControl

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery.flood_budget import LEASE, FloodBudget, Pool, budget_path, bulk_headroom
+from bot.delivery.flood_budget import (
+    LEASE,
+    REPLIES_ACTIVE,
+    FloodBudget,
+    Pool,
+    budget_path,
+    bulk_headroom,
+)
 from bot.store.chats import ChatStore, Schedule
 from bot.store.database import Database
 from localapi import LocalApiControl
@@ -116,16 +123,28 @@ async def test_a_reply_waiting_in_one_process_holds_back_the_broadcast_of_anothe
     assert push.take(Pool.FREE, 10, replies=0, bulk=10).bulk == 8
 
 
-async def test_broadcasts_leave_headroom_that_replies_may_use(
-    budgets: list[FloodBudget],
+async def test_while_people_ask_broadcasts_leave_headroom_that_replies_may_use(
+    budgets: list[FloodBudget], clock: SteppedClock
 ) -> None:
     bot, push = budgets
     limit = 30
     assert bulk_headroom(limit) == 1
-    assert push.take(Pool.FREE, limit, replies=0, bulk=limit).bulk == limit - 1
-    assert push.take(Pool.FREE, limit, replies=0, bulk=1).bulk == 0
+    assert push.take(Pool.FREE, limit, replies=0, bulk=10).bulk == 10  # a quiet broadcast
+    assert bot.take(Pool.FREE, limit, replies=1, bulk=0).replies == 1  # someone asks
+    assert push.take(Pool.FREE, limit, replies=0, bulk=limit).bulk == limit - 12
     assert bot.take(Pool.FREE, limit, replies=1, bulk=0).replies == 1
     assert bot.take(Pool.FREE, limit, replies=1, bulk=0).replies == 0
+
+
+async def test_a_quiet_broadcast_uses_every_seat(
+    budgets: list[FloodBudget], clock: SteppedClock
+) -> None:
+    bot, push = budgets
+    assert bot.take(Pool.FREE, 30, replies=1, bulk=0).replies == 1
+    bot.acknowledged(Pool.FREE)
+    bot.flush()
+    clock.now += REPLIES_ACTIVE
+    assert push.take(Pool.FREE, 30, replies=0, bulk=30).bulk == 30
 
 
 async def test_a_process_that_died_with_messages_in_flight_stops_counting_after_its_lease(

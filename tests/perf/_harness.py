@@ -18,8 +18,6 @@ from pathlib import Path
 
 from bot.config import BotSettings, RateLimits
 from bot.runtime.app import build_application, running
-from bot.runtime.app import build_application, running
-from bot.config import BotSettings, RateLimits
 from bot.services.hub import BotApplication, get_services
 from briefings.config import Settings
 from briefings.service import MarketService
