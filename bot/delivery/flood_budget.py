@@ -149,6 +149,7 @@ class FloodBudget:
         self._fd: int | None = None
         self._map: mmap.mmap | None = None
         self._failed = False
+        self._crowded = False
         self._row: int | None = None
         self._in_flight = [0, 0]
         self._acked = [0, 0]
@@ -170,14 +171,19 @@ class FloodBudget:
         try:
             self._open()
         except OSError as exc:
-            self._failed = True
-            log.warning(
-                "flood budget %s unavailable (%s); this process paces itself alone",
-                self.path,
-                os.strerror(exc.errno) if exc.errno else exc,
-            )
+            self._give_up(exc)
             return False
         return True
+
+    def _give_up(self, error: OSError) -> None:
+        """Stop sharing for good (the file failed): say so once, pace this process alone."""
+        self._failed = True
+        log.warning(
+            "flood budget %s unavailable (%s); this process paces itself alone",
+            self.path,
+            os.strerror(error.errno) if error.errno else error,
+        )
+        self._release_file()
 
     def _open(self) -> None:
         flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
@@ -200,20 +206,28 @@ class FloodBudget:
 
         Its messages still count for a period: those in flight as if acknowledged now.
         """
+        if self._map is None:
+            self._release_file()
+            return
+        self._acked = [max(0, n - r) for n, r in zip(self._in_flight, self._returned, strict=True)]
+        try:
+            with self._locked() as memory:
+                self._sync(memory, self.clock())
+                if self._row is not None and self._owns(memory, self._row):
+                    _ROW.pack_into(memory, _row_at(self._row), 0, 0.0, 0, 0)
+        except OSError:
+            pass  # the row lapses with its lease
+        self._release_file()
+
+    def _release_file(self) -> None:
         for handle in (self._flush, self._heartbeat):
             if handle is not None:
                 handle.cancel()
         self._flush = self._heartbeat = None
-        if self._map is None:
-            return
-        self._acked = [max(0, n - r) for n, r in zip(self._in_flight, self._returned, strict=True)]
-        with self._locked() as memory:
-            self._sync(memory, self.clock())
-            if self._row is not None and self._owns(memory, self._row):
-                _ROW.pack_into(memory, _row_at(self._row), 0, 0.0, 0, 0)
         self._row = None
-        self._map.close()
-        self._map = None
+        if self._map is not None:
+            self._map.close()
+            self._map = None
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -224,9 +238,13 @@ class FloodBudget:
         """Give up to ``replies`` reply seats first, then up to ``bulk`` broadcast seats."""
         if not self.usable():
             return Grant(replies, bulk, self.clock())  # nothing to share: the caller's own pace
-        with self._updating() as (memory, now):
-            grant = self._grant(memory, pool, limit, replies, bulk, now)
-            self._in_flight[pool] += grant.replies + grant.bulk
+        try:
+            with self._updating() as (memory, now):
+                grant = self._grant(memory, pool, limit, replies, bulk, now)
+                self._in_flight[pool] += grant.replies + grant.bulk
+        except OSError as exc:
+            self._give_up(exc)
+            return Grant(replies, bulk, self.clock())
         self._keep_alive()
         return grant
 
@@ -276,11 +294,14 @@ class FloodBudget:
         """Pause every process's sends for ``seconds`` (a RetryAfter)."""
         if not self.usable():
             return
-        with self._updating() as (memory, now):
-            paused = self._paused_until(memory, now)
-            until = max(paused, now + min(seconds, MAX_PAUSE))
-            magic, boot, _ = _HEADER.unpack_from(memory, 0)
-            _HEADER.pack_into(memory, 0, magic, boot, until)
+        try:
+            with self._updating() as (memory, now):
+                paused = self._paused_until(memory, now)
+                until = max(paused, now + min(seconds, MAX_PAUSE))
+                magic, boot, _ = _HEADER.unpack_from(memory, 0)
+                _HEADER.pack_into(memory, 0, magic, boot, until)
+        except OSError as exc:
+            self._give_up(exc)
 
     # ----- inside the lock --------------------------------------------------------------------
 
@@ -365,14 +386,20 @@ class FloodBudget:
         if self._row is not None:
             _ROW.pack_into(memory, _row_at(self._row), self._owner, now + LEASE, *self._in_flight)
 
-    @staticmethod
-    def _free_row(memory: mmap.mmap, now: float) -> int | None:
+    def _free_row(self, memory: mmap.mmap, now: float) -> int | None:
         rows = _ROWS.unpack_from(memory, _ROWS_AT)
         for index in range(ROWS):
             owner, lease = rows[4 * index : 4 * index + 2]
             if owner == 0 or not now < lease <= now + LEASE:
                 return index
-        log.warning("flood budget: more than %d processes share it; this one is not counted", ROWS)
+        if not self._crowded:
+            self._crowded = True
+            log.warning(
+                "flood budget %s: more than %d processes share it; this one's messages in "
+                "flight are not counted",
+                self.path,
+                ROWS,
+            )
         return None
 
     def _paused_until(self, memory: mmap.mmap, now: float) -> float:
@@ -394,8 +421,12 @@ class FloodBudget:
             self._flush = asyncio.get_running_loop().call_later(FLUSH_DELAY, self.flush)
 
     def _update(self) -> None:
-        with self._updating():
-            pass
+        try:
+            with self._updating():
+                pass
+        except OSError as exc:
+            self._give_up(exc)
+            return
         self._keep_alive()
 
     def _keep_alive(self) -> None:

@@ -7,6 +7,8 @@ real ``marketbrief push`` processes against a local Bot API server that enforces
 from __future__ import annotations
 
 import asyncio
+import errno
+import fcntl
 import logging
 import os
 import re
@@ -352,3 +354,27 @@ async def test_a_process_that_closes_leaves_its_last_messages_counted_for_a_peri
     assert bot.take(Pool.FREE, 10, replies=1, bulk=0).replies == 0
     clock.now += PERIOD
     assert bot.take(Pool.FREE, 10, replies=10, bulk=0).replies == 10
+
+
+async def test_a_budget_file_that_fails_later_is_given_up_in_one_line(
+    path: Path,
+    clock: SteppedClock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    budget = FloodBudget(path, clock=clock)
+    assert budget.take(Pool.FREE, 10, replies=0, bulk=10).bulk == 10
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)  # as on a file system that lost its locks
+    with caplog.at_level(logging.WARNING, logger="bot.flood_budget"):
+        grant = budget.take(Pool.FREE, 10, replies=2, bulk=3)
+        budget.pause(1.0)
+        budget.close()
+    assert (grant.replies, grant.bulk) == (2, 3)  # pacing alone from now on
+    assert not budget.usable()
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "paces itself alone" in warnings[0]
