@@ -26,8 +26,8 @@ or without the bot, needs no server or protocol in the bot, and nothing in it ca
 others. The kernel drops a dead holder's lock; a dead process's row stops counting when its
 lease lapses (``LEASE`` seconds after its last renewal: long enough for its last messages to
 have left their second); every mark is a deadline that stops counting once passed, and one
-implausibly far ahead is ignored; the file is reset when the machine has rebooted (the
-monotonic clock it counts in restarts). A process that cannot open the file (a read-only
+implausibly far ahead is ignored; the first process to open the file after a reboot resets
+it (the monotonic clock it counts in restarts). A process that cannot open the file (a read-only
 directory) says so once and paces itself alone.
 """
 
@@ -95,6 +95,10 @@ class Pool(IntEnum):
 
     FREE = 0
     PAID = 1
+
+
+_POOLS = (Pool.FREE, Pool.PAID)
+_NONE = [0, 0]
 
 
 @dataclass(frozen=True)
@@ -193,13 +197,18 @@ class FloodBudget:
             try:
                 if os.fstat(fd).st_size < SIZE:
                     os.ftruncate(fd, SIZE)
+                memory = mmap.mmap(fd, SIZE)
+                magic, boot, _ = _HEADER.unpack_from(memory, 0)
+                if magic != MAGIC or boot != self._boot:
+                    # New, or left from before a reboot: every process now started after it.
+                    memory[:] = bytes(SIZE)
+                    _HEADER.pack_into(memory, 0, MAGIC, self._boot, 0.0)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
-            self._map = mmap.mmap(fd, SIZE)
         except BaseException:
             os.close(fd)
             raise
-        self._fd = fd
+        self._fd, self._map = fd, memory
 
     def close(self) -> None:
         """Give up this process's row and close the file.
@@ -325,13 +334,10 @@ class FloodBudget:
             self._write_row(memory, now)
 
     def _sync(self, memory: mmap.mmap, now: float) -> None:
-        """Reset a file from another boot; write the pending acknowledgements."""
-        magic, boot, _ = _HEADER.unpack_from(memory, 0)
-        if magic != MAGIC or boot != self._boot:
-            memory[:] = bytes(SIZE)
-            _HEADER.pack_into(memory, 0, MAGIC, self._boot, 0.0)
-            self._row = None
-        for pool in Pool:
+        """Write the pending acknowledgements (and forget seats given back)."""
+        if self._acked == _NONE and self._returned == _NONE:
+            return
+        for pool in _POOLS:
             acked, returned = self._acked[pool], self._returned[pool]
             if acked:
                 self._append(memory, pool, acked, now)
