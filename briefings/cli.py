@@ -1,5 +1,5 @@
 """The domain commands of ``marketbrief``: brief, sectors, rotation, breadth, movers, chart,
-refresh.
+refresh, release.
 
 ``build_parser()`` returns the parser with these sub-commands; the console script in
 ``bot.cli`` adds the Telegram commands through ``build_parser(extra=...)`` and dispatches with
@@ -26,6 +26,7 @@ from briefings.i18n import (
 )
 from briefings.model import WINDOWS, Snapshot
 from briefings.render import render_briefing, render_rotation, render_sectors, render_summary
+from briefings.sanity import QuarantinedClose, describe_held
 from briefings.service import MarketService, NoDataError
 from briefings.sources import SourceError, SourceSpecError
 from briefings.storage import StorageFault
@@ -159,6 +160,14 @@ def build_parser(
     refresh = commands.add_parser("refresh", help="fetch missing prices into the local store")
     _add_source(refresh)
     refresh.set_defaults(handler=_refresh)
+
+    release = commands.add_parser(
+        "release", help="store a close the sanity check held, and use it from now on"
+    )
+    release.add_argument("ticker", help="the ticker, e.g. IWM")
+    release.add_argument("day", type=parse_date, metavar="DATE", help="the close's date")
+    _add_source(release)
+    release.set_defaults(handler=_release)
 
     chart = commands.add_parser("chart", help="draw a chart as a PNG file")
     chart.add_argument("kind", choices=("rrg", "pairs", "sectors", "breadth"), help="which chart")
@@ -360,6 +369,28 @@ def _refresh(args: argparse.Namespace) -> int:
         print(f"  {ticker}: {reason}", file=sys.stderr)
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
+    for line in held_lines(report.quarantined):
+        print(line, file=sys.stderr)
+    return EXIT_OK
+
+
+def held_lines(held: Sequence[QuarantinedClose], most: int = 20) -> list[str]:
+    """Return one line per close the sanity check held (at most ``most``, then how many more)."""
+    lines = [f"held by the sanity check: {describe_held(close)}" for close in held[:most]]
+    if len(held) > most:
+        lines.append(f"held by the sanity check: {len(held) - most} more closes")
+    return lines
+
+
+def _release(args: argparse.Namespace) -> int:
+    from briefings.quarantine import ReleaseError
+
+    service = open_service(args)
+    try:
+        close = service.release(args.ticker, args.day)
+    except ReleaseError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"released {describe_held(close)}: stored, and used from now on")
     return EXIT_OK
 
 

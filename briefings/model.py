@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from briefings.universe import Universe
 
 from briefings.members import IndexMembers
+from briefings.sanity import QuarantinedClose
 
 #: Trailing windows, in display order. See ``briefings.analytics.returns`` for definitions.
 WINDOWS: tuple[str, ...] = ("1D", "1W", "MTD", "1M", "3M", "YTD", "1Y")
@@ -245,6 +246,9 @@ class Briefing:
     """Verdict, the day, takeaways and changes (``briefings.story``); None until told."""
     members: tuple[IndexMembers, ...] = ()
     """Each enabled index's member figures (top N vs the rest, sectors, breadth, movers)."""
+    quarantined: tuple[QuarantinedClose, ...] = ()
+    """Closes of the universe and the members, dated in the week to the session, that failed a
+    sanity check and were not used (``briefings.sanity``)."""
 
     @property
     def sectors(self) -> tuple[SectorRow, ...]:
