@@ -233,14 +233,17 @@ def _progress_bar() -> Callable[[int, int], None]:
     return update
 
 
-def ensure_data(service: MarketService) -> None:
-    """Bring the store up to the last completed session; on failure fall back to stored data."""
+def ensure_data(service: MarketService) -> tuple[str, ...]:
+    """Bring the store up to the last completed session; on failure fall back to stored data.
+
+    Return the refresh's notes (index holdings left out or partial) for the caller to show.
+    """
     freshness = service.freshness()
     if freshness.is_current:
-        return
+        return ()
     report = service.refresh(progress=_progress_bar() if sys.stderr.isatty() else None)
     if report.error is None:
-        return
+        return report.notes
     stored = service.freshness().last_session
     if stored is None:
         raise NoDataError(
@@ -252,6 +255,7 @@ def ensure_data(service: MarketService) -> None:
         f"showing stored data as of {stored.isoformat()}",
         file=sys.stderr,
     )
+    return ()
 
 
 def warn_unknown_tickers(service: MarketService) -> None:
@@ -272,9 +276,11 @@ def warn_unknown_tickers(service: MarketService) -> None:
 
 def _snapshot(args: argparse.Namespace, period: str = "MTD") -> Snapshot:
     service = open_service(args)
-    ensure_data(service)
+    notes = ensure_data(service)
     snapshot = service.snapshot(as_of=args.as_of, period=period, since=getattr(args, "since", None))
     # After the briefing is built, so that an input error stays the only line on stderr.
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     warn_unknown_tickers(service)
     return snapshot
 
