@@ -1,7 +1,7 @@
 """Push regime-change alerts: the latest session against the one before, once per chat.
 
 Which alerts are pushed is the domain's rule (``briefings.alerts.worth_pushing``), and how they
-read is ``briefings.render_alerts``; this module decides who gets them and hands them to the
+read is ``briefings.render.alerts``; this module decides who gets them and hands them to the
 sender, one parcel per message, each parcel carrying the alert keys it completes.
 
 Alerts are news: only the last completed session is pushed (one the bot missed while down is
@@ -16,18 +16,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.background import BackgroundTasks
-from bot.chats import AlertChat, ChatStore, Purpose
-from bot.database import Database
-from bot.language import chat_language
-from bot.market import MarketDesk
-from bot.outbox import OutboxLog, alert_item
-from bot.sender import Delivery, Outcome, Parcel, Part, Sender, TextPart
+from bot.delivery.background import BackgroundTasks
+from bot.store.chats import AlertChat, ChatStore, Purpose
+from bot.store.database import Database
+from bot.desk.reader_language import chat_language
+from bot.desk.market_desk import MarketDesk
+from bot.delivery.outbox import OutboxLog, alert_item
+from bot.delivery.sender import Delivery, Outcome, Parcel, Part, Sender, TextPart
 from briefings.alerts import Alert, pushed_alerts
 from briefings.calendar import session_close
 from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.model import Briefing, Snapshot
-from briefings.render_alerts import alert_messages
+from briefings.model import Briefing
+from briefings.snapshot import Snapshot
+from bot.desk.alert_messages import alert_messages
 from briefings.service import NoDataError
 
 log = logging.getLogger(__name__)

@@ -11,23 +11,23 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
 
-from bot.alert_push import AlertPush
-from bot.briefing_push import BriefingPush
-from bot.charts import ChartDesk
-from bot.chats import ChatStore
+from bot.delivery.alert_push import AlertPush
+from bot.delivery.briefing_push import BriefingPush
+from bot.desk.chart_desk import ChartDesk
+from bot.store.chats import ChatStore
 from bot.config import BotSettings
-from bot.context import CONTEXT_TYPES
-from bot.database import Database
-from bot.handlers import admin_command_menu, command_menu, register_handlers
-from bot.handlers.replies import render_bot
-from bot.jobs import start_jobs
+from bot.services.context import CONTEXT_TYPES
+from bot.store.database import Database
+from bot.chat.routes import admin_command_menu, command_menu, register_handlers
+from bot.chat.replies import render_bot
+from bot.services.jobs import start_jobs
 from bot.logs import protect_secret
-from bot.market import MarketDesk
-from bot.outage import ApiHealth, WatchedRequest
-from bot.outbox import OutboxLog
-from bot.ratelimit import FloodLimiter
-from bot.sender import Sender
-from bot.services import SERVICES_KEY, BotApplication, BotServices, get_services
+from bot.desk.market_desk import MarketDesk
+from bot.delivery.outage import ApiHealth, WatchedRequest
+from bot.delivery.outbox import OutboxLog
+from bot.delivery.ratelimit import FloodLimiter
+from bot.delivery.sender import Sender
+from bot.services.hub import SERVICES_KEY, BotApplication, BotServices, get_services
 from briefings.clock import Clock, utc_now
 from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from briefings.service import MarketService
@@ -54,7 +54,7 @@ def build_application(
     """Return the bot's Application (not started) with handlers, services and start-up hooks.
 
     ``base_url`` overrides ``TELEGRAM_API_URL`` (e.g. a local Bot API server in tests and
-    benchmarks). ``bot.serve.serving`` (what ``marketbrief run`` uses) and ``running`` call the
+    benchmarks). ``bot.runtime.serve.serving`` (what ``marketbrief run`` uses) and ``running`` call the
     start-up hook; a script that drives the application itself calls
     ``await start_services(app)`` after ``initialize()`` and ``await stop_services(app)`` at
     the end. ``charts`` replaces the default chart desk (e.g.

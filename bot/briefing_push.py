@@ -12,15 +12,15 @@ import logging
 from collections.abc import Sequence
 from datetime import date
 
-from bot.background import BackgroundTasks
-from bot.charts import BRIEFING_CHARTS, Chart, ChartDesk
-from bot.chats import Purpose, Subscription
-from bot.database import Database
-from bot.language import chat_language
-from bot.market import DataNotReady, MarketDesk, RenderedBriefing
-from bot.outbox import BRIEFING, OutboxLog
-from bot.sender import Delivery, Outcome, Parcel, Part, PhotoPart, Sender, SendReport, TextPart
-from bot.views import view_keyboard
+from bot.delivery.background import BackgroundTasks
+from bot.desk.chart_desk import BRIEFING_CHARTS, Chart, ChartDesk
+from bot.store.chats import Purpose, Subscription
+from bot.store.database import Database
+from bot.desk.reader_language import chat_language
+from bot.desk.market_desk import DataNotReady, MarketDesk, RenderedBriefing
+from bot.delivery.outbox import BRIEFING, OutboxLog
+from bot.delivery.sender import Delivery, Outcome, Parcel, Part, PhotoPart, Sender, SendReport, TextPart
+from bot.desk.summary_keyboard import view_keyboard
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class BriefingPush:
     ) -> list[Delivery]:
         """Return the deliveries of ``rendered`` (in ``lang``) to ``chats``, charts included."""
         charts = await self._charts(rendered, chats, lang)
-        # The summary's last part carries the view buttons (bot.views).
+        # The summary's last part carries the view buttons (bot.desk.summary_keyboard).
         *head, last = rendered.messages
         keyboard = view_keyboard(session, lang=lang)
         text: tuple[Part, ...] = (*(TextPart(html) for html in head), TextPart(last, keyboard))

@@ -21,7 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from bot.language import current_language
+from bot.desk.reader_language import current_language
 from bot.telegram_errors import Refusal, refusal
 from briefings.charts import (
     ChartCache,
@@ -33,8 +33,8 @@ from briefings.charts import (
 )
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.lru import Lru
-from briefings.model import Snapshot
-from briefings.render import render_template
+from briefings.snapshot import Snapshot
+from briefings.render.templates import render_template
 
 log = logging.getLogger(__name__)
 

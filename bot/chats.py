@@ -15,7 +15,7 @@ from datetime import datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.database import Database, from_text, to_text
+from bot.store.database import Database, from_text, to_text
 
 
 class Purpose(StrEnum):

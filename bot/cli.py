@@ -140,19 +140,19 @@ def _run(args: argparse.Namespace) -> int:
     # Two bots on one data directory would fight over getUpdates, so a second one exits at
     # once: the lock is taken before the Telegram stack is imported. `push` takes no lock.
     with DataDirLock(Settings.from_env().data_dir):
-        from bot.operations import run_bot
+        from bot.runtime.operations import run_bot
 
         return run_bot(args)
 
 
 def _push(args: argparse.Namespace) -> int:
-    from bot.operations import push
+    from bot.runtime.operations import push
 
     return push(args)
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from bot.backup import BackupError, backup_databases
+    from bot.store.backup import BackupError, backup_databases
 
     try:
         copies = backup_databases(Settings.from_env(), args.path)
@@ -165,7 +165,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _health(args: argparse.Namespace) -> int:
-    from bot.healthcheck import main as check
+    from bot.runtime.healthcheck import main as check
 
     return check([args.address] if args.address else [])
 
@@ -178,7 +178,7 @@ def _chat(args: argparse.Namespace) -> int:
             raise UsageError(LOCAL_API_MISSING) from None
         raise
     del localapi
-    from bot.terminal_chat import run_terminal_chat
+    from bot.runtime.terminal_chat import run_terminal_chat
 
     return run_terminal_chat(args.source)
 

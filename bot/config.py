@@ -50,7 +50,7 @@ class RateLimits:
     per_group_per_minute: float = 20.0
     max_retries: int = 5
     server_error_retries: int = 2
-    """Retries of a reply that met a 5xx or a failed connection (see bot.ratelimit)."""
+    """Retries of a reply that met a 5xx or a failed connection (see bot.delivery.ratelimit)."""
     server_error_backoff: float = 0.5
     """Seconds before the first such retry; each later one waits three times longer."""
     paid_broadcast_per_second: float = 0.0

@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from bot.services import SERVICES_KEY, BotServices
+from bot.services.hub import SERVICES_KEY, BotServices
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -21,7 +21,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         """Return the services ``build_application`` stored on the application."""
         services = self.application.bot_data.get(SERVICES_KEY)
         if not isinstance(services, BotServices):
-            raise RuntimeError("the application was not built by bot.app.build_application")
+            raise RuntimeError("the application was not built by bot.runtime.app.build_application")
         return services
 
 

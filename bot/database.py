@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from bot.schema import migrate
+from bot.store.schema import migrate
 from briefings.storage import prepare_database_file
 
 BUSY_TIMEOUT_MS = 10_000

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.chats import Schedule
-from bot.jobs import next_delivery
-from bot.services import BotApplication, BotServices, get_services
+from bot.store.chats import Schedule
+from bot.services.jobs import next_delivery
+from bot.services.hub import BotApplication, BotServices, get_services
 from briefings.calendar import CalendarRangeError
 from briefings.store import StoreError
 

@@ -1,6 +1,6 @@
 """`marketbrief health`: ask the running bot's /healthz (for Docker's HEALTHCHECK, monitors).
 
-``python -m bot.healthcheck [HOST:PORT]`` does the same in 0.05 s: it imports no Telegram, no
+``python -m bot.runtime.healthcheck [HOST:PORT]`` does the same in 0.05 s: it imports no Telegram, no
 pandas (the console script loads the domain commands, about 1 s), which matters for a check
 that runs every 30 seconds.
 """
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from bot.config import ConfigError
-from bot.webconfig import DEFAULT_LISTEN, ListenAddress, parse_listen
+from bot.runtime.webconfig import DEFAULT_LISTEN, ListenAddress, parse_listen
 
 TIMEOUT_SECONDS = 5.0
 _ANY_HOST = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}

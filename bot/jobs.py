@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Job, JobQueue
 
-from bot.chats import Schedule, Subscription
-from bot.context import BotContext
-from bot.outbox import BRIEFING
-from bot.sender import SendReport
-from bot.services import BotApplication, get_services
+from bot.store.chats import Schedule, Subscription
+from bot.services.context import BotContext
+from bot.delivery.outbox import BRIEFING
+from bot.delivery.sender import SendReport
+from bot.services.hub import BotApplication, get_services
 from briefings.calendar import (
     is_session,
     last_completed_session,

@@ -2,7 +2,7 @@
 
 The language of the update being handled is kept in a context variable, set by a handler that
 runs before all others (``remember_language``), so that every reply rendered while handling the
-update (``bot.handlers.replies.render_bot``) is in the chat's language without being told.
+update (``bot.chat.replies.render_bot``) is in the chat's language without being told.
 """
 
 from __future__ import annotations

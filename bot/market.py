@@ -12,9 +12,11 @@ from datetime import date, datetime, timedelta
 from briefings.clock import Clock, utc_now
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.lru import Lru
-from briefings.model import Briefing, Snapshot
+from briefings.model import Briefing
+from briefings.snapshot import Snapshot
 from briefings.refresh import RefreshReport
-from briefings.render import Format, render_briefing, render_summary, split_message
+from briefings.render.views import Format, render_briefing, render_summary
+from bot.desk.split import split_message
 from briefings.service import Freshness, MarketService, NoDataError, expected_session
 
 log = logging.getLogger(__name__)

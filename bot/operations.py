@@ -15,16 +15,16 @@ import sys
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application, stop_services
-from bot.charts import share_the_gil_often
+from bot.runtime.app import build_application, stop_services
+from bot.desk.chart_desk import share_the_gil_often
 from bot.config import BotSettings, ConfigError
-from bot.jobs import push_now
+from bot.services.jobs import push_now
 from bot.logs import configure_logging, protect_secret, redact
-from bot.schema import SchemaError
-from bot.sender import Outcome
-from bot.serve import ServeOptions, WebExtraMissing, require_web, serve_until_stopped
-from bot.services import BotApplication, get_services
-from bot.webconfig import health_address, webhook_settings
+from bot.store.schema import SchemaError
+from bot.delivery.sender import Outcome
+from bot.runtime.serve import ServeOptions, WebExtraMissing, require_web, serve_until_stopped
+from bot.services.hub import BotApplication, get_services
+from bot.runtime.webconfig import health_address, webhook_settings
 from briefings.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, warn_unknown_tickers
 from briefings.cli import open_service as open_market_service
 from briefings.service import MarketService

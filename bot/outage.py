@@ -15,7 +15,7 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import BaseRequest
 
-from bot.http_client import bot_request
+from bot.delivery.http_client import bot_request
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from bot.database import Database, from_text, to_text
+from bot.store.database import Database, from_text, to_text
 
 #: The item of a session's daily briefing.
 BRIEFING = "briefing"

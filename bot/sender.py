@@ -3,7 +3,7 @@
 Everything the bot pushes (a session's briefing, its regime-change alerts) becomes a
 ``Delivery`` per chat: parcels of parts (text, a chart photo), each parcel carrying the outbox
 items it completes. The sender claims a parcel's items, marks each part "sending" before it
-goes out and counts it once Telegram acknowledges it (see ``bot.outbox``), and reacts to what
+goes out and counts it once Telegram acknowledges it (see ``bot.delivery.outbox``), and reacts to what
 Telegram answers:
 
 - ``Forbidden`` (blocked, kicked) or a chat that is gone: that purpose is stopped for the chat
@@ -36,11 +36,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
-from bot.charts import Chart, ChartDesk
-from bot.chats import ChatStore, Purpose
-from bot.database import Database
-from bot.outbox import OutboxLog, new_owner, retire_owner
-from bot.ratelimit import BULK, PAID_FLAG, FloodLimiter
+from bot.desk.chart_desk import Chart, ChartDesk
+from bot.store.chats import ChatStore, Purpose
+from bot.store.database import Database
+from bot.delivery.outbox import OutboxLog, new_owner, retire_owner
+from bot.delivery.ratelimit import BULK, PAID_FLAG, FloodLimiter
 from bot.telegram_errors import Refusal, refusal, retry_after_seconds
 from briefings.clock import Clock, utc_now
 

@@ -10,10 +10,10 @@ from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.app import ALLOWED_UPDATES, polling_failed, start_services, stop_services
-from bot.health import bot_name, next_briefing
-from bot.services import BotApplication, get_services
-from bot.webconfig import ListenAddress, WebhookSettings
+from bot.runtime.app import ALLOWED_UPDATES, polling_failed, start_services, stop_services
+from bot.runtime.health import bot_name, next_briefing
+from bot.services.hub import BotApplication, get_services
+from bot.runtime.webconfig import ListenAddress, WebhookSettings
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -75,7 +75,7 @@ async def serving(
         address = options.webhook.listen if options.webhook is not None else options.health
         if address is not None:
             try:
-                from bot.web import build_web_app, start_web
+                from bot.runtime.web import build_web_app, start_web
             except ModuleNotFoundError as exc:
                 if exc.name != "aiohttp":
                     raise
@@ -100,7 +100,7 @@ async def serving(
 
 @contextmanager
 def _outage_lines_muted() -> Iterator[None]:
-    logger = logging.getLogger("bot.outage")
+    logger = logging.getLogger("bot.delivery.outage")
 
     def mute(record: logging.LogRecord) -> bool:
         return False

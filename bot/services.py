@@ -8,16 +8,16 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.alert_push import AlertPush
-from bot.briefing_push import BriefingPush
-from bot.charts import ChartDesk
-from bot.chats import ChatStore
+from bot.delivery.alert_push import AlertPush
+from bot.delivery.briefing_push import BriefingPush
+from bot.desk.chart_desk import ChartDesk
+from bot.store.chats import ChatStore
 from bot.config import BotSettings
-from bot.database import Database
-from bot.market import MarketDesk
-from bot.outage import ApiHealth
-from bot.outbox import OutboxLog
-from bot.sender import Sender
+from bot.store.database import Database
+from bot.desk.market_desk import MarketDesk
+from bot.delivery.outage import ApiHealth
+from bot.delivery.outbox import OutboxLog
+from bot.delivery.sender import Sender
 from briefings.clock import Clock
 
 SERVICES_KEY = "marketbrief"
@@ -51,5 +51,5 @@ def get_services(application: BotApplication) -> BotServices:
     """Return the services ``build_application`` stored on the application."""
     services = application.bot_data.get(SERVICES_KEY)
     if not isinstance(services, BotServices):
-        raise RuntimeError("the application was not built by bot.app.build_application")
+        raise RuntimeError("the application was not built by bot.runtime.app.build_application")
     return services

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from bot.app import build_application, running
+from bot.runtime.app import build_application, running
 from bot.config import BotSettings
 from briefings.service import MarketService
 from localapi import LocalBotApi, SentMessage

@@ -14,18 +14,11 @@ from functools import cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.charts import ChartRequest
-from bot.language import current_language
+from bot.desk.chart_desk import ChartRequest
+from bot.desk.reader_language import current_language
 from briefings.model import Briefing
-from briefings.render import (
-    render_basket_breadth,
-    render_briefing,
-    render_rotation,
-    render_sectors,
-    render_since_low,
-    render_summary,
-    render_template,
-)
+from briefings.render.views import render_basket_breadth, render_briefing, render_rotation, render_sectors, render_since_low, render_summary
+from briefings.render.templates import render_template
 
 SUMMARY = "sum"
 ROTATION = "rot"

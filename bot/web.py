@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from telegram import Update
 
-from bot.health import health_report
-from bot.services import BotApplication
-from bot.webconfig import HEALTH_PATH, SECRET_HEADER, ListenAddress, WebhookSettings
+from bot.runtime.health import health_report
+from bot.services.hub import BotApplication
+from bot.runtime.webconfig import HEALTH_PATH, SECRET_HEADER, ListenAddress, WebhookSettings
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from briefings.model import Breadth, Briefing, RotationLine, TickerLine
+from briefings.analytics.breadth import Breadth
+from briefings.model import Briefing, TickerLine
+from briefings.analytics.rotation import RotationLine
 from briefings.universe import BASKET_PREFIX
 
 AlertKind = Literal["quadrant", "cross50", "breadth200", "record", "rank", "high52"]

@@ -34,17 +34,10 @@ from briefings.analytics.returns import (
 from briefings.analytics.rotation import legs_frame, rotation_lines, sector_pairs
 from briefings.analytics.typical import typical_spreads, window_lengths
 from briefings.calendar import CalendarRangeError, sessions_in_range
-from briefings.model import (
-    WINDOWS,
-    Briefing,
-    GroupBlock,
-    RotationLine,
-    SectorRow,
-    SinceDate,
-    SinceLow,
-    Streak,
-    TickerLine,
-)
+from briefings.windows import WINDOWS
+from briefings.model import Briefing, GroupBlock, SinceDate, SinceLow, Streak, TickerLine
+from briefings.analytics.rotation import RotationLine
+from briefings.analytics.leaders import SectorRow
 from briefings.universe import BASKET_PREFIX, PairSpec, Universe
 
 #: The universe group ranked in the leaderboards and measured against the benchmark.

@@ -24,8 +24,9 @@ from briefings.i18n import (
     LanguageError,
     language_from_env,
 )
-from briefings.model import WINDOWS, Snapshot
-from briefings.render import render_briefing, render_rotation, render_sectors, render_summary
+from briefings.windows import WINDOWS
+from briefings.snapshot import Snapshot
+from briefings.render.views import render_briefing, render_rotation, render_sectors, render_summary
 from briefings.sanity import QuarantinedClose, describe_held
 from briefings.service import MarketService, NoDataError
 from briefings.sources import SourceError, SourceSpecError
@@ -312,8 +313,8 @@ def _rotation(args: argparse.Namespace) -> int:
 
 
 def _breadth(args: argparse.Namespace) -> int:
-    from briefings.render import RenderError
-    from briefings.render_members import render_breadth
+    from briefings.render.views import RenderError
+    from briefings.render.members import render_breadth
 
     snapshot = _snapshot(args)
     try:
@@ -327,7 +328,7 @@ def _breadth(args: argparse.Namespace) -> int:
 
 
 def _movers(args: argparse.Namespace) -> int:
-    from briefings.render_members import render_movers
+    from briefings.render.members import render_movers
 
     snapshot = _snapshot(args)
     sys.stdout.write(render_movers(snapshot.briefing, args.period, args.format, _language(args)))

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from briefings.members import Holdings, Member
+from briefings.members.model import Holdings, Member
 from briefings.sources.base import PriceSource
-from briefings.sources.holdings import HoldingsError, check_count, read_members_csv
+from briefings.members.holdings import HoldingsError, check_count, read_members_csv
 from briefings.store import PriceStore, StoreError, StoreWriteError
 from briefings.universe import IndexSpec, Universe
 
@@ -168,14 +168,14 @@ def fetch_holdings(source: PriceSource, index: IndexSpec) -> Holdings:
     if where is None:
         raise HoldingsError(f"the {index.name} names no holdings for the {kind} source")
     if kind == "demo":
-        from briefings.sources.demo_members import demo_holdings
+        from briefings.members.demo import demo_holdings
 
         return demo_holdings(index.key)
     if kind == "csv":
         directory = Path(source.name.removeprefix("csv:"))
         return read_members_csv(directory / where / "members.csv", index.key)
     if kind == "yfinance":
-        from briefings.sources.holdings import spdr_holdings
+        from briefings.members.holdings import spdr_holdings
 
         return spdr_holdings(index.key, where, index.expected_members)
     raise HoldingsError(f"the {kind} source cannot list index members")
@@ -185,7 +185,7 @@ def fallback_holdings(source: PriceSource, index: IndexSpec) -> Holdings | None:
     """Return the membership to use when none was ever fetched: pytickersymbols for yfinance."""
     if source_kind(source) != "yfinance":
         return None
-    from briefings.sources.holdings import pytickersymbols_holdings
+    from briefings.members.holdings import pytickersymbols_holdings
 
     try:
         return check_count(pytickersymbols_holdings(index.key), index.expected_members)

@@ -1,7 +1,7 @@
 """Index members' closes held as one matrix per index, and their figures for a session.
 
 A ``MemberBook`` is loaded once per data version (closes and holdings); ``figures(session)``
-runs the vectorised analytics of ``briefings.analytics.members`` once per session and keeps the
+runs the vectorised analytics of ``briefings.members.analytics`` once per session and keeps the
 result, so briefings, /breadth, /movers and the breadth chart share one computation.
 """
 
@@ -18,18 +18,10 @@ import pandas as pd
 
 from briefings.analytics import members as analytics
 from briefings.analytics.returns import FloatArray, finite_or_none, window_base_date
-from briefings.holdings_store import StoredHoldings
+from briefings.members.holdings_store import StoredHoldings
 from briefings.lru import Lru
-from briefings.members import (
-    BreadthCounts,
-    Contribution,
-    GroupSplit,
-    Holdings,
-    IndexMembers,
-    SectorFigures,
-    WindowMovers,
-)
-from briefings.model import WINDOWS
+from briefings.members.model import BreadthCounts, Contribution, GroupSplit, Holdings, IndexMembers, SectorFigures, WindowMovers
+from briefings.windows import WINDOWS
 from briefings.store import PriceStore
 from briefings.universe import IndexSpec
 

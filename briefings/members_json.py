@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from briefings.members import BreadthCounts, Contribution, IndexMembers
-from briefings.model import WINDOWS, Briefing
+from briefings.members.model import BreadthCounts, Contribution, IndexMembers
+from briefings.windows import WINDOWS
+from briefings.model import Briefing
 
 
 def _clean(value: float | None) -> float | None:

@@ -12,7 +12,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from briefings.universe import Universe
 
-from briefings.members import IndexMembers
+from briefings.members.model import IndexMembers
 from briefings.sanity import QuarantinedClose
 
 #: Trailing windows, in display order. See ``briefings.analytics.returns`` for definitions.

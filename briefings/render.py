@@ -17,8 +17,11 @@ import jinja2
 
 from briefings import i18n
 from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.members_json import members_json
-from briefings.model import WINDOWS, Briefing, Change, RotationLine, SectorRow, SinceDate
+from briefings.render.briefing_json import members_json
+from briefings.windows import WINDOWS
+from briefings.model import Briefing, Change, SinceDate
+from briefings.analytics.rotation import RotationLine
+from briefings.analytics.leaders import SectorRow
 from briefings.universe import BASKET_PREFIX
 
 Format = Literal["text", "html", "json"]

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from briefings.alerts import Alert
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.model import Briefing
-from briefings.render import TELEGRAM_LIMIT, render_template, split_message, telegram_length
+from bot.desk.split import TELEGRAM_LIMIT, split_message, telegram_length
+from briefings.render.templates import render_template
 
 
 @dataclass(frozen=True)

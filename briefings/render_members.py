@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.model import WINDOWS, Briefing
-from briefings.render import Format, RenderError, render_template
+from briefings.windows import WINDOWS
+from briefings.model import Briefing
+from briefings.render.views import Format, RenderError
+from briefings.render.templates import render_template
 
 
 def _extension(fmt: Format) -> str:

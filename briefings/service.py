@@ -18,16 +18,11 @@ from briefings.build import (
 from briefings.calendar import last_completed_session
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
-from briefings.holdings_store import (
-    HoldingsFetcher,
-    HoldingsStore,
-    fetch_holdings,
-    refresh_plan,
-    stored_holdings,
-)
+from briefings.members.holdings_store import HoldingsFetcher, HoldingsStore, fetch_holdings, refresh_plan, stored_holdings
 from briefings.lru import Lru
-from briefings.member_book import MemberBook
-from briefings.model import Briefing, Snapshot
+from briefings.members.book import MemberBook
+from briefings.model import Briefing
+from briefings.snapshot import Snapshot
 from briefings.quarantine import QuarantineStore
 from briefings.refresh import RefreshReport, refresh
 from briefings.sanity import QuarantinedClose

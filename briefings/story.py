@@ -64,18 +64,11 @@ from typing import TypedDict
 from briefings.alerts import Alert, detect_alerts
 from briefings.build import SINCE_LOW_WINDOW
 from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from briefings.members import IndexMembers, SectorFigures
-from briefings.model import (
-    Briefing,
-    Change,
-    Day,
-    RotationLine,
-    SectorRow,
-    Story,
-    Takeaway,
-    Verdict,
-)
-from briefings.render import render_template
+from briefings.members.model import IndexMembers, SectorFigures
+from briefings.model import Briefing, Change, Day, Story, Takeaway, Verdict
+from briefings.analytics.rotation import RotationLine
+from briefings.analytics.leaders import SectorRow
+from briefings.render.templates import render_template
 
 #: The pairs the verdict reads, as (lead, lag).
 KEY_PAIRS: tuple[tuple[str, str], ...] = (

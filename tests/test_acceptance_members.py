@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from briefings.analytics.members import rebuilt_indexes
-from briefings.member_book import IndexPrices
-from briefings.members import IndexMembers
+from briefings.members.analytics import rebuilt_indexes
+from briefings.members.book import IndexPrices
+from briefings.members.model import IndexMembers
 from briefings.service import MarketService
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.store import PriceStore

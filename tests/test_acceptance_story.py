@@ -14,7 +14,8 @@ import pytest
 
 from briefings.calendar import sessions_in_range
 from briefings.model import Briefing
-from briefings.render import briefing_to_json, render_summary
+from briefings.render.briefing_json import briefing_to_json
+from briefings.render.views import render_summary
 from briefings.service import MarketService
 from briefings.story import KEY_PAIRS, slug
 from tests.test_story import assert_numbers_are_figures

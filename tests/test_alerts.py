@@ -12,16 +12,12 @@ import pytest
 from briefings.alerts import Alert, AlertInputError, detect_alerts
 from briefings.analytics.rrg import QUADRANT_HOLD_SESSIONS
 from briefings.build import build_briefing
-from briefings.model import (
-    WINDOWS,
-    Breadth,
-    Briefing,
-    GroupBlock,
-    RelativeRotation,
-    RotationLine,
-    TickerLine,
-)
-from briefings.render import render_template
+from briefings.windows import WINDOWS
+from briefings.analytics.breadth import Breadth
+from briefings.model import Briefing, GroupBlock, TickerLine
+from briefings.analytics.rrg import RelativeRotation
+from briefings.analytics.rotation import RotationLine
+from briefings.render.templates import render_template
 from briefings.sources.demo import DemoSource
 from briefings.universe import load_universe
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from briefings.analytics.breadth import breadth
-from briefings.model import Breadth
+from briefings.analytics.breadth import Breadth
 
 NAN = float("nan")
 FIVE = pd.bdate_range("2025-06-02", periods=5)  # Mon 2 .. Fri 6 Jun 2025

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from briefings.analytics.leaders import highs_52w, leaderboard, record_highs, streaks
-from briefings.model import SectorRow
+from briefings.analytics.leaders import SectorRow
 
 NAN = float("nan")
 FIVE = pd.bdate_range("2025-06-02", periods=5)  # Mon 2 .. Fri 6 Jun 2025

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefings.analytics import members as analytics
-from briefings.holdings_store import StoredHoldings
-from briefings.member_book import IndexPrices, MemberBook, index_members
-from briefings.members import Holdings, Member
+from briefings.members.holdings_store import StoredHoldings
+from briefings.members.book import IndexPrices, MemberBook, index_members
+from briefings.members.model import Holdings, Member
 from briefings.universe import IndexSpec
 
 NAN = np.nan

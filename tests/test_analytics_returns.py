@@ -16,7 +16,7 @@ from briefings.analytics.returns import (
     trailing_returns,
     window_base_date,
 )
-from briefings.model import WINDOWS
+from briefings.windows import WINDOWS
 
 NAN = float("nan")
 

@@ -17,7 +17,7 @@ from briefings.analytics.rotation import (
     sector_pairs,
     spread,
 )
-from briefings.model import WINDOWS
+from briefings.windows import WINDOWS
 from briefings.universe import Group, PairSpec, Universe, load_universe
 
 NAN = float("nan")

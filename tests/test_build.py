@@ -23,7 +23,8 @@ from briefings.build import (
     resolve_session,
     returns_since_date,
 )
-from briefings.model import WINDOWS, Briefing
+from briefings.windows import WINDOWS
+from briefings.model import Briefing
 from briefings.universe import Group, PairSpec, Universe, load_universe
 
 NAN = float("nan")

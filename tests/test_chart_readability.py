@@ -34,7 +34,7 @@ from briefings.charts import (
 from briefings.charts.data import MAX_TAIL_WEEKS, default_tail_weeks
 from briefings.charts.labels import boxes_overlap, overlapping_pairs
 from briefings.charts.plot import rrg_figure, sector_bars_figure
-from briefings.model import Snapshot
+from briefings.snapshot import Snapshot
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.sources.demo import DemoSource
 from briefings.universe import load_universe

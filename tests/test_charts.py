@@ -33,7 +33,9 @@ from briefings.charts import (
 )
 from briefings.charts.data import rebased_ratio
 from briefings.charts.plot import BAR_SIZE_PX, RATIO_SIZE_PX, RRG_SIZE_PX
-from briefings.model import WINDOWS, RotationLine, Snapshot
+from briefings.windows import WINDOWS
+from briefings.analytics.rotation import RotationLine
+from briefings.snapshot import Snapshot
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.sources.demo import DemoSource
 from briefings.universe import load_universe

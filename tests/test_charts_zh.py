@@ -26,7 +26,7 @@ from briefings.charts.breadth_plot import breadth_figure
 from briefings.charts.data import Provenance
 from briefings.charts.fonts import families, pick_cjk_family
 from briefings.charts.plot import ratios_figure, rrg_figure, sector_bars_figure
-from briefings.model import Snapshot
+from briefings.snapshot import Snapshot
 from briefings.service import MarketService
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore

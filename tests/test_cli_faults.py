@@ -497,7 +497,7 @@ def test_a_second_run_on_a_data_directory_exits_at_once_naming_the_first(
 
 
 def test_the_data_directory_and_databases_are_private(tmp_path: Path) -> None:
-    from bot.database import Database
+    from bot.store.database import Database
 
     previous = os.umask(0o022)
     try:

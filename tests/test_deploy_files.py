@@ -76,7 +76,7 @@ def test_the_dockerfile_follows_uvs_pattern() -> None:
     assert all(k != "RUN" for k, _ in steps[user[-1] :]), "nothing runs as root after USER"
 
     healthcheck = next(a for k, a in steps if k == "HEALTHCHECK")
-    assert '"python", "-m", "bot.healthcheck"' in healthcheck
+    assert '"python", "-m", "bot.runtime.healthcheck"' in healthcheck
     assert next(a for k, a in steps if k == "CMD") == '["marketbrief", "run"]'
 
 

@@ -9,18 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from briefings.model import Briefing, Snapshot
-from briefings.render import (
-    render_basket_breadth,
-    render_briefing,
-    render_pair,
-    render_rotation,
-    render_sectors,
-    render_since,
-    render_since_low,
-    render_summary,
-)
-from briefings.render_members import render_breadth, render_movers
+from briefings.model import Briefing
+from briefings.snapshot import Snapshot
+from briefings.render.views import render_basket_breadth, render_briefing, render_pair, render_rotation, render_sectors, render_since, render_since_low, render_summary
+from briefings.render.members import render_breadth, render_movers
 from briefings.service import MarketService
 
 GOLDEN = Path(__file__).parent / "golden"

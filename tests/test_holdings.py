@@ -13,23 +13,13 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from briefings.holdings_store import HoldingsStore, fetch_holdings, update_holdings
-from briefings.members import Holdings, Member
+from briefings.members.holdings_store import HoldingsStore, fetch_holdings, update_holdings
+from briefings.members.model import Holdings, Member
 from briefings.sources.base import PriceSource
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.sources.demo import DemoSource
-from briefings.sources.demo_members import demo_holdings
-from briefings.sources.holdings import (
-    BROWSER_HEADERS,
-    HoldingsError,
-    check_count,
-    fetch_spdr_workbook,
-    parse_spdr_workbook,
-    pytickersymbols_holdings,
-    read_members_csv,
-    spdr_holdings,
-    yahoo_symbol,
-)
+from briefings.members.demo import demo_holdings
+from briefings.members.holdings import BROWSER_HEADERS, HoldingsError, check_count, fetch_spdr_workbook, parse_spdr_workbook, pytickersymbols_holdings, read_members_csv, spdr_holdings, yahoo_symbol
 from briefings.store import PriceStore
 from briefings.universe import IndexSpec
 from tests.fixtures.holdings.make_spdr_fixture import FIXTURE, HEADER, ROWS

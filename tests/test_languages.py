@@ -16,22 +16,14 @@ from babel.messages.pofile import read_po
 
 from briefings.alerts import Alert, detect_alerts
 from briefings.i18n import LANGUAGES, LOCALES, po_path
-from briefings.model import WINDOWS, Snapshot
-from briefings.render import (
-    render_basket_breadth,
-    render_briefing,
-    render_pair,
-    render_rotation,
-    render_sectors,
-    render_since,
-    render_since_low,
-    render_summary,
-    render_template,
-    split_message,
-    telegram_length,
-)
-from briefings.render_alerts import alert_messages, render_alerts
-from briefings.render_members import render_breadth, render_movers
+from briefings.windows import WINDOWS
+from briefings.snapshot import Snapshot
+from briefings.render.views import render_basket_breadth, render_briefing, render_pair, render_rotation, render_sectors, render_since, render_since_low, render_summary
+from briefings.render.templates import render_template
+from bot.desk.split import split_message, telegram_length
+from bot.desk.alert_messages import alert_messages
+from briefings.render.alerts import render_alerts
+from briefings.render.members import render_breadth, render_movers
 from briefings.service import MarketService
 from tests.test_cli import run_cli
 
@@ -317,7 +309,7 @@ def test_chinese_view_matches_golden_file(snapshot: Snapshot, name: str) -> None
 
 
 def columns(line: str) -> int:
-    from briefings.render import display_width
+    from briefings.render.layout import display_width
 
     return display_width(line)
 
@@ -407,7 +399,7 @@ chips = "芯片股"
 
 
 def test_a_universe_names_its_own_tickers_groups_and_pairs_per_language(tmp_path: Path) -> None:
-    from briefings.render import environment
+    from briefings.render.templates import environment
     from briefings.universe import load_universe as load
 
     path = tmp_path / "universe.toml"

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from briefings.holdings_store import fetch_holdings
-from briefings.members import Holdings
-from briefings.render import render_briefing
+from briefings.members.holdings_store import fetch_holdings
+from briefings.members.model import Holdings
+from briefings.render.views import render_briefing
 from briefings.service import MarketService
 from briefings.sources.base import FetchResult, PriceSource
 from briefings.sources.csvdir import CsvDirectorySource

@@ -7,7 +7,8 @@ from datetime import date
 
 from briefings.build import build_briefing
 from briefings.model import Briefing, Change, Takeaway
-from briefings.render import render_briefing, split_message
+from briefings.render.views import render_briefing
+from bot.desk.split import split_message
 from briefings.sources.demo import DemoSource
 from briefings.story import tell_story
 from briefings.universe import load_universe

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from briefings.render import split_message
+from bot.desk.split import split_message
 
 TAG = re.compile(r"<(/?)([a-z]+)[^>]*>")
 

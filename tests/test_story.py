@@ -9,19 +9,14 @@ from datetime import date
 import pytest
 
 from briefings.alerts import detect_alerts, worth_pushing
-from briefings.model import (
-    WINDOWS,
-    Breadth,
-    Briefing,
-    GroupBlock,
-    RelativeRotation,
-    RotationLine,
-    SectorRow,
-    SinceLow,
-    Takeaway,
-    TickerLine,
-)
-from briefings.render import briefing_to_json, phone_lines
+from briefings.windows import WINDOWS
+from briefings.analytics.breadth import Breadth
+from briefings.model import Briefing, GroupBlock, SinceLow, Takeaway, TickerLine
+from briefings.analytics.rrg import RelativeRotation
+from briefings.analytics.rotation import RotationLine
+from briefings.analytics.leaders import SectorRow
+from briefings.render.briefing_json import briefing_to_json
+from briefings.render.layout import phone_lines
 from briefings.story import takeaways, tell_story, the_day, verdict
 
 SESSION = date(2025, 12, 11)
@@ -428,7 +423,7 @@ def test_of_pairs_sharing_a_lag_only_the_strongest_speaks_for_a_window() -> None
 
 
 def test_a_busy_summary_keeps_three_takeaways_a_change_and_26_lines() -> None:
-    from briefings.render import render_summary
+    from briefings.render.views import render_summary
 
     before = briefing(
         as_of=date(2025, 12, 10),

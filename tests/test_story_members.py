@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from briefings.members import BreadthCounts, GroupSplit, IndexMembers, SectorFigures
+from briefings.members.model import BreadthCounts, GroupSplit, IndexMembers, SectorFigures
 from briefings.model import Briefing, Takeaway
 from briefings.story import takeaways
 from tests.test_story import assert_numbers_are_figures, briefing, line

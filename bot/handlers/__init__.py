@@ -12,30 +12,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
-from bot.handlers.alerts import alerts
-from bot.handlers.callbacks import window_button
-from bot.handlers.charts import chart, rrg
-from bot.handlers.commands import (
-    brief,
-    help_command,
-    pair,
-    plain_text,
-    rotation,
-    sectors,
-    since,
-    stats,
-    tickers,
-    unknown_command,
-)
-from bot.handlers.errors import on_error
-from bot.handlers.language import language, remember_language
-from bot.handlers.members import breadth, movers
-from bot.handlers.onboarding import CONFIRM_SUBSCRIBE, confirm_subscribe, membership_changed, start
-from bot.handlers.replies import render_bot
-from bot.handlers.subscription import settings, subscribe, unsubscribe
-from bot.handlers.views import VIEW_PREFIX, view_button
-from bot.services import BotApplication
+from bot.services.context import BotContext
+from bot.chat.alerts import alerts
+from bot.chat.callbacks import window_button
+from bot.chat.charts import chart, rrg
+from bot.chat.commands import brief, help_command, pair, plain_text, rotation, sectors, since, stats, tickers, unknown_command
+from bot.chat.errors import on_error
+from bot.chat.language import language, remember_language
+from bot.chat.members import breadth, movers
+from bot.chat.onboarding import CONFIRM_SUBSCRIBE, confirm_subscribe, membership_changed, start
+from bot.chat.replies import render_bot
+from bot.chat.subscription import settings, subscribe, unsubscribe
+from bot.chat.views import VIEW_PREFIX, view_button
+from bot.services.hub import BotApplication
 from briefings.i18n import LANGUAGES
 
 #: The handler group that finds the chat's language: before any other group, since in a group
@@ -67,7 +56,7 @@ def register_handlers(application: BotApplication) -> None:
         "language": language,
         "stats": stats,
     }
-    # Before every other handler: the language the chat reads (bot.language).
+    # Before every other handler: the language the chat reads (bot.desk.reader_language).
     application.add_handler(TypeHandler(Update, remember_language), group=LANGUAGE_GROUP)
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=_CHATS))

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 from telegram import Update
 
-from bot.chats import AlertChat
-from bot.context import BotContext
-from bot.handlers.commands import InputProblem, command
-from bot.handlers.replies import echo, reply
-from bot.handlers.subscription import may_manage
-from bot.language import current_language
+from bot.store.chats import AlertChat
+from bot.services.context import BotContext
+from bot.chat.commands import InputProblem, command
+from bot.chat.replies import echo, reply
+from bot.chat.subscription import may_manage
+from bot.desk.reader_language import current_language
 
 Context = BotContext
 

@@ -8,11 +8,11 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.context import BotContext
-from bot.handlers.keyboards import parse_choice, render_window_view, window_keyboard
-from bot.handlers.replies import data_behind_note, render_bot, with_note
+from bot.services.context import BotContext
+from bot.chat.keyboards import parse_choice, render_window_view, window_keyboard
+from bot.chat.replies import data_behind_note, render_bot, with_note
 from bot.telegram_errors import Refusal, refusal
-from briefings.render import split_message
+from bot.desk.split import split_message
 from briefings.service import NoDataError
 
 log = logging.getLogger(__name__)

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from telegram import Update
 
-from bot.charts import PAIRS_WINDOW, ChartRequest
-from bot.context import BotContext
-from bot.handlers.commands import InputProblem, command, parse_window
-from bot.handlers.replies import echo
-from briefings.model import WINDOWS
+from bot.desk.chart_desk import PAIRS_WINDOW, ChartRequest
+from bot.services.context import BotContext
+from bot.chat.commands import InputProblem, command, parse_window
+from bot.chat.replies import echo
+from briefings.windows import WINDOWS
 
 Context = BotContext
 

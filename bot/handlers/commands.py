@@ -13,25 +13,18 @@ from telegram import Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.context import BotContext
-from bot.handlers.keyboards import ROTATION, SECTORS, render_window_view, window_keyboard
-from bot.handlers.replies import (
-    MAX_COMMAND_LENGTH,
-    data_behind_note,
-    echo,
-    render_bot,
-    reply,
-    send_html,
-    with_note,
-)
-from bot.jobs import brief_jobs
-from bot.language import current_language
-from bot.services import BotServices
-from bot.views import view_keyboard
+from bot.services.context import BotContext
+from bot.chat.keyboards import ROTATION, SECTORS, render_window_view, window_keyboard
+from bot.chat.replies import MAX_COMMAND_LENGTH, data_behind_note, echo, render_bot, reply, send_html, with_note
+from bot.services.jobs import brief_jobs
+from bot.desk.reader_language import current_language
+from bot.services.hub import BotServices
+from bot.desk.summary_keyboard import view_keyboard
 from briefings.build import BriefingInputError
 from briefings.calendar import CalendarRangeError
-from briefings.model import WINDOWS, Snapshot
-from briefings.render import render_pair, render_since
+from briefings.windows import WINDOWS
+from briefings.snapshot import Snapshot
+from briefings.render.views import render_pair, render_since
 from briefings.service import NoDataError
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
 """The error handler: log every exception a handler raises and tell the person.
 
 Faults outside anyone's control are one line, at the level they deserve: a Bot API outage is
-logged by bot.outage (retries of polling are DEBUG here), a flood-limit storm by
-bot.ratelimit, an expired button press is INFO, and a storage fault (a full disk) is a
+logged by bot.delivery.outage (retries of polling are DEBUG here), a flood-limit storm by
+bot.delivery.ratelimit, an expired button press is INFO, and a storage fault (a full disk) is a
 WARNING with a reply saying the change could not be saved. Anything else is a bug: ERROR with
 the traceback.
 """
@@ -14,8 +14,8 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from bot.context import BotContext
-from bot.handlers.replies import render_bot, reply
+from bot.services.context import BotContext
+from bot.chat.replies import render_bot, reply
 from bot.telegram_errors import Refusal, refusal
 from briefings.storage import fault_kind
 

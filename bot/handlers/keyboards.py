@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.language import current_language
-from bot.market import MarketDesk
-from briefings.model import WINDOWS, Briefing
-from briefings.render import render_rotation, render_sectors
-from briefings.render_members import render_movers
+from bot.desk.reader_language import current_language
+from bot.desk.market_desk import MarketDesk
+from briefings.windows import WINDOWS
+from briefings.model import Briefing
+from briefings.render.views import render_rotation, render_sectors
+from briefings.render.members import render_movers
 
 ROTATION = "rot"
 SECTORS = "sec"

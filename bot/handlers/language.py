@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from telegram import Update
 
-from bot.context import BotContext
-from bot.handlers.commands import InputProblem, command
-from bot.handlers.replies import echo, reply
-from bot.handlers.subscription import may_manage
-from bot.language import chat_language, use_language
+from bot.services.context import BotContext
+from bot.chat.commands import InputProblem, command
+from bot.chat.replies import echo, reply
+from bot.chat.subscription import may_manage
+from bot.desk.reader_language import chat_language, use_language
 from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 Context = BotContext

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 from telegram import Update
 
-from bot.context import BotContext
-from bot.handlers.commands import InputProblem, behind_note, command, parse_window, services_of
-from bot.handlers.keyboards import MOVERS, render_window_view, window_keyboard
-from bot.handlers.replies import echo, send_html, with_note
-from bot.language import current_language
-from briefings.render import RenderError
-from briefings.render_members import render_breadth
+from bot.services.context import BotContext
+from bot.chat.commands import InputProblem, behind_note, command, parse_window, services_of
+from bot.chat.keyboards import MOVERS, render_window_view, window_keyboard
+from bot.chat.replies import echo, send_html, with_note
+from bot.desk.reader_language import current_language
+from briefings.render.views import RenderError
+from briefings.render.members import render_breadth
 
 Context = BotContext
 

@@ -7,12 +7,12 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.chats import Purpose
-from bot.context import BotContext
-from bot.handlers.commands import help_command
-from bot.handlers.replies import render_bot, send_html
-from bot.handlers.subscription import current_schedule, may_manage, subscribe_chat
-from bot.jobs import sync_schedules
+from bot.store.chats import Purpose
+from bot.services.context import BotContext
+from bot.chat.commands import help_command
+from bot.chat.replies import render_bot, send_html
+from bot.chat.subscription import current_schedule, may_manage, subscribe_chat
+from bot.services.jobs import sync_schedules
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
-from bot.language import current_language
-from briefings.render import render_template, split_message
+from bot.desk.reader_language import current_language
+from briefings.render.templates import render_template
+from bot.desk.split import split_message
 
 #: Longest command message answered normally; longer ones get a usage note without parsing.
 MAX_COMMAND_LENGTH = 300

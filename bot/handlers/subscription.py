@@ -9,15 +9,15 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.charts import BRIEFING_CHARTS
-from bot.chats import Schedule
+from bot.desk.chart_desk import BRIEFING_CHARTS
+from bot.store.chats import Schedule
 from bot.config import parse_clock_time
-from bot.context import BotContext
-from bot.handlers.commands import InputProblem, command
-from bot.handlers.replies import echo, reply
-from bot.jobs import next_delivery, sync_schedules
-from bot.language import current_language
-from bot.zones import ZoneProblem, resolve_zone
+from bot.services.context import BotContext
+from bot.chat.commands import InputProblem, command
+from bot.chat.replies import echo, reply
+from bot.services.jobs import next_delivery, sync_schedules
+from bot.desk.reader_language import current_language
+from bot.chat.zones import ZoneProblem, resolve_zone
 
 Context = BotContext
 

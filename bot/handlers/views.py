@@ -8,17 +8,17 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.context import BotContext
-from bot.handlers.replies import data_behind_note, render_bot, with_note
-from bot.market import MarketDesk
+from bot.services.context import BotContext
+from bot.chat.replies import data_behind_note, render_bot, with_note
+from bot.desk.market_desk import MarketDesk
 from bot.telegram_errors import Refusal, refusal
-from bot.views import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
+from bot.desk.summary_keyboard import CHART, CHART_REQUEST, parse_view, render_view, view_keyboard
 from briefings.build import BriefingInputError
-from briefings.model import Snapshot
-from briefings.render import split_message
+from briefings.snapshot import Snapshot
+from bot.desk.split import split_message
 from briefings.service import NoDataError
 
-#: How the view buttons' callback data starts (bot.views); other buttons go to other handlers.
+#: How the view buttons' callback data starts (bot.desk.summary_keyboard); other buttons go to other handlers.
 VIEW_PREFIX = "v:"
 
 

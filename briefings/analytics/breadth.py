@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from briefings.analytics.returns import FloatArray, column_values
-from briefings.model import Breadth
+from briefings.analytics.breadth import Breadth
 
 SHORT_AVERAGE_SESSIONS = 50
 LONG_AVERAGE_SESSIONS = 200

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from briefings.analytics.returns import FloatArray
-from briefings.model import SectorRow
+from briefings.analytics.leaders import SectorRow
 
 #: A year of sessions: the 52-week window, and the history a ticker needs before its highs count.
 YEAR_SESSIONS = 252

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from briefings.model import WINDOWS
+from briefings.windows import WINDOWS
 
 _MONTHS_BACK: dict[str, int] = {"1M": 1, "3M": 3, "1Y": 12}
 

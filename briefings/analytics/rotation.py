@@ -18,7 +18,8 @@ import pandas as pd
 from briefings.analytics.baskets import equal_weight_basket
 from briefings.analytics.returns import FloatArray, column_values, finite_or_none, trailing_returns
 from briefings.analytics.rrg import RRG_WEEKS, rotations
-from briefings.model import WINDOWS, RotationLine
+from briefings.windows import WINDOWS
+from briefings.analytics.rotation import RotationLine
 from briefings.universe import BASKET_PREFIX, PairSpec, Universe
 
 RATIO_AVERAGE_SESSIONS = 50

@@ -43,7 +43,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from briefings.analytics.returns import FloatArray, IntArray, last_close_rows
-from briefings.model import RelativeRotation
+from briefings.analytics.rrg import RelativeRotation
 
 #: n: the weeks each z-score looks back over (RRG-Lite's default window).
 RRG_WEEKS = 14

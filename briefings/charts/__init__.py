@@ -37,7 +37,7 @@ from briefings.i18n import DEFAULT_LANGUAGE, check_language
 if TYPE_CHECKING:
     from briefings.charts.breadth_plot import plot_breadth
     from briefings.charts.plot import plot_ratios, plot_rrg, plot_sector_bars
-    from briefings.model import Snapshot
+    from briefings.snapshot import Snapshot
 
 #: Loaded on first use: matplotlib takes about half a second to import, which `run` and `push`
 #: should not pay at start-up (nor anything that only needs the cache or the data).

@@ -26,7 +26,7 @@ from briefings.charts.plot import (
     translator,
 )
 from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.render import display_name
+from briefings.render.templates import display_name
 
 WIDE = "#1a7f37"
 NARROW = "#cf222e"

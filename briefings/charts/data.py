@@ -14,7 +14,9 @@ from briefings.analytics.returns import session_on_or_before, window_base_date
 from briefings.analytics.rotation import leg_series, sector_pairs
 from briefings.analytics.rrg import RRGPoint, rrg_tail
 from briefings.build import SECTORS_GROUP, BriefingInputError, display_names, resolve_session
-from briefings.model import WINDOWS, Briefing, SectorRow
+from briefings.windows import WINDOWS
+from briefings.model import Briefing
+from briefings.analytics.leaders import SectorRow
 from briefings.universe import PairSpec, Universe
 
 RRGKind = Literal["sectors", "pairs"]

@@ -31,7 +31,7 @@ from briefings.charts.data import BarChart, Provenance, RatioChart, RRGChart, RR
 from briefings.charts.fonts import chart_language, families
 from briefings.charts.labels import LabelPlacer, LabelSpec
 from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.render import display_name, window_titles
+from briefings.render.templates import display_name, window_titles
 
 FloatArray = npt.NDArray[np.float64]
 

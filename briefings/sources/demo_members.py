@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from briefings.members import Holdings, Member
+from briefings.members.model import Holdings, Member
 from briefings.sources.demo import ANCHOR, PROFILES, hashed_profile
 
 MEGA_CAPS: tuple[str, ...] = ("NVDA", "AAPL", "MSFT", "AMZN", "GOOGL", "META", "TSLA")

@@ -3,7 +3,7 @@
 - yfinance: State Street's daily SPDR holdings workbook of the index's fund (SPY, SPSM), fetched
   with a browser-like User-Agent; fallback (no weights) the membership pytickersymbols ships.
 - csv:DIR: ``DIR/<folder>/members.csv`` with ``ticker,name,sector,weight,as_of``.
-- demo: about 500 simulated members (see ``briefings.sources.demo_members``).
+- demo: about 500 simulated members (see ``briefings.members.demo``).
 
 The SPDR workbook: a few header rows (fund name, ticker, a cell "As of 28-Nov-2025"), then the
 header row Name, Ticker, Identifier, SEDOL, Weight, Sector, Shares Held, Local Currency, then one
@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from briefings.members import Holdings, Member
+from briefings.members.model import Holdings, Member
 
 #: State Street's daily holdings file of a SPDR fund; ``{fund}`` is its lower-case ticker.
 SPDR_URL = (

@@ -15,9 +15,9 @@ import pytest
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from bot.app import build_application, running
+from bot.runtime.app import build_application, running
 from bot.config import BotSettings, RateLimits
-from bot.services import BotApplication, BotServices, get_services
+from bot.services.hub import BotApplication, BotServices, get_services
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
 from briefings.service import MarketService

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.alert_push import alert_parcels
-from bot.chats import ChatStore, Purpose
-from bot.database import Database
-from bot.outbox import OutboxLog, alert_item, new_owner
+from bot.delivery.alert_push import alert_parcels
+from bot.store.chats import ChatStore, Purpose
+from bot.store.database import Database
+from bot.delivery.outbox import OutboxLog, alert_item, new_owner
 from briefings.alerts import Alert, AlertKind, AlertValue, detect_alerts, worth_pushing
 from briefings.build import build_briefing
 from briefings.model import Briefing
-from briefings.render import TELEGRAM_LIMIT
-from briefings.render_alerts import alert_messages
+from bot.desk.split import TELEGRAM_LIMIT
+from bot.desk.alert_messages import alert_messages
 from briefings.sources.demo import DemoSource
 from briefings.universe import load_universe
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.jobs import refresh_after_close
-from bot.sender import Outcome
+from bot.services.jobs import refresh_after_close
+from bot.delivery.sender import Outcome
 from briefings.config import Settings
 from briefings.service import MarketService
 from briefings.sources.demo import DemoSource

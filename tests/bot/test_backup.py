@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.backup import BackupError, backup_databases
+from bot.store.backup import BackupError, backup_databases
 from bot.cli import main
 from bot.config import BOT_DATABASE_NAME
 from briefings.config import Settings
@@ -19,8 +19,8 @@ WRITER = """
 import sys
 from datetime import UTC, datetime, time
 from pathlib import Path
-from bot.chats import ChatStore, Schedule
-from bot.database import Database
+from bot.store.chats import ChatStore, Schedule
+from bot.store.database import Database
 
 chats = ChatStore(Database(Path(sys.argv[1])))
 stop = Path(sys.argv[2])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.terminal_chat import chat, html_to_text
+from bot.runtime.terminal_chat import chat, html_to_text
 from briefings.config import Settings
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.chats import ChatStore, Schedule
-from bot.database import Database
-from bot.outbox import BRIEFING, OutboxLog, new_owner, retire_owner
+from bot.store.chats import ChatStore, Schedule
+from bot.store.database import Database
+from bot.delivery.outbox import BRIEFING, OutboxLog, new_owner, retire_owner
 from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 from tests.bot.test_charts import PNG_SIGNATURE

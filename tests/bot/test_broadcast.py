@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from bot.chats import Schedule
+from bot.store.chats import Schedule
 from bot.config import RateLimits
-from bot.jobs import push_now
-from bot.outbox import Status
-from bot.sender import Outcome, RetryPolicy
+from bot.services.jobs import push_now
+from bot.delivery.outbox import Status
+from bot.delivery.sender import Outcome, RetryPolicy
 from localapi import FloodLimits, LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 

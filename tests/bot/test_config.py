@@ -7,14 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
-    DEFAULT_API_URL,
-    BotSettings,
-    ConfigError,
-    canonical_zone,
-    parse_admins,
-    parse_clock_time,
-)
+from bot.config import DEFAULT_API_URL, BotSettings, ConfigError, canonical_zone, parse_admins, parse_clock_time
 from localapi.server import DEFAULT_TOKEN, LocalBotApi
 
 TOKEN = "123456789:AAEexampleexampleexampleexample_-1"

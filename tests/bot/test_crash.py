@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.chats import ChatStore, Schedule
+from bot.store.chats import ChatStore, Schedule
 from bot.cli import main
-from bot.database import Database
+from bot.store.database import Database
 from briefings.config import Settings
 from localapi import LocalApiControl
 from tests.bot.conftest import TOKEN

@@ -19,7 +19,7 @@ import pytest
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.config import RateLimits
-from bot.ratelimit import FloodLimiter
+from bot.delivery.ratelimit import FloodLimiter
 from briefings.config import Settings
 from localapi import ApiCall, LocalBotApi
 from tests.bot.conftest import ADMIN_ID, FAST_LIMITS, Harness, running_bot
@@ -144,7 +144,7 @@ async def test_a_flood_storm_is_logged_once_at_its_start_and_end(
     storm = [
         r.getMessage()
         for r in caplog.records
-        if r.name == "bot.ratelimit" and r.levelno == logging.WARNING
+        if r.name == "bot.delivery.ratelimit" and r.levelno == logging.WARNING
     ]
     assert len(storm) == 2, storm
     assert "flood limit hit" in storm[0]
@@ -168,11 +168,11 @@ async def test_a_bot_api_outage_is_one_warning_when_it_starts_and_one_when_it_en
             after = fault.at
         reply = await bot.say_one(chat, "/help")
     assert "/brief" in reply.shown_text
-    outage = [r.getMessage() for r in caplog.records if r.name == "bot.outage"]
+    outage = [r.getMessage() for r in caplog.records if r.name == "bot.delivery.outage"]
     assert len(outage) == 2, outage
     assert "not answering" in outage[0]
     assert "answering again" in outage[1]
-    assert all(r.levelno == logging.WARNING for r in caplog.records if r.name == "bot.outage")
+    assert all(r.levelno == logging.WARNING for r in caplog.records if r.name == "bot.delivery.outage")
     assert not errors(caplog)
     assert bot.services.api_health.outages == 1
     assert not bot.services.api_health.is_down

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.database import Database
+from bot.store.database import Database
 
 
 def insert(database: Database, key: int) -> int:

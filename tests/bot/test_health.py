@@ -14,12 +14,12 @@ import aiohttp
 import pandas as pd
 import pytest
 
-from bot.app import build_application
+from bot.runtime.app import build_application
 from bot.cli import main
-from bot.serve import ServeOptions, serving
-from bot.services import get_services
-from bot.web import bound_port, build_web_app, start_web
-from bot.webconfig import ListenAddress
+from bot.runtime.serve import ServeOptions, serving
+from bot.services.hub import get_services
+from bot.runtime.web import bound_port, build_web_app, start_web
+from bot.runtime.webconfig import ListenAddress
 from briefings.config import Settings
 from briefings.quarantine import QuarantineStore
 from briefings.sanity import NOT_POSITIVE, QuarantinedClose, Screening
@@ -108,7 +108,7 @@ def test_health_command_without_a_bot(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_the_light_health_check_imports_neither_telegram_nor_pandas() -> None:
     probe = (
-        "import sys, bot.healthcheck; "
+        "import sys, bot.runtime.healthcheck; "
         "print(sorted({'telegram', 'pandas', 'aiohttp'} & set(sys.modules)))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

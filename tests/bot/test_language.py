@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.jobs import refresh_after_close
+from bot.services.jobs import refresh_after_close
 from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 from tests.bot.test_alert_push import MONDAY, MONDAY_AFTER_CLOSE, NY, MovableClock, demo_service
@@ -129,7 +129,7 @@ async def test_each_command_answers_in_chinese_as_the_golden_files_show(
 
 @pytest.mark.parametrize("code", ["zh", "zh-hans", "zh-CN", "ZH_tw"])
 def test_a_chinese_language_code_reads_chinese(code: str) -> None:
-    from bot.language import chat_language
+    from bot.desk.reader_language import chat_language
 
     assert chat_language(None, "private", code) == "zh"
     assert chat_language(None, "supergroup", code) == "en"

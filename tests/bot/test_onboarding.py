@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import time
 
-from bot.chats import Schedule
-from bot.handlers.onboarding import CONFIRM_SUBSCRIBE
-from briefings.render import render_template
+from bot.store.chats import Schedule
+from bot.chat.onboarding import CONFIRM_SUBSCRIBE
+from briefings.render.templates import render_template
 from tests.bot.conftest import Harness
 
 USER, ADMIN, MEMBER, OTHER = 6001, 6002, 6003, 6004
@@ -42,7 +42,7 @@ class _Line(logging.Handler):
 @contextmanager
 def log_line(text: str) -> Iterator[asyncio.Event]:
     """Yield an event set when the onboarding handlers log a line containing ``text``."""
-    logger = logging.getLogger("bot.handlers.onboarding")
+    logger = logging.getLogger("bot.chat.onboarding")
     handler, level = _Line(text), logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

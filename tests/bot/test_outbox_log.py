@@ -8,8 +8,8 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.database import Database
-from bot.outbox import BRIEFING, CLAIM_LEASE, OutboxLog, Status, alert_item, new_owner, retire_owner
+from bot.store.database import Database
+from bot.delivery.outbox import BRIEFING, CLAIM_LEASE, OutboxLog, Status, alert_item, new_owner, retire_owner
 
 SESSION = date(2025, 11, 20)
 B = (BRIEFING,)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import RateLimits
-from bot.jobs import push_now
-from bot.sender import Outcome
+from bot.services.jobs import push_now
+from bot.delivery.sender import Outcome
 from localapi import FloodLimits, LocalBotApi
 from tests.bot.conftest import running_bot
 from tests.bot.test_broadcast import subscribe

@@ -16,7 +16,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.config import RateLimits
-from bot.ratelimit import BULK, SAFETY, FloodLimiter, Pacer, SlidingWindow
+from bot.delivery.ratelimit import BULK, SAFETY, FloodLimiter, Pacer, SlidingWindow
 
 
 def most_in_any_window(times: Sequence[float], width: float) -> int:

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.chats import ChatStore, Schedule
-from bot.database import Database
-from bot.jobs import brief_jobs, catch_up
+from bot.store.chats import ChatStore, Schedule
+from bot.store.database import Database
+from bot.services.jobs import brief_jobs, catch_up
 from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot
 

@@ -7,15 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.chats import Schedule, Subscription
-from bot.jobs import (
-    job_options,
-    missed_deliveries,
-    next_delivery,
-    next_refresh_time,
-    occurrences_before,
-    session_due,
-)
+from bot.store.chats import Schedule, Subscription
+from bot.services.jobs import job_options, missed_deliveries, next_delivery, next_refresh_time, occurrences_before, session_due
 
 NY = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")

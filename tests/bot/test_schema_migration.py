@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from bot.chats import AlertChat, ChatStore, Schedule, Subscription
-from bot.database import Database
-from bot.outbox import BRIEFING, OutboxLog, Status, alert_item, new_owner
-from bot.schema import SCHEMA_VERSION, SchemaError
+from bot.store.chats import AlertChat, ChatStore, Schedule, Subscription
+from bot.store.database import Database
+from bot.delivery.outbox import BRIEFING, OutboxLog, Status, alert_item, new_owner
+from bot.store.schema import SCHEMA_VERSION, SchemaError
 
 LEGACY_SCHEMA = """
 CREATE TABLE subscriptions (

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
 
-from bot.chats import ChatStore, Schedule
-from bot.database import Database
+from bot.store.chats import ChatStore, Schedule
+from bot.store.database import Database
 from localapi import LocalApiControl
 from tests.bot.test_crash import api_url, bot_env, prepare_data_dir  # noqa: F401 (fixture)
 

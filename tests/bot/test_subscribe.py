@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
-from bot.chats import Schedule
-from bot.jobs import brief_jobs, next_refresh_time, push_now
+from bot.store.chats import Schedule
+from bot.services.jobs import brief_jobs, next_refresh_time, push_now
 from briefings.clock import utc_now
 from localapi import LocalBotApi
 from tests.bot.conftest import Harness, running_bot

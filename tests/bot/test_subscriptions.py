@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from bot.chats import ChatStore, Purpose, Schedule
-from bot.database import Database
+from bot.store.chats import ChatStore, Purpose, Schedule
+from bot.store.database import Database
 
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
 EIGHT_NY = Schedule(time(8, 0), "America/New_York")

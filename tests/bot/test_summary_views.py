@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.jobs import push_now
+from bot.services.jobs import push_now
 from localapi import ApiCall, LocalBotApi, SentMessage
 from tests.bot.conftest import Harness, running_bot
 

@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.transport import AiohttpRequest
+from bot.delivery.transport import AiohttpRequest
 from localapi import LocalBotApi
 from tests.bot.conftest import TOKEN
 from tests.localapi.conftest import png_bytes

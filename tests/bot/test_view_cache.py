@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from bot.market import MarketDesk, ViewRenderer
+from bot.desk.market_desk import MarketDesk, ViewRenderer
 from briefings.config import Settings
 from briefings.model import Briefing
-from briefings.render import Format, render_rotation
+from briefings.render.views import Format, render_rotation
 from briefings.service import MarketService
 from tests.bot.conftest import make_data_dir
 

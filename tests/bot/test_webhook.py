@@ -11,12 +11,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import build_application
+from bot.runtime.app import build_application
 from bot.cli import main
 from bot.config import ConfigError
-from bot.serve import ServeOptions, serving
-from bot.services import get_services
-from bot.webconfig import SECRET_HEADER, ListenAddress, WebhookSettings, webhook_settings
+from bot.runtime.serve import ServeOptions, serving
+from bot.services.hub import get_services
+from bot.runtime.webconfig import SECRET_HEADER, ListenAddress, WebhookSettings, webhook_settings
 from briefings.service import MarketService
 from localapi import LocalBotApi
 from tests.bot.conftest import make_settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.zones import ZoneProblem, resolve_zone
+from bot.chat.zones import ZoneProblem, resolve_zone
 
 
 @pytest.mark.parametrize(

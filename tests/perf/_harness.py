@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from bot.app import build_application, running
+from bot.runtime.app import build_application, running
 from bot.config import BotSettings, RateLimits
-from bot.services import BotApplication, get_services
+from bot.services.hub import BotApplication, get_services
 from briefings.config import Settings
 from briefings.service import MarketService
 from localapi import FloodLimits, LocalBotApi

@@ -29,8 +29,8 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-from bot.app import build_application, running
-from bot.charts import ChartDesk, share_the_gil_often
+from bot.runtime.app import build_application, running
+from bot.desk.chart_desk import ChartDesk, share_the_gil_often
 from bot.config import BotSettings, RateLimits
 from briefings.charts import CHART_KINDS, ChartCache, cached_chart, render_chart
 from briefings.config import Settings

@@ -31,11 +31,11 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, ContextTypes
 
 from bot.config import RateLimits
-from bot.handlers.keyboards import ROTATION as ROTATION_VIEW
-from bot.handlers.keyboards import window_keyboard
-from bot.handlers.replies import send_html
-from bot.services import BotApplication, get_services
-from briefings.render import render_rotation
+from bot.chat.keyboards import ROTATION as ROTATION_VIEW
+from bot.chat.keyboards import window_keyboard
+from bot.chat.replies import send_html
+from bot.services.hub import BotApplication, get_services
+from briefings.render.views import render_rotation
 from localapi import LocalBotApi
 from tests.perf._harness import (
     Spread,

@@ -9,7 +9,7 @@ The real bot (demo market, default RateLimits) runs against it with ``--chats`` 
 through its SubscriptionStore, then ``push_now`` broadcasts the current session's briefing.
 Targets: delivery rate at least 0.95 of the enforced limit, no chat without the briefing, no
 chat with a part twice. The bot deliberately paces broadcasts below the limit
-(``bot.ratelimit.BULK_SHARE`` of ``RateLimits.overall_per_second``, stretched by ``SAFETY``),
+(``bot.delivery.ratelimit.BULK_SHARE`` of ``RateLimits.overall_per_second``, stretched by ``SAFETY``),
 so the rate is also given against that cap. ``--busy N`` runs N CPU-bound processes beside the
 broadcast, as on a shared machine.
 """
@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.chats import Schedule
+from bot.store.chats import Schedule
 from bot.config import RateLimits
-from bot.jobs import push_now
-from bot.ratelimit import BULK_SHARE, SAFETY, FloodLimiter
-from bot.sender import Outcome
-from bot.services import BotApplication, get_services
+from bot.services.jobs import push_now
+from bot.delivery.ratelimit import BULK_SHARE, SAFETY, FloodLimiter
+from bot.delivery.sender import Outcome
+from bot.services.hub import BotApplication, get_services
 from briefings.clock import utc_now
 from localapi import FloodLimits, LocalBotApi
 from tests.perf._harness import (

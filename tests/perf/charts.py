@@ -16,7 +16,7 @@ from functools import partial
 
 from briefings.build import build_briefing
 from briefings.charts import CHART_KINDS, ChartCache, cached_chart, render_chart
-from briefings.model import Snapshot
+from briefings.snapshot import Snapshot
 from briefings.sources.demo import DemoSource
 from briefings.universe import load_universe
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from unittest import mock
 
 from briefings import i18n
-from briefings.render import environment, render_briefing, render_summary
+from briefings.render.templates import environment
+from briefings.render.views import render_briefing, render_summary
 from briefings.service import MarketService
 from briefings.sources.demo import DemoSource
 from briefings.store import PriceStore

@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 
 from bot.config import RateLimits
-from bot.ratelimit import BULK, FloodLimiter
+from bot.delivery.ratelimit import BULK, FloodLimiter
 
 CHAT_COUNTS = (500, 2_000, 16_000)
 #: Far above the rate, and a per-chat window (burst / per-chat rate) longer than the run.

@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from briefings.members import Holdings, Member
+from briefings.members.model import Holdings, Member
 from briefings.service import MarketService
 from briefings.sources.base import FetchResult
-from briefings.sources.holdings import GICS_SECTORS
+from briefings.members.holdings import GICS_SECTORS
 from briefings.store import PriceStore
 from briefings.universe import IndexSpec, Universe, load_universe
 

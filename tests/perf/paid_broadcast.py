@@ -38,11 +38,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.chats import ChatStore
+from bot.store.chats import ChatStore
 from bot.config import BotSettings
-from bot.database import Database
-from bot.jobs import push_now
-from bot.services import get_services
+from bot.store.database import Database
+from bot.services.jobs import push_now
+from bot.services.hub import get_services
 from tests.perf._harness import TOKEN, busy_processes, demo_data_dir
 from tests.perf.broadcast import Audience, quiet_schedule
 
@@ -266,7 +266,7 @@ def print_result(
 
 async def _worker(concurrency: int | None) -> dict[str, Any]:
     """Run the push path once (as ``marketbrief push``) and report its CPU and summary."""
-    from bot.app import build_application, stop_services
+    from bot.runtime.app import build_application, stop_services
     from briefings.service import MarketService
 
     settings = BotSettings.from_env(os.environ)

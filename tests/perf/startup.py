@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "python -c pass": ("-c", "pass"),
     'python -c "import pandas"': ("-c", "import pandas"),
     "brief --source demo": BRIEF,
-    "import bot.operations (run, push)": ("-c", "import bot.operations"),
+    "import bot.runtime.operations (run, push)": ("-c", "import bot.runtime.operations"),
 }
 
 
@@ -73,7 +73,7 @@ def measure(runs: int, root: Path) -> list[Row]:
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     run_once(BRIEF, cached)  # fills the store, the calendar cache and the bytecode cache
-    run_once(COMMANDS["import bot.operations (run, push)"], cached)
+    run_once(COMMANDS["import bot.runtime.operations (run, push)"], cached)
     rows = []
     for setting, env in (("bytecode cached", cached), ("no bytecode", uncached)):
         for name, arguments in COMMANDS.items():

@@ -24,8 +24,9 @@ from briefings.analytics.returns import window_base_date
 from briefings.analytics.rotation import legs_frame, sector_pairs
 from briefings.analytics.typical import typical_spreads, window_lengths
 from briefings.build import SECTORS_GROUP, build_briefing, overview_legs
-from briefings.model import WINDOWS, Briefing
-from briefings.render import render_summary
+from briefings.windows import WINDOWS
+from briefings.model import Briefing
+from briefings.render.views import render_summary
 from briefings.service import MarketService
 from briefings.sources.base import PriceSource
 from briefings.sources.csvdir import CsvDirectorySource
