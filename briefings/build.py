@@ -5,7 +5,9 @@ benchmark's last close, or without a benchmark series the latest date through wh
 the universe's tickers have closes. Tickers whose data runs further are read up to it; tickers
 without a close on it are stale. A date that is not a row of the frame (a weekend, a holiday)
 means the last session before it. A date after the latest session is accepted only when no
-NYSE session falls in between (a weekend or a holiday). Other dates outside the data, an
+NYSE session falls in between (a weekend or a holiday), or when most of the universe's tickers
+have a close on it (the benchmark's own close is missing, e.g. held back by the sanity check:
+``briefings.sanity``). Other dates outside the data, an
 unknown period or a ``since`` date after the session raise BriefingInputError.
 """
 
@@ -298,11 +300,23 @@ def resolve_session(
     if as_of is None:
         return latest
     last = latest.date()
+    if as_of > last and universe is not None and _most_have_closes(closes, universe, as_of):
+        return pd.Timestamp(as_of)
     if as_of > last and _sessions_after(last, as_of):
         raise BriefingInputError(f"no data for {as_of.isoformat()}; the data ends {last}")
     if as_of >= last:
         return latest
     return _session_or_error(index, as_of)
+
+
+def _most_have_closes(closes: pd.DataFrame, universe: Universe, day: date) -> bool:
+    """Return True when most of the universe's tickers in ``closes`` have a close on ``day``."""
+    stamp = pd.Timestamp(day)
+    if stamp not in closes.index:
+        return False
+    columns = [t for t in universe.tickers if t in closes.columns]
+    row = closes.loc[stamp, columns].to_numpy(dtype=float)
+    return bool(columns) and int(np.isfinite(row).sum()) * 2 > len(columns)
 
 
 def _sessions_after(last: date, as_of: date) -> bool:

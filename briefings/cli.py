@@ -1,6 +1,6 @@
 """The domain commands of ``marketbrief`` (brief, sectors, rotation, breadth, movers, chart, …).
 
-The commands: brief, sectors, rotation, breadth, movers, chart and refresh.
+The commands: brief, sectors, rotation, breadth, movers, chart, refresh and release.
 
 ``build_parser()`` returns the parser with these sub-commands; the console script in
 ``bot.cli`` adds the Telegram commands through ``build_parser(extra=...)`` and dispatches with
@@ -26,6 +26,7 @@ from briefings.i18n import (
     language_from_env,
 )
 from briefings.render.views import render_briefing, render_rotation, render_sectors, render_summary
+from briefings.sanity import QuarantinedClose, describe_held
 from briefings.service import MarketService, NoDataError
 from briefings.snapshot import Snapshot
 from briefings.sources import SourceError, SourceSpecError
@@ -166,6 +167,14 @@ def build_parser(
     add_source_option(refresh)
     refresh.set_defaults(handler=_refresh)
 
+    release = commands.add_parser(
+        "release", help="store a close the sanity check held, and use it from now on"
+    )
+    release.add_argument("ticker", help="the ticker, e.g. IWM")
+    release.add_argument("day", type=parse_date, metavar="DATE", help="the close's date")
+    add_source_option(release)
+    release.set_defaults(handler=_release)
+
     chart = commands.add_parser("chart", help="draw a chart as a PNG file")
     chart.add_argument("kind", choices=("rrg", "pairs", "sectors", "breadth"), help="which chart")
     chart.add_argument(
@@ -230,14 +239,17 @@ def _progress_bar() -> Callable[[int, int], None]:
     return update
 
 
-def ensure_data(service: MarketService) -> None:
-    """Bring the store up to the last completed session; on failure fall back to stored data."""
+def ensure_data(service: MarketService) -> tuple[str, ...]:
+    """Bring the store up to the last completed session; on failure fall back to stored data.
+
+    Return the refresh's notes (index holdings left out or partial) for the caller to show.
+    """
     freshness = service.freshness()
     if freshness.is_current:
-        return
+        return ()
     report = service.refresh(progress=_progress_bar() if sys.stderr.isatty() else None)
     if report.error is None:
-        return
+        return report.notes
     stored = service.freshness().last_session
     if stored is None:
         raise NoDataError(
@@ -249,6 +261,7 @@ def ensure_data(service: MarketService) -> None:
         f"showing stored data as of {stored.isoformat()}",
         file=sys.stderr,
     )
+    return ()
 
 
 def warn_unknown_tickers(service: MarketService) -> None:
@@ -269,9 +282,11 @@ def warn_unknown_tickers(service: MarketService) -> None:
 
 def _snapshot(args: argparse.Namespace, period: str = "MTD") -> Snapshot:
     service = open_service(args)
-    ensure_data(service)
+    notes = ensure_data(service)
     snapshot = service.snapshot(as_of=args.as_of, period=period, since=getattr(args, "since", None))
     # After the briefing is built, so that an input error stays the only line on stderr.
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     warn_unknown_tickers(service)
     return snapshot
 
@@ -366,6 +381,28 @@ def _refresh(args: argparse.Namespace) -> int:
         print(f"  {ticker}: {reason}", file=sys.stderr)
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
+    for line in held_lines(report.quarantined):
+        print(line, file=sys.stderr)
+    return EXIT_OK
+
+
+def held_lines(held: Sequence[QuarantinedClose], most: int = 20) -> list[str]:
+    """Return one line per close the sanity check held (at most ``most``, then how many more)."""
+    lines = [f"held by the sanity check: {describe_held(close)}" for close in held[:most]]
+    if len(held) > most:
+        lines.append(f"held by the sanity check: {len(held) - most} more closes")
+    return lines
+
+
+def _release(args: argparse.Namespace) -> int:
+    from briefings.quarantine import ReleaseError
+
+    service = open_service(args)
+    try:
+        close = service.release(args.ticker, args.day)
+    except ReleaseError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"released {describe_held(close)}: stored, and used from now on")
     return EXIT_OK
 
 

@@ -10,6 +10,7 @@ from briefings.analytics.breadth import Breadth
 from briefings.analytics.leaders import SectorRow
 from briefings.analytics.rotation import RotationLine
 from briefings.members.model import IndexMembers
+from briefings.sanity import QuarantinedClose
 
 #: RRG quadrants, clockwise from top right.
 QUADRANTS: tuple[str, ...] = ("Leading", "Weakening", "Lagging", "Improving")
@@ -157,6 +158,9 @@ class Briefing:
     """Verdict, the day, takeaways and changes (``briefings.story``); None until told."""
     members: tuple[IndexMembers, ...] = ()
     """Each enabled index's member figures (top N vs the rest, sectors, breadth, movers)."""
+    quarantined: tuple[QuarantinedClose, ...] = ()
+    """Closes of the universe and the members, dated in the week to the session, that failed a
+    sanity check and were not used (``briefings.sanity``)."""
 
     @property
     def sectors(self) -> tuple[SectorRow, ...]:

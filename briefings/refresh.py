@@ -5,12 +5,16 @@ stored close (tickers more than a month behind in a batch of their own). Those o
 are compared with the store: a source that restated a ticker's history (an adjusted close after
 a split or dividend) differs there, and that ticker's whole history is fetched again (one more
 batched request) and replaces the stored one.
+
+Between the source and the store every ticker's closes pass the sanity stage
+(``briefings.sanity``): a close it holds is not stored but filed in quarantine
+(``briefings.quarantine``), and judged again at the next refresh with the sessions since.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -18,6 +22,8 @@ import pandas as pd
 
 from briefings.calendar import calendar_bounds, sessions_in_range
 from briefings.clock import Clock, utc_now
+from briefings.quarantine import QuarantineStore, record_quietly, screen_fetch
+from briefings.sanity import QuarantinedClose
 from briefings.sources.base import PriceSource, SourceError
 from briefings.store import PriceStore, RefreshRecord, StoreWriteError
 
@@ -54,6 +60,10 @@ class RefreshReport:
     """Tickers whose stored history the source restated, so it was fetched again whole."""
     notes: tuple[str, ...] = ()
     """What else the reader should know, e.g. index holdings kept from an earlier fetch."""
+    quarantined: tuple[QuarantinedClose, ...] = ()
+    """Fetched closes the sanity stage held out of the store (``briefings.sanity``)."""
+    released: tuple[tuple[str, date], ...] = ()
+    """(ticker, date) of closes held before that passed this time (confirmed or corrected)."""
 
 
 @dataclass(frozen=True)
@@ -137,11 +147,13 @@ def refresh(
     history_start: date | None = None,
     progress: Progress | None = None,
     clock: Clock = utc_now,
+    capped: Collection[str] = (),
 ) -> RefreshReport:
     """Fetch what the store lacks for ``tickers`` up to ``through`` and store it in one go.
 
     A source failure leaves the store's closes untouched; it is recorded and reported in
     ``error``, never raised. So is a store that cannot be written (disk full, read-only).
+    ``capped`` are the funds and indices, whose moves the sanity stage also caps.
     """
     requested = tuple(dict.fromkeys(tickers))
     name = source.name
@@ -161,6 +173,7 @@ def refresh(
     requests = 0
     restated: tuple[str, ...] = ()
     restated_history: pd.DataFrame | None = None
+    repeated: dict[str, Mapping[date, tuple[float, ...]]] = {}
     try:
         for batch in batches:
             requests += 1
@@ -168,6 +181,7 @@ def refresh(
             closes = _within(result.closes, batch.tickers, batch.start, through)
             fetched.append(closes)
             failed.update({t: reason for t, reason in result.failed.items() if t in batch.tickers})
+            repeated.update({t: r for t, r in result.repeated.items() if t in batch.tickers})
             if batch.overlaps_store:
                 restated += _restated(store, name, closes)
             done += len(batch.tickers)
@@ -177,6 +191,7 @@ def refresh(
             requests += 1
             result = source.fetch(restated, history_start, through)
             restated_history = _within(result.closes, restated, history_start, through)
+            repeated.update({t: r for t, r in result.repeated.items() if t in restated})
     except SourceError as exc:
         message = str(exc)
         _record(store, name, RefreshRecord(clock(), False, message, _newest(last_dates)))
@@ -193,8 +208,14 @@ def refresh(
 
     failed.update(_returned_nothing(batches, fetched, last_dates, failed))
     frame = _combined(fetched, restated, restated_history)
+    quarantine = QuarantineStore(store)
+    screening = None
+    if frame is not None:
+        screening = screen_fetch(
+            store, quarantine, name, frame, replace=restated, repeated=repeated, capped=capped
+        )
     try:
-        written = store.write(name, frame, replace=restated) if frame is not None else 0
+        written = store.write(name, screening.closes, replace=restated) if screening else 0
     except StoreWriteError as exc:
         # The fetch worked but nothing was stored: the old closes stay, and so does the gap.
         return RefreshReport(
@@ -207,10 +228,16 @@ def refresh(
             error=str(exc),
             requests=requests,
         )
+    unfiled = record_quietly(quarantine, name, screening, clock()) if screening else None
+    held = screening.quarantined if screening else ()
     newest = _newest(store.last_dates(name))
     message = f"stored {written} closes" + (f"; {len(failed)} tickers failed" if failed else "")
     if restated:
         message += f"; history restated for {', '.join(restated)}"
+    if held:
+        message += f"; {len(held)} closes held by the sanity check"
+    if unfiled:
+        message += f" (not filed: {unfiled})"
     _record(store, name, RefreshRecord(clock(), True, message, newest))
     earliest = _earliest_start(batches)
     return RefreshReport(
@@ -222,6 +249,8 @@ def refresh(
         failed=failed,
         requests=requests,
         restated=restated,
+        quarantined=held,
+        released=screening.released if screening else (),
     )
 
 

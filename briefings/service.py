@@ -5,11 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
-from briefings.build import build_briefing, latest_session_of, resolve_session
+from briefings.build import (
+    BriefingInputError,
+    build_briefing,
+    latest_session_of,
+    resolve_session,
+)
 from briefings.calendar import settled_session
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
@@ -23,7 +28,9 @@ from briefings.members.holdings_store import (
     stored_holdings,
 )
 from briefings.model import Briefing
+from briefings.quarantine import QuarantineStore
 from briefings.refresh import RefreshReport, refresh
+from briefings.sanity import QuarantinedClose
 from briefings.snapshot import Snapshot
 from briefings.sources import PriceSource, open_source
 from briefings.store import PriceStore, RefreshRecord
@@ -32,6 +39,9 @@ from briefings.universe import Universe, load_universe
 
 #: Briefings kept per data version (sessions replayed with --as-of or by the bot's commands).
 MAX_CACHED_SNAPSHOTS = 64
+
+#: A held close is named in the briefings of the sessions up to this many days after it.
+QUARANTINE_SHOWN_DAYS = 7
 
 
 class NoDataError(RuntimeError):
@@ -50,6 +60,8 @@ class Freshness:
     holdings_missing: tuple[str, ...] = ()
     """Configured indexes with no holdings stored (a store made before they were configured)
     that this process has not yet tried to fetch: a source that cannot list them is asked once."""
+    quarantined: int = 0
+    """Closes the sanity stage holds out of the store (``briefings.sanity``)."""
 
     @property
     def is_current(self) -> bool:
@@ -85,6 +97,8 @@ class MarketService:
         # Dropped whole when the data version changes (_current_closes).
         self._snapshots: Lru[tuple[date, str, date | None], Snapshot] = Lru(MAX_CACHED_SNAPSHOTS)
         self.holdings = HoldingsStore(store)
+        self.quarantine = QuarantineStore(store)
+        self._quarantine_version: str | None = None
         self._fetch_holdings = holdings_fetcher
         self._members: tuple[str, MemberBook] | None = None
         self._holdings_version: str | None = None
@@ -124,6 +138,8 @@ class MarketService:
         tickers, notes = refresh_plan(
             self.holdings, self.store, self.source, self.universe, through, self._fetch_holdings
         )
+        listed = stored_holdings(self.holdings, self.source_name, self.universe.member_indexes)
+        members = {ticker for item in listed for ticker in item.holdings.tickers}
         report = refresh(
             self.store,
             self.source,
@@ -132,12 +148,17 @@ class MarketService:
             history_start=self._history_start,
             progress=progress,
             clock=self._clock,
+            capped=[ticker for ticker in self.universe.tickers if ticker not in members],
         )
         return replace(report, notes=notes) if notes else report
 
     def freshness(self) -> Freshness:
         """Return the last stored session (the latest a briefing covers) and the last refresh."""
         last_dates = self.store.last_dates(self.source_name)
+        # A session whose close is held is reached all the same: the briefing names it.
+        for close in self.quarantine.held(self.source_name, self.universe.tickers):
+            if close.day > last_dates.get(close.ticker, date.min):
+                last_dates[close.ticker] = close.day
         return Freshness(
             source=self.source_name,
             simulated=self.simulated,
@@ -145,6 +166,7 @@ class MarketService:
             expected_session=self.expected_session(),
             last_refresh=self.store.last_refresh(self.source_name),
             holdings_missing=self._holdings_missing(),
+            quarantined=self.quarantine.count(self.source_name),
         )
 
     def _holdings_missing(self) -> tuple[str, ...]:
@@ -164,9 +186,15 @@ class MarketService:
     def _current_closes(self) -> tuple[str, pd.DataFrame]:
         version = self.store.data_version(self.source_name)
         holdings_version = self.holdings.version(self.source_name)
-        if holdings_version != self._holdings_version:
-            # New holdings change the member figures of every session already built.
+        quarantine_version = self.quarantine.version(self.source_name)
+        if (holdings_version, quarantine_version) != (
+            self._holdings_version,
+            self._quarantine_version,
+        ):
+            # New holdings change the member figures of every session already built, and newly
+            # held closes what each names.
             self._holdings_version = holdings_version
+            self._quarantine_version = quarantine_version
             self._snapshots.clear()
         if version != self._version or self._closes is None:
             # The universe's tickers only: index members have their own matrix (member_book).
@@ -185,16 +213,53 @@ class MarketService:
         with self._lock:
             version, closes = self._current_closes()
             # Key on the session itself, so "latest" and that session's date share one build.
-            session = resolve_session(closes, as_of, self.universe).date()
+            wanted = as_of if as_of is not None else self._held_session(closes)
+            session = resolve_session(closes, wanted, self.universe).date()
             key = (session, period.upper(), since)
             cached = self._snapshots.get(key)
             if cached is None:
                 briefing = self._build(closes, version, session, period=period, since=since)
                 briefing = self._with_members(version, session, briefing)
                 briefing = tell_story(briefing, self._previous(closes, version, session))
+                briefing = replace(briefing, quarantined=self._held_near(session))
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
                 self._snapshots.put(key, cached)
             return cached
+
+    def _held_session(self, closes: pd.DataFrame) -> date | None:
+        """Return the date of the benchmark's held close after its last stored one, if any."""
+        benchmark = self.universe.benchmark
+        held = self.quarantine.held(self.source_name, [benchmark])
+        if not held or benchmark not in closes.columns:
+            return None
+        stored = closes[benchmark].dropna()
+        if not stored.empty and pd.Timestamp(held[-1].day) <= stored.index[-1]:
+            return None
+        try:  # a session of the data only where most of the universe has closes
+            return resolve_session(closes, held[-1].day, self.universe).date()
+        except BriefingInputError:
+            return None
+
+    def _held_near(self, session: date) -> tuple[QuarantinedClose, ...]:
+        """Return the held closes of the universe and the members dated in the week to
+        ``session``."""
+        held = self.quarantine.held(
+            self.source_name,
+            since=session - timedelta(days=QUARANTINE_SHOWN_DAYS - 1),
+            through=session,
+        )
+        if not held:
+            return ()
+        covered = set(self.universe.tickers)
+        if self.universe.member_indexes:
+            for index in self._member_book(self.store.data_version(self.source_name)).indexes:
+                covered.update(index.holdings.tickers)
+        return tuple(close for close in held if close.ticker in covered)
+
+    def release(self, ticker: str, day: date) -> QuarantinedClose:
+        """Store a held close and accept it from now on (ReleaseError: none is held)."""
+        with self._lock:
+            return self.quarantine.release(self.source_name, ticker, day, self._clock())
 
     def member_book(self) -> MemberBook:
         """Return the index members' closes for the current data version (loaded once)."""

@@ -122,7 +122,12 @@ def default_universe_path() -> Path:
 
 
 def load_universe(path: Path | None = None) -> Universe:
-    """Load a universe from ``path``, or the packaged default; raise UniverseError if malformed."""
+    """Load a universe from ``path``, or the packaged default; raise UniverseError if malformed.
+
+    Beyond its shape the file is checked for meaning: a benchmark named in [settings] must be
+    one of its tickers (a group member or a pair leg), a pair needs two different legs, and an
+    index's ``top_n`` must be below its ``expected_members``.
+    """
     path = path or default_universe_path()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -228,6 +233,13 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
     unknown = [b for b in baskets if b not in group_keys]
     if unknown:
         raise UniverseError(f"{path}: breadth_baskets names unknown groups {unknown}")
+    listed = {t for g in groups for t in g.members} | {x for p in pairs for x in (p.lead, p.lag)}
+    for key, ticker in (("benchmark", benchmark), ("low_benchmark", low_benchmark)):
+        if key in settings and ticker not in listed:
+            raise UniverseError(
+                f"{path}: settings.{key} {ticker!r} is none of the file's tickers; list it in "
+                "a group (e.g. [groups.benchmarks]) or fix its spelling"
+            )
     localized = _parse_names(check, raw.get("names", {}), groups, names, pairs)
     for language, table in localized.items():
         i18n.register_names(language, table)
@@ -290,6 +302,11 @@ def _parse_indexes(check: _Checker, raw: object) -> tuple[IndexSpec, ...]:
             )
         expected = _count(spec.get("expected_members"), f"{path}: indexes.{key}.expected_members")
         top_n = _count(spec.get("top_n", 50), f"{path}: indexes.{key}.top_n")
+        if top_n >= expected:
+            raise UniverseError(
+                f"{path}: indexes.{key}.top_n ({top_n}) must be below expected_members "
+                f"({expected}): the top N members are measured against the rest"
+            )
         enabled = spec.get("enabled", True)
         if not isinstance(enabled, bool):
             raise UniverseError(f"{path}: indexes.{key}.enabled must be true or false")
@@ -359,6 +376,11 @@ def _parse_pairs(check: _Checker, raw: object, group_keys: set[str]) -> tuple[Pa
             lead=check.ticker(entry["lead"], f"{where}.lead"),
             lag=check.ticker(entry["lag"], f"{where}.lag"),
         )
+        if pair.lead == pair.lag:
+            raise UniverseError(
+                f"{check.path}: pair {pair.name!r} has {pair.lead} as both lead and lag; "
+                "a pair compares two different legs"
+            )
         for leg in (pair.lead, pair.lag):
             if leg.startswith(BASKET_PREFIX) and leg.removeprefix(BASKET_PREFIX) not in group_keys:
                 raise UniverseError(f"{check.path}: pair {pair.name!r} names unknown group {leg!r}")

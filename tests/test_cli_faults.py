@@ -133,6 +133,7 @@ def csv_prices(root: Path) -> None:
         closes.to_csv(folder / f"{ticker}.csv", index=False)
     (root / "universe.toml").write_text(
         '[groups.sectors]\nmembers = { XLK = "Technology", NOPE = "Misspelt" }\n'
+        '[groups.benchmarks]\nmembers = { SPY = "S&P 500", SPYX = "Misspelt benchmark" }\n'
         '[settings]\nbenchmark = "SPY"\nlow_benchmark = "SPYX"\n'
     )
 

@@ -323,3 +323,45 @@ def test_a_read_only_store_still_serves_its_holdings(
     assert "holdings not saved" in notes[0]
     assert "read-only" in notes[0]
     prices.close()
+
+
+def test_members_csv_rows_with_unusable_weights_are_left_out_and_said(tmp_path: Path) -> None:
+    folder = tmp_path / "csv" / "sp500"
+    folder.mkdir(parents=True)
+    (folder / "members.csv").write_text(
+        "ticker,name,sector,weight,as_of\n"
+        "AAPL,Apple,Information Technology,7.0,2025-11-18\n"
+        "MSFT,Microsoft,Information Technology,-6.5,2025-11-18\n"
+        "XOM,Exxon,Energy,nan,2025-11-18\n"
+        "JPM,JPMorgan,Financials,1.5,2025-11-18\n"
+        "KO,Coca-Cola,Consumer Staples,n/a,2025-11-18\n"
+    )
+    holdings = read_members_csv(folder / "members.csv", "sp500")
+    assert holdings.tickers == ("AAPL", "JPM")
+    assert holdings.has_weights
+    assert holdings.dropped == 3
+
+    store = HoldingsStore(PriceStore(tmp_path / "prices.sqlite3"))
+    found, notes = update_holdings(store, CsvDirectorySource(tmp_path / "csv"), [SP500])
+    assert [h.tickers for h in found] == [("AAPL", "JPM")]
+    said = (
+        "sp500/members.csv: left out 3 rows with a weight of zero or below or not a number; "
+        "kept the other 2 members"
+    )
+    assert notes == (said,)
+    stored = store.load(CsvDirectorySource(tmp_path / "csv").name, "sp500")
+    assert stored is not None
+    assert stored.note == said
+
+
+def test_an_empty_members_csv_is_said(tmp_path: Path) -> None:
+    folder = tmp_path / "csv" / "sp500"
+    folder.mkdir(parents=True)
+    (folder / "members.csv").write_text("")
+    store = HoldingsStore(PriceStore(tmp_path / "prices.sqlite3"))
+    found, notes = update_holdings(store, CsvDirectorySource(tmp_path / "csv"), [SP500])
+    assert found == ()
+    assert notes == (
+        "S&P 500 members left out: sp500/members.csv is empty; it needs a header "
+        "ticker,name,sector,weight,as_of",
+    )

@@ -36,11 +36,12 @@ name = "Small vs mid"
 lead = "IWM"
 lag = "MDY"
 [settings]
-benchmark = "QQQ"
+benchmark = "MDY"
 """,
         )
     )
-    assert universe.tickers == ("XLK", "QQQ", "IWM", "MDY")
+    # The benchmark, a pair leg the groups do not list, comes before the other legs.
+    assert universe.tickers == ("XLK", "MDY", "IWM")
 
 
 @pytest.mark.parametrize(

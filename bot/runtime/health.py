@@ -70,6 +70,7 @@ async def health_report(application: BotApplication) -> tuple[int, dict[str, Any
         "data": {
             "last_stored_session": _iso(freshness.last_session),
             "current": freshness.is_current,
+            "quarantined_closes": freshness.quarantined,
             "last_refresh": None
             if refresh is None
             else {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -229,11 +230,18 @@ def pytickersymbols_holdings(index: str, index_name: str | None = None) -> Holdi
 
 
 def read_members_csv(path: Path, index: str) -> Holdings:
-    """Return the members listed in a ``members.csv`` (ticker,name,sector,weight,as_of)."""
+    """Return the members listed in a ``members.csv`` (ticker,name,sector,weight,as_of).
+
+    A row whose weight is given but is zero, negative or not a number (NaN, inf, text) is left
+    out and counted in ``dropped``; the other rows are kept. An empty weight means no weight.
+    """
+    named = f"{path.parent.name}/{path.name}"
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise HoldingsError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+    if not text.strip():
+        raise HoldingsError(f"{named} is empty; it needs a header ticker,name,sector,weight,as_of")
     reader = csv.DictReader(io.StringIO(text))
     fields = {f.strip().lower(): f for f in reader.fieldnames or ()}
     missing = [f for f in ("ticker", "name", "sector") if f not in fields]
@@ -241,11 +249,16 @@ def read_members_csv(path: Path, index: str) -> Holdings:
         raise HoldingsError(f"{path.name} needs columns ticker,name,sector,weight,as_of")
     members: dict[str, Member] = {}
     dates: set[date] = set()
+    dropped = 0
     for number, row in enumerate(reader, start=2):
         ticker = yahoo_symbol(row.get(fields["ticker"]) or "")
         if not ticker:
             continue
-        weight = _weight(row.get(fields["weight"])) if "weight" in fields else None
+        cell = _text(row.get(fields["weight"])) if "weight" in fields else ""
+        weight = _weight(cell) if cell else None
+        if cell and (weight is None or not math.isfinite(weight) or weight <= 0):
+            dropped += 1
+            continue
         stamp = (row.get(fields["as_of"]) or "").strip() if "as_of" in fields else ""
         if stamp:
             try:
@@ -258,14 +271,16 @@ def read_members_csv(path: Path, index: str) -> Holdings:
                 ticker,
                 (row.get(fields["name"]) or ticker).strip(),
                 (row.get(fields["sector"]) or "Other").strip() or "Other",
-                weight if weight is not None and weight > 0 else None,
+                weight,
             ),
         )
     if not members:
-        raise HoldingsError(f"{path.name} lists no members")
+        unusable = f" ({dropped} rows with an unusable weight)" if dropped else ""
+        raise HoldingsError(f"{named} lists no members{unusable}")
     return Holdings(
         index=index,
         members=tuple(members.values()),
         as_of=max(dates) if dates else None,
-        origin=f"{path.parent.name}/{path.name}",
+        origin=named,
+        dropped=dropped,
     )

@@ -213,10 +213,15 @@ def update_holdings(
             problem = str(exc)
         else:
             found.append(holdings)
+            left_out = _left_out(holdings)
             try:
                 store.save(source.name, holdings)
+                if left_out:
+                    store.note_failure(source.name, index.key, left_out)
             except StoreError as exc:
                 notes.append(f"{index.name} holdings not saved ({exc})")
+            if left_out:
+                notes.append(left_out)
             continue
         stored = store.load(source.name, index.key)
         if stored is not None:
@@ -241,6 +246,17 @@ def update_holdings(
                 note = f"{index.name} members left out: {problem}"
         notes.append(note)
     return tuple(found), tuple(notes)
+
+
+def _left_out(holdings: Holdings) -> str | None:
+    """Say how many rows of the holdings list were left out as unusable (None: none)."""
+    if not holdings.dropped:
+        return None
+    rows = "row" if holdings.dropped == 1 else "rows"
+    return (
+        f"{holdings.origin}: left out {holdings.dropped} {rows} with a weight of zero or below "
+        f"or not a number; kept the other {len(holdings.members)} members"
+    )
 
 
 def stored_holdings(

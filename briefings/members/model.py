@@ -31,6 +31,8 @@ class Holdings:
     origin: str
     """Who published the list, e.g. "SPDR SPY daily holdings" or "pytickersymbols"."""
     simulated: bool = False
+    dropped: int = 0
+    """Rows of the list left out as unusable (a weight below or at zero, or not a number)."""
 
     @property
     def has_weights(self) -> bool:

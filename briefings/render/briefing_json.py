@@ -73,6 +73,7 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
             ticker: day.isoformat() for ticker, day in briefing.stale_last_close.items()
         },
         "members": members_json(briefing),
+        "quarantined": [close.to_json() for close in briefing.quarantined],
     }
     if briefing.since_low is not None:
         low = briefing.since_low

@@ -28,6 +28,9 @@ class FetchResult:
 
     closes: pd.DataFrame
     failed: Mapping[str, str] = field(default_factory=dict)
+    repeated: Mapping[str, Mapping[date, tuple[float, ...]]] = field(default_factory=dict)
+    """Dates a ticker's data gave more than once, with every close given (``closes`` holds the
+    last); the sanity stage holds a date whose closes differ (``briefings.sanity``)."""
 
 
 class PriceSource(Protocol):

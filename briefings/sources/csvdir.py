@@ -1,4 +1,11 @@
-"""Daily closes from a directory of CSV files, one ``TICKER.csv`` per ticker."""
+"""Daily closes from a directory of CSV files, one ``TICKER.csv`` per ticker.
+
+Closes are passed on as the file gives them (a zero, negative or infinite close included) for the
+sanity stage to judge; an empty or ``null`` cell is a gap. A file with a ``Stock Splits`` column
+(as Yahoo's history exports have: 4.0 on the day of a 4-for-1 split, 0 otherwise) has its closes
+before each split divided by the ratio when they are raw, i.e. when the close moves on that day
+by nearer the split's ratio than by nothing; already adjusted closes are left as they are.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from briefings.sources.base import FetchResult, SourceError, SourceSpecError
 #: Close columns in order of preference: the adjusted close wins when a file has both.
 CLOSE_COLUMNS: tuple[str, ...] = ("adj close", "adj_close", "adjclose", "close")
 DATE_COLUMNS: tuple[str, ...] = ("date", "datetime")
+SPLIT_COLUMNS: tuple[str, ...] = ("stock splits", "stock_splits", "splits", "split")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -24,11 +32,17 @@ class UnusableFileError(ValueError):
 
 def read_close_series(path: Path) -> pd.Series:
     """Return the file's closes by session date: gaps dropped, sorted, last duplicate kept."""
+    return read_close_file(path)[0]
+
+
+def read_close_file(path: Path) -> tuple[pd.Series, dict[date, tuple[float, ...]]]:
+    """Return the file's closes (as ``read_close_series``) and every close of a repeated date."""
     try:
         header = pd.read_csv(path, nrows=0, skipinitialspace=True)
         by_name = {str(column).strip().lower(): str(column) for column in header.columns}
         date_column = next((by_name[c] for c in DATE_COLUMNS if c in by_name), None)
         close_column = next((by_name[c] for c in CLOSE_COLUMNS if c in by_name), None)
+        split_column = next((by_name[c] for c in SPLIT_COLUMNS if c in by_name), None)
         if date_column is None or close_column is None:
             raise UnusableFileError(
                 f"{path.name} needs a Date column and a Close or Adj Close column "
@@ -36,7 +50,7 @@ def read_close_series(path: Path) -> pd.Series:
             )
         raw = pd.read_csv(
             path,
-            usecols=[date_column, close_column],
+            usecols=[date_column, close_column, *([split_column] if split_column else [])],
             dtype={date_column: str},
             skipinitialspace=True,
             na_values=["null", "None", "-"],
@@ -45,12 +59,38 @@ def read_close_series(path: Path) -> pd.Series:
         raise UnusableFileError(f"cannot read {path.name}: {exc}") from exc
     dates = _parse_dates(raw[date_column], path)
     closes = pd.to_numeric(raw[close_column], errors="coerce").to_numpy(np.float64)
-    # A close of zero or below is a placeholder, never a price; treat it like a gap.
-    usable = ~np.isnan(closes) & (closes > 0) & np.asarray(dates.notna())
+    usable = ~np.isnan(closes) & np.asarray(dates.notna())
     series = pd.Series(closes[usable], index=dates[usable], name=path.stem, dtype=np.float64)
-    series = series[~series.index.duplicated(keep="last")].sort_index()
+    series = series.sort_index(kind="stable")
+    repeated_rows = series.index.duplicated(keep=False)
+    repeated: dict[date, tuple[float, ...]] = {}
+    for stamp, value in series[repeated_rows].items():
+        day = pd.Timestamp(str(stamp)).date()
+        repeated[day] = (*repeated.get(day, ()), float(value))
+    series = series[~series.index.duplicated(keep="last")]
+    if split_column is not None:
+        ratios = pd.to_numeric(raw[split_column], errors="coerce").to_numpy(np.float64)[usable]
+        split = np.isfinite(ratios) & (ratios > 0) & (ratios != 1)
+        splits = dict(zip(dates[usable][split], ratios[split], strict=True))
+        series = _adjusted_for_splits(series, splits)
     series.index.name = "date"
-    return series
+    return series, repeated
+
+
+def _adjusted_for_splits(series: pd.Series, splits: dict[pd.Timestamp, float]) -> pd.Series:
+    """Return raw closes divided by each later split's ratio (adjusted closes unchanged)."""
+    adjusted = series.copy()
+    for day, ratio in sorted(splits.items()):
+        position = int(adjusted.index.searchsorted(day))
+        if position == 0 or position >= len(adjusted) or adjusted.index[position] != day:
+            continue
+        before, after = float(adjusted.iloc[position - 1]), float(adjusted.iloc[position])
+        if before <= 0 or after <= 0 or not np.isfinite(before * after):
+            continue
+        move = np.log(after / before)
+        if abs(move + np.log(ratio)) < abs(move):  # the close fell by about the ratio: raw
+            adjusted.iloc[:position] = adjusted.iloc[:position] / ratio
+    return adjusted
 
 
 def _parse_dates(text: pd.Series, path: Path) -> pd.DatetimeIndex:
@@ -148,21 +188,25 @@ class CsvDirectorySource:
         files = self._listing()
         columns: dict[str, pd.Series] = {}
         failed: dict[str, str] = {}
+        repeated: dict[str, dict[date, tuple[float, ...]]] = {}
         for ticker in dict.fromkeys(tickers):
             path = self.file_for(ticker, files)
             if path is None:
                 failed[ticker] = f"no {ticker.removeprefix('^')}.csv in {self.directory}"
                 continue
             try:
-                series = read_close_series(path)
+                series, repeats = read_close_file(path)
             except UnusableFileError as exc:
                 failed[ticker] = str(exc)
                 continue
             first = pd.Timestamp(start) if start is not None else None
             columns[ticker] = series.loc[first : pd.Timestamp(end)]
+            wanted = {d: v for d, v in repeats.items() if (start or d) <= d <= end}
+            if wanted:
+                repeated[ticker] = wanted
         if columns:
             closes = pd.DataFrame(columns, dtype=np.float64).sort_index()
         else:
             closes = pd.DataFrame(index=pd.DatetimeIndex([], dtype="datetime64[ns]"))
         closes.index.name = "date"
-        return FetchResult(closes=closes, failed=failed)
+        return FetchResult(closes=closes, failed=failed, repeated=repeated)

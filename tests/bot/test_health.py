@@ -6,10 +6,12 @@ import asyncio
 import socket
 import subprocess
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pandas as pd
 import pytest
 
 from bot.cli import main
@@ -19,7 +21,10 @@ from bot.runtime.web import bound_port, build_web_app, start_web
 from bot.runtime.webconfig import ListenAddress
 from bot.services.hub import get_services
 from briefings.config import Settings
+from briefings.quarantine import QuarantineStore
+from briefings.sanity import NOT_POSITIVE, QuarantinedClose, Screening
 from briefings.service import MarketService
+from briefings.store import PriceStore
 from localapi import LocalBotApi
 from tests.bot.conftest import make_settings
 
@@ -33,7 +38,17 @@ async def get_health(port: int) -> tuple[int, dict[str, Any]]:
         return response.status, await response.json()
 
 
+def hold_a_close(data_dir: Path) -> None:
+    """File one close as held by the sanity check, as a refresh would."""
+    prices = PriceStore(Settings(data_dir=data_dir).store_path)
+    bad = QuarantinedClose("XLK", date(2020, 1, 2), 0.0, NOT_POSITIVE)
+    nothing = pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
+    QuarantineStore(prices).record("demo", [Screening("XLK", nothing, (bad,))], datetime.now(UTC))
+    prices.close()
+
+
 async def test_health_states_in_polling_mode(server: LocalBotApi, data_dir: Path) -> None:
+    hold_a_close(data_dir)
     settings = make_settings(data_dir)
     application = build_application(
         settings, MarketService.from_settings(settings.domain), base_url=server.base_url
@@ -65,6 +80,7 @@ async def test_health_states_in_polling_mode(server: LocalBotApi, data_dir: Path
         assert body["last_completed_session"]
         assert body["data"]["current"] is True
         assert body["data"]["last_stored_session"] == body["last_completed_session"]
+        assert body["data"]["quarantined_closes"] == 1
         assert body["next_briefing"]["schedule"] == "07:30 Europe/London"
         assert body["chats"] == 1
         assert await asyncio.to_thread(main, ["health", f"127.0.0.1:{port}"]) == 0
