@@ -6,68 +6,30 @@ SIGTERM, and never writes the token to its log.
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from datetime import time as clock_time
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.store.chats import ChatStore, Schedule
 from bot.store.database import Database
-from briefings.config import Settings
 from localapi import LocalApiControl
 from tests.bot.conftest import TOKEN
+from tests.bot.push_processes import (  # noqa: F401 (the fixture)
+    api_url,
+    bot_env,
+    prepare_data_dir,
+    subscribe_private_chats,
+)
 
 # At the server's 30 messages a second: about two seconds of broadcast, the kill after half a
 # second (the polling below checks every 20 ms).
 CHATS = 60
 KILL_AFTER = 15  # messages delivered before the kill (of one or two a chat)
-
-
-@pytest.fixture(scope="module")
-def api_url() -> Iterator[str]:
-    """Start ``python -m localapi`` (enforcing flood limits) in its own process."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "localapi", "--port", "0", "--token", TOKEN, "--flood"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("listening on "), line
-        yield line.removeprefix("listening on ").strip()
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
-
-
-def bot_env(api_url: str, data_dir: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": api_url,
-        "MARKETBRIEF_DATA_DIR": str(data_dir),
-        "MARKETBRIEF_SOURCE": "demo",
-        "NO_PROXY": "127.0.0.1,localhost",
-    }
-    return env
-
-
-def prepare_data_dir(tmp_path: Path, demo_store: Path) -> Path:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copy(demo_store, Settings(data_dir=data_dir).store_path)
-    return data_dir
 
 
 def push(env: dict[str, str]) -> subprocess.Popen[str]:
@@ -90,7 +52,7 @@ def in_flight(data_dir: Path) -> int:
 
 
 def test_kill_mid_broadcast_then_restart_delivers_to_every_chat(
-    api_url: str,
+    api_url: str,  # noqa: F811 (the fixture)
     tmp_path: Path,
     demo_store: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -98,21 +60,8 @@ def test_kill_mid_broadcast_then_restart_delivers_to_every_chat(
 ) -> None:
     data_dir = prepare_data_dir(tmp_path, demo_store)
     chats = list(range(900_001, 900_001 + CHATS))
-    database = Database(data_dir / "bot.sqlite3")
-    store = ChatStore(database)
     with LocalApiControl(api_url) as control:
-        for chat in chats:
-            control.add_chat(chat, "private")
-            store.subscribe(
-                chat,
-                chat_type="private",
-                title=None,
-                thread_id=None,
-                schedule=Schedule(clock_time(8, 0), "America/New_York"),
-                subscribed_by=chat,
-                now=datetime(2025, 1, 1, tzinfo=UTC),
-            )
-        database.close()
+        subscribe_private_chats(data_dir, control, chats)
         env = bot_env(api_url, data_dir)
 
         first = push(env)
@@ -153,7 +102,9 @@ def test_kill_mid_broadcast_then_restart_delivers_to_every_chat(
 
 
 def test_run_answers_and_stops_cleanly_without_logging_the_token(
-    api_url: str, tmp_path: Path, demo_store: Path
+    api_url: str,  # noqa: F811 (the fixture)
+    tmp_path: Path,
+    demo_store: Path,
 ) -> None:
     data_dir = prepare_data_dir(tmp_path, demo_store)
     env = bot_env(api_url, data_dir)
@@ -187,7 +138,7 @@ def test_run_answers_and_stops_cleanly_without_logging_the_token(
     ],
 )
 def test_push_refusals_are_one_line_and_exit_2(
-    api_url: str,
+    api_url: str,  # noqa: F811 (the fixture)
     tmp_path: Path,
     demo_store: Path,
     monkeypatch: pytest.MonkeyPatch,

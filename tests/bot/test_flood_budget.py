@@ -16,8 +16,6 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from datetime import time as clock_time
 from pathlib import Path
 
 import pytest
@@ -30,11 +28,14 @@ from bot.delivery.flood_budget import (
     budget_path,
     bulk_headroom,
 )
-from bot.store.chats import ChatStore, Schedule
-from bot.store.database import Database
 from localapi import LocalApiControl
 from tests.bot.conftest import TOKEN
-from tests.bot.test_crash import api_url, bot_env, prepare_data_dir  # noqa: F401 (fixture)
+from tests.bot.push_processes import (  # noqa: F401 (the fixture)
+    api_url,
+    bot_env,
+    prepare_data_dir,
+    subscribe_private_chats,
+)
 from tests.perf import replies_during_push
 
 PERIOD = 1.0
@@ -267,25 +268,6 @@ async def test_without_a_usable_file_a_process_says_so_once_and_paces_itself(
 # ----- the whole path: two `marketbrief push` processes on one token -------------------------
 
 
-def subscribe_chats(data_dir: Path, control: LocalApiControl, chats: list[int]) -> None:
-    database = Database(data_dir / "bot.sqlite3")
-    store = ChatStore(database)
-    try:
-        for chat in chats:
-            control.add_chat(chat, "private")
-            store.subscribe(
-                chat,
-                chat_type="private",
-                title=None,
-                thread_id=None,
-                schedule=Schedule(clock_time(8, 0), "America/New_York"),
-                subscribed_by=chat,
-                now=datetime(2025, 1, 1, tzinfo=UTC),
-            )
-    finally:
-        database.close()
-
-
 @pytest.mark.parametrize(
     ("chats", "paid_rate"),
     [
@@ -305,7 +287,7 @@ def test_two_push_processes_each_set_to_the_full_rate_keep_it_together(
     with LocalApiControl(api_url) as control:
         control.reset()
         control.set_flood_limits({"paid_per_second": paid_rate or 1000})
-        subscribe_chats(data_dir, control, chat_ids)
+        subscribe_private_chats(data_dir, control, chat_ids)
         # Each process is told the whole rate: only the shared budget keeps them inside it.
         env = {**bot_env(api_url, data_dir), "MARKETBRIEF_PAID_BROADCAST_RATE": str(paid_rate)}
         command = [sys.executable, "-m", "bot.cli", "push"]

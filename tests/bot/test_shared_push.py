@@ -11,17 +11,18 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
-from datetime import time as clock_time
 from pathlib import Path
 
-from bot.store.chats import ChatStore, Schedule
-from bot.store.database import Database
 from localapi import LocalApiControl
-from tests.bot.test_crash import api_url, bot_env, prepare_data_dir  # noqa: F401 (fixture)
+from tests.bot.push_processes import (  # noqa: F401 (the fixture)
+    api_url,
+    bot_env,
+    prepare_data_dir,
+    subscribe_private_chats,
+)
 
-# 1.5 s of broadcast at the two processes' 50 a second each: either alone would take 3 s, far
-# longer than the two take to start, so both take part.
+# 1.5 s of broadcast at the token's 100 a second, which the two processes share: far longer than
+# the two take to start, so both take part.
 CHATS = 150
 PAID_RATE = 100
 
@@ -33,24 +34,12 @@ def test_two_push_processes_share_a_broadcast_without_loss_or_duplicates(
 ) -> None:
     data_dir = prepare_data_dir(tmp_path, demo_store)
     chats = list(range(700_001, 700_001 + CHATS))
-    database = Database(data_dir / "bot.sqlite3")
-    store = ChatStore(database)
     with LocalApiControl(api_url) as control:
         control.reset()
         control.set_flood_limits({"paid_per_second": PAID_RATE})
-        for chat in chats:
-            control.add_chat(chat, "private")
-            store.subscribe(
-                chat,
-                chat_type="private",
-                title=None,
-                thread_id=None,
-                schedule=Schedule(clock_time(8, 0), "America/New_York"),
-                subscribed_by=chat,
-                now=datetime(2025, 1, 1, tzinfo=UTC),
-            )
-        database.close()
-        env = {**bot_env(api_url, data_dir), "MARKETBRIEF_PAID_BROADCAST_RATE": "50"}
+        subscribe_private_chats(data_dir, control, chats)
+        # Each process is set to the token's whole rate: the flood budget shares it.
+        env = {**bot_env(api_url, data_dir), "MARKETBRIEF_PAID_BROADCAST_RATE": str(PAID_RATE)}
         command = [sys.executable, "-m", "bot.cli", "push"]
         processes = [
             subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)
