@@ -27,7 +27,7 @@ from briefings.sanity import (
     Screening,
     screen_ticker,
 )
-from briefings.store import PriceStore, StoreError, StoreWriteError
+from briefings.store import PriceStore, StoreError
 
 HELD, CONFIRMED, CORRECTED, RELEASED = "held", "confirmed", "corrected", "released"
 #: Tickers whose stored closes are read at once while a fetch is screened.
@@ -84,20 +84,10 @@ class QuarantineStore:
 
     def __init__(self, prices: PriceStore) -> None:
         self.prices = prices
-        if prices.read_only or self._columns() == _COLUMNS:
-            return
-        try:
-            with prices.writing() as connection:
-                if self._columns():
-                    # Another layout: a refresh judges the recent closes again and refills it.
-                    connection.execute("DROP TABLE quarantine")
-                connection.execute(_SCHEMA)
-        except StoreWriteError:
-            pass  # a full or locked disk: recording will say so; reading finds nothing held
+        prices.prepare_side_table("quarantine", _SCHEMA, _COLUMNS)
 
     def _columns(self) -> set[str]:
-        with self.prices.reading() as connection:
-            return {str(row[1]) for row in connection.execute("PRAGMA table_info(quarantine)")}
+        return self.prices.side_table_columns("quarantine")
 
     def _rows(self, query: str, parameters: Sequence[object]) -> list[tuple[object, ...]]:
         if not self._columns():

@@ -281,6 +281,28 @@ class PriceStore:
         with self._transaction() as connection:
             yield connection
 
+    def side_table_columns(self, table: str) -> set[str]:
+        """Return the columns of a table kept beside the closes; empty when it does not exist."""
+        with self.reading() as connection:
+            return {str(row[1]) for row in connection.execute(f"PRAGMA table_info({table})")}
+
+    def prepare_side_table(self, table: str, schema: str, columns: Collection[str]) -> None:
+        """Create a table kept beside the closes; one of another layout is dropped and made anew.
+
+        Only for tables whose rows can be made again (holdings are refetched, recent closes are
+        judged again). A read-only store, or a full or locked disk, leaves the file as it is:
+        writing the table later says so.
+        """
+        if self.read_only or self.side_table_columns(table) == set(columns):
+            return
+        try:
+            with self.writing() as connection:
+                if self.side_table_columns(table):
+                    connection.execute(f"DROP TABLE {table}")
+                connection.executescript(schema)
+        except StoreWriteError:
+            pass
+
     def write(self, source: str, closes: pd.DataFrame, *, replace: Collection[str] = ()) -> int:
         """Upsert a wide frame of closes (NaN: no close); return how many were new or changed.
 

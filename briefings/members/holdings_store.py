@@ -18,7 +18,7 @@ from pathlib import Path
 from briefings.members.holdings import HoldingsError, check_count, read_members_csv
 from briefings.members.model import Holdings, Member
 from briefings.sources.base import PriceSource
-from briefings.store import PriceStore, StoreError, StoreWriteError
+from briefings.store import PriceStore, StoreError
 from briefings.universe import IndexSpec, Universe
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS holdings (
@@ -56,20 +56,10 @@ class HoldingsStore:
     def __init__(self, prices: PriceStore) -> None:
         self.prices = prices
         self.path = prices.path
-        if prices.read_only or self._columns() == _COLUMNS:
-            return
-        try:
-            with prices.writing() as connection:
-                if self._columns():
-                    # Another layout of this table: holdings are refetched, so start it anew.
-                    connection.execute("DROP TABLE holdings")
-                connection.executescript(_SCHEMA)
-        except StoreWriteError:
-            pass  # a full or locked disk: saving will say so; reading finds no holdings
+        prices.prepare_side_table("holdings", _SCHEMA, _COLUMNS)
 
     def _columns(self) -> set[str]:
-        with self.prices.reading() as connection:
-            return {str(row[1]) for row in connection.execute("PRAGMA table_info(holdings)")}
+        return self.prices.side_table_columns("holdings")
 
     def _has_table(self) -> bool:
         return bool(self._columns())

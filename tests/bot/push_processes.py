@@ -57,6 +57,17 @@ def prepare_data_dir(tmp_path: Path, demo_store: Path) -> Path:
     return data_dir
 
 
+def run_pushes(env: dict[str, str], count: int = 2) -> list[str]:
+    """Run ``count`` ``marketbrief push`` processes at once; return what each printed (exit 0)."""
+    command = [sys.executable, "-m", "bot.cli", "push"]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in range(count)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in processes]
+    assert [process.returncode for process in processes] == [0] * count, outputs
+    return outputs
+
+
 def subscribe_private_chats(data_dir: Path, control: LocalApiControl, chats: list[int]) -> None:
     """Make each chat a private chat on the server, subscribed at 08:00 New York time."""
     database = Database(data_dir / "bot.sqlite3")

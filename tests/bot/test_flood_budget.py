@@ -34,6 +34,7 @@ from tests.bot.push_processes import (  # noqa: F401 (the fixture)
     api_url,
     bot_env,
     prepare_data_dir,
+    run_pushes,
     subscribe_private_chats,
 )
 from tests.perf import replies_during_push
@@ -290,12 +291,7 @@ def test_two_push_processes_each_set_to_the_full_rate_keep_it_together(
         subscribe_private_chats(data_dir, control, chat_ids)
         # Each process is told the whole rate: only the shared budget keeps them inside it.
         env = {**bot_env(api_url, data_dir), "MARKETBRIEF_PAID_BROADCAST_RATE": str(paid_rate)}
-        command = [sys.executable, "-m", "bot.cli", "push"]
-        processes = [
-            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)
-        ]
-        outputs = [process.communicate(timeout=120)[0] for process in processes]
-        assert [process.returncode for process in processes] == [0, 0], outputs
+        outputs = run_pushes(env)
         per_chat = Counter(message["chat_id"] for message in control.bot_messages())
         rejections = control.flood_rejections()
 

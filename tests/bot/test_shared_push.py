@@ -8,8 +8,6 @@ inside the server's paid limit.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from tests.bot.push_processes import (  # noqa: F401 (the fixture)
     api_url,
     bot_env,
     prepare_data_dir,
+    run_pushes,
     subscribe_private_chats,
 )
 
@@ -40,12 +39,7 @@ def test_two_push_processes_share_a_broadcast_without_loss_or_duplicates(
         subscribe_private_chats(data_dir, control, chats)
         # Each process is set to the token's whole rate: the flood budget shares it.
         env = {**bot_env(api_url, data_dir), "MARKETBRIEF_PAID_BROADCAST_RATE": str(PAID_RATE)}
-        command = [sys.executable, "-m", "bot.cli", "push"]
-        processes = [
-            subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)
-        ]
-        outputs = [process.communicate(timeout=120)[0] for process in processes]
-        assert [process.returncode for process in processes] == [0, 0], outputs
+        outputs = run_pushes(env)
 
         per_chat = Counter(message["chat_id"] for message in control.bot_messages())
         parts = {text for m in control.bot_messages() if (text := m["text"])}
