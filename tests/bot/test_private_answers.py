@@ -79,3 +79,56 @@ async def test_replies_setting_is_refused_in_a_private_chat(bot: Harness) -> Non
     chat = bot.private_chat(ANN)
     answer = await bot.say_one(chat, "/settings replies private")
     assert "groups only" in answer.shown_text
+
+
+def _labelled(markup: dict[str, object] | None) -> dict[str, str]:
+    rows = (markup or {}).get("inline_keyboard", [])
+    assert isinstance(rows, list)
+    return {button["text"]: button["callback_data"] for row in rows for button in row}
+
+
+async def _press(bot: Harness, update: dict[str, object]) -> None:
+    query = update["callback_query"]
+    assert isinstance(query, dict)
+    await bot.server.wait_for_call(
+        "answerCallbackQuery", lambda call: call.params.get("callback_query_id") == query["id"]
+    )
+
+
+async def test_a_members_summary_press_turns_the_page_for_that_member_alone(
+    bot: Harness,
+) -> None:
+    bot.group(GROUP, admins=(ADMIN,), members=(ANN, BEN))
+    [summary] = await bot.say(GROUP, "/brief", user_id=ADMIN)
+    rotation = _labelled(summary.reply_markup)["🔄 Rotation"]
+    await _press(bot, bot.server.press_button(GROUP, ANN, summary.message_id, rotation))
+
+    [shared] = bot.server.bot_messages(GROUP)
+    assert (shared.shown_text, shared.edits) == (summary.shown_text, [])  # B's view unchanged
+    assert bot.server.ephemeral_messages(GROUP, BEN) == []
+    [page] = bot.server.ephemeral_messages(GROUP, ANN)
+    assert page.replaces_message_id == summary.message_id
+    assert "Rotation, the past month" in page.shown_text
+
+    sectors = _labelled(page.reply_markup)["🏁 Sectors"]
+    await _press(
+        bot, bot.server.press_ephemeral_button(GROUP, ANN, page.ephemeral_message_id, sectors)
+    )
+    [page] = bot.server.ephemeral_messages(GROUP, ANN)
+    assert "Sectors, month to date" in page.shown_text
+    back = _labelled(page.reply_markup)["◀ Summary"]
+    await _press(
+        bot, bot.server.press_ephemeral_button(GROUP, ANN, page.ephemeral_message_id, back)
+    )
+    assert bot.server.ephemeral_messages(GROUP, ANN) == []  # the shared summary shows again
+    assert bot.server.bot_messages(GROUP)[0].edits == []
+
+
+async def test_a_refused_private_page_turns_the_shared_message_as_before(bot: Harness) -> None:
+    bot.group(GROUP, admins=(ADMIN,), members=(ANN,))
+    [summary] = await bot.say(GROUP, "/brief", user_id=ADMIN)
+    bot.server.refuse_ephemeral_messages("EPHEMERAL_NOT_ALLOWED")
+    rotation = _labelled(summary.reply_markup)["🔄 Rotation"]
+    await _press(bot, bot.server.press_button(GROUP, ANN, summary.message_id, rotation))
+    [shared] = bot.server.bot_messages(GROUP)
+    assert "Rotation, the past month" in shared.shown_text
