@@ -186,8 +186,11 @@ async def _send_window_view(
     window = parse_window(args[0] if args else None)
     snapshot = await context.services.desk.snapshot()
     text = render_window_view(context.services.desk, view, snapshot.briefing, window)
-    await send_html(
-        update, with_note(text, behind_note(context, snapshot)), window_keyboard(view, window)
+    await send_view(
+        update,
+        context,
+        with_note(text, behind_note(context, snapshot)),
+        window_keyboard(view, window),
     )
 
 

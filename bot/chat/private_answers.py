@@ -1,5 +1,8 @@
 """Answers for one member: in groups, on-demand views go to the asker alone, with a Share button.
 
+The views: /pair, /since, /breadth, /tickers and the window views /rotation, /sectors, /movers
+(whose window buttons then edit the asker's copy).
+
 An ephemeral message (Bot API 10.2, https://core.telegram.org/bots/api-changelog) is seen by the
 member who asked only; *Share with the group* posts the same view for everyone. A group's
 administrators choose the default with ``/settings replies private|public``. Where Telegram
@@ -37,11 +40,12 @@ REPLY_MODES = (REPLIES_PRIVATE, REPLIES_PUBLIC)
 _GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 
 
-def share_keyboard() -> InlineKeyboardMarkup:
-    """Return the one-button keyboard that posts an ephemeral answer for the whole group."""
+def share_keyboard(keyboard: InlineKeyboardMarkup | None = None) -> InlineKeyboardMarkup:
+    """Return ``keyboard`` (if any) with a last row that posts the answer for the whole group."""
     label = render_bot("share_button.txt.j2").strip()
     button = InlineKeyboardButton(label, callback_data=encode(ShareButton()))
-    return InlineKeyboardMarkup([[button]])
+    rows = list(keyboard.inline_keyboard) if keyboard is not None else []
+    return InlineKeyboardMarkup([*rows, [button]])
 
 
 async def answers_privately(update: Update, context: BotContext) -> bool:
@@ -61,23 +65,37 @@ async def answers_privately(update: Update, context: BotContext) -> bool:
     return chosen != REPLIES_PUBLIC
 
 
-async def send_view(update: Update, context: BotContext, text: str) -> None:
-    """Send an on-demand view: to the asker alone in a group that wants that, else to the chat."""
+async def send_view(
+    update: Update,
+    context: BotContext,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Send an on-demand view: to the asker alone in a group that wants that, else to the chat.
+
+    ``keyboard`` goes on the last part (the window buttons of /rotation, /sectors, /movers).
+    """
     parts = split_message(text)
     if await answers_privately(update, context):
-        parts = await _send_ephemeral_parts(update, context, parts)
-    for part in parts:
-        await send_html(update, part)
+        parts = await _send_ephemeral_parts(update, context, parts, keyboard)
+    for index, part in enumerate(parts):
+        await send_html(update, part, keyboard if index == len(parts) - 1 else None)
 
 
-async def _send_ephemeral_parts(update: Update, context: BotContext, parts: list[str]) -> list[str]:
+async def _send_ephemeral_parts(
+    update: Update,
+    context: BotContext,
+    parts: list[str],
+    keyboard: InlineKeyboardMarkup | None,
+) -> list[str]:
     """Send ``parts`` to the asker alone; return those Telegram refused (from the first)."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     assert chat is not None
     assert user is not None
     thread = message.message_thread_id if message is not None and message.is_topic_message else None
     for index, part in enumerate(parts):
-        request = EphemeralText(chat.id, part, EphemeralTarget(user.id), share_keyboard(), thread)
+        markup = share_keyboard(keyboard if index == len(parts) - 1 else None)
+        request = EphemeralText(chat.id, part, EphemeralTarget(user.id), markup, thread)
         try:
             await send_ephemeral_text(context.bot, request)
         except EphemeralRefused as refused:

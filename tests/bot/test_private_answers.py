@@ -132,3 +132,26 @@ async def test_a_refused_private_page_turns_the_shared_message_as_before(bot: Ha
     await _press(bot, bot.server.press_button(GROUP, ANN, summary.message_id, rotation))
     [shared] = bot.server.bot_messages(GROUP)
     assert "Rotation, the past month" in shared.shown_text
+
+
+async def test_a_members_window_view_switches_privately_and_shares(bot: Harness) -> None:
+    bot.group(GROUP, members=(ANN, BEN))
+    assert await bot.say(GROUP, "/sectors", user_id=ANN) == []
+    [answer] = bot.server.ephemeral_messages(GROUP, ANN)
+    buttons = _labelled(answer.reply_markup)
+    assert "• MTD •" in buttons
+    assert SHARE in buttons.values()
+    await _press(
+        bot,
+        bot.server.press_ephemeral_button(GROUP, ANN, answer.ephemeral_message_id, buttons["YTD"]),
+    )
+    [answer] = bot.server.ephemeral_messages(GROUP, ANN)
+    assert "• YTD •" in _labelled(answer.reply_markup)
+    assert SHARE in _labelled(answer.reply_markup).values()
+    assert bot.server.bot_messages(GROUP) == []
+    await _press(
+        bot, bot.server.press_ephemeral_button(GROUP, ANN, answer.ephemeral_message_id, SHARE)
+    )
+    [shared] = bot.server.bot_messages(GROUP)
+    assert shared.shown_text == answer.shown_text
+    assert bot.server.ephemeral_messages(GROUP, BEN) == []
