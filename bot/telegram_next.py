@@ -13,6 +13,7 @@ https://core.telegram.org/bots/api#deleteephemeralmessage.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +114,21 @@ async def send_ephemeral_text(bot: Bot, request: EphemeralText) -> EphemeralMess
         # A server that ignored the parameters has sent an ordinary message for everyone.
         raise EphemeralRefused("the answer is not an ephemeral message")
     return ref
+
+
+async def send_as_ephemeral(
+    send: Callable[..., Awaitable[Message]], target: EphemeralTarget
+) -> EphemeralMessageRef | None:
+    """Call a PTB send method (``send(api_kwargs=...)``, e.g. a partial of ``send_photo``) so
+    that only ``target`` sees its message; return the message's reference.
+
+    None: the server ignored the parameters and the message went to everyone (nothing to redo).
+    """
+    try:
+        message = await send(api_kwargs={"ephemeral_message_parameters": target.to_api()})
+    except BadRequest as error:
+        raise EphemeralRefused(error.message) from error
+    return ephemeral_ref(message)
 
 
 async def edit_ephemeral_text(

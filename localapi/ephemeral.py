@@ -17,6 +17,7 @@ from typing import Any
 from localapi.errors import bad_request
 from localapi.html_entities import FormattedText
 from localapi.records import EphemeralMessage
+from localapi.world import StoredFile
 
 #: The chat types ephemeral messages exist in.
 EPHEMERAL_CHAT_TYPES = frozenset({"group", "supergroup"})
@@ -48,6 +49,8 @@ class EphemeralRecord:
     reply_markup: dict[str, Any] | None
     replaces_message_id: int | None
     message_thread_id: int | None
+    kind: str = "text"
+    file: StoredFile | None = None
     edits: list[str] = field(default_factory=list)
     deleted: bool = False
 
@@ -63,10 +66,18 @@ class EphemeralRecord:
             "date": self.date,
             "chat": chat,
             "from": bot,
-            "text": self.shown.text,
         }
-        if self.shown.entities:
-            message["entities"] = [dict(entity) for entity in self.shown.entities]
+        entities = [dict(entity) for entity in self.shown.entities]
+        if self.file is not None:
+            message["photo"] = self.file.photo_sizes()
+            if self.shown.text:
+                message["caption"] = self.shown.text
+            if entities:
+                message["caption_entities"] = entities
+        else:
+            message["text"] = self.shown.text
+            if entities:
+                message["entities"] = entities
         if self.message_thread_id is not None:
             message["message_thread_id"] = self.message_thread_id
         if self.reply_markup is not None and "inline_keyboard" in self.reply_markup:
@@ -79,6 +90,8 @@ class EphemeralRecord:
             chat_id=self.chat_id,
             ephemeral_message_id=self.ephemeral_message_id,
             receiver_user_id=self.receiver_user_id,
+            kind=self.kind,
+            photo=self.file.content if self.file is not None else None,
             text=self.text,
             parse_mode=self.parse_mode,
             shown_text=self.shown.text,

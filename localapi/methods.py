@@ -125,7 +125,7 @@ def send_message(state: ApiState, params: Params, files: Files) -> Any:
     shown = message_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
     markup = _reply_markup(params)
     if params.get("ephemeral_message_parameters") is not None:
-        return _send_ephemeral_text(state, chat, params, shown, markup)
+        return _send_ephemeral(state, chat, params, shown, markup)
     reply_to = _reply_target(state, chat, params)
     state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
     record = state.store_bot_message(
@@ -241,6 +241,8 @@ def edit_ephemeral_message_text(state: ApiState, params: Params, files: Files) -
     record = state.ephemerals.find(
         chat.id, params.get("receiver_user_id"), params.get("ephemeral_message_id")
     )
+    if record.kind != "text":
+        raise bad_request("there is no text in the message to edit")
     shown = message_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
     markup = _reply_markup(params)
     if (shown, markup) == (record.shown, record.reply_markup):
@@ -367,6 +369,10 @@ def _send_file(state: ApiState, params: Params, files: Files, kind: str) -> Any:
         params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
     )
     markup = _reply_markup(params)
+    if params.get("ephemeral_message_parameters") is not None:
+        if kind != "photo":
+            raise bad_request("only text and photo ephemeral messages are supported locally")
+        return _send_ephemeral(state, chat, params, caption, markup, stored)
     reply_to = _reply_target(state, chat, params)
     state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
     record = state.store_bot_message(
@@ -383,10 +389,15 @@ def _send_file(state: ApiState, params: Params, files: Files, kind: str) -> Any:
     return state.message_api(record)
 
 
-def _send_ephemeral_text(
-    state: ApiState, chat: ChatRecord, params: Params, shown: Any, markup: dict[str, Any] | None
+def _send_ephemeral(
+    state: ApiState,
+    chat: ChatRecord,
+    params: Params,
+    shown: Any,
+    markup: dict[str, Any] | None,
+    file: StoredFile | None = None,
 ) -> Any:
-    """Send a text only ``receiver_user_id`` sees, perhaps in place of a pressed message."""
+    """Send a text or photo only ``receiver_user_id`` sees, perhaps in place of a pressed one."""
     raw = params["ephemeral_message_parameters"]
     if not isinstance(raw, dict):
         raise bad_request("can't parse ephemeral message parameters JSON object")
@@ -415,10 +426,14 @@ def _send_ephemeral_text(
         replaces = source.message_id
     if chat.blocked:
         raise ApiError(403, chat.blocked_reason())
+    if file is not None:
+        state.files[file.file_id] = file
     record = state.ephemerals.add(
         chat_id=chat.id,
         receiver_user_id=receiver,
-        text=params["text"],
+        kind="text" if file is None else "photo",
+        file=file,
+        text=params.get("text", params.get("caption")) or "",
         parse_mode=params.get("parse_mode"),
         shown=shown,
         reply_markup=markup,

@@ -1,7 +1,7 @@
 """Answers for one member: in groups, on-demand views go to the asker alone, with a Share button.
 
-The views: /pair, /since, /breadth, /tickers and the window views /rotation, /sectors, /movers
-(whose window buttons then edit the asker's copy).
+The views: /pair, /since, /breadth, /tickers, the window views /rotation, /sectors, /movers
+(whose window buttons then edit the asker's copy) and the charts of /chart and /rrg.
 
 An ephemeral message (Bot API 10.2, https://core.telegram.org/bots/api-changelog) is seen by the
 member who asked only; *Share with the group* posts the same view for everyone. A group's
@@ -111,15 +111,22 @@ async def share_button(update: Update, context: BotContext) -> None:
         return
     message = query.message
     ref = ephemeral_ref(message) if isinstance(message, Message) else None
-    if ref is None or not isinstance(message, Message) or not message.text:
+    if ref is None or not isinstance(message, Message) or not (message.text or message.photo):
         await query.answer(render_bot("callback_stale.txt.j2").strip(), show_alert=True)
         return
-    await context.bot.send_message(
-        ref.chat_id,
-        message.text_html,
-        parse_mode=ParseMode.HTML,
-        message_thread_id=message.message_thread_id if message.is_topic_message else None,
-    )
+    thread = message.message_thread_id if message.is_topic_message else None
+    if message.photo:
+        await context.bot.send_photo(
+            ref.chat_id,
+            message.photo[-1].file_id,
+            caption=message.caption_html if message.caption else None,
+            parse_mode=ParseMode.HTML,
+            message_thread_id=thread,
+        )
+    else:
+        await context.bot.send_message(
+            ref.chat_id, message.text_html, parse_mode=ParseMode.HTML, message_thread_id=thread
+        )
     # Already gone for its reader, the private copy matters no more: the shared one counts.
     with contextlib.suppress(EphemeralRefused):
         await delete_ephemeral(context.bot, ref)

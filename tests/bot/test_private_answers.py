@@ -155,3 +155,28 @@ async def test_a_members_window_view_switches_privately_and_shares(bot: Harness)
     [shared] = bot.server.bot_messages(GROUP)
     assert shared.shown_text == answer.shown_text
     assert bot.server.ephemeral_messages(GROUP, BEN) == []
+
+
+async def test_a_members_chart_is_theirs_until_shared_and_posted_when_refused(
+    bot: Harness,
+) -> None:
+    bot.group(GROUP, members=(ANN, BEN))
+    assert await bot.say(GROUP, "/chart", user_id=ANN, timeout=60) == []
+    [photo] = bot.server.ephemeral_messages(GROUP, ANN)
+    assert photo.kind == "photo"
+    assert photo.photo is not None
+    assert photo.photo.startswith(b"\x89PNG")
+    assert bot.server.ephemeral_messages(GROUP, BEN) == []
+    await _press(
+        bot, bot.server.press_ephemeral_button(GROUP, ANN, photo.ephemeral_message_id, SHARE)
+    )
+    [shared] = bot.server.bot_messages(GROUP)
+    assert (shared.kind, shared.photo, shared.shown_text) == (
+        "photo",
+        photo.photo,
+        photo.shown_text,
+    )
+
+    bot.server.refuse_ephemeral_messages("EPHEMERAL_NOT_ALLOWED")
+    [posted] = await bot.say(GROUP, "/chart", user_id=BEN, timeout=60)
+    assert posted.photo == photo.photo
