@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from bot.desk.buttons import ShareButton, encode
 from tests.bot.conftest import Harness
 
@@ -180,3 +183,14 @@ async def test_a_members_chart_is_theirs_until_shared_and_posted_when_refused(
     bot.server.refuse_ephemeral_messages("EPHEMERAL_NOT_ALLOWED")
     [posted] = await bot.say(GROUP, "/chart", user_id=BEN, timeout=60)
     assert posted.photo == photo.photo
+
+
+async def test_the_next_briefing_is_a_time_in_each_readers_own_zone(bot: Harness) -> None:
+    chat = bot.private_chat(ANN)
+    for command in ("/subscribe 07:30 Europe/London", "/settings"):
+        reply = await bot.say_one(chat, command)
+        [moment] = [e for e in reply.entities if e["type"] == "date_time"]
+        start, end = moment["offset"], moment["offset"] + moment["length"]
+        assert "07:30" in reply.shown_text[start:end]  # the text older clients show
+        at = datetime.fromtimestamp(moment["unix_time"], ZoneInfo("Europe/London"))
+        assert (at.hour, at.minute, moment["date_time_format"]) == (7, 30, "wDT")
