@@ -424,8 +424,7 @@ def _send_ephemeral(
             # Documented: a press on an ephemeral message is answered by editing it instead.
             raise bad_request("ephemeral messages must be edited with editEphemeralMessage methods")
         replaces = source.message_id
-    if chat.blocked:
-        raise ApiError(403, chat.blocked_reason())
+    state.admit_send(chat)  # blocked chats and flood windows count ephemeral messages too
     if file is not None:
         state.files[file.file_id] = file
     record = state.ephemerals.add(

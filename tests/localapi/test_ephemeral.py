@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import Forbidden
 
 from bot.telegram_next import (
     EphemeralRefused,
@@ -108,3 +109,12 @@ async def test_an_injected_refusal_and_a_long_text_are_refused(
     with pytest.raises(EphemeralRefused, match=r"(?i)ephemeral_not_allowed"):
         await send_ephemeral_text(bot, EphemeralText(GROUP, "x", EphemeralTarget(ANN)))
     assert server.ephemeral_messages(GROUP, ANN) == []
+
+
+async def test_a_chat_that_shut_the_bot_out_answers_forbidden_not_a_refusal(
+    server: LocalBotApi, bot: Bot
+) -> None:
+    _group(server)
+    server.set_bot_status(GROUP, ANN, "kicked")
+    with pytest.raises(Forbidden):
+        await send_ephemeral_text(bot, EphemeralText(GROUP, "x", EphemeralTarget(BEN)))
