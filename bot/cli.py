@@ -53,6 +53,11 @@ def add_bot_commands(add_command: AddCommand) -> None:
         "chat", help="try the bot offline: type commands, read its replies (no token needed)"
     )
     add_source_option(chat_parser, default="demo")
+    chat_parser.add_argument(
+        "--group",
+        action="store_true",
+        help="play a group with an admin and a member (':as admin', ':as member' switch)",
+    )
     chat_parser.set_defaults(handler=_chat)
 
     push_parser = add_command(
@@ -172,7 +177,7 @@ def _chat(args: argparse.Namespace) -> int:
     del localapi
     from bot.runtime.terminal_chat import run_terminal_chat
 
-    return run_terminal_chat(args.source)
+    return run_terminal_chat(args.source, group=args.group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

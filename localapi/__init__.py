@@ -2,13 +2,14 @@
 
 from localapi.control import LocalApiControl
 from localapi.flood import FloodLimits
-from localapi.records import ApiCall, BotCommand, CallbackAnswer, SentMessage
+from localapi.records import ApiCall, BotCommand, CallbackAnswer, EphemeralMessage, SentMessage
 from localapi.server import LocalBotApi
 
 __all__ = [
     "ApiCall",
     "BotCommand",
     "CallbackAnswer",
+    "EphemeralMessage",
     "FloodLimits",
     "LocalApiControl",
     "LocalBotApi",

@@ -53,6 +53,7 @@ CONTROL_ACTIONS: Mapping[str, ControlAction] = {
     "set_member_status": ControlAction(),
     "send_text": ControlAction(),
     "press_button": ControlAction(),
+    "press_ephemeral_button": ControlAction(),
     "add_update": ControlAction(),
     "block_chat": ControlAction(),
     "unblock_chat": ControlAction(),
@@ -62,8 +63,10 @@ CONTROL_ACTIONS: Mapping[str, ControlAction] = {
     # Faults and flood control.
     "add_fault": ControlAction(),
     "set_flood_limits": ControlAction(arguments=_flood_limits),
+    "refuse_ephemeral_messages": ControlAction(),
     # Reading back.
     "bot_messages": ControlAction(result=_each_to_json),
+    "ephemeral_messages": ControlAction(result=_each_to_json),
     "calls": ControlAction(result=_each_to_json),
     "commands": ControlAction(result=_commands_to_json),
     "descriptions": ControlAction(),

@@ -4,6 +4,11 @@ The tag grammar and the error wording follow the real Bot API server (tdlib's HT
 One deliberate difference: a bare `&` that does not start a valid entity is an error here,
 where Telegram would keep it literally; its docs require `&amp;`, and the strict reading is
 what catches unescaped user text in our templates.
+
+``<tg-time unix="…" format="…">text</tg-time>`` is a ``date_time`` entity (Bot API 9.5): a time
+each client shows in its reader's own zone, the text being what older clients show. Its format
+is ``r`` (relative) or ``w?[dD]?[tT]?``; see https://core.telegram.org/bots/api#formatting-options
+and https://core.telegram.org/bots/api-changelog.
 """
 
 from __future__ import annotations
@@ -28,7 +33,16 @@ SIMPLE_ENTITY_TYPES = {
     "tg-spoiler": "spoiler",
     "span": "spoiler",
 }
-SUPPORTED_TAGS = frozenset(SIMPLE_ENTITY_TYPES) | {"a", "code", "pre", "blockquote", "tg-emoji"}
+SUPPORTED_TAGS = frozenset(SIMPLE_ENTITY_TYPES) | {
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-emoji",
+    "tg-time",
+}
+#: The format of a date_time entity: relative, or weekday, short/long date, short/long time.
+DATE_TIME_FORMAT = re.compile(r"r|w?[dD]?[tT]?")
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 LINK_SCHEMES = frozenset({"http", "https", "tg", "ton", "tonsite"})
 ENTITY_PATTERN = re.compile(r"&(?:#x([0-9a-fA-F]{1,8})|#([0-9]{1,8})|([a-zA-Z]+))(;?)")
@@ -250,6 +264,8 @@ class _HtmlParser:
             self.entities.append(
                 {"type": "custom_emoji", **span, "custom_emoji_id": opened.argument}
             )
+        elif opened.name == "tg-time":
+            self.entities.append({"type": "date_time", **span, **_date_time(opened.argument)})
         elif opened.name == "a":
             inner_text = "".join(self.plain)[opened.text_index :]
             url = _checked_link(opened.argument or inner_text)
@@ -292,7 +308,23 @@ def _tag_argument(tag: str, attribute: str, value: str, current: str) -> str:
         return value
     if tag == "blockquote" and attribute == "expandable":
         return "1"
+    if tag == "tg-time" and attribute in ("unix", "format"):
+        unix, _, time_format = current.partition("|")
+        return f"{value}|{time_format}" if attribute == "unix" else f"{unix}|{value}"
     return current
+
+
+def _date_time(argument: str) -> dict[str, Any]:
+    """Return a date_time entity's fields from its tag's "unix|format" argument."""
+    unix, _, time_format = argument.partition("|")
+    if not unix.isdigit():
+        raise EntityParseError("Invalid Unix time specified")
+    if not DATE_TIME_FORMAT.fullmatch(time_format):
+        raise EntityParseError("Invalid date time format specified")
+    fields: dict[str, Any] = {"unix_time": int(unix)}
+    if time_format:
+        fields["date_time_format"] = time_format
+    return fields
 
 
 def _checked_link(url: str) -> str | None:

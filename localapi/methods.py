@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from localapi.bot_profile import PROFILE_METHODS
+from localapi.ephemeral import EPHEMERAL_CHAT_TYPES, GONE_STATUSES
 from localapi.errors import ApiError, bad_request
 from localapi.media import image_info
 from localapi.params import UploadedFile
@@ -119,10 +120,12 @@ def delete_my_commands(state: ApiState, params: Params, files: Files) -> Any:
 
 
 def send_message(state: ApiState, params: Params, files: Files) -> Any:
-    """Send a text message."""
+    """Send a text message (to one member only, with ephemeral_message_parameters)."""
     chat = state.resolve_chat(params.get("chat_id"))
     shown = message_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
     markup = _reply_markup(params)
+    if params.get("ephemeral_message_parameters") is not None:
+        return _send_ephemeral(state, chat, params, shown, markup)
     reply_to = _reply_target(state, chat, params)
     state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
     record = state.store_bot_message(
@@ -232,6 +235,50 @@ def delete_message(state: ApiState, params: Params, files: Files) -> Any:
     return True
 
 
+def edit_ephemeral_message_text(state: ApiState, params: Params, files: Files) -> Any:
+    """Replace an ephemeral message's text and keyboard for its receiver; answer True."""
+    chat = state.resolve_chat(params.get("chat_id"))
+    record = state.ephemerals.find(
+        chat.id, params.get("receiver_user_id"), params.get("ephemeral_message_id")
+    )
+    if record.kind != "text":
+        raise bad_request("there is no text in the message to edit")
+    shown = message_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
+    markup = _reply_markup(params)
+    if (shown, markup) == (record.shown, record.reply_markup):
+        raise bad_request(NOT_MODIFIED)
+    record.edits.append(record.text)
+    record.text, record.parse_mode, record.shown = params["text"], params.get("parse_mode"), shown
+    record.reply_markup = markup
+    return True
+
+
+def edit_ephemeral_message_reply_markup(state: ApiState, params: Params, files: Files) -> Any:
+    """Replace (or, without reply_markup, remove) an ephemeral message's keyboard; True."""
+    chat = state.resolve_chat(params.get("chat_id"))
+    record = state.ephemerals.find(
+        chat.id, params.get("receiver_user_id"), params.get("ephemeral_message_id")
+    )
+    markup = _reply_markup(params)
+    if markup == record.reply_markup:
+        raise bad_request(NOT_MODIFIED)
+    record.reply_markup = markup
+    return True
+
+
+def delete_ephemeral_message(state: ApiState, params: Params, files: Files) -> Any:
+    """Delete an ephemeral message; a message it replaced shows again for its receiver."""
+    chat = state.resolve_chat(params.get("chat_id"))
+    try:
+        record = state.ephemerals.find(
+            chat.id, params.get("receiver_user_id"), params.get("ephemeral_message_id")
+        )
+    except ApiError:
+        raise bad_request("message to delete not found") from None
+    record.deleted = True
+    return True
+
+
 def answer_callback_query(state: ApiState, params: Params, files: Files) -> Any:
     """Answer a pending callback query once; unknown or repeated ids are 400."""
     query_id = str(params.get("callback_query_id", ""))
@@ -297,6 +344,9 @@ METHODS: dict[str, Handler] = {
     "editMessageText": edit_message_text,
     "editMessageReplyMarkup": edit_message_reply_markup,
     "deleteMessage": delete_message,
+    "editEphemeralMessageText": edit_ephemeral_message_text,
+    "editEphemeralMessageReplyMarkup": edit_ephemeral_message_reply_markup,
+    "deleteEphemeralMessage": delete_ephemeral_message,
     "answerCallbackQuery": answer_callback_query,
     "sendChatAction": send_chat_action,
     "getChat": get_chat,
@@ -319,6 +369,10 @@ def _send_file(state: ApiState, params: Params, files: Files, kind: str) -> Any:
         params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
     )
     markup = _reply_markup(params)
+    if params.get("ephemeral_message_parameters") is not None:
+        if kind != "photo":
+            raise bad_request("only text and photo ephemeral messages are supported locally")
+        return _send_ephemeral(state, chat, params, caption, markup, stored)
     reply_to = _reply_target(state, chat, params)
     state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
     record = state.store_bot_message(
@@ -333,6 +387,59 @@ def _send_file(state: ApiState, params: Params, files: Files, kind: str) -> Any:
         **_delivery_options(params),
     )
     return state.message_api(record)
+
+
+def _send_ephemeral(
+    state: ApiState,
+    chat: ChatRecord,
+    params: Params,
+    shown: Any,
+    markup: dict[str, Any] | None,
+    file: StoredFile | None = None,
+) -> Any:
+    """Send a text or photo only ``receiver_user_id`` sees, perhaps in place of a pressed one."""
+    raw = params["ephemeral_message_parameters"]
+    if not isinstance(raw, dict):
+        raise bad_request("can't parse ephemeral message parameters JSON object")
+    if chat.type not in EPHEMERAL_CHAT_TYPES:
+        raise bad_request("ephemeral messages can be sent only to groups and supergroups")
+    if state.ephemerals.refusal is not None:
+        raise bad_request(state.ephemerals.refusal)
+    query_id = raw.get("callback_query_id")
+    source = None
+    if query_id is not None:
+        source = state.ephemerals.callback_sources.get(str(query_id))
+        if source is None or source.chat_id != chat.id:
+            raise bad_request("query ID is invalid")
+    receiver = raw.get("receiver_user_id", source.user_id if source else None)
+    if not isinstance(receiver, int) or receiver not in state.users:
+        raise bad_request("user not found")
+    if chat.members.get(receiver, "left") in GONE_STATUSES:
+        raise bad_request("user is not a member of the chat")
+    replaces = None
+    if raw.get("replace_callback_query_message"):
+        if source is None:
+            raise bad_request("callback_query_id is required to replace a message")
+        if source.from_ephemeral:
+            # Documented: a press on an ephemeral message is answered by editing it instead.
+            raise bad_request("ephemeral messages must be edited with editEphemeralMessage methods")
+        replaces = source.message_id
+    state.admit_send(chat)  # blocked chats and flood windows count ephemeral messages too
+    if file is not None:
+        state.files[file.file_id] = file
+    record = state.ephemerals.add(
+        chat_id=chat.id,
+        receiver_user_id=receiver,
+        kind="text" if file is None else "photo",
+        file=file,
+        text=params.get("text", params.get("caption")) or "",
+        parse_mode=params.get("parse_mode"),
+        shown=shown,
+        reply_markup=markup,
+        replaces_message_id=replaces,
+        message_thread_id=params.get("message_thread_id"),
+    )
+    return state.ephemeral_api(record)
 
 
 def _stored_file(

@@ -23,6 +23,8 @@ INT_PARAMS = frozenset(
         "reply_to_message_id",
         "until_date",
         "max_connections",
+        "receiver_user_id",
+        "ephemeral_message_id",
     }
 )
 FLOAT_PARAMS = frozenset({"timeout"})
@@ -51,6 +53,7 @@ JSON_PARAMS = {
     "entities": "entities",
     "caption_entities": "caption entities",
     "allowed_updates": "allowed updates",
+    "ephemeral_message_parameters": "ephemeral message parameters",
 }
 
 

@@ -63,6 +63,46 @@ class SentMessage:
 
 
 @dataclass(frozen=True)
+class EphemeralMessage:
+    """An ephemeral message as its one receiver sees it now (after edits).
+
+    ``kind`` is text or photo; ``text`` is the text or caption as the bot sent it.
+
+    ``replaces_message_id``: the chat message it is shown in place of, for the receiver alone.
+    """
+
+    chat_id: int
+    ephemeral_message_id: int
+    receiver_user_id: int
+    kind: str
+    photo: bytes | None
+    text: str
+    parse_mode: str | None
+    shown_text: str
+    reply_markup: dict[str, Any] | None
+    replaces_message_id: int | None
+    edits: list[str]
+    deleted: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return {
+            "chat_id": self.chat_id,
+            "ephemeral_message_id": self.ephemeral_message_id,
+            "receiver_user_id": self.receiver_user_id,
+            "kind": self.kind,
+            "photo": _file_digest(self.photo),
+            "text": self.text,
+            "parse_mode": self.parse_mode,
+            "shown_text": self.shown_text,
+            "reply_markup": self.reply_markup,
+            "replaces_message_id": self.replaces_message_id,
+            "edits": list(self.edits),
+            "deleted": self.deleted,
+        }
+
+
+@dataclass(frozen=True)
 class ApiCall:
     """One Bot API request: canonical method name, decoded params, HTTP status, arrival time."""
 

@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from localapi.ephemeral import CallbackSource, EphemeralBook, EphemeralRecord
 from localapi.errors import ApiError, bad_request, chat_migrated, too_many_requests
 from localapi.faults import DEFAULT_TIMEOUT_DELAY, FaultHit, FaultQueue
 from localapi.flood import FloodGate, FloodLimits
 from localapi.html_entities import FormattedText, utf16_length
-from localapi.records import ApiCall, BotCommand, CallbackAnswer, SentMessage
+from localapi.records import ApiCall, BotCommand, CallbackAnswer, EphemeralMessage, SentMessage
 from localapi.world import (
     CHAT_TYPES,
     MEMBER_STATUSES,
@@ -77,6 +78,7 @@ class ApiState:
         self.updates: list[dict[str, Any]] = []
         self.allowed_updates: frozenset[str] | None = None
         self.pending_callbacks: dict[str, tuple[int, int, int]] = {}
+        self.ephemerals = EphemeralBook()
         self.callback_answers: list[CallbackAnswer] = []
         self.command_sets: dict[tuple[str, str], list[BotCommand]] = {}
         self.call_log: list[ApiCall] = []
@@ -237,19 +239,56 @@ class ApiState:
                 )
             if user_id not in self.users:
                 self.add_user(user_id, first_name=f"User {user_id}")
-            query_id = f"{self.bot.id}{next(self.callback_ids):08d}"
-            self.pending_callbacks[query_id] = (chat_id, message_id, user_id)
-            return self.add_update(
-                {
-                    "callback_query": {
-                        "id": query_id,
-                        "from": self.users[user_id].to_api(),
-                        "message": self.message_api(record),
-                        "chat_instance": str(abs(chat_id) * 7919 % 10**12),
-                        "data": data,
-                    }
-                }
+            return self._callback_update(
+                CallbackSource(chat_id, message_id, user_id, False),
+                self.message_api(record),
+                data,
             )
+
+    def press_ephemeral_button(
+        self, chat_id: int, user_id: int, ephemeral_message_id: int, data: str
+    ) -> dict[str, Any]:
+        """Inject the callback_query Update of a button on an ephemeral message ``user_id`` sees."""
+        with self.lock:
+            record = self.ephemerals.records.get((chat_id, ephemeral_message_id))
+            if record is None or record.deleted or record.receiver_user_id != user_id:
+                raise LookupError(
+                    f"user {user_id} sees no ephemeral message {ephemeral_message_id} "
+                    f"in chat {chat_id}"
+                )
+            shown_data = _callback_data(record.reply_markup)
+            if data not in shown_data:
+                raise LookupError(
+                    f"ephemeral message {ephemeral_message_id} has no button with data "
+                    f"{data!r}; it has {shown_data}"
+                )
+            message = self.ephemeral_api(record)
+            return self._callback_update(
+                CallbackSource(chat_id, ephemeral_message_id, user_id, True), message, data
+            )
+
+    def _callback_update(
+        self, source: CallbackSource, message: dict[str, Any], data: str
+    ) -> dict[str, Any]:
+        query_id = f"{self.bot.id}{next(self.callback_ids):08d}"
+        self.pending_callbacks[query_id] = (source.chat_id, source.message_id, source.user_id)
+        self.ephemerals.callback_sources[query_id] = source
+        return self.add_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.users[source.user_id].to_api(),
+                    "message": message,
+                    "chat_instance": str(abs(source.chat_id) * 7919 % 10**12),
+                    "data": data,
+                }
+            }
+        )
+
+    def refuse_ephemeral_messages(self, description: str | None = "EPHEMERAL_NOT_ALLOWED") -> None:
+        """Make every ephemeral send 400 with ``description`` (None: accept them again)."""
+        with self.lock:
+            self.ephemerals.refusal = description
 
     def add_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue a raw Update for getUpdates (an update_id is assigned when missing)."""
@@ -305,6 +344,16 @@ class ApiState:
                 if (chat_id is None or record.chat_id == chat_id)
                 and (include_deleted or not record.deleted)
             ]
+
+    def ephemeral_messages(
+        self, chat_id: int, receiver_user_id: int, include_deleted: bool = False
+    ) -> list[EphemeralMessage]:
+        """Return the ephemeral messages ``receiver_user_id`` got in ``chat_id``, in order.
+
+        Only through its receiver: nobody else in the chat can read one.
+        """
+        with self.lock:
+            return self.ephemerals.seen_by(chat_id, receiver_user_id, include_deleted)
 
     def calls(self, method: str | None = None) -> list[ApiCall]:
         """Return every request so far, or those of one method (case-insensitive)."""
@@ -403,6 +452,14 @@ class ApiState:
                 reply_to = self.message_api(replied, with_reply=False)
         chat = self.chats[record.chat_id].to_api()
         return record.to_api(chat, self.users[record.sender_id].to_api(), reply_to)
+
+    def ephemeral_api(self, record: EphemeralRecord) -> dict[str, Any]:
+        """Return the Bot API Message object of a stored ephemeral message."""
+        return record.to_api(
+            self.chats[record.chat_id].to_api(),
+            self.bot.to_api(),
+            self.users[record.receiver_user_id].to_api(),
+        )
 
     def confirm_updates(self, offset: int | None) -> None:
         """Forget updates below `offset`; a negative offset keeps only the last -offset."""

@@ -1,19 +1,26 @@
-"""Inline buttons: switch a /rotation or /sectors message's window by editing it in place."""
+"""Inline buttons: switch a window view's window by editing it in place (or the asker's copy)."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.chat.keyboards import render_window_view, window_keyboard
+from bot.chat.private_answers import share_keyboard
 from bot.chat.replies import data_behind_note, render_bot, with_note
 from bot.desk.buttons import WindowButton, decode
 from bot.desk.split import split_message
 from bot.services.context import BotContext
 from bot.telegram_errors import Refusal, refusal
+from bot.telegram_next import (
+    EphemeralMessageRef,
+    EphemeralRefused,
+    edit_ephemeral_text,
+    ephemeral_ref,
+)
 from briefings import NoDataError
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,10 @@ async def window_button(update: Update, context: BotContext) -> None:
     view = render_window_view(desk, choice.view, snapshot.briefing, choice.window)
     note = data_behind_note(snapshot.briefing.as_of, desk.expected_session())
     text = split_message(with_note(view, note))[0]
+    ref = ephemeral_ref(message)
+    if ref is not None:
+        await _switch_private_copy(query, context, ref, text, choice)
+        return
     try:
         await message.edit_text(
             text,
@@ -51,4 +62,22 @@ async def window_button(update: Update, context: BotContext) -> None:
             return
         if meaning is not Refusal.NOT_MODIFIED:  # not modified: the same window pressed again
             raise
+    await query.answer()
+
+
+async def _switch_private_copy(
+    query: CallbackQuery,
+    context: BotContext,
+    ref: EphemeralMessageRef,
+    text: str,
+    choice: WindowButton,
+) -> None:
+    """Switch the window of an answer only its asker sees, keeping its Share button."""
+    keyboard = share_keyboard(window_keyboard(choice.view, choice.window))
+    try:
+        await edit_ephemeral_text(context.bot, ref, text, keyboard)
+    except EphemeralRefused as refused:
+        if "not modified" not in refused.reason.lower():  # the same window pressed again
+            await query.answer(render_bot("callback_stale.txt.j2").strip())
+            return
     await query.answer()

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Sequence
 
 from telegram import Update
 
 from bot.chat.commands import InputProblem, command, parse_window
+from bot.chat.private_answers import answers_privately, share_keyboard
 from bot.chat.replies import echo
 from bot.desk.chart_desk import PAIRS_WINDOW, ChartRequest
 from bot.services.context import BotContext
+from bot.telegram_next import EphemeralRefused, EphemeralTarget, send_as_ephemeral
 from briefings import WINDOWS
 
 Context = BotContext
+log = logging.getLogger(__name__)
 
 RRG_KINDS: dict[str, ChartRequest] = {
     "sectors": ChartRequest("rrg-sectors"),
@@ -57,19 +62,33 @@ def parse_chart(args: Sequence[str]) -> ChartRequest:
 
 
 async def send_chart(update: Update, context: Context, request: ChartRequest) -> None:
-    """Render ``request`` for the latest session (off the event loop, cached) and send it."""
-    chat, message = update.effective_chat, update.effective_message
+    """Render ``request`` for the latest session (off the event loop, cached) and send it.
+
+    In a group that answers its members privately, only the asker sees it (with Share).
+    """
+    chat, message, user = update.effective_chat, update.effective_message, update.effective_user
     if chat is None or message is None:
         return
     services = context.services
     snapshot = await services.desk.snapshot()
     chart = await services.charts.chart(snapshot, request)
-    await services.charts.send(
+    send = functools.partial(
+        services.charts.send,
         context.bot,
         chat.id,
         chart,
         thread_id=message.message_thread_id if message.is_topic_message else None,
     )
+    if user is not None and await answers_privately(update, context):
+        try:
+            await send_as_ephemeral(
+                functools.partial(send, reply_markup=share_keyboard()), EphemeralTarget(user.id)
+            )
+        except EphemeralRefused as refused:
+            log.info("chat %s refused an ephemeral chart (%s); posting it", chat.id, refused)
+        else:
+            return
+    await send()
 
 
 @command("rrg", max_args=1)

@@ -14,6 +14,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.chat.keyboards import render_window_view, window_keyboard
+from bot.chat.private_answers import send_view
 from bot.chat.replies import (
     MAX_COMMAND_LENGTH,
     data_behind_note,
@@ -185,8 +186,11 @@ async def _send_window_view(
     window = parse_window(args[0] if args else None)
     snapshot = await context.services.desk.snapshot()
     text = render_window_view(context.services.desk, view, snapshot.briefing, window)
-    await send_html(
-        update, with_note(text, behind_note(context, snapshot)), window_keyboard(view, window)
+    await send_view(
+        update,
+        context,
+        with_note(text, behind_note(context, snapshot)),
+        window_keyboard(view, window),
     )
 
 
@@ -211,7 +215,7 @@ async def since(update: Update, context: Context, args: Sequence[str]) -> None:
     snapshot = await context.services.desk.snapshot()
     result = await asyncio.to_thread(snapshot.since, start)
     text = render_since(snapshot.briefing, result, "html", current_language())
-    await send_html(update, with_note(text, behind_note(context, snapshot)))
+    await send_view(update, context, with_note(text, behind_note(context, snapshot)))
 
 
 def parse_pair(args: Sequence[str]) -> tuple[str, str]:
@@ -230,13 +234,14 @@ async def pair(update: Update, context: Context, args: Sequence[str]) -> None:
     snapshot = await desk.snapshot()
     line = await asyncio.to_thread(snapshot.pair, lead, lag)
     text = render_pair(snapshot.briefing, line, "html", current_language())
-    await send_html(update, with_note(text, behind_note(context, snapshot)))
+    await send_view(update, context, with_note(text, behind_note(context, snapshot)))
 
 
 @command("tickers", max_args=0)
 async def tickers(update: Update, context: Context, args: Sequence[str]) -> None:
     """List the tickers and baskets /pair and the views know, by group."""
-    await reply(update, "tickers", universe=context.services.desk.service.universe)
+    universe = context.services.desk.service.universe
+    await send_view(update, context, render_bot("tickers.html.j2", universe=universe))
 
 
 async def stats(update: Update, context: Context) -> None:

@@ -8,7 +8,8 @@ from telegram import Update
 
 from bot.chat.commands import InputProblem, behind_note, command, parse_window, services_of
 from bot.chat.keyboards import render_window_view, window_keyboard
-from bot.chat.replies import echo, send_html, with_note
+from bot.chat.private_answers import send_view
+from bot.chat.replies import echo, with_note
 from bot.desk.buttons import View
 from bot.desk.reader_language import current_language
 from bot.services.context import BotContext
@@ -26,7 +27,7 @@ async def breadth(update: Update, context: Context, args: Sequence[str]) -> None
         text = render_breadth(snapshot.briefing, sector, "html", current_language())
     except RenderError as exc:
         raise InputProblem("not_sector", text=echo(sector or ""), detail=str(exc)) from None
-    await send_html(update, with_note(text, behind_note(context, snapshot)))
+    await send_view(update, context, with_note(text, behind_note(context, snapshot)))
 
 
 @command("movers", max_args=1)
@@ -35,8 +36,9 @@ async def movers(update: Update, context: Context, args: Sequence[str]) -> None:
     window = parse_window(args[0] if args else None)
     snapshot = await services_of(context).desk.snapshot()
     text = render_window_view(services_of(context).desk, View.MOVERS, snapshot.briefing, window)
-    await send_html(
+    await send_view(
         update,
+        context,
         with_note(text, behind_note(context, snapshot)),
         window_keyboard(View.MOVERS, window),
     )

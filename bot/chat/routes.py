@@ -31,11 +31,12 @@ from bot.chat.errors import on_error
 from bot.chat.language import language, remember_language
 from bot.chat.members import breadth, movers
 from bot.chat.onboarding import confirm_subscribe, membership_changed, start
+from bot.chat.private_answers import share_button
 from bot.chat.replies import render_bot
 from bot.chat.subscription import settings, subscribe, unsubscribe
 from bot.chat.views import view_button
 from bot.desk import buttons
-from bot.desk.buttons import SubscribeButton, ViewButton, WindowButton
+from bot.desk.buttons import ShareButton, SubscribeButton, ViewButton, WindowButton
 from bot.services.context import BotContext
 from bot.services.hub import BotApplication
 from briefings import LANGUAGES
@@ -80,6 +81,7 @@ def register_handlers(application: BotApplication) -> None:
         (SubscribeButton, confirm_subscribe),
         (ViewButton, view_button),
         (WindowButton, window_button),
+        (ShareButton, share_button),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=buttons.pattern(kind)))
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))

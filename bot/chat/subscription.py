@@ -1,4 +1,4 @@
-"""/subscribe, /unsubscribe and /settings: a chat's daily briefing schedule and its chart."""
+"""/subscribe, /unsubscribe and /settings: the briefing schedule, its chart, where answers go."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.chat.commands import InputProblem, command
+from bot.chat.private_answers import REPLIES_PRIVATE, REPLY_MODES
 from bot.chat.replies import echo, reply
 from bot.chat.zones import ZoneProblem, resolve_zone
 from bot.config import parse_clock_time
@@ -170,6 +171,9 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
     chat = update.effective_chat
     if chat is None:
         return
+    if args and args[0].lower() == "replies":
+        await _set_replies(update, context, args[1:])
+        return
     if args:
         await _set_chart(update, context, parse_chart_setting(args))
         return
@@ -186,7 +190,35 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
         charts=list(BRIEFING_CHARTS),
         default_time=services.settings.default_time,
         default_zone=services.settings.default_zone,
+        group=chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
+        replies=await services.database.run(services.chats.replies, chat.id) or REPLIES_PRIVATE,
     )
+
+
+async def _set_replies(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Store where a group's on-demand answers go (its administrators only)."""
+    services = context.services
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if not args or args[0].lower() not in REPLY_MODES:
+        raise InputProblem(
+            "which_replies", text=echo(args[0]) if args else "", choices=list(REPLY_MODES)
+        )
+    if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        raise InputProblem("replies_in_groups")
+    if not await may_manage(update, context):
+        await reply(update, "not_admin", setting="replies")
+        return
+    replies = args[0].lower()
+    await services.database.run(
+        services.chats.set_replies,
+        chat.id,
+        chat_type=chat.type,
+        title=chat.effective_name,
+        replies=replies,
+    )
+    await reply(update, "replies_setting", replies=replies)
 
 
 async def _set_chart(update: Update, context: Context, chart: str | None) -> None:

@@ -5,7 +5,8 @@ The wire formats (buttons already sent in chats keep working, so they never chan
 - ``v:<view>:<session>``, e.g. ``v:rot:2025-12-11``: a view of the daily summary's session;
 - ``<view>:<window>``, e.g. ``rot:1M``, ``sec:YTD``, ``mov:MTD``: a window of /rotation,
   /sectors or /movers;
-- ``sub:yes``: the confirmation under "/start subscribe".
+- ``sub:yes``: the confirmation under "/start subscribe";
+- ``shr``: *Share with the group* under an answer only its asker sees.
 
 Telegram takes at most 64 bytes of callback data (``MAX_DATA_BYTES``).
 """
@@ -78,9 +79,15 @@ class SubscribeButton:
     """The confirmation button: subscribe this chat to the daily briefing."""
 
 
-ButtonChoice = ViewButton | WindowButton | SubscribeButton
+@dataclass(frozen=True)
+class ShareButton:
+    """Share with the group: post the pressed ephemeral answer for every member."""
+
+
+ButtonChoice = ViewButton | WindowButton | SubscribeButton | ShareButton
 
 _SUBSCRIBE_DATA = "sub:yes"
+_SHARE_DATA = "shr"
 
 
 def _one_of(codes: Iterable[str]) -> str:
@@ -101,6 +108,8 @@ def encode(choice: ButtonChoice) -> str:
         return f"{choice.view.value}:{choice.window}"
     if isinstance(choice, SubscribeButton):
         return _SUBSCRIBE_DATA
+    if isinstance(choice, ShareButton):
+        return _SHARE_DATA
     assert_never(choice)
 
 
@@ -110,6 +119,8 @@ def decode(data: object) -> ButtonChoice | None:
         return None
     if data == _SUBSCRIBE_DATA:
         return SubscribeButton()
+    if data == _SHARE_DATA:
+        return ShareButton()
     if match := _WINDOW_DATA.fullmatch(data):
         return WindowButton(View(match["view"]), match["window"])
     if match := _VIEW_DATA.fullmatch(data):

@@ -277,6 +277,26 @@ class ChatStore:
         rows = self._db.query("SELECT language FROM chats WHERE chat_id = ?", (chat_id,))
         return rows[0]["language"] if rows else None
 
+    # Where a group's on-demand answers go.
+
+    def set_replies(self, chat_id: int, *, chat_type: str, title: str | None, replies: str) -> None:
+        """Store whether a group's answers go to the asker alone or to everyone."""
+        with self._db.transaction() as sql:
+            sql.execute(
+                """
+                INSERT INTO chats (chat_id, chat_type, title, replies) VALUES (?, ?, ?, ?)
+                ON CONFLICT (chat_id) DO UPDATE SET
+                    chat_type = excluded.chat_type, title = excluded.title,
+                    replies = excluded.replies
+                """,
+                (chat_id, chat_type, title, replies),
+            )
+
+    def replies(self, chat_id: int) -> str | None:
+        """Return where the chat's answers go as it chose, None when it never chose."""
+        rows = self._db.query("SELECT replies FROM chats WHERE chat_id = ?", (chat_id,))
+        return rows[0]["replies"] if rows else None
+
     # Regime-change alerts.
 
     def turn_alerts_on(
@@ -396,11 +416,12 @@ class ChatStore:
                         (old_chat_id, new_chat_id),
                     )
                 sql.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat_id,))
-            if new is not old and new["language"] is None and old["language"] is not None:
-                sql.execute(
-                    "UPDATE chats SET language = ? WHERE chat_id = ?",
-                    (old["language"], new_chat_id),
-                )
+            for chosen in ("language", "replies"):
+                if new is not old and new[chosen] is None and old[chosen] is not None:
+                    sql.execute(
+                        f"UPDATE chats SET {chosen} = ? WHERE chat_id = ?",
+                        (old[chosen], new_chat_id),
+                    )
             moved_brief = old["brief_time"] is not None and (new is old or not new["brief_active"])
             moved_alerts = old["alerts_updated_at"] is not None and (
                 new is old or new["alerts_updated_at"] is None

@@ -10,6 +10,8 @@ The version lives in ``PRAGMA user_version``. Version 0 is every layout before v
   ``alert:<key>``, with pending / sending / sent / failed and how many parts went out.
 
 Version 2 adds ``chats.language``: the language a chat chose with /language (NULL: not chosen).
+Version 3 adds ``chats.replies``: whether a group's on-demand answers go to the member who
+asked alone (``private``) or to everyone (``public``); NULL: never chosen (private).
 
 A migration runs inside the caller's transaction, so a failure leaves the file as it was.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 CHATS = """
 CREATE TABLE IF NOT EXISTS chats (
@@ -41,7 +43,8 @@ CREATE TABLE IF NOT EXISTS chats (
     alerts_since          TEXT,
     alerts_updated_at     TEXT,
     alerts_off_reason     TEXT,
-    language              TEXT
+    language              TEXT,
+    replies               TEXT
 );
 CREATE INDEX IF NOT EXISTS chats_schedule ON chats (brief_active, brief_time, brief_zone);
 """
@@ -154,8 +157,14 @@ def _from_v1(sql: sqlite3.Connection) -> None:
         sql.execute("ALTER TABLE chats ADD COLUMN language TEXT")
 
 
+def _from_v2(sql: sqlite3.Connection) -> None:
+    """Add where a group's on-demand answers go (NULL: the group never chose)."""
+    if "replies" not in _columns(sql, "chats"):
+        sql.execute("ALTER TABLE chats ADD COLUMN replies TEXT")
+
+
 #: MIGRATIONS[n] turns version n into version n + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_from_v0, _from_v1)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_from_v0, _from_v1, _from_v2)
 
 
 def migrate(sql: sqlite3.Connection) -> int:

@@ -79,6 +79,34 @@ async def test_the_offline_chat_answers_typed_commands(
     assert "Market rotation brief\n" not in shown  # input after :quit is not read
 
 
+async def test_the_offline_group_chat_switches_speakers_and_shows_private_answers(
+    tmp_path: Path, demo_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    store = Settings(data_dir=data_dir / "terminal-chat").store_path
+    store.parent.mkdir(parents=True)
+    shutil.copy(demo_store, store)
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    script = io.StringIO(
+        ":as member\n/pair IWM SPY\n:press Share with the group\n"
+        "/settings replies public\n:as admin\n/settings replies public\n"
+        ":as member\n/tickers\n:as nobody\n:quit\n"
+    )
+    output = io.StringIO()
+    assert await chat("demo", script, output, group=True) == 0
+    shown = output.getvalue()
+    assert "(you are now the group's member)" in shown
+    before, _, after = shown.partition("bot (only you)> ")
+    assert "Traders" in before or "group" in before  # the greeting on joining
+    assert "IWM" in after.split("bot> ")[0]  # the member's /pair, seen by them alone
+    assert "[👥 Share with the group]" in after
+    assert "(your private copy is closed)" in after  # shared: posted for all, copy removed
+    assert "Only this group's administrators" in after  # the member may not choose
+    assert "whole group" in after  # the admin may
+    assert "(':as admin' or ':as member'" in shown
+    assert shown.count("bot (only you)> ") == 2  # /tickers after "public" went to the group
+
+
 def test_chat_without_the_local_extra_says_what_to_install(tmp_path: Path) -> None:
     # A process where aiohttp cannot be imported, as after `pip install marketbrief`.
     script = (

@@ -129,9 +129,9 @@ async def test_in_groups_only_commands_for_this_bot_get_an_unknown_reply(bot: Ha
     reply = await bot.say_one(group, "/price@marketbrief_bot", user_id=MEMBER)
     assert "/price" in reply.shown_text
     assert len(bot.server.bot_messages(group)) == 1
-    # A known command addressed to this bot is answered as usual.
-    brief = await bot.say(group, "/pair@marketbrief_bot IWM SPY", user_id=MEMBER)
-    assert "IWM" in brief[0].shown_text
+    # A known command addressed to this bot is answered (to the member who asked alone).
+    assert await bot.say(group, "/pair@marketbrief_bot IWM SPY", user_id=MEMBER) == []
+    assert "IWM" in bot.server.ephemeral_messages(group, MEMBER)[0].shown_text
     # In a private chat every unknown command is answered.
     assert "/price" in (await bot.say_one(bot.private_chat(USER), "/price")).shown_text
 

@@ -279,7 +279,7 @@ def test_version_1_gains_the_chats_language_and_keeps_its_chats(tmp_path: Path) 
     connection.close()
 
     database = Database(path)
-    assert database.schema_version() == SCHEMA_VERSION == 2
+    assert database.schema_version() == SCHEMA_VERSION
     chats = ChatStore(database)
     subscription = chats.subscription(-5)
     assert subscription is not None
@@ -294,7 +294,7 @@ def test_version_1_gains_the_chats_language_and_keeps_its_chats(tmp_path: Path) 
     assert chats.language(-5) is None
     database.close()
     reopened = Database(path)
-    assert reopened.schema_version() == 2  # reopening changes nothing
+    assert reopened.schema_version() == SCHEMA_VERSION  # reopening changes nothing
     reopened.close()
 
 
@@ -312,12 +312,12 @@ def test_a_file_of_the_current_version_but_another_layout_is_refused_untouched(
 ) -> None:
     path = tmp_path / "bot.sqlite3"
     connection = sqlite3.connect(path)
-    connection.executescript(CHATS_V1)  # the version 1 tables under the version 2 number
+    connection.executescript(CHATS_V1)  # the version 1 tables under the current number
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     connection.commit()
     connection.close()
     before = dump(path)
-    with pytest.raises(StorageFault, match=r"its chats table lacks language\)") as refused:
+    with pytest.raises(StorageFault, match=r"its chats table lacks language, replies\)") as refused:
         Database(path)
     assert refused.value.kind == "corrupt"
     assert str(path) in str(refused.value)
@@ -363,3 +363,33 @@ def test_tables_and_columns_a_newer_tool_added_beside_ours_are_accepted(tmp_path
     connection.close()
     with pytest.raises(StorageFault, match="requires unknown columns channel"):
         Database(path)
+
+
+#: The chats table of schema version 2 (before a group chose where its answers go).
+CHATS_V2 = CHATS_V1.replace("alerts_off_reason TEXT\n", "alerts_off_reason TEXT, language TEXT\n")
+
+
+def test_version_2_gains_where_answers_go_and_keeps_its_chats(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.executescript(CHATS_V2)
+    connection.execute(
+        "INSERT INTO chats (chat_id, chat_type, title, language) VALUES (-5, 'group', 'Desk', 'zh')"
+    )
+    connection.execute("PRAGMA user_version = 2")
+    connection.commit()
+    connection.close()
+
+    database = Database(path)
+    assert database.schema_version() == SCHEMA_VERSION == 3
+    chats = ChatStore(database)
+    assert chats.language(-5) == "zh"
+    assert chats.replies(-5) is None  # never chosen: answers go to the asker alone
+    chats.set_replies(-5, chat_type="group", title="Desk", replies="public")
+    chats.migrate(-5, -1005, datetime(2025, 11, 21, tzinfo=UTC))
+    assert (chats.replies(-1005), chats.language(-1005)) == ("public", "zh")
+    database.close()
+    reopened = Database(path)
+    assert reopened.schema_version() == 3
+    assert ChatStore(reopened).replies(-1005) == "public"
+    reopened.close()

@@ -62,6 +62,16 @@ def entity(kind: str, offset: int, length: int, **extra: str) -> dict[str, objec
             "👍",
             [entity("custom_emoji", 0, 2, custom_emoji_id="5368324170671202286")],
         ),
+        (
+            '<tg-time unix="1765198800" format="wDT">Mon 08:00</tg-time>',
+            "Mon 08:00",
+            [entity("date_time", 0, 9, unix_time=1765198800, date_time_format="wDT")],  # type: ignore[arg-type]
+        ),
+        (
+            "<tg-time unix=1765198800>soon</tg-time>",
+            "soon",
+            [entity("date_time", 0, 4, unix_time=1765198800)],  # type: ignore[arg-type]
+        ),
         ("&lt;b&gt; &amp; &quot;q&quot; &#65;&#x42;", '<b> & "q" AB', []),
         ("<b></b>empty tags add nothing", "empty tags add nothing", []),
         ("a > b", "a > b", []),
@@ -89,6 +99,8 @@ def test_valid_markup_parses_to_text_and_entities(
         ('<a href="x>y', "Unclosed start tag at byte offset 0"),
         ('<span class="x">s</span>', 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
         ('<tg-emoji emoji-id="abc">x</tg-emoji>', "Invalid custom emoji identifier specified"),
+        ('<tg-time format="t">x</tg-time>', "Invalid Unix time specified"),
+        ('<tg-time unix="1" format="rt">x</tg-time>', "Invalid date time format specified"),
         ("AT&T", "Character '&' at byte offset 2 does not start an HTML entity"),
         ("&nbsp;", "Character '&' at byte offset 0 does not start an HTML entity"),
     ],
