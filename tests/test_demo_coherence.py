@@ -18,6 +18,7 @@ from tests.sweeps.demo_coherence import (
     assert_coherent,
     coherence,
     demo_service,
+    run,
     sector_etfs,
     spearman,
 )
@@ -47,16 +48,18 @@ def independent_figures(session: date) -> tuple[dict[str, float], float, float]:
     with w_i the weights on the holdings' day h; b is the last session a calendar month back.
     """
     holdings = demo_holdings("sp500")
-    closes = DemoSource().fetch(["SPY", *holdings.tickers], date(2024, 12, 1), session).closes
+    assert holdings.as_of is not None
+    tickers = list(holdings.tickers)
+    closes = DemoSource().fetch(["SPY", *tickers], date(2024, 12, 1), session).closes
     base = closes.loc[: pd.Timestamp(session) - pd.DateOffset(months=1)].index[-1]
     held = pd.Series({m.ticker: m.weight for m in holdings.members}, dtype=float)
     sectors = pd.Series({m.ticker: m.sector for m in holdings.members})
-    shares = held / closes.loc[pd.Timestamp(holdings.as_of), held.index]
-    now = (shares * closes.loc[pd.Timestamp(session), held.index]).groupby(sectors).sum()
-    then = (shares * closes.loc[base, held.index]).groupby(sectors).sum()
-    by_sector = (100 * (now / then - 1)).to_dict()
-    index = 100 * (now.sum() / then.sum() - 1)
-    spy = 100 * (closes.loc[pd.Timestamp(session), "SPY"] / closes.loc[base, "SPY"] - 1)
+    shares = held / closes.loc[pd.Timestamp(holdings.as_of), tickers]
+    now = (shares * closes.loc[pd.Timestamp(session), tickers]).groupby(sectors).sum()
+    then = (shares * closes.loc[base, tickers]).groupby(sectors).sum()
+    by_sector = {str(sector): float(value) for sector, value in (100 * (now / then - 1)).items()}
+    index = float(100 * (now.sum() / then.sum() - 1))
+    spy = float(100 * (closes.loc[pd.Timestamp(session), "SPY"] / closes.loc[base, "SPY"] - 1))
     return by_sector, index, spy
 
 
@@ -83,9 +86,9 @@ def test_the_bounds_fail_a_session_whose_members_disagree() -> None:
         return Coherence(date(2025, 12, 11), rho, gap, {}, {})
 
     assert_coherent(found(0.9, -0.5))
-    with pytest.raises(AssertionError, match="rank correlation 0.891"):
+    with pytest.raises(AssertionError, match=r"rank correlation 0\.891"):
         assert_coherent(found(0.891, 0.0))
-    with pytest.raises(AssertionError, match=r"\+0.51 pp"):
+    with pytest.raises(AssertionError, match=r"\+0\.51 pp"):
         assert_coherent(found(1.0, 0.51))
     assert spearman([3.0, 1.0, 2.0], [30.0, 10.0, 20.0]) == pytest.approx(1.0)
     assert spearman([3.0, 1.0, 2.0], [10.0, 30.0, 20.0]) == pytest.approx(-1.0)
@@ -106,3 +109,8 @@ def test_the_readmes_since_example_shows_cyclicals_running_ahead(service: Market
     ahead_of_tech = returns["basket:cyclicals"] - returns["basket:megacap_tech"]
     assert ahead_of_the_market > 5.0, returns
     assert ahead_of_tech > 5.0, returns
+
+
+def test_the_sweep_refuses_a_range_without_sessions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--from", "2025-12-27", "--to", "2025-12-28"]) == 2
+    assert "no sessions from 2025-12-27 to 2025-12-28" in capsys.readouterr().err
