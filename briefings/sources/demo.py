@@ -235,6 +235,8 @@ SECTOR_SHARES: dict[str, int] = {
 MEMBER_SEED = 7
 #: A mega cap's own moves are this share of its profile's idiosyncratic volatility.
 MEGA_CAP_IDIO_SCALE = 0.7
+#: Daily volatility of the members' sector return against their sector ETF's (tracking).
+SECTOR_TRACKING_VOL = 0.0003
 
 
 @dataclass(frozen=True)
@@ -441,18 +443,28 @@ class _Market:
         return result
 
     def _member_residuals(self, sector: str) -> dict[str, FloatArray]:
-        """Return each member's own moves in ``sector``, less their cap-weighted mean.
+        """Return the daily changes of each member's own level in ``sector``, cap-weight-neutral.
 
-        e_i = n_i - sum_j w_j n_j / sum_j w_j over the sector's members (weights at ANCHOR), so
-        the members' cap-weighted sector return is the sector ETF's.
+        A member's own level is e_i(t) = x_i(t) - x_i(A) - k(t), x_i its mean-reverting level and
+        A the ANCHOR session; k(t) = log(sum_j w_j exp(x_j(t) - x_j(A)) / sum_j w_j) - y(t) over
+        the sector's members (weights at A), so sum_j w_j exp(e_j(t)) = exp(y(t)) sum_j w_j: held
+        from A, the members are worth the sector ETF, give or take y, a small mean-reverting
+        tracking difference (as an ETF's caps and fees make it differ from its sector).
         """
         listed = [member for member in index_members() if member.sector == sector]
-        noise = {member.ticker: self._idio(member.ticker, member.idio_vol) for member in listed}
-        weighted = np.zeros(self.length)
+        levels = {
+            member.ticker: np.cumsum(self._idio(member.ticker, member.idio_vol))
+            for member in listed
+        }
+        for ticker, level in levels.items():
+            levels[ticker] = level - level[self.anchor_index]
+        held = np.zeros(self.length)
         for member in listed:
-            weighted = weighted + member.weight * noise[member.ticker]
-        common = weighted / sum(member.weight for member in listed)
-        return {ticker: own - common for ticker, own in noise.items()}
+            held = held + member.weight * np.exp(levels[member.ticker])
+        tracking = np.cumsum(self._idio(f"tracking:{sector}", SECTOR_TRACKING_VOL))
+        tracking = tracking - tracking[self.anchor_index]
+        common = np.log(held / sum(member.weight for member in listed)) - tracking
+        return {ticker: np.diff(level - common, prepend=0.0) for ticker, level in levels.items()}
 
     def _member_return(self, member: IndexMember) -> FloatArray:
         """Return a member's log returns: its sector ETF's plus its cap-weight-neutral own moves."""
