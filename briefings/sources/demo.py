@@ -11,6 +11,10 @@ stream, ticker, session, column), so a close for (seed, date, ticker) is the sam
 is requested, whatever today is and whatever NumPy version runs it (NumPy does not promise its
 Generator streams across versions). A shock is the sum of 12 such uniforms minus 6 (Irwin-Hall:
 mean 0, variance 1, close to normal), added one by one so no reduction order can change it.
+
+The demo S&P 500 (``index_members``) is built on top so that it adds up: each member's return is
+its sector ETF's plus moves of its own that cancel out in the sector's cap-weighted value (up to
+a small tracking difference), and SPY holds the sector ETFs at the members' sector weights.
 """
 
 from __future__ import annotations
