@@ -418,10 +418,10 @@ def test_html_template_escapes_names_and_says_when_nothing_changed() -> None:
 def test_alerts_between_two_built_demo_sessions_carry_the_briefings_numbers() -> None:
     universe = load_universe()
     source = DemoSource()
-    closes = source.fetch(universe.tickers, None, date(2025, 11, 20)).closes
+    closes = source.fetch(universe.tickers, None, date(2025, 12, 11)).closes
     before, after = (
         build_briefing(closes, universe, as_of=day, source="demo", simulated=True, data_version="v")
-        for day in (date(2025, 11, 19), date(2025, 11, 20))
+        for day in (date(2025, 12, 10), date(2025, 12, 11))
     )
 
     alerts = detect_alerts(before, after)
@@ -432,8 +432,8 @@ def test_alerts_between_two_built_demo_sessions_carry_the_briefings_numbers() ->
     lines = {f"{x.lead}/{x.lag}": x for x in (*after.rotation, *after.sector_rotation)}
     old_lines = {f"{x.lead}/{x.lag}": x for x in (*before.rotation, *before.sector_rotation)}
     for alert in alerts:
-        assert alert.session == date(2025, 11, 20)
-        assert alert.previous_session == date(2025, 11, 19)
+        assert alert.session == date(2025, 12, 11)
+        assert alert.previous_session == date(2025, 12, 10)
         if alert.kind == "quadrant":
             pair = f"{alert.message['lead']}/{alert.message['lag']}"
             new, old = lines[pair].rrg, old_lines[pair].rrg

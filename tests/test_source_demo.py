@@ -181,3 +181,15 @@ def test_open_source_demo_does_not_import_yfinance() -> None:
 def test_open_source_names_the_valid_choices_for_anything_else(spec: str) -> None:
     with pytest.raises(SourceSpecError, match=r"csv:"):
         open_source(spec)
+
+
+def test_index_members_follow_their_sector_etf_whatever_range_is_asked() -> None:
+    wide = DemoSource().fetch(["XLF", "S001", "AAPL", "XLK"], None, date(2025, 12, 31)).closes
+    narrow = DemoSource().fetch(["S001", "AAPL"], date(2025, 11, 17), date(2025, 11, 20)).closes
+    pd.testing.assert_frame_equal(
+        narrow, wide.loc[narrow.index, ["S001", "AAPL"]], check_exact=True
+    )
+    returns = log_returns(wide.loc["2024-01-01":])
+    assert returns["AAPL"].corr(returns["XLK"]) > 0.6
+    assert returns["S001"].corr(returns["XLF"]) > 0.6  # S001 is a financials member
+    assert returns["AAPL"].std() > returns["XLK"].std()

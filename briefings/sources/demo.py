@@ -11,6 +11,10 @@ stream, ticker, session, column), so a close for (seed, date, ticker) is the sam
 is requested, whatever today is and whatever NumPy version runs it (NumPy does not promise its
 Generator streams across versions). A shock is the sum of 12 such uniforms minus 6 (Irwin-Hall:
 mean 0, variance 1, close to normal), added one by one so no reduction order can change it.
+
+The demo S&P 500 (``index_members``) is built on top so that it adds up: each member's return is
+its sector ETF's plus moves of its own that cancel out in the sector's cap-weighted value (up to
+a small tracking difference), and SPY holds the sector ETFs at the members' sector weights.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +64,7 @@ FACTORS: tuple[str, ...] = ("market", *STYLE_FACTORS, *SECTORS)
 _FACTOR_STREAM = 1
 _IDIO_STREAM = 2
 _PROFILE_STREAM = 3
+_MEMBER_STREAM = 4
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,93 @@ EQUAL_WEIGHT_PRICE = 175.0
 MOMENTUM = "MTUM"
 MOMENTUM_PRICE = 200.0
 
+#: The ETF whose return path a sector's index members follow.
+SECTOR_ETFS: dict[str, str] = {PROFILES[etf].sector or "": etf for etf in EQUAL_WEIGHT_MEMBERS}
+#: The demo S&P 500: the seven mega caps the market defines, then generated "S001".."S493".
+CAP_WEIGHTED = "SPY"
+INDEX_MEMBERS = 500
+MEGA_CAPS: tuple[str, ...] = ("NVDA", "AAPL", "MSFT", "AMZN", "GOOGL", "META", "TSLA")
+#: Generated members fall in sectors in these proportions (about the S&P 500's member counts).
+SECTOR_SHARES: dict[str, int] = {
+    "technology": 69,
+    "health_care": 60,
+    "financials": 72,
+    "industrials": 78,
+    "discretionary": 50,
+    "staples": 38,
+    "energy": 22,
+    "utilities": 31,
+    "materials": 28,
+    "communication": 23,
+    "real_estate": 31,
+}
+#: The members' own moves are fixed for every seed: the index's list never changes.
+MEMBER_SEED = 7
+#: A mega cap's own moves are this share of its profile's idiosyncratic volatility.
+MEGA_CAP_IDIO_SCALE = 0.7
+#: Daily volatility of the members' sector return against their sector ETF's (tracking).
+SECTOR_TRACKING_VOL = 0.0003
+
+
+@dataclass(frozen=True)
+class IndexMember:
+    """A member of the demo S&P 500: its sector, index weight (percent at ANCHOR) and price."""
+
+    ticker: str
+    sector: str
+    weight: float
+    price: float
+    idio_vol: float
+
+
+def _generated_member(ticker: str) -> tuple[str, float, float]:
+    """Return a generated member's (sector, anchor price, idiosyncratic vol), from its name."""
+    u = [
+        float(x)
+        for x in hashed_uniforms(
+            MEMBER_SEED, _MEMBER_STREAM, _ticker_key(ticker), np.arange(3, dtype=np.uint64)
+        )
+    ]
+    point, total = u[1] * sum(SECTOR_SHARES.values()), 0
+    sector = SECTORS[-1]
+    for name, share in SECTOR_SHARES.items():
+        total += share
+        if point < total:
+            sector = name
+            break
+    return sector, 10 ** (1.0 + 1.6 * u[0]), 0.008 + 0.010 * u[2]
+
+
+@cache
+def index_members() -> tuple[IndexMember, ...]:
+    """Return the demo S&P 500's members, weights falling with rank: w_k = 100 * (1/k) / H_n."""
+    generated = [f"S{k:03d}" for k in range(1, INDEX_MEMBERS - len(MEGA_CAPS) + 1)]
+    raw = [1.0 / rank for rank in range(1, INDEX_MEMBERS + 1)]
+    scale = 100.0 / sum(raw)
+    members = []
+    for rank, ticker in enumerate((*MEGA_CAPS, *generated)):
+        profile = PROFILES.get(ticker)
+        if profile is not None:
+            sector = profile.sector or ""
+            price, vol = profile.price, MEGA_CAP_IDIO_SCALE * profile.idio_vol
+        else:
+            sector, price, vol = _generated_member(ticker)
+        members.append(IndexMember(ticker, sector, round(raw[rank] * scale, 6), price, vol))
+    return tuple(members)
+
+
+@cache
+def _members_by_ticker() -> dict[str, IndexMember]:
+    return {member.ticker: member for member in index_members()}
+
+
+def sector_weights() -> dict[str, float]:
+    """Return each sector's share of the demo S&P 500 at ANCHOR, in percent, in SECTORS order."""
+    weights = dict.fromkeys(SECTORS, 0.0)
+    for member in index_members():
+        weights[member.sector] += member.weight
+    return weights
+
 
 def mean_reverting_changes(shocks: FloatArray, reversion: float) -> FloatArray:
     """Return x_t - x_{t-1} for x_t = phi*x_{t-1} + shock_t, phi = exp(-1/reversion), x_-1 = 0.
@@ -314,6 +407,7 @@ class _Market:
         self.factors["size"] = self.factors["size"] + RALLY_DRIFT * rally
         self._log_prices: dict[str, FloatArray] = {}
         self._returns: dict[str, FloatArray] = {}
+        self._residuals: dict[str, dict[str, FloatArray]] = {}
 
     def _draws(self, stream: int, width: int, key: int = 0) -> FloatArray:
         """Return (sessions x width) shocks; each depends only on its session and column."""
@@ -352,6 +446,51 @@ class _Market:
         result: FloatArray = average + tilt + self._idio(EQUAL_WEIGHT, 0.001)
         return result
 
+    def _member_residuals(self, sector: str) -> dict[str, FloatArray]:
+        """Return the daily changes of each member's own level in ``sector``, cap-weight-neutral.
+
+        A member's own level is e_i(t) = x_i(t) - x_i(A) - k(t), x_i its mean-reverting level and
+        A the ANCHOR session; k(t) = log(sum_j w_j exp(x_j(t) - x_j(A)) / sum_j w_j) - y(t) over
+        the sector's members (weights at A), so sum_j w_j exp(e_j(t)) = exp(y(t)) sum_j w_j: held
+        from A, the members are worth the sector ETF, give or take y, a small mean-reverting
+        tracking difference (as an ETF's caps and fees make it differ from its sector).
+        """
+        listed = [member for member in index_members() if member.sector == sector]
+        levels = {
+            member.ticker: np.cumsum(self._idio(member.ticker, member.idio_vol))
+            for member in listed
+        }
+        for ticker, level in levels.items():
+            levels[ticker] = level - level[self.anchor_index]
+        held = np.zeros(self.length)
+        for member in listed:
+            held = held + member.weight * np.exp(levels[member.ticker])
+        tracking = np.cumsum(self._idio(f"tracking:{sector}", SECTOR_TRACKING_VOL))
+        tracking = tracking - tracking[self.anchor_index]
+        common = np.log(held / sum(member.weight for member in listed)) - tracking
+        return {ticker: np.diff(level - common, prepend=0.0) for ticker, level in levels.items()}
+
+    def _member_return(self, member: IndexMember) -> FloatArray:
+        """Return a member's log returns: its sector ETF's plus its cap-weight-neutral own moves."""
+        residuals = self._residuals.get(member.sector)
+        if residuals is None:
+            residuals = self._member_residuals(member.sector)
+            self._residuals[member.sector] = residuals
+        result: FloatArray = self.returns(SECTOR_ETFS[member.sector]) + residuals[member.ticker]
+        return result
+
+    def _cap_weighted_return(self) -> FloatArray:
+        """Return SPY's log returns: the sector ETFs held at the members' sector weights of ANCHOR.
+
+        level(t) = sum_s W_s * ETF_s(t) / ETF_s(ANCHOR), so SPY is what its members add up to.
+        """
+        level = np.zeros(self.length)
+        for sector, weight in sector_weights().items():
+            cumulative = np.cumsum(self.returns(SECTOR_ETFS[sector]))
+            level = level + weight * np.exp(cumulative - cumulative[self.anchor_index])
+        result: FloatArray = np.diff(np.log(level), prepend=math.log(level[0]))
+        return result
+
     def _momentum_return(self) -> FloatArray:
         total = self.factors["market"] + 0.2 * self.factors["tech"]
         for name in STYLE_FACTORS:
@@ -372,6 +511,10 @@ class _Market:
                 cached = self._equal_weight_return()
             elif ticker == MOMENTUM:
                 cached = self._momentum_return()
+            elif ticker == CAP_WEIGHTED:
+                cached = self._cap_weighted_return()
+            elif ticker in _members_by_ticker():
+                cached = self._member_return(_members_by_ticker()[ticker])
             elif ticker in INDEXES:
                 index = INDEXES[ticker]
                 cached = self.returns(index.etf) - index.dividend_yield / 252
@@ -390,6 +533,9 @@ class _Market:
             return EQUAL_WEIGHT_PRICE
         if ticker == MOMENTUM:
             return MOMENTUM_PRICE
+        member = _members_by_ticker().get(ticker)
+        if member is not None:
+            return member.price
         profile = PROFILES.get(ticker) or hashed_profile(ticker, self.seed)
         return profile.price
 
