@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from briefings.charts import chart_summary
-from briefings.charts.data import Provenance
+from briefings.charts.data import Provenance, RRGKind
 from briefings.charts.kinds.rrg import rrg_chart_data
 from briefings.lab import LAB_VIEWS, LabViews, UnknownLabView
 from briefings.service import MarketService
@@ -34,7 +34,7 @@ def test_every_view_names_its_session_and_source_and_is_small(lab: LabViews, vie
 
 @pytest.mark.parametrize("kind", ["sectors", "pairs"])
 def test_rrg_frames_end_on_the_charts_own_points(
-    golden_service: MarketService, lab: LabViews, kind: str
+    golden_service: MarketService, lab: LabViews, kind: RRGKind
 ) -> None:
     snapshot = golden_service.snapshot()
     chart = rrg_chart_data(
@@ -60,7 +60,8 @@ def test_heatmap_rows_are_the_briefings_returns(
     expected = briefing.returns["XLK"]
     for window, value in zip(doc["windows"], row["returns"], strict=True):
         assert value == pytest.approx(expected[window], abs=0.01)
-    assert doc["members"] and doc["members"][0]["rows"]
+    assert doc["members"]
+    assert doc["members"][0]["rows"]
 
 
 def test_breadth_ends_on_the_briefings_breadth(

@@ -10,6 +10,7 @@ from typing import Literal, get_args
 from briefings.lab import views
 from briefings.lru import Lru
 from briefings.service import MarketService
+from briefings.snapshot import Snapshot
 
 LabView = Literal["rrg-sectors", "rrg-pairs", "heatmap", "breadth", "pairs"]
 LAB_VIEWS: tuple[LabView, ...] = get_args(LabView)
@@ -44,7 +45,7 @@ class LabViews:
             raise UnknownLabView(f"unknown view {view!r}; use one of {', '.join(LAB_VIEWS)}")
         snapshot = self._service.snapshot()
         briefing = snapshot.briefing
-        key = _Key(briefing.data_version, briefing.as_of.isoformat(), view)  # type: ignore[arg-type]
+        key = _Key(briefing.data_version, briefing.as_of.isoformat(), view)
         with self._lock:
             cached = self._cache.get(key)
             if cached is None:
@@ -55,7 +56,7 @@ class LabViews:
                 self._cache.put(key, cached)
             return cached
 
-    def _build(self, view: str, snapshot: views.Snapshot) -> views.JsonObject:
+    def _build(self, view: str, snapshot: Snapshot) -> views.JsonObject:
         if view == "rrg-sectors":
             return views.rrg_view(snapshot, "sectors")
         if view == "rrg-pairs":
