@@ -7,7 +7,9 @@ import threading
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from briefings.i18n import check_language
 from briefings.lab import views
+from briefings.lab.words import lab_words, view_names
 from briefings.lru import Lru
 from briefings.service import MarketService
 from briefings.snapshot import Snapshot
@@ -36,6 +38,7 @@ class LabViews:
         self._service = service
         self._lock = threading.Lock()
         self._cache: Lru[_Key, bytes] = Lru(MAX_CACHED_VIEWS)
+        self._words: dict[str, bytes] = {}
         self.builds = 0
         """How many views were built (not served from the cache): for tests and /stats."""
 
@@ -54,6 +57,27 @@ class LabViews:
                 ).encode()
                 self.builds += 1
                 self._cache.put(key, cached)
+            return cached
+
+    def words_json(self, language: str) -> bytes:
+        """Return the page's words in ``language`` (checked) with the views' names, built once."""
+        check_language(language)
+        with self._lock:
+            cached = self._words.get(language)
+            if cached is None:
+                snapshot = self._service.snapshot()
+                indexes = self._service.member_book().indexes
+                names = view_names(
+                    snapshot.universe,
+                    (sector for index in indexes for sector in index.sectors),
+                    (index.spec.name for index in indexes),
+                )
+                cached = json.dumps(
+                    json.loads(lab_words(language, names)),
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                ).encode()
+                self._words[language] = cached
             return cached
 
     def _build(self, view: str, snapshot: Snapshot) -> views.JsonObject:
