@@ -132,8 +132,8 @@ def breadth_view(snapshot: Snapshot, indexes: Sequence[IndexPrices]) -> JsonObje
     """Return each sector's weekly share (%) of members above the 200-day average, and the index.
 
     Share_t = 100 * above_t / counted_t (``analytics.breadth.above_average``) at each week's
-    last session, over the last BREADTH_WEEKS weeks to the briefing's session; ``index`` is the
-    benchmark's close rebased to 100 at the first week.
+    last session, over the last BREADTH_WEEKS weeks to the briefing's session; ``all`` is the
+    whole index's share.
     """
     briefing = snapshot.briefing
     provenance = Provenance.of(briefing)
@@ -172,13 +172,11 @@ def breadth_view(snapshot: Snapshot, indexes: Sequence[IndexPrices]) -> JsonObje
                     }
                     for i, sector in enumerate(prices.sectors)
                 ],
-                "benchmark": _rebased_on(snapshot.closes, snapshot.universe.benchmark, weeks),
             }
         )
     return {
         **provenance_fields(provenance),
         "view": "breadth",
-        "benchmark": snapshot.universe.benchmark,
         "indexes": index_blocks,
     }
 
@@ -191,16 +189,6 @@ def _weekly_rows(dates: pd.DatetimeIndex, session: pd.Timestamp, weeks: int) -> 
     marker = pd.DataFrame({"row": np.arange(end, dtype=float)}, index=dates[:end])
     weekly = weekly_closes(marker, dates[end - 1], weeks)
     return [int(row) for row in weekly["row"].dropna().to_numpy()]
-
-
-def _rebased_on(closes: pd.DataFrame, ticker: str, days: Sequence[date]) -> list[float | None]:
-    """Return 100 * P_t / P_first at ``days`` (the last close on or before each), null if none."""
-    if ticker not in closes.columns or not days:
-        return [None] * len(days)
-    series = closes[ticker].dropna()
-    values = series.reindex(pd.DatetimeIndex([pd.Timestamp(d) for d in days]), method="ffill")
-    base = float(values.iloc[0]) if np.isfinite(values.iloc[0]) else np.nan
-    return [_rounded(100.0 * float(v) / base, PERCENT_DECIMALS) for v in values.to_numpy()]
 
 
 def pairs_view(snapshot: Snapshot) -> JsonObject:

@@ -226,7 +226,7 @@
         const reach = Math.max(1, ...rows.map((r) => Math.abs(r.returns[i] || 0)));
         const cell = tr.insertCell();
         cell.className = 'num';
-        cell.textContent = value === null ? '–' : value.toFixed(1);
+        cell.textContent = value === null ? '–' : (Math.abs(value) < 0.05 ? 0 : value).toFixed(1);
         cell.style.background = heatColor(value, reach);
       });
     }
@@ -235,7 +235,8 @@
     const doc = await view('heatmap');
     provenance(doc);
     $('etfs-title').textContent = w('etfs');
-    fillTable($('heatmap-etfs'), doc.windows, doc.etfs.map((r) => ({ name: `${named(r.name)} ${r.ticker}`, returns: r.returns })));
+    const etfName = (r) => (r.name.endsWith(`(${r.ticker})`) ? named(r.name) : `${named(r.name)} ${r.ticker}`);
+    fillTable($('heatmap-etfs'), doc.windows, doc.etfs.map((r) => ({ name: etfName(r), returns: r.returns })));
     const members = doc.members[0];
     $('members-title').textContent = members ? `${w('from_members')} · ${named(members.index)}` : '';
     fillTable($('heatmap-members'), doc.windows, members ? members.rows.map((r) => ({ name: named(r.sector), returns: r.returns })) : []);
