@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from briefings.charts import chart_summary
 from briefings.charts.data import Provenance, RRGKind
 from briefings.charts.kinds.rrg import rrg_chart_data
 from briefings.lab import LAB_VIEWS, LabViews, UnknownLabView
+from briefings.lab.views import THIN_STEP
 from briefings.service import MarketService
 
 MAX_VIEW_BYTES = 100 * 1024
@@ -79,11 +80,17 @@ def test_breadth_ends_on_the_briefings_breadth(
 def test_pairs_cover_the_whole_history(golden_service: MarketService, lab: LabViews) -> None:
     closes = golden_service.snapshot().closes
     doc = json.loads(lab.view_json("pairs"))
-    assert date.fromisoformat(doc["weeks"][0]) - closes.index[0].date() < (
-        date(2000, 1, 8) - date(2000, 1, 1)
-    )
+    first = date.fromisoformat(doc["weeks"][0])
+    assert first - closes.index[0].date() < timedelta(weeks=THIN_STEP)
     assert doc["weeks"][-1] == "2025-11-21"
     assert all(len(line["values"]) == len(doc["weeks"]) for line in doc["lines"])
+
+
+@pytest.mark.parametrize("view", LAB_VIEWS)
+def test_real_views_stay_small(real_service: MarketService, view: str) -> None:
+    body = LabViews(real_service).view_json(view)
+    assert len(body) < MAX_VIEW_BYTES
+    assert json.loads(body)["simulated"] is False
 
 
 def test_each_view_is_built_once_per_data_version(lab: LabViews) -> None:

@@ -35,6 +35,9 @@ BREADTH_AVERAGE_SESSIONS = 200
 #: Decimals kept in the JSON: RRG coordinates, percentages, rebased ratios.
 RRG_DECIMALS = 3
 PERCENT_DECIMALS = 2
+#: The pair ratios' weeks kept one by one (ten years); older ones are kept every THIN_STEP-th.
+DENSE_WEEKS = 520
+THIN_STEP = 4
 
 
 def _rounded(value: float | None, decimals: int) -> float | None:
@@ -191,12 +194,22 @@ def _weekly_rows(dates: pd.DatetimeIndex, session: pd.Timestamp, weeks: int) -> 
     return [int(row) for row in weekly["row"].dropna().to_numpy()]
 
 
+def _thinned(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Keep every week of the last DENSE_WEEKS, and every THIN_STEP-th week before them."""
+    if len(weekly) <= DENSE_WEEKS:
+        return weekly
+    older = weekly.iloc[: len(weekly) - DENSE_WEEKS]
+    kept = older.iloc[::-1].iloc[::THIN_STEP].iloc[::-1]
+    return pd.concat([kept, weekly.iloc[len(weekly) - DENSE_WEEKS :]])
+
+
 def pairs_view(snapshot: Snapshot) -> JsonObject:
     """Return each rotation pair's lead/lag ratio over the whole history, weekly, on one axis.
 
     Each line is 100 * R_t / R_first for R = lead / lag at every week's last session (the
     session's own week last), from the first session where both legs close (null before it);
-    the page rebases it again to the start of a zoom.
+    the page rebases it again to the start of a zoom. Weeks older than DENSE_WEEKS are thinned
+    to every THIN_STEP-th, so decades of history stay within the view's size.
     """
     briefing = snapshot.briefing
     universe = snapshot.universe
@@ -215,6 +228,7 @@ def pairs_view(snapshot: Snapshot) -> JsonObject:
         rebased_lines[pair.name] = rebased_ratio(lead, lag, pd.Timestamp(ratio.index[0]))
     frame = pd.DataFrame(rebased_lines).reindex(history.index)
     weekly = weekly_closes(frame, session) if rebased_lines else frame
+    weekly = _thinned(weekly.dropna(how="all"))
     lines = [
         {
             "name": pair.name,

@@ -250,7 +250,10 @@
     for (const line of series) for (const v of line.values) if (v !== null) { low = Math.min(low, v); high = Math.max(high, v); }
     if (fixedRange) [low, high] = fixedRange;
     if (!(high > low)) { low -= 1; high += 1; }
-    const toX = (i) => left + (dates.length > 1 ? (i / (dates.length - 1)) * (width - left - right) : 0);
+    // x by date: older pair ratios are thinned to every fourth week.
+    const times = dates.map((d) => Date.parse(d));
+    const span = times[times.length - 1] - times[0];
+    const toX = (i) => left + (span > 0 ? ((times[i] - times[0]) / span) * (width - left - right) : 0);
     const toY = (v) => top + (1 - (v - low) / (high - low)) * (height - top - bottom);
     for (let k = 0; k <= 4; k++) {
       const v = low + ((high - low) * k) / 4;
