@@ -9,12 +9,15 @@
 Both API routes answer 429 past the per-user (or, for strangers, per-address) limit.
 
 Every answer carries a Content-Security-Policy that lets the page run only its own script and
-style and talk only to this server; JSON is built off the event loop, once per data version.
+style and talk only to this server; JSON is built off the event loop, once per data version,
+and gzipped once per distinct body (not per request).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import gzip
 import json
 import logging
 import math
@@ -57,6 +60,39 @@ SECURITY_HEADERS = {
 }
 
 
+#: Compressed bodies kept: every view, the words in each language and the static files, twice.
+MAX_COMPRESSED = 32
+
+
+class GzipCache:
+    """Gzip each distinct body once: views change only with the data, so do their bytes."""
+
+    def __init__(self, max_entries: int = MAX_COMPRESSED) -> None:
+        self._max = max_entries
+        self._bodies: dict[bytes, bytes] = {}
+
+    def compressed(self, body: bytes) -> bytes:
+        """Return ``body`` gzipped (level 6), from the cache when it was gzipped before."""
+        found = self._bodies.get(body)  # the cached views' own bytes: their hash is kept
+        if found is None:
+            found = gzip.compress(body, 6)
+            if len(self._bodies) >= self._max:
+                del self._bodies[next(iter(self._bodies))]
+            self._bodies[body] = found
+        return found
+
+
+_GZIP = GzipCache()
+
+
+def _body_response(request: web.Request, body: bytes, headers: dict[str, str]) -> web.Response:
+    """Answer ``body``, gzipped (once per distinct body) when the client accepts gzip."""
+    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        headers = {**headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        body = _GZIP.compressed(body)
+    return web.Response(body=body, headers=headers)
+
+
 @dataclass(frozen=True)
 class LabServer:
     """What the Lab's routes need: the views, who may read them, and the request limits."""
@@ -89,12 +125,14 @@ async def _redirect_to_lab(request: web.Request) -> web.Response:
 
 
 async def _page(request: web.Request) -> web.Response:
-    body = (STATIC_DIR / "index.html").read_bytes()
-    return web.Response(
-        body=body,
-        content_type="text/html",
-        charset="utf-8",
-        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
+    return _body_response(
+        request,
+        _static_bytes("index.html"),
+        {
+            **SECURITY_HEADERS,
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "no-cache",
+        },
     )
 
 
@@ -103,16 +141,21 @@ async def _static(request: web.Request) -> web.Response:
     content_type = STATIC_FILES.get(name)
     if content_type is None:
         raise web.HTTPNotFound()
-    response = web.Response(
-        body=(STATIC_DIR / name).read_bytes(),
-        headers={
+    return _body_response(
+        request,
+        _static_bytes(name),
+        {
             **SECURITY_HEADERS,
             "Content-Type": content_type,
             "Cache-Control": f"public, max-age={STATIC_MAX_AGE_SECONDS}",
         },
     )
-    response.enable_compression()
-    return response
+
+
+@functools.cache
+def _static_bytes(name: str) -> bytes:
+    """Return a static file's bytes, read once (the package's files do not change)."""
+    return (STATIC_DIR / name).read_bytes()
 
 
 Handler = Callable[[web.Request, LabServer, Visitor], Awaitable[bytes]]
@@ -147,16 +190,15 @@ def _guarded(
         if len(body) > MAX_RESPONSE_BYTES:
             log.error("lab: an answer of %d bytes is past the limit; not sent", len(body))
             return _json_error(500, "answer too large")
-        response = web.Response(
-            body=body,
-            headers={
+        return _body_response(
+            request,
+            body,
+            {
                 **SECURITY_HEADERS,
                 "Content-Type": "application/json; charset=utf-8",
                 "Cache-Control": "private, no-cache",
             },
         )
-        response.enable_compression()
-        return response
 
     return guarded
 
