@@ -63,6 +63,10 @@ def test_heatmap_rows_are_the_briefings_returns(
         assert value == pytest.approx(expected[window], abs=0.01)
     assert doc["members"]
     assert doc["members"][0]["rows"]
+    factors = {row["name"]: row["spreads"] for row in doc["factors"]}
+    for line in briefing.rotation:
+        for window, value in zip(doc["windows"], factors[line.name], strict=True):
+            assert value == pytest.approx(line.spread[window], abs=0.01)
 
 
 def test_breadth_ends_on_the_briefings_breadth(

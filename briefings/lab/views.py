@@ -88,9 +88,10 @@ def rrg_view(snapshot: Snapshot, kind: RRGKind) -> JsonObject:
 
 
 def heatmap_view(snapshot: Snapshot) -> JsonObject:
-    """Return sectors x windows: the sector ETFs' returns and each index's sectors from members.
+    """Return sectors x windows (ETFs, and each index's sectors from members) and the factors.
 
-    Member rows are cap-weighted (sum w_i(base) r_i / sum w_i(base)), as in the briefing.
+    Member rows are cap-weighted (sum w_i(base) r_i / sum w_i(base)), as in the briefing; the
+    factor scoreboard is each rotation pair's spread, lead return minus lag return in pp.
     """
     briefing = snapshot.briefing
     universe = snapshot.universe
@@ -121,6 +122,9 @@ def heatmap_view(snapshot: Snapshot) -> JsonObject:
         }
         for figures in briefing.members
     ]
+    factors = [
+        {"name": line.name, "spreads": returns_of(line.spread)} for line in briefing.rotation
+    ]
     return {
         **provenance_fields(Provenance.of(briefing)),
         "view": "heatmap",
@@ -128,6 +132,7 @@ def heatmap_view(snapshot: Snapshot) -> JsonObject:
         "benchmark": universe.benchmark,
         "etfs": etfs,
         "members": members,
+        "factors": factors,
     }
 
 

@@ -235,8 +235,11 @@
     const doc = await view('heatmap');
     provenance(doc);
     $('etfs-title').textContent = w('etfs');
-    const etfName = (r) => (r.name.endsWith(`(${r.ticker})`) ? named(r.name) : `${named(r.name)} ${r.ticker}`);
+    // The ticker first: a long name is cut at the cell's end, the ticker stays readable.
+    const etfName = (r) => `${r.ticker} ${named(r.name).replace(` (${r.ticker})`, '')}`;
     fillTable($('heatmap-etfs'), doc.windows, doc.etfs.map((r) => ({ name: etfName(r), returns: r.returns })));
+    $('factors-title').textContent = w('factors');
+    fillTable($('heatmap-factors'), doc.windows, doc.factors.map((r) => ({ name: named(r.name), returns: r.spreads })));
     const members = doc.members[0];
     $('members-title').textContent = members ? `${w('from_members')} · ${named(members.index)}` : '';
     fillTable($('heatmap-members'), doc.windows, members ? members.rows.map((r) => ({ name: named(r.sector), returns: r.returns })) : []);
