@@ -158,6 +158,10 @@ def _static_bytes(name: str) -> bytes:
     return (STATIC_DIR / name).read_bytes()
 
 
+class _NoSuchLanguage(LookupError):
+    """Raise when the page asks for words in a language the catalog does not have."""
+
+
 Handler = Callable[[web.Request, LabServer, Visitor], Awaitable[bytes]]
 
 
@@ -183,8 +187,8 @@ def _guarded(
             return response
         try:
             body = await handler(request, lab, visitor)
-        except (UnknownLabView, ValueError):
-            return _json_error(404, "no such view")
+        except (UnknownLabView, _NoSuchLanguage):
+            return _json_error(404, "not found")
         except NoDataError:
             return _json_error(503, "no data yet")
         if len(body) > MAX_RESPONSE_BYTES:
@@ -211,7 +215,7 @@ async def _view(request: web.Request, lab: LabServer, visitor: Visitor) -> bytes
 async def _words(request: web.Request, lab: LabServer, visitor: Visitor) -> bytes:
     language = request.match_info["lang"]
     if language not in LANGUAGES:
-        raise ValueError(language)
+        raise _NoSuchLanguage(language)
     return await asyncio.get_running_loop().run_in_executor(None, lab.views.words_json, language)
 
 

@@ -109,3 +109,11 @@ async def test_without_a_public_address_the_lab_is_not_served(
                 assert page.status == 404
         finally:
             await runner.cleanup()
+
+
+async def test_unknown_views_and_languages_are_not_found(lab_base: str) -> None:
+    valid = {"Authorization": f"tma {signed_init_data(token=TOKEN)}"}
+    async with aiohttp.ClientSession() as http:
+        for path in ("/lab/api/view/secrets", "/lab/api/words/fr", "/lab/static/../auth.py"):
+            async with http.get(lab_base + path, headers=valid) as answer:
+                assert answer.status == 404
