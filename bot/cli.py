@@ -60,6 +60,22 @@ def add_bot_commands(add_command: AddCommand) -> None:
     )
     chat_parser.set_defaults(handler=_chat)
 
+    lab_parser = add_command(
+        "lab", help="the Rotation Lab in a desktop browser: charts you can play (loopback, a token)"
+    )
+    add_source_option(lab_parser, default="demo")
+    lab_parser.add_argument(
+        "--listen",
+        type=_listen_address,
+        default="127.0.0.1:8765",
+        metavar="HOST:PORT",
+        help="where to listen (default 127.0.0.1:8765)",
+    )
+    lab_parser.add_argument(
+        "--allow-remote", action="store_true", help="allow a non-loopback --listen address"
+    )
+    lab_parser.set_defaults(handler=_lab)
+
     push_parser = add_command(
         "push", help="send the current session's briefing now to subscribed chats that lack it"
     )
@@ -165,6 +181,27 @@ def _health(args: argparse.Namespace) -> int:
     from bot.runtime.healthcheck import main as check
 
     return check([args.address] if args.address else [])
+
+
+def _listen_address(text: str) -> object:
+    from bot.runtime.webconfig import parse_listen
+
+    try:
+        return parse_listen(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _lab(args: argparse.Namespace) -> int:
+    try:
+        from bot.runtime.lab_standalone import run_lab
+    except ModuleNotFoundError as exc:
+        if exc.name != "aiohttp":
+            raise
+        raise UsageError("marketbrief lab needs aiohttp: uv sync --extra web") from None
+    from briefings import open_service
+
+    return run_lab(open_service(args), args.listen, args.allow_remote)
 
 
 def _chat(args: argparse.Namespace) -> int:

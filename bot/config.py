@@ -13,6 +13,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.lab.config import LabConfigError, LabSettings
 from briefings import Settings
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -75,6 +76,8 @@ class BotSettings:
     catchup: timedelta = timedelta(hours=DEFAULT_CATCHUP_HOURS)
     refresh_delay: timedelta = timedelta(minutes=DEFAULT_REFRESH_DELAY_MINUTES)
     rate_limits: RateLimits = RateLimits()
+    lab: LabSettings = field(default_factory=LabSettings)
+    """The Rotation Lab's public address and direct-link app (none: no Lab button)."""
 
     @property
     def database_path(self) -> Path:
@@ -107,12 +110,20 @@ class BotSettings:
                     DEFAULT_REFRESH_DELAY_MINUTES,
                 )
             ),
+            lab=_lab_settings(env),
             rate_limits=RateLimits(
                 paid_broadcast_per_second=_setting(
                     parse_paid_broadcast_rate, env, "MARKETBRIEF_PAID_BROADCAST_RATE", 0.0
                 )
             ),
         )
+
+
+def _lab_settings(env: Mapping[str, str]) -> LabSettings:
+    try:
+        return LabSettings.from_env(env)
+    except LabConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _setting(parse: Callable[[str], T], env: Mapping[str, str], name: str, default: T) -> T:

@@ -42,6 +42,10 @@ if TYPE_CHECKING:
     from briefings.i18n import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
     from briefings.i18n import LANGUAGES as LANGUAGES
     from briefings.i18n import language_of as language_of
+    from briefings.lab import LAB_VIEWS as LAB_VIEWS
+    from briefings.lab import LabView as LabView
+    from briefings.lab import LabViews as LabViews
+    from briefings.lab import UnknownLabView as UnknownLabView
     from briefings.lru import Lru as Lru
     from briefings.model import Briefing as Briefing
     from briefings.private_files import make_private_dirs as make_private_dirs
@@ -76,6 +80,10 @@ if TYPE_CHECKING:
 
 #: Each public name and the module that defines it.
 _PUBLIC: dict[str, str] = {
+    "LAB_VIEWS": "briefings.lab",
+    "LabView": "briefings.lab",
+    "LabViews": "briefings.lab",
+    "UnknownLabView": "briefings.lab",
     "add_source_option": "briefings.cli",
     "AddCommand": "briefings.cli",
     "Alert": "briefings.alerts",

@@ -124,6 +124,7 @@ def send_message(state: ApiState, params: Params, files: Files) -> Any:
     chat = state.resolve_chat(params.get("chat_id"))
     shown = message_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
     markup = _reply_markup(params)
+    _web_app_only_in_private(chat, markup)
     if params.get("ephemeral_message_parameters") is not None:
         return _send_ephemeral(state, chat, params, shown, markup)
     reply_to = _reply_target(state, chat, params)
@@ -508,6 +509,16 @@ def _reply_markup(params: Params) -> dict[str, Any] | None:
                     "Text buttons are unallowed in the inline keyboard"
                 )
     return markup
+
+
+def _web_app_only_in_private(chat: ChatRecord, markup: dict[str, Any] | None) -> None:
+    """Refuse web_app inline buttons outside private chats, as the Bot API does."""
+    if chat.type == "private" or markup is None:
+        return
+    for row in markup.get("inline_keyboard") or ():
+        for button in row:
+            if button.get("web_app") is not None:
+                raise bad_request("BUTTON_TYPE_INVALID")
 
 
 def _reply_target(state: ApiState, chat: ChatRecord, params: Params) -> int | None:

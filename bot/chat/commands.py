@@ -26,6 +26,7 @@ from bot.chat.replies import (
     with_note,
 )
 from bot.desk.buttons import View
+from bot.desk.lab_button import lab_button, with_lab_row
 from bot.desk.reader_language import current_language
 from bot.desk.summary_keyboard import view_keyboard
 from bot.services.context import BotContext
@@ -174,6 +175,15 @@ async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
             await send_html(update, note)
         return
     keyboard = view_keyboard(rendered.briefing.as_of)
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        button = lab_button(
+            context.services.settings,
+            private=True,
+            bot_username=context.bot.username,
+            lang=current_language(),
+        )
+        keyboard = with_lab_row(keyboard, button)
     *head, last = rendered.messages
     for part in head:
         await send_html(update, part)

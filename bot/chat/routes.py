@@ -28,6 +28,7 @@ from bot.chat.commands import (
     unknown_command,
 )
 from bot.chat.errors import on_error
+from bot.chat.lab import lab
 from bot.chat.language import language, remember_language
 from bot.chat.members import breadth, movers
 from bot.chat.onboarding import confirm_subscribe, membership_changed, start
@@ -63,6 +64,7 @@ def register_handlers(application: BotApplication) -> None:
         "tickers": tickers,
         "rrg": rrg,
         "chart": chart,
+        "lab": lab,
         "alerts": alerts,
         "subscribe": subscribe,
         "unsubscribe": unsubscribe,

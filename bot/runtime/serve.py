@@ -75,6 +75,11 @@ async def serving(
         # Bind first: a busy address fails before any job starts. /healthz answers 503 until
         # the application runs.
         address = options.webhook.listen if options.webhook is not None else options.health
+        if address is None and get_services(application).settings.lab.public_url is not None:
+            log.warning(
+                "MARKETBRIEF_PUBLIC_URL is set but nothing listens for the Rotation Lab: "
+                "set MARKETBRIEF_HEALTH (or run with a webhook) to serve it"
+            )
         if address is not None:
             try:
                 from bot.runtime.web import build_web_app, start_web

@@ -1,4 +1,4 @@
-"""The bot's HTTP side (aiohttp): the Telegram webhook and GET /healthz on one listener.
+"""The bot's HTTP side (aiohttp): the webhook, GET /healthz and the Lab on one listener.
 
 PTB's own webhook server (tornado, behind ``run_webhook``) serves exactly one path, so the
 health endpoint could not share its port; aiohttp is already a dependency and runs on the
@@ -14,10 +14,13 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.lab.gates import TelegramGate
+from bot.lab.server import add_lab_routes, lab_server
 from bot.runtime.health import health_report
 from bot.runtime.webconfig import HEALTH_PATH, SECRET_HEADER, ListenAddress, WebhookSettings
 from bot.runtime.webhook_body import NotAnUpdate, update_from_body
-from bot.services.hub import BotApplication
+from bot.services.hub import BotApplication, get_services
+from briefings import LabViews
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +37,24 @@ def build_web_app(application: BotApplication, webhook: WebhookSettings | None) 
         return web.json_response(body, status=status)
 
     app.router.add_get(HEALTH_PATH, healthz)
+    _add_lab(app, application)
     if webhook is not None:
         app.router.add_post(webhook.path, _webhook_handler(application, webhook.secret))
     return app
+
+
+def _add_lab(app: web.Application, application: BotApplication) -> None:
+    """Serve the Rotation Lab when MARKETBRIEF_PUBLIC_URL gives it an address."""
+    services = get_services(application)
+    if services.settings.lab.public_url is None:
+        return
+    clock = services.clock
+
+    def unix_time() -> float:
+        return clock().timestamp()
+
+    gate = TelegramGate(services.settings.token, unix_time)
+    add_lab_routes(app, lab_server(LabViews(services.desk.service), gate))
 
 
 def _webhook_handler(

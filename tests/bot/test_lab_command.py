@@ -1,0 +1,70 @@
+"""/lab and the summary's Lab button: web_app in private chats, the direct link in groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from bot.lab.config import LabSettings
+from localapi import LocalBotApi
+from tests.bot.conftest import BOT_USERNAME, running_bot
+
+USER = 5150
+LAB = LabSettings(public_url="https://bot.example.org", app_name="rotationlab")
+
+
+def buttons(markup: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [button for row in (markup or {}).get("inline_keyboard", []) for button in row]
+
+
+async def test_lab_in_a_private_chat_sends_a_web_app_button(
+    server: LocalBotApi, data_dir: Path
+) -> None:
+    async with running_bot(server, data_dir, lab=LAB) as bot:
+        reply = await bot.say_one(bot.private_chat(USER), "/lab pairs")
+    (button,) = buttons(reply.reply_markup)
+    url = urlsplit(button["web_app"]["url"])
+    assert url.scheme == "https"
+    assert url.netloc == "bot.example.org"
+    assert url.path == "/lab/"
+    assert parse_qs(url.query) == {"view": ["rrg-pairs"], "lang": ["en"]}
+
+
+async def test_lab_in_a_group_sends_the_direct_link_with_view_and_language(
+    server: LocalBotApi, data_dir: Path
+) -> None:
+    async with running_bot(server, data_dir, lab=LAB) as bot:
+        group = bot.group(-100777, members=(USER,))
+        reply = await bot.say_one(group, "/lab heatmap", user_id=USER)
+    (button,) = buttons(reply.reply_markup)
+    assert "web_app" not in button
+    assert button["url"] == f"https://t.me/{BOT_USERNAME}/rotationlab?startapp=heatmap_en"
+
+
+async def test_without_a_public_address_there_is_no_lab(
+    server: LocalBotApi, data_dir: Path
+) -> None:
+    async with running_bot(server, data_dir) as bot:
+        chat = bot.private_chat(USER)
+        reply = await bot.say_one(chat, "/lab")
+        summary = (await bot.say(chat, "/brief"))[-1]
+    assert reply.reply_markup is None
+    assert "not set up" in reply.shown_text
+    assert not [b for b in buttons(summary.reply_markup) if "web_app" in b]
+
+
+async def test_the_private_summary_carries_the_lab_button(
+    server: LocalBotApi, data_dir: Path
+) -> None:
+    async with running_bot(server, data_dir, lab=LAB) as bot:
+        summary = (await bot.say(bot.private_chat(USER), "/brief"))[-1]
+    lab_buttons = [b for b in buttons(summary.reply_markup) if "web_app" in b]
+    assert len(lab_buttons) == 1
+    assert lab_buttons[0]["web_app"]["url"].startswith("https://bot.example.org/lab/?")
+
+
+async def test_an_unknown_lab_view_gets_the_usage(server: LocalBotApi, data_dir: Path) -> None:
+    async with running_bot(server, data_dir, lab=LAB) as bot:
+        reply = await bot.say_one(bot.private_chat(USER), "/lab nonsense")
+    assert "not a Lab view" in reply.shown_text
