@@ -138,6 +138,8 @@ class MarketService:
         tickers, notes = refresh_plan(
             self.holdings, self.store, self.source, self.universe, through, self._fetch_holdings
         )
+        # The factor funds are stored beside the universe's tickers (the factor scoreboard).
+        tickers = tuple(dict.fromkeys((*tickers, *self.universe.factor_tickers)))
         listed = stored_holdings(self.holdings, self.source_name, self.universe.member_indexes)
         members = {ticker for item in listed for ticker in item.holdings.tickers}
         report = refresh(
@@ -148,7 +150,7 @@ class MarketService:
             history_start=self._history_start,
             progress=progress,
             clock=self._clock,
-            capped=[ticker for ticker in self.universe.tickers if ticker not in members],
+            capped=[ticker for ticker in tickers if ticker not in members],
         )
         return replace(report, notes=notes) if notes else report
 
@@ -198,7 +200,8 @@ class MarketService:
             self._snapshots.clear()
         if version != self._version or self._closes is None:
             # The universe's tickers only: index members have their own matrix (member_book).
-            closes = self.store.load(self.source_name, self.universe.tickers)
+            wanted = (*self.universe.tickers, *self.universe.factor_tickers)
+            closes = self.store.load(self.source_name, tuple(dict.fromkeys(wanted)))
             if closes.empty:
                 raise NoDataError(f"no stored prices for source {self.source_name!r} yet")
             self._version, self._closes = version, closes

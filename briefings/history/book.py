@@ -1,4 +1,4 @@
-"""The history of one data version: each figure's whole history computed once, then read per session.
+"""One data version's history: each figure's whole history computed once, read per session.
 
 A ``HistoryBook`` holds the legs' closes of one data version (tickers and ``basket:<group>``
 levels); each figure's history (a pair's window spread, a leg's return, the regimes) is computed
@@ -29,6 +29,7 @@ from briefings.history.regime import (
     verdict_regimes,
 )
 from briefings.lru import Lru
+from briefings.snapshot import Snapshot
 from briefings.universe import Universe
 
 #: Data versions whose books are kept (the latest and the one before, during a refresh).
@@ -143,3 +144,8 @@ def history_book(closes: pd.DataFrame, universe: Universe, version: str) -> Hist
             book = HistoryBook(closes, universe, version)
             _BOOKS.put(version, book)
         return book
+
+
+def snapshot_history(snapshot: Snapshot) -> HistoryBook:
+    """Return the history book of the snapshot's data version (its closes and universe)."""
+    return history_book(snapshot.closes, snapshot.universe, snapshot.briefing.data_version)

@@ -18,7 +18,7 @@ _MONTHS_BACK: dict[str, int] = {"1M": 1, "3M": 3, "1Y": 12}
 
 
 def base_rows(index: pd.DatetimeIndex, window: str) -> IntArray:
-    """Return, per session row, the row ``window`` is measured from there (-1: history too short)."""
+    """Return, per session row, the row ``window`` is measured from (-1: history too short)."""
     rows = np.arange(len(index), dtype=np.intp)
     if window == "1D":
         return rows - 1

@@ -75,7 +75,7 @@ class RegimeAge:
 
 
 def typical_history(lead: FloatArray, lag: FloatArray, lengths: IntArray) -> FloatArray:
-    """Return per row the typical n-session spread, n = ``lengths`` there (briefings.analytics.typical).
+    """Return per row the typical n-session spread, n = ``lengths`` there (as analytics.typical).
 
     typical_n(t) = median over the last 252 sessions s <= t of |r_lead(s, n) - r_lag(s, n)|,
     r(s, n) = 100 * (c_s / c_{s-n} - 1); NaN with fewer than 20 measured spreads or n <= 0.
@@ -184,8 +184,8 @@ def regime_runs(regimes: pd.Series) -> tuple[RegimeRun, ...]:
     return tuple(
         RegimeRun(
             regime=str(labels[start]),
-            start=index[start].date(),
-            end=index[end].date(),
+            start=index[int(start)].date(),
+            end=index[int(end)].date(),
             sessions=int(end - start + 1),
         )
         for start, end in zip(starts, ends, strict=True)
