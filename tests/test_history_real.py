@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from briefings import HistoryBook, MarketService, snapshot_factors, snapshot_history
-from tests.real_data import MARKET_DATA
 from tests.history_oracle import analog_count, beaten_since_low, month_spreads, rank_of, read_close
+from tests.real_data import MARKET_DATA
 
 NOVEMBER_END = date(2025, 11, 28)
 RALLY_DAY = date(2025, 12, 11)
