@@ -45,7 +45,7 @@ def rank_of(figure: pd.Series, day: date) -> tuple[int, float, date | None]:
 def analog_count(
     figure: pd.Series, lead: pd.Series, lag: pd.Series, day: date, threshold: float
 ) -> tuple[int, int]:
-    """Return (episodes, hits): 1M leads >= threshold since 2000, a month apart, 3M outcomes known."""
+    """Return (episodes, hits): 1M leads >= threshold since 2000, a month apart, outcome known."""
     count = hits = 0
     next_allowed = pd.Timestamp("2000-01-01")
     for when, value in figure.items():

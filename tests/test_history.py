@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from datetime import date
 
@@ -42,13 +43,16 @@ def test_rank_counts_the_sample_up_to_the_day_and_names_the_last_wider_one() -> 
     assert rank.widest_since == SESSIONS[1].date()
     assert rank_in_history(figure, SESSIONS[3].date()) is None
     record = rank_in_history(figure, SESSIONS[5].date())
-    assert record is not None and record.is_extreme and record.top_share == pytest.approx(100 / 5)
+    assert record is not None
+    assert record.is_extreme
+    assert record.top_share == pytest.approx(100 / 5)
 
 
 def test_a_lag_ranks_among_the_lows() -> None:
     figure = pd.Series([-1.0, -4.0, 2.0, -3.0], index=SESSIONS[:4])
     rank = rank_in_history(figure, SESSIONS[3].date())
-    assert rank is not None and rank.direction == "lag"
+    assert rank is not None
+    assert rank.direction == "lag"
     assert rank.bottom_share == pytest.approx(50.0)
     assert rank.widest_since == SESSIONS[1].date()
 
@@ -56,7 +60,8 @@ def test_a_lag_ranks_among_the_lows() -> None:
 def test_members_figures_rank_only_since_2023() -> None:
     figure = pd.Series(np.arange(len(SESSIONS), dtype=float), index=SESSIONS)
     rank = rank_in_history(figure, SESSIONS[-1].date(), members=True)
-    assert rank is not None and rank.members_sample
+    assert rank is not None
+    assert rank.members_sample
     assert rank.sample_start == date(2023, 1, 2)
     assert rank.observations == int((SESSIONS >= "2023-01-01").sum())
 
@@ -76,7 +81,7 @@ def test_analogs_are_a_month_apart_with_known_outcomes_and_need_eight() -> None:
     dates = [episode.session for episode in found.episodes]
     assert all(
         later >= (pd.Timestamp(earlier) + pd.DateOffset(months=1)).date()
-        for earlier, later in zip(dates, dates[1:], strict=False)
+        for earlier, later in itertools.pairwise(dates)
     )
     assert all(episode.outcome_end <= figure.index[-1].date() for episode in found.episodes)
     assert found.hits == found.count  # the lead kept rising

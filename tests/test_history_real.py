@@ -55,7 +55,8 @@ def test_value_analogs_match_the_independent_count(
     )
     assert (found.count, found.hits) == (count, hits)
     listed = found.as_json()["episodes"]
-    assert isinstance(listed, list) and len(listed) == count
+    assert isinstance(listed, list)
+    assert len(listed) == count
     assert all(episode.outcome_end <= NOVEMBER_END for episode in found.episodes)
 
 
@@ -85,8 +86,10 @@ def test_the_default_regime_is_the_story_verdict_session_by_session(
         assert story is not None
         assert regimes[pd.Timestamp(session)] == story.verdict.id, session
     age = book.regime_age(NOVEMBER_END)
-    assert age is not None and (age.regime, age.since) == ("broadening", NOVEMBER_END)
-    assert age.past and age.past[0].end < NOVEMBER_END
+    assert age is not None
+    assert (age.regime, age.since) == ("broadening", NOVEMBER_END)
+    assert age.past
+    assert age.past[0].end < NOVEMBER_END
 
 
 def test_the_factor_board_ranks_momentum_below_the_sp500_over_the_month(

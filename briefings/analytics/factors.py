@@ -2,8 +2,8 @@
 
 For every window (``briefings.windows``): return r_f in percent (as ``analytics.returns``),
 spread_f = r_f - r_benchmark in percentage points, and rank_f = 1 + the number of factors with a
-higher return in that window (1 = best; factors without a return have no rank). Funds the
-closes lack are named in ``missing`` and left out.
+higher return in that window (1 = best; factors without a return have no rank). Funds without
+a close in the 400 sessions up to the as-of session are named in ``missing`` and left out.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ import pandas as pd
 from briefings.analytics.returns import finite_or_none, session_on_or_before, trailing_returns
 from briefings.universe import FactorSpec
 from briefings.windows import WINDOWS
+
+#: Rows before the session every window's base lies within (1Y is about 253 sessions).
+RECENT_ROWS = 400
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,12 @@ def factor_board(
     """Return the scoreboard (module doc) at the last session on or before ``as_of``."""
     index = pd.DatetimeIndex(closes.index)
     session = None if as_of is None or index.empty else session_on_or_before(index, as_of)
-    present = [f for f in factors if _has_closes(closes, f.ticker)]
-    missing = [f.ticker for f in factors if not _has_closes(closes, f.ticker)]
-    if not _has_closes(closes, benchmark):
+    # The longest window (a year) reaches about 253 sessions back: read only the recent rows.
+    end = 0 if session is None else int(index.searchsorted(session)) + 1
+    recent = closes.iloc[max(end - RECENT_ROWS, 0) : end]
+    present = [f for f in factors if _has_closes(recent, f.ticker)]
+    missing = [f.ticker for f in factors if not _has_closes(recent, f.ticker)]
+    if not _has_closes(recent, benchmark):
         missing.append(benchmark)
         present = []
     if session is None or not present:
@@ -79,7 +85,7 @@ def factor_board(
             missing=tuple(missing),
         )
     tickers = [f.ticker for f in present]
-    table = trailing_returns(closes[[*tickers, benchmark]], session, windows).to_numpy()
+    table = trailing_returns(recent[[*tickers, benchmark]], session, windows).to_numpy()
     factor_returns, benchmark_returns = table[:-1], table[-1]
     spreads = factor_returns - benchmark_returns
     known = np.isfinite(factor_returns)

@@ -21,13 +21,35 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from briefings.analytics.returns import percent_change
+from briefings.analytics.returns import IntArray, percent_change
 from briefings.history.figures import forward_rows
 
 ANALOGS_SINCE = date(2000, 1, 1)
 MIN_EPISODES = 8
 APART_MONTHS = 1
 HORIZON_MONTHS = 3
+
+
+@dataclass(frozen=True)
+class AnalogCalendar:
+    """Per session row: where its outcome ends and where the next episode may start."""
+
+    outcome_ends: IntArray
+    """The last row on or before the same day ``horizon_months`` later (-1: beyond the data)."""
+    next_starts: IntArray
+    """The first row on or after the same day ``apart_months`` later."""
+
+
+def analog_calendar(
+    index: pd.DatetimeIndex, apart_months: int = APART_MONTHS, horizon_months: int = HORIZON_MONTHS
+) -> AnalogCalendar:
+    """Return the rows every session's outcome ends on and its next episode may start from."""
+    days = pd.DatetimeIndex(index).normalize()
+    next_starts = index.searchsorted(days + pd.DateOffset(months=apart_months), side="left")
+    return AnalogCalendar(
+        outcome_ends=forward_rows(index, horizon_months),
+        next_starts=np.asarray(next_starts, dtype=np.intp),
+    )
 
 
 @dataclass(frozen=True)
@@ -91,18 +113,20 @@ def analogs(
     apart_months: int = APART_MONTHS,
     horizon_months: int = HORIZON_MONTHS,
     min_episodes: int = MIN_EPISODES,
+    calendar: AnalogCalendar | None = None,
 ) -> Analogs | None:
     """Return the episodes (module doc) of ``figure`` reaching ``threshold``, None if too few.
 
     ``figure`` is the pair's figure at every session; ``lead`` and ``lag`` are the legs' closes
-    on the same index.
+    on the same index; ``calendar`` is ``analog_calendar(index, apart, horizon)`` when known.
     """
     index = pd.DatetimeIndex(figure.index)
     as_of_row = int(index.searchsorted(pd.Timestamp(as_of), side="right")) - 1
     if as_of_row < 0 or threshold == 0:
         return None
     values = figure.to_numpy(dtype=float)
-    ends = forward_rows(index, horizon_months)
+    calendar = calendar or analog_calendar(index, apart_months, horizon_months)
+    ends = calendar.outcome_ends
     qualifies = (values >= threshold) if threshold > 0 else (values <= threshold)
     qualifies &= (ends >= 0) & (ends <= as_of_row)
     qualifies[: int(index.searchsorted(pd.Timestamp(since)))] = False
@@ -112,9 +136,7 @@ def analogs(
     while position < len(candidates):
         row = int(candidates[position])
         chosen.append(row)
-        next_day = index[row] + pd.DateOffset(months=apart_months)
-        next_row = int(index.searchsorted(next_day, side="left"))
-        position = int(np.searchsorted(candidates, next_row, side="left"))
+        position = int(np.searchsorted(candidates, calendar.next_starts[row], side="left"))
     if len(chosen) < min_episodes:
         return None
     rows = np.array(chosen, dtype=np.intp)

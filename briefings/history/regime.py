@@ -14,6 +14,7 @@ A regime's age counts the sessions of its current run (today included) and names
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -193,21 +194,28 @@ def regime_runs(regimes: pd.Series) -> tuple[RegimeRun, ...]:
 
 
 def regime_age(
-    regimes: pd.Series, session: date | pd.Timestamp, past_runs: int = 10
+    regimes: pd.Series,
+    session: date | pd.Timestamp,
+    past_runs: int = 10,
+    runs: Sequence[RegimeRun] | None = None,
 ) -> RegimeAge | None:
     """Return the regime at ``session``, its run so far and up to ``past_runs`` earlier runs.
 
-    None when ``session`` is not one of the labelled sessions.
+    ``runs`` are ``regime_runs(regimes)`` when already known (a book keeps them). None when
+    ``session`` is not one of the labelled sessions.
     """
     index = pd.DatetimeIndex(regimes.index)
     end = int(index.searchsorted(pd.Timestamp(session), side="right"))
     if not end or index[end - 1] != pd.Timestamp(session):
         return None
-    runs = regime_runs(regimes.iloc[:end])
-    current = runs[-1]
+    every_run = regime_runs(regimes) if runs is None else runs
+    starts = [run.start for run in every_run]
+    position = bisect_right(starts, index[end - 1].date()) - 1
+    current = every_run[position]
+    run_start = int(index.searchsorted(pd.Timestamp(current.start)))
     return RegimeAge(
         regime=current.regime,
         since=current.start,
-        sessions=current.sessions,
-        past=tuple(reversed(runs[-1 - past_runs : -1])),
+        sessions=end - run_start,
+        past=tuple(reversed(every_run[max(position - past_runs, 0) : position])),
     )
