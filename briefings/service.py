@@ -138,8 +138,7 @@ class MarketService:
         tickers, notes = refresh_plan(
             self.holdings, self.store, self.source, self.universe, through, self._fetch_holdings
         )
-        # The factor funds are stored beside the universe's tickers (the factor scoreboard).
-        tickers = tuple(dict.fromkeys((*tickers, *self.universe.factor_tickers)))
+        tickers = tuple(dict.fromkeys((*tickers, *self._factor_tickers_due(through))))
         listed = stored_holdings(self.holdings, self.source_name, self.universe.member_indexes)
         members = {ticker for item in listed for ticker in item.holdings.tickers}
         report = refresh(
@@ -153,6 +152,16 @@ class MarketService:
             capped=[ticker for ticker in tickers if ticker not in members],
         )
         return replace(report, notes=notes) if notes else report
+
+    def _factor_tickers_due(self, through: date) -> tuple[str, ...]:
+        """Return the factor funds to ask for: stored ones, and the rest when closes are due.
+
+        The funds are stored beside the universe's tickers (the factor scoreboard); one the
+        source lacks is asked for again only when the universe's closes are due, as members are.
+        """
+        last_dates = self.store.last_dates(self.source_name)
+        due = any(last_dates.get(t, date.min) < through for t in self.universe.tickers)
+        return tuple(t for t in self.universe.factor_tickers if due or t in last_dates)
 
     def freshness(self) -> Freshness:
         """Return the last stored session (the latest a briefing covers) and the last refresh."""

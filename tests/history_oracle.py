@@ -1,7 +1,7 @@
 """An independent recomputation of history figures from the CSV files, in plain pandas.
 
 Written apart from ``briefings.history``: it reads the CSVs itself, finds each window's base
-with ``Series.asof`` and dateutil's calendar months, and counts with plain Python loops.
+with ``Series.asof`` one session at a time, and counts with plain Python loops.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from dateutil.relativedelta import relativedelta
 
 
 def read_close(folder: Path, ticker: str) -> pd.Series:
@@ -24,7 +23,7 @@ def month_spreads(lead: pd.Series, lag: pd.Series, months: int = 1) -> pd.Series
     sessions = lead.index.intersection(lag.index)
     values = {}
     for day in sessions:
-        start = day - relativedelta(months=months)
+        start = day - pd.DateOffset(months=months)
         lead_base, lag_base = lead.asof(start), lag.asof(start)
         if pd.isna(lead_base) or pd.isna(lag_base) or start < sessions[0]:
             continue
@@ -38,7 +37,8 @@ def rank_of(figure: pd.Series, day: date) -> tuple[int, float, date | None]:
     today = sample.iloc[-1]
     observations = len(sample)
     top = sum(1 for value in sample if value >= today)
-    earlier = [when for when, value in sample.iloc[:-1].items() if value >= today]
+    days = pd.DatetimeIndex(sample.index)[:-1]
+    earlier = [when for when, value in zip(days, sample.iloc[:-1], strict=True) if value >= today]
     return observations, 100 * top / observations, earlier[-1].date() if earlier else None
 
 
@@ -48,15 +48,15 @@ def analog_count(
     """Return (episodes, hits): 1M leads >= threshold since 2000, a month apart, outcome known."""
     count = hits = 0
     next_allowed = pd.Timestamp("2000-01-01")
-    for when, value in figure.items():
-        end = when + relativedelta(months=3)
+    for when, value in zip(pd.DatetimeIndex(figure.index), figure, strict=True):
+        end = when + pd.DateOffset(months=3)
         if when < next_allowed or value < threshold or end > pd.Timestamp(day):
             continue
         end_session = lead[:end].index[-1]
         outcome = (lead[end_session] / lead[when] - lag[end_session] / lag[when]) * 100
         count += 1
         hits += outcome > 0
-        next_allowed = when + relativedelta(months=1)
+        next_allowed = when + pd.DateOffset(months=1)
     return count, hits
 
 
@@ -65,7 +65,7 @@ def beaten_since_low(
 ) -> tuple[date, int, int]:
     """Return (the low's date, sessions after it, sessions the lead's daily gain beat the lag's)."""
     window = low_index[: pd.Timestamp(day)].iloc[-lookback:]
-    low_day = window.idxmin()
+    low_day = pd.DatetimeIndex(window.index)[int(window.to_numpy().argmin())]
     lead_gain = lead.pct_change()[low_day : pd.Timestamp(day)].iloc[1:]
     lag_gain = lag.pct_change()[low_day : pd.Timestamp(day)].iloc[1:]
     won = sum(1 for a, b in zip(lead_gain, lag_gain, strict=True) if a > b)
