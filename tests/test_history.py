@@ -12,6 +12,7 @@ import pytest
 
 from briefings.analytics.returns import window_base_date
 from briefings.history.analogs import analogs
+from briefings.history.book import HistoryBook
 from briefings.history.figures import base_rows
 from briefings.history.participation import sessions_beaten
 from briefings.history.rank import rank_in_history
@@ -21,6 +22,7 @@ from briefings.history.regime import (
     regime_age,
     verdict_regimes,
 )
+from briefings.universe import load_universe
 from briefings.windows import WINDOWS
 
 SESSIONS = pd.bdate_range("2022-01-03", "2024-12-31")
@@ -132,3 +134,23 @@ def test_participation_counts_the_sessions_after_the_start() -> None:
     )
     beaten = sessions_beaten(legs, "A", "B", SESSIONS[0].date(), SESSIONS[4].date())
     assert (beaten.sessions, beaten.beaten) == (4, 2)
+
+
+def test_a_book_takes_any_classifier_and_keeps_each_figure_once() -> None:
+    index = pd.bdate_range("2024-01-01", periods=120)
+    closes = pd.DataFrame(
+        {ticker: 100.0 * 1.001 ** np.arange(120) for ticker in ("IWM", "SPY", "RSP", "IWD", "IWF")},
+        index=index,
+    )
+    book = HistoryBook(closes, load_universe(), "v1")
+
+    def calm(history: KeyPairHistory) -> pd.Series:
+        return pd.Series("calm", index=history.spreads.index, dtype=object)
+
+    age = book.regime_age(index[-1].date(), classify=calm)
+    assert age is not None
+    assert (age.regime, age.sessions, age.since) == ("calm", 120, index[0].date())
+    assert book.spread("IWD", "IWF", "1M") is book.spread("IWD", "IWF", "1M")
+    default = book.regime_age(index[-1].date())
+    assert default is not None
+    assert default.regime == "mixed"  # no pair leans: every leg rose alike
