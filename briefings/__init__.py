@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from briefings.alerts import Alert as Alert
     from briefings.alerts import pushed_alerts as pushed_alerts
+    from briefings.analytics.factors import FactorBoard as FactorBoard
     from briefings.build import BriefingInputError as BriefingInputError
     from briefings.calendar import CalendarRangeError as CalendarRangeError
     from briefings.calendar import is_session as is_session
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from briefings.clock import Clock as Clock
     from briefings.clock import utc_now as utc_now
     from briefings.config import Settings as Settings
+    from briefings.history.book import HistoryBook as HistoryBook
+    from briefings.history.book import snapshot_history as snapshot_history
     from briefings.i18n import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
     from briefings.i18n import LANGUAGES as LANGUAGES
     from briefings.i18n import language_of as language_of
@@ -51,6 +54,8 @@ if TYPE_CHECKING:
     from briefings.private_files import make_private_dirs as make_private_dirs
     from briefings.refresh import RefreshReport as RefreshReport
     from briefings.render.alerts import render_alerts as render_alerts
+    from briefings.render.factors import render_factors as render_factors
+    from briefings.render.factors import snapshot_factors as snapshot_factors
     from briefings.render.members import render_breadth as render_breadth
     from briefings.render.members import render_movers as render_movers
     from briefings.render.templates import render_template as render_template
@@ -104,9 +109,11 @@ _PUBLIC: dict[str, str] = {
     "EXIT_FAILURE": "briefings.cli",
     "EXIT_OK": "briefings.cli",
     "EXIT_USAGE": "briefings.cli",
+    "FactorBoard": "briefings.analytics.factors",
     "fault_kind": "briefings.storage",
     "Format": "briefings.render.views",
     "Freshness": "briefings.service",
+    "HistoryBook": "briefings.history.book",
     "is_session": "briefings.calendar",
     "language_of": "briefings.i18n",
     "LANGUAGES": "briefings.i18n",
@@ -124,6 +131,7 @@ _PUBLIC: dict[str, str] = {
     "render_basket_breadth": "briefings.render.views",
     "render_breadth": "briefings.render.members",
     "render_briefing": "briefings.render.views",
+    "render_factors": "briefings.render.factors",
     "render_movers": "briefings.render.members",
     "render_pair": "briefings.render.views",
     "render_rotation": "briefings.render.views",
@@ -139,6 +147,8 @@ _PUBLIC: dict[str, str] = {
     "Settings": "briefings.config",
     "settled_session": "briefings.calendar",
     "Snapshot": "briefings.snapshot",
+    "snapshot_factors": "briefings.render.factors",
+    "snapshot_history": "briefings.history.book",
     "StorageFault": "briefings.storage",
     "StoreError": "briefings.store",
     "UsageError": "briefings.cli",

@@ -1,6 +1,6 @@
 """The domain commands of ``marketbrief`` (brief, sectors, rotation, breadth, movers, chart, …).
 
-The commands: brief, sectors, rotation, breadth, movers, chart, refresh and release.
+The commands: brief, sectors, factors, rotation, breadth, movers, chart, refresh and release.
 
 ``build_parser()`` returns the parser with these sub-commands; the console script in
 ``bot.cli`` adds the Telegram commands through ``build_parser(extra=...)`` and dispatches with
@@ -25,6 +25,7 @@ from briefings.i18n import (
     LanguageError,
     language_from_env,
 )
+from briefings.render.factors import render_factors
 from briefings.render.views import render_briefing, render_rotation, render_sectors, render_summary
 from briefings.sanity import QuarantinedClose, describe_held
 from briefings.service import MarketService, NoDataError
@@ -147,6 +148,11 @@ def build_parser(
     _add_view_options(sectors, ("text", "html"))
     sectors.add_argument("--period", type=parse_window, default="MTD", help="window")
     sectors.set_defaults(handler=_sectors)
+
+    factors = commands.add_parser("factors", help="print the factor scoreboard against SPY")
+    _add_view_options(factors, ("text", "html", "json"))
+    factors.add_argument("--period", type=parse_window, default="1M", help="window")
+    factors.set_defaults(handler=_factors)
 
     rotation = commands.add_parser("rotation", help="print the rotation pairs")
     _add_view_options(rotation, ("text", "html"))
@@ -307,6 +313,13 @@ def _sectors(args: argparse.Namespace) -> int:
     lang = _language(args)
     snapshot = _snapshot(args)
     sys.stdout.write(render_sectors(snapshot.briefing, args.period, args.format, lang))
+    return EXIT_OK
+
+
+def _factors(args: argparse.Namespace) -> int:
+    lang = _language(args)
+    snapshot = _snapshot(args)
+    sys.stdout.write(render_factors(snapshot, args.period, args.format, lang))
     return EXIT_OK
 
 

@@ -138,6 +138,7 @@ class MarketService:
         tickers, notes = refresh_plan(
             self.holdings, self.store, self.source, self.universe, through, self._fetch_holdings
         )
+        tickers = tuple(dict.fromkeys((*tickers, *self._factor_tickers_due(through))))
         listed = stored_holdings(self.holdings, self.source_name, self.universe.member_indexes)
         members = {ticker for item in listed for ticker in item.holdings.tickers}
         report = refresh(
@@ -148,9 +149,19 @@ class MarketService:
             history_start=self._history_start,
             progress=progress,
             clock=self._clock,
-            capped=[ticker for ticker in self.universe.tickers if ticker not in members],
+            capped=[ticker for ticker in tickers if ticker not in members],
         )
         return replace(report, notes=notes) if notes else report
+
+    def _factor_tickers_due(self, through: date) -> tuple[str, ...]:
+        """Return the factor funds to ask for: stored ones, and the rest when closes are due.
+
+        The funds are stored beside the universe's tickers (the factor scoreboard); one the
+        source lacks is asked for again only when the universe's closes are due, as members are.
+        """
+        last_dates = self.store.last_dates(self.source_name)
+        due = any(last_dates.get(t, date.min) < through for t in self.universe.tickers)
+        return tuple(t for t in self.universe.factor_tickers if due or t in last_dates)
 
     def freshness(self) -> Freshness:
         """Return the last stored session (the latest a briefing covers) and the last refresh."""
@@ -198,7 +209,8 @@ class MarketService:
             self._snapshots.clear()
         if version != self._version or self._closes is None:
             # The universe's tickers only: index members have their own matrix (member_book).
-            closes = self.store.load(self.source_name, self.universe.tickers)
+            wanted = (*self.universe.tickers, *self.universe.factor_tickers)
+            closes = self.store.load(self.source_name, tuple(dict.fromkeys(wanted)))
             if closes.empty:
                 raise NoDataError(f"no stored prices for source {self.source_name!r} yet")
             self._version, self._closes = version, closes

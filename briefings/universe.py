@@ -37,6 +37,27 @@ class PairSpec:
     lag: str
 
 
+#: The factors a [factors] table may name, in the scoreboard's order of ties.
+FACTOR_KEYS: tuple[str, ...] = (
+    "value",
+    "growth",
+    "momentum",
+    "quality",
+    "min_volatility",
+    "size",
+    "high_beta",
+    "low_volatility",
+)
+
+
+@dataclass(frozen=True)
+class FactorSpec:
+    """A factor fund of the scoreboard: its ticker and the factor it stands for."""
+
+    ticker: str
+    factor: str
+
+
 @dataclass(frozen=True)
 class IndexSpec:
     """An index whose members the briefing measures, and where each source finds them.
@@ -77,6 +98,15 @@ class Universe:
     """Names in other languages from [names.<language>]: language -> display name -> name."""
     indexes: tuple[IndexSpec, ...] = ()
     """Every configured index; ``member_indexes`` are the enabled ones."""
+    factors: tuple[FactorSpec, ...] = ()
+    """The factor scoreboard's funds, from [factors], in file order."""
+    factor_benchmark: str = "SPY"
+    """What every factor is measured against."""
+
+    @property
+    def factor_tickers(self) -> tuple[str, ...]:
+        """Return the factor funds and their benchmark: stored beside ``tickers``."""
+        return tuple(dict.fromkeys((*(f.ticker for f in self.factors), self.factor_benchmark)))
 
     @property
     def member_indexes(self) -> tuple[IndexSpec, ...]:
@@ -150,7 +180,7 @@ def load_universe(path: Path | None = None) -> Universe:
 # [settings]      benchmark, low_benchmark: ticker; low_lookback_sessions: int >= 1;
 #                 breadth_baskets: [group key, ...]
 # [names.<lang>]  {ticker, group key or pair name: its name in that language} (lang: zh, ...)
-_TOP_KEYS = ("groups", "pairs", "settings", "indexes", "names")
+_TOP_KEYS = ("groups", "pairs", "settings", "indexes", "names", "factors")
 _GROUP_KEYS = ("title", "basket", "members")
 _PAIR_KEYS = ("name", "lead", "lag")
 _INDEX_KEYS = (
@@ -240,6 +270,7 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
                 f"{path}: settings.{key} {ticker!r} is none of the file's tickers; list it in "
                 "a group (e.g. [groups.benchmarks]) or fix its spelling"
             )
+    factors, factor_benchmark = _parse_factors(check, raw.get("factors", {}), benchmark)
     localized = _parse_names(check, raw.get("names", {}), groups, names, pairs)
     for language, table in localized.items():
         i18n.register_names(language, table)
@@ -253,7 +284,29 @@ def _parse(raw: dict[str, Any], path: Path) -> Universe:
         breadth_baskets=baskets,
         localized=localized,
         indexes=_parse_indexes(check, raw.get("indexes", {})),
+        factors=factors,
+        factor_benchmark=factor_benchmark,
     )
+
+
+def _parse_factors(
+    check: _Checker, raw: object, benchmark: str
+) -> tuple[tuple[FactorSpec, ...], str]:
+    """Read [factors]: benchmark (default: the universe's) and members = {ticker = "factor"}."""
+    table = check.table(raw, "factors", "a [factors] table")
+    check.keys(table, "factors.", ("benchmark", "members"))
+    factor_benchmark = check.ticker(table.get("benchmark", benchmark), "factors.benchmark")
+    members = check.table(
+        table.get("members", {}), "factors.members", 'a table of ticker = "factor"'
+    )
+    factors: list[FactorSpec] = []
+    for ticker, factor in members.items():
+        where = f"factors.members.{ticker}"
+        check.ticker(ticker, where)
+        if check.text(factor, where) not in FACTOR_KEYS:
+            raise check.fail(where, f"one of {', '.join(FACTOR_KEYS)}", factor)
+        factors.append(FactorSpec(ticker=ticker, factor=factor))
+    return tuple(factors), factor_benchmark
 
 
 def _parse_names(
