@@ -9,6 +9,7 @@ from typing import Any
 from briefings.analytics.leaders import SectorRow
 from briefings.members.json_doc import index_members_json
 from briefings.model import Briefing
+from briefings.render.templates import fact_words
 
 
 def _clean(value: float | None) -> float | None:
@@ -103,15 +104,18 @@ def _story_json(briefing: Briefing) -> dict[str, Any]:
     return {
         "verdict": {
             "id": story.verdict.id,
-            "text": story.verdict.text,
+            "text": fact_words(story.verdict),
             "figures": dict(story.verdict.figures),
         },
         "takeaways": [
             {
                 "id": t.id,
-                "text": t.text,
+                "kind": t.kind,
+                "text": fact_words(t),
+                "subjects": list(t.subjects),
                 "figures": dict(t.figures),
                 "significance": t.significance,
+                "supersedes": list(t.supersedes),
             }
             for t in story.takeaways
         ],
@@ -120,7 +124,10 @@ def _story_json(briefing: Briefing) -> dict[str, Any]:
             "up": rows(story.day.up),
             "down": rows(story.day.down),
         },
-        "changes": [{"id": c.id, "kind": c.kind, "text": c.text} for c in story.changes],
+        "changes": [
+            {"id": c.id, "kind": c.kind, "text": fact_words(c), "subjects": list(c.subjects)}
+            for c in story.changes
+        ],
         "previous_session": (
             story.previous_session.isoformat() if story.previous_session else None
         ),

@@ -97,10 +97,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
 
     def said(item: Any) -> str:
         """Return a story sentence (verdict, takeaway or change) in this language."""
-        if language == DEFAULT_LANGUAGE:
-            return str(item.text)  # ``text`` is the English sentence
-        texts: Mapping[str, str] = item.texts
-        return texts.get(language, item.text)
+        return fact_words(item, language)
 
     def lines(text: str, width: int = PHONE_WIDTH, indent: int = 0) -> list[str]:
         return phone_lines(text, width, indent)
@@ -152,3 +149,21 @@ _NAME_AND_TICKER = re.compile(r"^(.+) \((\^?[A-Z0-9.\-]+)\)$")
 
 #: A space beside full-width punctuation, which carries its own spacing (Chinese text).
 _FULL_WIDTH_SPACE = re.compile(r"(?<=[：，。；、）]) +(?=\S)|(?<=\S) +(?=[（])")
+
+
+def fact_words(fact: Any, language: str = DEFAULT_LANGUAGE) -> str:
+    """Tell a story fact (or the verdict) in ``language`` on one line, from its sentence's template.
+
+    The domain's facts hold no words: this is where each becomes a sentence, once per language.
+    """
+    sentence = fact.sentence
+    template = environment(language).get_template(f"story/{sentence.template}.txt.j2")
+    text = " ".join(template.render(**sentence.context).split())
+    return _CJK_SPACE.sub("", text)
+
+
+#: A space with a CJK character (or full-width punctuation) on either side.
+_CJK_SPACE = re.compile(
+    r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])"
+    r"|(?<=[\u3000-\u303f\uff00-\uffef]) | (?=[\u3000-\u303f\uff00-\uffef])"
+)
