@@ -9,6 +9,7 @@ from typing import Any
 from briefings.analytics.leaders import SectorRow
 from briefings.members.json_doc import index_members_json
 from briefings.model import Briefing
+from briefings.render.selection import select_summary
 from briefings.render.templates import fact_words
 
 
@@ -98,6 +99,8 @@ def _story_json(briefing: Briefing) -> dict[str, Any]:
     if story is None:
         return {}
 
+    pick = select_summary(briefing)
+
     def rows(items: tuple[SectorRow, ...]) -> list[dict[str, Any]]:
         return [{"ticker": r.ticker, "return": _clean(r.return_pct)} for r in items]
 
@@ -131,6 +134,10 @@ def _story_json(briefing: Briefing) -> dict[str, Any]:
         "previous_session": (
             story.previous_session.isoformat() if story.previous_session else None
         ),
+        "summary": {
+            "shown": list(pick.ids),
+            "counted": list(pick.counted_ids),
+        },
     }
 
 

@@ -84,6 +84,17 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
     def pp(value: float | None, decimals: int = 1) -> str:
         return signed(value, decimals, " " + i18n.gettext(language, "pp"))
 
+    def cell(value: float | None, width: int, suffix: str = "%") -> str:
+        """Right-align a signed figure in a table column, always with a space before it.
+
+        A figure too wide for the column at one decimal is shown whole (+122.9% -> +123%),
+        so that neighbouring columns never run together.
+        """
+        text = signed(value, 1, suffix)
+        if len(text) >= width:
+            text = signed(value, 0, suffix)
+        return text.rjust(width)
+
     def share(value: float | None) -> str:
         return "–" if value is None else i18n.number(value, language, 0) + "%"
 
@@ -106,6 +117,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         pct=signed,
         pp=pp,
         share=share,
+        cell=cell,
         day=lambda value: i18n.day(value, language),
         short_day=lambda value: i18n.short_day(value, language),
         weekday=lambda value: i18n.weekday(value, language),
