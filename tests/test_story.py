@@ -373,7 +373,7 @@ def test_what_changed_is_the_alert_comparisons() -> None:
     assert story is not None
     assert {c.id for c in story.changes} == {a.key for a in detect_alerts(before, after)}
     assert [c.id for c in story.changes][:2] == ["record:SPY", "quadrant:IWM/SPY"]
-    assert fact_words(story.changes[1]) == "Small vs large entered Leading"
+    assert fact_words(story.changes[1]) == "Small vs large: ahead and gaining (Leading)"
     assert story.previous_session == date(2025, 12, 10)
 
 

@@ -179,3 +179,10 @@ _CJK_SPACE = re.compile(
     r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])"
     r"|(?<=[\u3000-\u303f\uff00-\uffef]) | (?=[\u3000-\u303f\uff00-\uffef])"
 )
+
+
+def short_sector_names(language: str = DEFAULT_LANGUAGE) -> Mapping[str, tuple[str, ...]]:
+    """Return each GICS sector's short forms a reader may type in ``language`` (科技, tech)."""
+    module: Any = environment(language).get_template("_sector_names.j2").make_module()
+    shorts: Mapping[str, Any] = module.SHORT_NAMES
+    return {sector: tuple(names) for sector, names in shorts.items()}

@@ -17,7 +17,11 @@ Format = Literal["text", "html", "json"]
 
 
 class RenderError(ValueError):
-    """Raise when asked for an unknown format or window."""
+    """Raise when asked for an unknown format, window or sector; ``choices`` are the known ones."""
+
+    def __init__(self, message: str, choices: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.choices = choices
 
 
 def _extension(fmt: str) -> str:
