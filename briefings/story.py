@@ -1,8 +1,9 @@
 """Tell the briefing's story: a verdict, the day, ranked takeaways and what changed.
 
-Rules, not a language model: every sentence is a template in ``templates/story/`` filled with
-figures the briefing holds, and every number in it is one of the takeaway's ``figures``
-(rounded to one decimal, as shown). The rules (docs/methodology.md, "Verdict and takeaways"):
+The story is data: facts (``briefings.model.Fact``) with ids, subjects, figures and no words.
+Rules, not a language model: each fact names its sentence, a template in ``templates/story/``
+that the rendering edge fills in each language (``briefings.render.templates.fact_words``), and
+every number in it is one of the fact's ``figures`` (rounded to one decimal, as shown). The rules (docs/methodology.md, "Verdict and takeaways"):
 
 Verdict, from the past month's (1M) spreads of the four key pairs: small vs large (IWM/SPY),
 equal vs cap weight (RSP/SPY), value vs growth (IWD/IWF) and cyclicals vs mega-cap tech. A
@@ -16,8 +17,9 @@ pair *leans broad* when its spread is at least +1.0 pp and at least half its typ
 
 Takeaways (significance = |spread| / the pair's typical spread over the same stretch):
 
-- ``records``: key tickers (benchmarks, size, style; not the indices) at a record close.
-  Always first (significance 10).
+- ``records``: key tickers (benchmarks, size, style; the indices too) at a record close,
+  said by name with each index and its fund once. Always first (significance 10); it
+  supersedes the ``record:`` changes of its tickers.
 - ``highs_52w``: key tickers at a 52-week high that is not a record (significance 1.5).
 - ``since_low_vs_<lag>``: rotation pairs whose spread since the recent low is at least 1.0 pp
   and its significance at least 1, once 5 or more sessions have passed since the low; pairs
