@@ -3,7 +3,8 @@
 The story is data: facts (``briefings.model.Fact``) with ids, subjects, figures and no words.
 Rules, not a language model: each fact names its sentence, a template in ``templates/story/``
 that the rendering edge fills in each language (``briefings.render.templates.fact_words``), and
-every number in it is one of the fact's ``figures`` (rounded to one decimal, as shown). The rules (docs/methodology.md, "Verdict and takeaways"):
+every number in it is one of the fact's ``figures`` (rounded to one decimal, as shown).
+The rules (docs/methodology.md, "Verdict and takeaways"):
 
 Verdict, from the past month's (1M) spreads of the four key pairs: small vs large (IWM/SPY),
 equal vs cap weight (RSP/SPY), value vs growth (IWD/IWF) and cyclicals vs mega-cap tech. A
