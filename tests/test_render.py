@@ -9,7 +9,7 @@ from bot.desk.split import split_message
 from briefings.build import build_briefing
 from briefings.model import Briefing, Change, Sentence, SinceLow, Takeaway
 from briefings.render.templates import fact_words
-from briefings.render.views import render_briefing
+from briefings.render.views import render_briefing, render_summary
 from briefings.sources.demo import DemoSource
 from briefings.story import tell_story
 from briefings.universe import load_universe
@@ -99,3 +99,14 @@ def test_long_story_lines_wrap_within_80_columns() -> None:
     shown = " ".join(text.split())
     assert words in shown
     assert shown.count(f"- {words}") == 2  # the takeaway and the change, whole
+
+
+def test_the_stale_line_breaks_between_phrases_on_a_phone() -> None:
+    briefing = dataclasses.replace(
+        tell_story(demo_briefing(), None),
+        stale=("^GSPC", "^NDX", "MDY"),
+        stale_last_close={"^GSPC": date(2025, 11, 7), "^NDX": date(2025, 11, 7)},
+    )
+    for language, phrase in (("en", "no data for MDY"), ("zh", "MDY无数据")):
+        lines = render_summary(briefing, "html", language).splitlines()
+        assert f"<i>{phrase}</i>" in lines, lines

@@ -211,3 +211,10 @@ def test_member_takeaways_take_the_last_places_when_ranked_out() -> None:
     )
     told_ids = [t.id for t in takeaways(replace(crowded, members=(figures,)))]
     assert told_ids == [*others[:4], "top_vs_rest_mtd", "sector_breadth"]
+
+
+def test_the_gap_is_measured_from_unrounded_figures() -> None:
+    # 1.54 - 0.08 = 1.46: the gap is 1.5, not 1.5 - 0.1 = 1.4 (the shown figures' difference).
+    result = told(members(month=cap(1.54, 0.08)))["top_vs_rest_mtd"]
+    assert result.figures["gap_pp"] == 1.5
+    assert (result.figures["top_pct"], result.figures["rest_pct"]) == (1.5, 0.1)
