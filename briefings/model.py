@@ -73,38 +73,45 @@ class Streak:
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """How a fact is told: a template of ``templates/story/`` and what it reads, no words."""
+
+    template: str
+    context: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The one-line reading of the key spreads: broadening, narrow or mixed."""
 
     id: str
-    text: str
+    sentence: Sentence
     figures: Mapping[str, float] = field(default_factory=dict)
-    texts: Mapping[str, str] = field(default_factory=dict)
-    """The sentence in every language (``text`` is the English one)."""
 
 
 @dataclass(frozen=True)
-class Takeaway:
-    """One ranked sentence of the story, with the figures its numbers come from."""
+class Fact:
+    """One ranked fact of the session's story: what it is about and the figures, no words.
 
-    id: str
-    text: str
-    figures: Mapping[str, float]
-    significance: float
-    """Size of the move against the pair's typical move (records rank first regardless)."""
-    texts: Mapping[str, str] = field(default_factory=dict)
-    """The sentence in every language (``text`` is the English one)."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """One thing that changed since the previous session (an alert comparison)."""
+    Every surface (summary, full briefing, JSON, alerts) tells it in words at the edge, once per
+    language (``briefings.render.words``).
+    """
 
     id: str
     kind: str
-    text: str
-    texts: Mapping[str, str] = field(default_factory=dict)
-    """The sentence in every language (``text`` is the English one)."""
+    sentence: Sentence
+    subjects: tuple[str, ...] = ()
+    """The tickers, pairs or sectors the fact is about."""
+    figures: Mapping[str, float] = field(default_factory=dict)
+    significance: float = 0.0
+    """Size of the move against the pair's typical move (records rank first regardless)."""
+    supersedes: tuple[str, ...] = ()
+    """The ids of facts this one says as well (a view that shows it may leave them out)."""
+
+
+#: A takeaway and a change are facts: the ranked sentences and what changed since last session.
+Takeaway = Fact
+Change = Fact
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,11 @@ class Story:
     takeaways: tuple[Takeaway, ...]
     changes: tuple[Change, ...]
     previous_session: date | None
+
+    @property
+    def facts(self) -> tuple[Fact, ...]:
+        """Return the session's one ranked list of facts: the takeaways, then what changed."""
+        return (*self.takeaways, *self.changes)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Tell the briefing's story: a verdict, the day, ranked takeaways and what changed.
 
-Rules, not a language model: every sentence is a template in ``templates/story/`` filled with
-figures the briefing holds, and every number in it is one of the takeaway's ``figures``
-(rounded to one decimal, as shown). The rules (docs/methodology.md, "Verdict and takeaways"):
+The story is data: facts (``briefings.model.Fact``) with ids, subjects, figures and no words.
+Rules, not a language model: each fact names its sentence, a template in ``templates/story/``
+that the rendering edge fills in each language (``briefings.render.templates.fact_words``), and
+every number in it is one of the fact's ``figures`` (rounded to one decimal, as shown).
+The rules (docs/methodology.md, "Verdict and takeaways"):
 
 Verdict, from the past month's (1M) spreads of the four key pairs: small vs large (IWM/SPY),
 equal vs cap weight (RSP/SPY), value vs growth (IWD/IWF) and cyclicals vs mega-cap tech. A
@@ -16,8 +18,9 @@ pair *leans broad* when its spread is at least +1.0 pp and at least half its typ
 
 Takeaways (significance = |spread| / the pair's typical spread over the same stretch):
 
-- ``records``: key tickers (benchmarks, size, style; not the indices) at a record close.
-  Always first (significance 10).
+- ``records``: key tickers (benchmarks, size, style; the indices too) at a record close,
+  said by name with each index and its fund once. Always first (significance 10); it
+  supersedes the ``record:`` changes of its tickers.
 - ``highs_52w``: key tickers at a 52-week high that is not a record (significance 1.5).
 - ``since_low_vs_<lag>``: rotation pairs whose spread since the recent low is at least 1.0 pp
   and its significance at least 1, once 5 or more sessions have passed since the low; pairs
@@ -59,16 +62,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import TypedDict
 
 from briefings.alerts import Alert, detect_alerts
 from briefings.analytics.leaders import SectorRow
 from briefings.analytics.rotation import RotationLine
 from briefings.build import SINCE_LOW_WINDOW
-from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from briefings.members.model import IndexMembers, SectorFigures
-from briefings.model import Briefing, Change, Day, Story, Takeaway, Verdict
-from briefings.render.templates import render_template
+from briefings.model import Briefing, Change, Day, Sentence, Story, Takeaway, Verdict
 
 #: The pairs the verdict reads, as (lead, lag).
 KEY_PAIRS: tuple[tuple[str, str], ...] = (
@@ -142,14 +142,26 @@ LEADERSHIP_QUADRANTS = ("Leading", "Lagging")
 def tell_story(current: Briefing, previous: Briefing | None) -> Briefing:
     """Return ``current`` with its story: verdict, the day, takeaways, changes vs ``previous``."""
     alerts = () if previous is None else detect_alerts(previous, current)
+    told = changes(alerts)
     story = Story(
         verdict=verdict(current),
         day=the_day(current),
-        takeaways=takeaways(current),
-        changes=changes(alerts),
+        takeaways=tuple(_superseding(t, told) for t in takeaways(current)),
+        changes=told,
         previous_session=None if previous is None else previous.as_of,
     )
     return replace(current, story=story)
+
+
+#: A takeaway of this kind says what the changes of that kind say, for its own subjects.
+SUPERSEDED_KINDS: Mapping[str, str] = {"records": "record", "highs_52w": "high52"}
+
+
+def _superseding(takeaway: Takeaway, told: Sequence[Change]) -> Takeaway:
+    """Return ``takeaway`` naming the changes it says as well (records: each record change)."""
+    kind = SUPERSEDED_KINDS.get(takeaway.kind)
+    said = tuple(c.id for c in told if c.kind == kind and set(c.subjects) <= set(takeaway.subjects))
+    return replace(takeaway, supersedes=said) if said else takeaway
 
 
 def _one(value: float) -> float:
@@ -158,31 +170,9 @@ def _one(value: float) -> float:
     return 0.0 if rounded == 0 else rounded
 
 
-class _Told(TypedDict):
-    text: str
-    texts: Mapping[str, str]
-
-
-def _sentence(template: str, **context: object) -> _Told:
-    """Render ``templates/story/<template>.txt.j2`` in every language as one line of words."""
-    texts = {
-        language: _joined(render_template(f"story/{template}.txt.j2", language, **context))
-        for language in LANGUAGES
-    }
-    return {"text": texts[DEFAULT_LANGUAGE], "texts": texts}
-
-
-def _joined(text: str) -> str:
-    """Return ``text`` on one line: words single-spaced, no space left beside CJK characters."""
-    spaced = " ".join(text.split())
-    return _CJK_SPACE.sub("", spaced)
-
-
-#: A space with a CJK character (or full-width punctuation) on either side.
-_CJK_SPACE = re.compile(
-    r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])"
-    r"|(?<=[\u3000-\u303f\uff00-\uffef]) | (?=[\u3000-\u303f\uff00-\uffef])"
-)
+def _sentence(template: str, **context: object) -> Sentence:
+    """Return how a fact is told: ``templates/story/<template>.txt.j2`` and what it reads."""
+    return Sentence(template=template, context=context)
 
 
 def slug(text: str) -> str:
@@ -249,7 +239,7 @@ def verdict(briefing: Briefing) -> Verdict:
         narrow=narrow,
         leaning=leaning,
     )
-    return Verdict(id=kind, figures=figures, **told)
+    return Verdict(id=kind, figures=figures, sentence=told)
 
 
 # --- the day -------------------------------------------------------------------------------
@@ -283,11 +273,7 @@ def the_day(briefing: Briefing) -> Day:
 
 def _key_tickers(briefing: Briefing) -> set[str]:
     return {
-        line.ticker
-        for block in briefing.groups
-        if block.key in KEY_GROUPS
-        for line in block.lines
-        if not line.ticker.startswith("^")
+        line.ticker for block in briefing.groups if block.key in KEY_GROUPS for line in block.lines
     }
 
 
@@ -306,7 +292,9 @@ def _record_candidates(briefing: Briefing) -> Iterable[Takeaway]:
     if records:
         yield Takeaway(
             id="records",
-            **_sentence("records", tickers=records),
+            kind="records",
+            subjects=tuple(records),
+            sentence=_sentence("records", tickers=records),
             figures={f"{slug(t)}_close": round(closes[t], 2) for t in records if t in closes},
             significance=RECORD_SIGNIFICANCE,
         )
@@ -314,7 +302,9 @@ def _record_candidates(briefing: Briefing) -> Iterable[Takeaway]:
     if highs:
         yield Takeaway(
             id="highs_52w",
-            **_sentence("highs_52w", tickers=highs),
+            kind="highs_52w",
+            subjects=tuple(highs),
+            sentence=_sentence("highs_52w", tickers=highs),
             figures={f"{slug(t)}_close": round(closes[t], 2) for t in highs if t in closes},
             significance=HIGH52_SIGNIFICANCE,
         )
@@ -382,7 +372,9 @@ def _pair_takeaways(briefing: Briefing) -> Iterable[Takeaway]:
         figures = {"spread_pp": value, "margin_pp": abs(value)}
         yield Takeaway(
             id=f"{slug(line.name)}_{PAIR_WINDOW_IDS[window]}",
-            **_sentence("pair_window", line=line, window=window, spread=value),
+            kind=f"pair_{PAIR_WINDOW_IDS[window]}",
+            subjects=(line.lead, line.lag),
+            sentence=_sentence("pair_window", line=line, window=window, spread=value),
             figures=figures,
             significance=round(significance, 2),
         )
@@ -402,7 +394,9 @@ def _pair_takeaways(briefing: Briefing) -> Iterable[Takeaway]:
         ordered = sorted([*leads, (lag, legs[lag])], key=lambda item: -item[1])
         yield Takeaway(
             id=f"since_low_vs_{slug(lag)}",
-            **_sentence("since_low", low=low, legs=ordered, names=names),
+            kind="since_low",
+            subjects=tuple(leg for leg, _ in ordered),
+            sentence=_sentence("since_low", low=low, legs=ordered, names=names),
             figures={f"{slug(leg)}_since_low_pct": value for leg, value in ordered},
             significance=round(max(s for _, s in group), 2),
         )
@@ -435,7 +429,9 @@ def _sector_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeaway
             figures[f"{slug(benchmark)}_pct"] = _one(benchmark_return)
         yield Takeaway(
             id=kind,
-            **_sentence(
+            kind=kind,
+            subjects=(row.ticker, benchmark),
+            sentence=_sentence(
                 kind,
                 row=row,
                 period=briefing.period,
@@ -460,7 +456,9 @@ def _breadth_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeawa
         return
     yield Takeaway(
         id="breadth",
-        **_sentence("breadth", item=item),
+        kind="breadth",
+        subjects=(item.key,),
+        sentence=_sentence("breadth", item=item),
         figures={"above_50d": item.above_50, "counted_50d": item.counted_50},
         significance=round(abs(share - 50.0) / BREADTH_SCALE, 2),
     )
@@ -469,7 +467,7 @@ def _breadth_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeawa
 def _top_vs_rest_takeaways(members: IndexMembers, briefing: Briefing) -> Iterable[Takeaway]:
     """Yield the top N vs the rest in its most significant window, when the gap is meaningful."""
     rest_n = members.count - members.top_n
-    scored: list[tuple[float, str, float, float]] = []
+    scored: list[tuple[float, str, float, float, float]] = []
     for window in dict.fromkeys((briefing.period, "1D")):
         split = members.top_vs_rest.get(window)
         if split is None or rest_n <= 0:
@@ -480,8 +478,8 @@ def _top_vs_rest_takeaways(members: IndexMembers, briefing: Briefing) -> Iterabl
             top, rest = split.top_equal, split.rest_equal
         if top is None or rest is None:
             continue
+        gap = _one(top - rest)  # from the unrounded figures: 1.46, not 1.5 - 0.1
         top, rest = _one(top), _one(rest)
-        gap = _one(top - rest)
         min_pp, min_significance = TOP_VS_REST_THRESHOLDS.get(
             window, TOP_VS_REST_THRESHOLDS["period"]
         )
@@ -489,13 +487,15 @@ def _top_vs_rest_takeaways(members: IndexMembers, briefing: Briefing) -> Iterabl
         significance = _significance(gap, typical)
         if significance is None or abs(gap) < min_pp or significance < min_significance:
             continue
-        scored.append((significance, window, top, rest))
+        scored.append((significance, window, top, rest, gap))
     if not scored:
         return
-    significance, window, top, rest = max(scored)
+    significance, window, top, rest, gap = max(scored)
     yield Takeaway(
         id=f"top_vs_rest_{slug(window)}",
-        **_sentence(
+        kind="top_vs_rest",
+        subjects=(members.name, window),
+        sentence=_sentence(
             "top_vs_rest",
             members=members,
             window=window,
@@ -508,7 +508,7 @@ def _top_vs_rest_takeaways(members: IndexMembers, briefing: Briefing) -> Iterabl
             "rest_n": float(rest_n),
             "top_pct": top,
             "rest_pct": rest,
-            "gap_pp": _one(top - rest),
+            "gap_pp": gap,
         },
         significance=round(significance, 2),
     )
@@ -544,7 +544,9 @@ def _sector_breadth_takeaways(members: IndexMembers) -> Iterable[Takeaway]:
     sector = max(standing_out, key=lambda s: abs(share(s) - 50.0))
     yield Takeaway(
         id="sector_breadth",
-        **_sentence(
+        kind="sector_breadth",
+        subjects=(members.name, sector.sector),
+        sentence=_sentence(
             "sector_breadth",
             members=members,
             sector=sector,
@@ -628,5 +630,11 @@ def changes(alerts: Sequence[Alert]) -> tuple[Change, ...]:
     """Return the alerts as changes, most telling first (CHANGE_ORDER), in words."""
     ordered = sorted(alerts, key=_order)
     return tuple(
-        Change(id=alert.key, kind=alert.kind, **_sentence("change", a=alert)) for alert in ordered
+        Change(
+            id=alert.key,
+            kind=alert.kind,
+            subjects=(alert.key.split(":", 1)[-1],),
+            sentence=_sentence("change", a=alert),
+        )
+        for alert in ordered
     )

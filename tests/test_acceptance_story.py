@@ -14,6 +14,7 @@ import pytest
 
 from briefings.model import Briefing
 from briefings.render.briefing_json import briefing_to_json
+from briefings.render.templates import fact_words
 from briefings.render.views import render_summary
 from briefings.service import MarketService
 from tests.sweeps.story import check_story
@@ -40,7 +41,7 @@ def is_record(series: pd.Series, day: date) -> bool:
 
 def told(briefing: Briefing) -> dict[str, str]:
     assert briefing.story is not None
-    return {t.id: t.text for t in briefing.story.takeaways}
+    return {t.id: fact_words(t) for t in briefing.story.takeaways}
 
 
 def test_december_11_is_a_broadening_rally_with_records(
@@ -60,11 +61,13 @@ def test_december_11_is_a_broadening_rally_with_records(
         )
         assert spread >= 1.0, (lead, lag, spread)
     assert briefing.story.verdict.id == "broadening"
-    assert briefing.story.verdict.text.startswith("Broadening: small caps, equal weight")
+    assert fact_words(briefing.story.verdict).startswith("Broadening: small caps, equal weight")
     takeaways = told(briefing)
     assert next(iter(takeaways)) == "records"
-    for ticker in ("IWM", "IWC", "RSP"):
-        assert ticker in takeaways["records"]
+    records = briefing.story.takeaways[0]
+    for ticker, name in (("IWM", "Russell 2000"), ("IWC", "micro caps"), ("RSP", "equal weight")):
+        assert ticker in records.subjects
+        assert name in takeaways["records"]
     since = takeaways["since_low_vs_spy"]
     for ticker, label in (("IWC", "micro caps"), ("IWM", "small caps"), ("SPY", "the S&P 500")):
         measured = change(closes(market_data_dir, ticker), date(2025, 11, 20), day)
@@ -97,7 +100,7 @@ def test_november_28_reads_the_month_rightly(
     assert value > 0
     assert "growth beat value" not in " ".join(takeaways.values())
     assert briefing.story.verdict.id in ("broadening", "mixed")
-    assert "value" in briefing.story.verdict.text
+    assert "value" in fact_words(briefing.story.verdict)
 
 
 @pytest.mark.parametrize("day", [date(2025, 11, 28), date(2025, 12, 11), date(2025, 4, 8)])

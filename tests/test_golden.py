@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from datetime import date
@@ -75,5 +76,8 @@ def test_every_demo_view_says_simulated(snapshot: Snapshot) -> None:
 
 
 def test_briefing_html_fits_one_telegram_message(snapshot: Snapshot) -> None:
-    briefing: Briefing = snapshot.briefing
-    assert len(render_briefing(briefing, "html")) <= 4096
+    # The daily full briefing fits one message; a table since a date asked for may add a second
+    # (the bot splits it, bot.desk.split).
+    briefing: Briefing = dataclasses.replace(snapshot.briefing, since=None)
+    for language in ("en", "zh"):
+        assert len(render_briefing(briefing, "html", language)) <= 4096

@@ -20,7 +20,7 @@ from briefings.alerts import Alert, detect_alerts
 from briefings.i18n import LANGUAGES, LOCALES, po_path
 from briefings.render.alerts import render_alerts
 from briefings.render.members import render_breadth, render_movers
-from briefings.render.templates import render_template
+from briefings.render.templates import fact_words, render_template
 from briefings.render.views import (
     render_basket_breadth,
     render_briefing,
@@ -288,7 +288,7 @@ def test_no_chinese_view_shows_english_words(
             )
         )
         for change in current.briefing.story.changes if current.briefing.story else ():
-            rendered.append((f"change-{change.id}", change.texts["zh"]))
+            rendered.append((f"change-{change.id}", fact_words(change, "zh")))
     english = {name: words for name, text in rendered if (words := english_words(text, allowed))}
     assert not english, english
 

@@ -7,8 +7,9 @@ from datetime import date
 
 from bot.desk.split import split_message
 from briefings.build import build_briefing
-from briefings.model import Briefing, Change, Takeaway
-from briefings.render.views import render_briefing
+from briefings.model import Briefing, Change, Sentence, SinceLow, Takeaway
+from briefings.render.templates import fact_words
+from briefings.render.views import render_briefing, render_summary
 from briefings.sources.demo import DemoSource
 from briefings.story import tell_story
 from briefings.universe import load_universe
@@ -74,18 +75,38 @@ def test_the_terminal_briefing_fits_80_columns() -> None:
 def test_long_story_lines_wrap_within_80_columns() -> None:
     briefing = tell_story(demo_briefing(), None)
     assert briefing.story is not None
-    words = (
-        "Since the Sep 14 low: the S&P 500 +10.0%, equal weight +3.7%, small caps -4.6%, and more"
+    legs = [("SPY", 10.0), ("RSP", 3.7), ("IWM", -4.6), ("IWC", -5.1), ("MDY", 1.2), ("IWD", 2.0)]
+    low = SinceLow(
+        benchmark="SPY",
+        benchmark_name="S&P 500",
+        low_date=date(2025, 9, 14),
+        low_close=1.0,
+        lookback_sessions=60,
+        returns=(),
     )
+    long = Sentence("since_low", {"low": low, "legs": legs, "names": {t: t for t, _ in legs}})
+    words = fact_words(Takeaway(id="long", kind="since_low", sentence=long))
+    assert len(words) > 80
     story = dataclasses.replace(
         briefing.story,
-        verdict=dataclasses.replace(briefing.story.verdict, text=f"Mixed: {words}"),
-        takeaways=(Takeaway(id="long", text=words, figures={}, significance=1.0),),
-        changes=(Change(id="long", kind="rank", text=words),),
+        verdict=dataclasses.replace(briefing.story.verdict, sentence=long),
+        takeaways=(Takeaway(id="long", kind="since_low", sentence=long, significance=1.0),),
+        changes=(Change(id="long", kind="rank", sentence=long),),
         previous_session=date(2025, 11, 20),
     )
     text = render_briefing(dataclasses.replace(briefing, story=story), "text")
     assert [line for line in text.splitlines() if len(line) > 80] == []
     shown = " ".join(text.split())
-    assert f"Mixed: {words}" in shown
+    assert words in shown
     assert shown.count(f"- {words}") == 2  # the takeaway and the change, whole
+
+
+def test_the_stale_line_breaks_between_phrases_on_a_phone() -> None:
+    briefing = dataclasses.replace(
+        tell_story(demo_briefing(), None),
+        stale=("^GSPC", "^NDX", "MDY"),
+        stale_last_close={"^GSPC": date(2025, 11, 7), "^NDX": date(2025, 11, 7)},
+    )
+    for language, phrase in (("en", "no data for MDY"), ("zh", "MDY无数据")):
+        lines = render_summary(briefing, "html", language).splitlines()
+        assert f"<i>{phrase}</i>" in lines, lines

@@ -16,6 +16,7 @@ from briefings.analytics.rrg import RelativeRotation
 from briefings.model import Briefing, GroupBlock, SinceLow, Takeaway, TickerLine
 from briefings.render.briefing_json import briefing_to_json
 from briefings.render.layout import phone_lines
+from briefings.render.templates import fact_words
 from briefings.story import takeaways, tell_story, the_day, verdict
 from briefings.windows import WINDOWS
 
@@ -147,7 +148,9 @@ NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 def assert_numbers_are_figures(takeaway: Takeaway) -> None:
     """Every measured number in the sentence (not a date, not "50-day") is one of its figures."""
-    text = re.sub(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d+", "", takeaway.text)
+    text = re.sub(
+        r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d+", "", fact_words(takeaway)
+    )
     text = re.sub(r"\d+-(?:day|week)|S&P 500|Nasdaq-100|Russell 2000|MidCap 400", "", text)
     figures = {abs(v) for v in takeaway.figures.values()}
     for number in NUMBER.findall(text):
@@ -167,22 +170,22 @@ def test_broadening_when_three_key_pairs_lean_broad_and_none_narrow() -> None:
     )
     result = verdict(b)
     assert result.id == "broadening"
-    assert result.text == "Broadening: small caps, equal weight and value lead"
+    assert fact_words(result) == "Broadening: small caps, equal weight and value lead"
 
 
 def test_narrow_when_three_lean_narrow_and_none_broad() -> None:
     lines = tuple(line(key, -2.0) for key in VERDICT_PAIRS)
     result = verdict(briefing(lines=lines))
     assert result.id == "narrow"
-    assert result.text == "Narrow: large caps, cap weight, growth and mega-cap tech lead"
+    assert fact_words(result) == "Narrow: large caps, cap weight, growth and mega-cap tech lead"
 
 
 def test_one_narrow_pair_makes_a_broad_month_mixed() -> None:
     lines = (line("small", 2.0), line("equal", 2.0), line("value", 2.0), line("cyclicals", -2.0))
     result = verdict(briefing(lines=lines))
     assert result.id == "mixed"
-    assert "mega-cap tech over cyclicals" in result.text
-    assert "small caps over large caps" in result.text
+    assert "mega-cap tech over cyclicals" in fact_words(result)
+    assert "small caps over large caps" in fact_words(result)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +202,7 @@ def test_a_pair_leans_only_past_both_thresholds(spread: float, typical: float, l
     result = verdict(briefing(lines=lines, typical=typical))
     assert result.id == ("broadening" if leans else "mixed")
     if not leans:
-        assert result.text == "Mixed: no clear lead this month"
+        assert fact_words(result) == "Mixed: no clear lead this month"
 
 
 def test_no_verdict_with_fewer_than_three_key_pairs() -> None:
@@ -210,18 +213,22 @@ def test_no_verdict_with_fewer_than_three_key_pairs() -> None:
 # --- takeaways -----------------------------------------------------------------------------
 
 
-def test_records_of_key_tickers_come_first_without_indices_or_sectors() -> None:
+def test_records_name_indices_and_funds_once_names_before_tickers_without_sectors() -> None:
     b = briefing(records=("SPY", "^GSPC", "IWM", "XLK"), lines=(line("small", 5.0),))
     result = takeaways(b)
     assert result[0].id == "records"
-    assert result[0].text == "Records: SPY and IWM"
-    assert "records" not in ids(takeaways(briefing(records=("^GSPC", "XLK"))))
+    assert result[0].subjects == ("SPY", "^GSPC", "IWM")
+    assert fact_words(result[0]) == "S&P 500 and Russell 2000 closed at records"
+    assert fact_words(result[0], "zh") == "标普500和罗素2000收盘创历史新高"
+    only_index = takeaways(briefing(records=("^GSPC", "XLK")))
+    assert fact_words(only_index[0]) == "S&P 500 closed at a record"
+    assert "records" not in ids(takeaways(briefing(records=("XLK",))))
 
 
 def test_a_52_week_high_that_is_not_a_record_is_its_own_takeaway() -> None:
     result = takeaways(briefing(records=("SPY",), highs=("SPY", "QQQ")))
     assert ids(result)[:2] == ["records", "highs_52w"]
-    assert result[1].text == "52-week high: QQQ"
+    assert fact_words(result[1]) == "At a 52-week high: Nasdaq-100"
 
 
 @pytest.mark.parametrize(
@@ -241,7 +248,7 @@ def test_the_winner_named_is_the_one_the_sign_favours(sign: float) -> None:
         t for t in takeaways(briefing(lines=(line("value", 2.5 * sign),))) if "month" in t.id
     ]
     winner, loser = ("value", "growth") if sign > 0 else ("growth", "value")
-    assert told.text == f"Over the past month {winner} beat {loser} by 2.5 pp"
+    assert fact_words(told) == f"Over the past month {winner} beat {loser} by 2.5 pp"
     assert told.figures == {"spread_pp": 2.5 * sign, "margin_pp": 2.5}
 
 
@@ -258,7 +265,7 @@ def test_since_the_low_pairs_with_one_lag_share_a_sentence() -> None:
         briefing(since_low=since, lines=(line("small"), line("equal"), line("value")))
     )
     told = {t.id: t for t in result}
-    assert told["since_low_vs_spy"].text == (
+    assert fact_words(told["since_low_vs_spy"]) == (
         "Since the Nov 20 low: small caps +12.5%, equal weight +6.9%, the S&P 500 +5.6%"
     )
     assert "since_low_vs_iwf" not in told  # 0.2 pp is not news
@@ -278,8 +285,14 @@ def test_sector_leader_and_laggard_need_a_lead_of_1pp_over_the_benchmark() -> No
         briefing(sectors=(("XLK", 3.0), ("XLE", 0.0), ("XLU", -2.0)), spy_return=0.5)
     )
     told = {t.id: t for t in result}
-    assert told["sector_leader"].text == "Best sector month to date: Technology +3.0%, SPY +0.5%"
-    assert told["sector_laggard"].text == "Worst sector month to date: Utilities -2.0%, SPY +0.5%"
+    assert (
+        fact_words(told["sector_leader"])
+        == "Best sector month to date: Technology +3.0%, SPY +0.5%"
+    )
+    assert (
+        fact_words(told["sector_laggard"])
+        == "Worst sector month to date: Utilities -2.0%, SPY +0.5%"
+    )
     close = takeaways(
         briefing(
             sectors=(("XLK", 1.4), ("XLU", -0.4)),
@@ -360,7 +373,7 @@ def test_what_changed_is_the_alert_comparisons() -> None:
     assert story is not None
     assert {c.id for c in story.changes} == {a.key for a in detect_alerts(before, after)}
     assert [c.id for c in story.changes][:2] == ["record:SPY", "quadrant:IWM/SPY"]
-    assert story.changes[1].text == "Small vs large entered Leading"
+    assert fact_words(story.changes[1]) == "Small vs large: ahead and gaining (Leading)"
     assert story.previous_session == date(2025, 12, 10)
 
 
@@ -374,7 +387,9 @@ def test_the_json_carries_verdict_takeaways_and_changes_in_order() -> None:
         "id": "record:SPY",
         "kind": "record",
         "text": "SPY closed at a record",
+        "subjects": ["SPY"],
     }
+    assert payload["takeaways"][0]["supersedes"] == ["record:SPY"]
 
 
 def test_phone_lines_keep_numbers_with_their_labels() -> None:
@@ -396,7 +411,7 @@ def test_a_sector_rank_move_of_three_places_is_a_change_two_is_not() -> None:
     assert not [a for a in detect_alerts(before, nudged) if a.kind == "rank"]
     story = tell_story(moved, before).story
     assert story is not None
-    assert "Micro caps (IWC) up from #4 to #1 (1M)" in {c.text for c in story.changes}
+    assert "Micro caps (IWC) up from #4 to #1 (1M)" in {fact_words(c) for c in story.changes}
 
 
 def test_a_new_52_week_high_is_a_change_once_and_a_record_is_not_one() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from briefings.members.model import BreadthCounts, GroupSplit, IndexMembers, SectorFigures
 from briefings.model import Briefing, Takeaway
+from briefings.render.templates import fact_words
 from briefings.story import takeaways
 from tests.test_story import assert_numbers_are_figures, briefing, line
 
@@ -78,7 +79,7 @@ def cap(top: float, rest: float) -> GroupSplit:
 
 def test_top_vs_rest_over_the_period_speaks_when_the_gap_is_meaningful() -> None:
     result = told(members(month=cap(-0.4, 1.4)))
-    assert result["top_vs_rest_mtd"].text == (
+    assert fact_words(result["top_vs_rest_mtd"]) == (
         "Month to date: top 50 of the S&P 500 -0.4%, the other 441 +1.4%"
     )
     assert result["top_vs_rest_mtd"].figures["gap_pp"] == -1.8
@@ -113,7 +114,7 @@ def test_top_vs_rest_thresholds_on_the_day(
     result = told(members(day=cap(top, rest)), typical=typical)
     assert ("top_vs_rest_1d" in result) is fires
     if fires:
-        assert result["top_vs_rest_1d"].text.startswith("On the day: top 50 of the S&P 500")
+        assert fact_words(result["top_vs_rest_1d"]).startswith("On the day: top 50 of the S&P 500")
 
 
 def test_top_vs_rest_speaks_once_in_its_most_significant_window() -> None:
@@ -125,11 +126,13 @@ def test_top_vs_rest_speaks_once_in_its_most_significant_window() -> None:
 def test_top_vs_rest_without_weights_is_equal_weighted_and_says_so() -> None:
     split = GroupSplit(top_cap=None, rest_cap=None, top_equal=3.0, rest_equal=1.0)
     result = told(members(month=split, cap_weighted=False))
-    assert result["top_vs_rest_mtd"].text.endswith("+3.0%, the other 441 +1.0% (equal-weighted)")
+    assert fact_words(result["top_vs_rest_mtd"]).endswith(
+        "+3.0%, the other 441 +1.0% (equal-weighted)"
+    )
 
 
 def test_top_vs_rest_never_contradicts_the_sign() -> None:
-    text = told(members(month=cap(3.0, -1.0)))["top_vs_rest_mtd"].text
+    text = fact_words(told(members(month=cap(3.0, -1.0)))["top_vs_rest_mtd"])
     assert "top 50 of the S&P 500 +3.0%, the other 441 -1.0%" in text
 
 
@@ -161,7 +164,7 @@ def test_sector_breadth_thresholds(above: int, index_above: int, fires: bool) ->
 def test_sector_breadth_names_the_sector_and_the_index() -> None:
     figures = members(sectors=(sector("Health Care", 15), sector("Energy", 9)), index_above=55)
     result = told(figures)["sector_breadth"]
-    assert result.text == (
+    assert fact_words(result) == (
         "75% of Health Care members are above their 200-day average (S&P 500 55%)"
     )
 
@@ -169,14 +172,16 @@ def test_sector_breadth_names_the_sector_and_the_index() -> None:
 def test_sector_breadth_tells_the_sector_further_from_half() -> None:
     figures = members(sectors=(sector("Health Care", 14), sector("Real Estate", 2)))
     result = told(figures)["sector_breadth"]
-    assert result.text.startswith("10% of Real Estate members are above")
+    assert fact_words(result).startswith("10% of Real Estate members are above")
 
 
 def test_sector_breadth_says_none_and_all_in_words() -> None:
     narrow = told(members(sectors=(sector("Materials", 0), sector("Energy", 10))))
-    assert narrow["sector_breadth"].text.startswith("None of the 20 Materials members is above")
+    assert fact_words(narrow["sector_breadth"]).startswith(
+        "None of the 20 Materials members is above"
+    )
     wide = told(members(sectors=(sector("Utilities", 20), sector("Energy", 10))))
-    assert wide["sector_breadth"].text.startswith("All 20 Utilities members are above")
+    assert fact_words(wide["sector_breadth"]).startswith("All 20 Utilities members are above")
 
 
 def test_sector_breadth_ignores_sectors_with_few_members() -> None:
@@ -206,3 +211,10 @@ def test_member_takeaways_take_the_last_places_when_ranked_out() -> None:
     )
     told_ids = [t.id for t in takeaways(replace(crowded, members=(figures,)))]
     assert told_ids == [*others[:4], "top_vs_rest_mtd", "sector_breadth"]
+
+
+def test_the_gap_is_measured_from_unrounded_figures() -> None:
+    # 1.54 - 0.08 = 1.46: the gap is 1.5, not 1.5 - 0.1 = 1.4 (the shown figures' difference).
+    result = told(members(month=cap(1.54, 0.08)))["top_vs_rest_mtd"]
+    assert result.figures["gap_pp"] == 1.5
+    assert (result.figures["top_pct"], result.figures["rest_pct"]) == (1.5, 0.1)

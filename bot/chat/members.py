@@ -26,7 +26,7 @@ async def breadth(update: Update, context: Context, args: Sequence[str]) -> None
     try:
         text = render_breadth(snapshot.briefing, sector, "html", current_language())
     except RenderError as exc:
-        raise InputProblem("not_sector", text=echo(sector or ""), detail=str(exc)) from None
+        raise InputProblem("not_sector", text=echo(sector or ""), choices=exc.choices) from None
     await send_view(update, context, with_note(text, behind_note(context, snapshot)))
 
 

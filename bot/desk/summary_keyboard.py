@@ -31,8 +31,8 @@ ROWS: tuple[tuple[View, ...], ...] = (
     (View.ROTATION, View.SECTORS, View.BREADTH),
     (View.SINCE_LOW, View.CHART, View.FULL),
 )
-#: The window the rotation view opens on: the one the verdict reads.
-ROTATION_WINDOW = "1M"
+#: The window the Rotation button opens on: the same default as /rotation, so one name is one view.
+ROTATION_WINDOW = "MTD"
 #: The chart the chart button sends: the pairs' price ratios.
 CHART_REQUEST = ChartRequest("pairs")
 

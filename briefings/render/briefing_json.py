@@ -9,6 +9,8 @@ from typing import Any
 from briefings.analytics.leaders import SectorRow
 from briefings.members.json_doc import index_members_json
 from briefings.model import Briefing
+from briefings.render.selection import select_summary
+from briefings.render.templates import fact_words
 
 
 def _clean(value: float | None) -> float | None:
@@ -97,21 +99,26 @@ def _story_json(briefing: Briefing) -> dict[str, Any]:
     if story is None:
         return {}
 
+    pick = select_summary(briefing)
+
     def rows(items: tuple[SectorRow, ...]) -> list[dict[str, Any]]:
         return [{"ticker": r.ticker, "return": _clean(r.return_pct)} for r in items]
 
     return {
         "verdict": {
             "id": story.verdict.id,
-            "text": story.verdict.text,
+            "text": fact_words(story.verdict),
             "figures": dict(story.verdict.figures),
         },
         "takeaways": [
             {
                 "id": t.id,
-                "text": t.text,
+                "kind": t.kind,
+                "text": fact_words(t),
+                "subjects": list(t.subjects),
                 "figures": dict(t.figures),
                 "significance": t.significance,
+                "supersedes": list(t.supersedes),
             }
             for t in story.takeaways
         ],
@@ -120,10 +127,17 @@ def _story_json(briefing: Briefing) -> dict[str, Any]:
             "up": rows(story.day.up),
             "down": rows(story.day.down),
         },
-        "changes": [{"id": c.id, "kind": c.kind, "text": c.text} for c in story.changes],
+        "changes": [
+            {"id": c.id, "kind": c.kind, "text": fact_words(c), "subjects": list(c.subjects)}
+            for c in story.changes
+        ],
         "previous_session": (
             story.previous_session.isoformat() if story.previous_session else None
         ),
+        "summary": {
+            "shown": list(pick.ids),
+            "counted": list(pick.counted_ids),
+        },
     }
 
 

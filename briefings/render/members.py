@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from briefings.i18n import DEFAULT_LANGUAGE
+from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from briefings.members.model import SectorFigures
 from briefings.model import Briefing
-from briefings.render.templates import render_template
+from briefings.render.templates import display_name, render_template, short_sector_names
 from briefings.render.views import Format, RenderError
 from briefings.windows import WINDOWS
 
@@ -27,18 +28,44 @@ def render_breadth(
 
     An unknown sector raises RenderError naming the sectors there are.
     """
-    chosen = None
-    if sector is not None:
-        for members in briefing.members:
-            chosen = members.sector(sector)
-            if chosen is not None:
-                break
-        if chosen is None:
-            known = sorted({s.sector for m in briefing.members for s in m.sectors})
-            raise RenderError(
-                f"no sector called {sector!r}; use one of {', '.join(known) or 'none (no members)'}"
-            )
+    chosen = None if sector is None else find_sector(briefing, sector)
     return render_template(f"breadth.{_extension(fmt)}.j2", lang, b=briefing, chosen=chosen)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def find_sector(briefing: Briefing, name: str) -> SectorFigures:
+    """Return the sector ``name`` means: in English as ``IndexMembers.sector`` reads it, or as
+    the bot shows it in any language (信息技术), or by a short form (科技, tech, IT).
+
+    An unknown sector raises RenderError whose ``choices`` are the sectors there are.
+    """
+    for members in briefing.members:
+        found = members.sector(name)
+        if found is not None:
+            return found
+    wanted = _squeezed(name)
+    for members in briefing.members:
+        for language in LANGUAGES:
+            shorts = short_sector_names(language)
+            found_all = [
+                s
+                for s in members.sectors
+                if wanted
+                and (
+                    _squeezed(display_name(language, s.sector)).startswith(wanted)
+                    or wanted in {_squeezed(short) for short in shorts.get(s.sector, ())}
+                )
+            ]
+            if len(found_all) == 1:
+                return found_all[0]
+    known = tuple(sorted({s.sector for m in briefing.members for s in m.sectors}))
+    raise RenderError(
+        f"no sector called {name!r}; use one of {', '.join(known) or 'none (no members)'}",
+        choices=known,
+    )
 
 
 def render_movers(

@@ -84,6 +84,17 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
     def pp(value: float | None, decimals: int = 1) -> str:
         return signed(value, decimals, " " + i18n.gettext(language, "pp"))
 
+    def cell(value: float | None, width: int, suffix: str = "%") -> str:
+        """Right-align a signed figure in a table column, always with a space before it.
+
+        A figure too wide for the column at one decimal is shown whole (+122.9% -> +123%),
+        so that neighbouring columns never run together.
+        """
+        text = signed(value, 1, suffix)
+        if len(text) >= width:
+            text = signed(value, 0, suffix)
+        return text.rjust(width)
+
     def share(value: float | None) -> str:
         return "–" if value is None else i18n.number(value, language, 0) + "%"
 
@@ -97,10 +108,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
 
     def said(item: Any) -> str:
         """Return a story sentence (verdict, takeaway or change) in this language."""
-        if language == DEFAULT_LANGUAGE:
-            return str(item.text)  # ``text`` is the English sentence
-        texts: Mapping[str, str] = item.texts
-        return texts.get(language, item.text)
+        return fact_words(item, language)
 
     def lines(text: str, width: int = PHONE_WIDTH, indent: int = 0) -> list[str]:
         return phone_lines(text, width, indent)
@@ -109,6 +117,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         pct=signed,
         pp=pp,
         share=share,
+        cell=cell,
         day=lambda value: i18n.day(value, language),
         short_day=lambda value: i18n.short_day(value, language),
         weekday=lambda value: i18n.weekday(value, language),
@@ -152,3 +161,28 @@ _NAME_AND_TICKER = re.compile(r"^(.+) \((\^?[A-Z0-9.\-]+)\)$")
 
 #: A space beside full-width punctuation, which carries its own spacing (Chinese text).
 _FULL_WIDTH_SPACE = re.compile(r"(?<=[：，。；、）]) +(?=\S)|(?<=\S) +(?=[（])")
+
+
+def fact_words(fact: Any, language: str = DEFAULT_LANGUAGE) -> str:
+    """Tell a story fact (or the verdict) in ``language`` on one line, from its sentence's template.
+
+    The domain's facts hold no words: this is where each becomes a sentence, once per language.
+    """
+    sentence = fact.sentence
+    template = environment(language).get_template(f"story/{sentence.template}.txt.j2")
+    text = " ".join(template.render(**sentence.context).split())
+    return _CJK_SPACE.sub("", text)
+
+
+#: A space with a CJK character (or full-width punctuation) on either side.
+_CJK_SPACE = re.compile(
+    r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])"
+    r"|(?<=[\u3000-\u303f\uff00-\uffef]) | (?=[\u3000-\u303f\uff00-\uffef])"
+)
+
+
+def short_sector_names(language: str = DEFAULT_LANGUAGE) -> Mapping[str, tuple[str, ...]]:
+    """Return each GICS sector's short forms a reader may type in ``language`` (科技, tech)."""
+    module: Any = environment(language).get_template("_sector_names.j2").make_module()
+    shorts: Mapping[str, Any] = module.SHORT_NAMES
+    return {sector: tuple(names) for sector, names in shorts.items()}

@@ -7,21 +7,21 @@ from typing import Literal
 
 from briefings.analytics.rotation import RotationLine
 from briefings.i18n import DEFAULT_LANGUAGE
-from briefings.model import Briefing, Change, SinceDate
+from briefings.model import Briefing, SinceDate
 from briefings.render.briefing_json import briefing_to_json
+from briefings.render.selection import select_summary
 from briefings.render.templates import render_template
 from briefings.windows import WINDOWS
 
 Format = Literal["text", "html", "json"]
-#: The daily summary's most lines, and the fewest takeaways and changes it keeps to meet that.
-SUMMARY_MAX_LINES = 26
-SUMMARY_MIN_TAKEAWAYS = 3
-SUMMARY_MIN_CHANGES = 1
-SUMMARY_MAX_CHANGES = 4
 
 
 class RenderError(ValueError):
-    """Raise when asked for an unknown format or window."""
+    """Raise when asked for an unknown format, window or sector; ``choices`` are the known ones."""
+
+    def __init__(self, message: str, choices: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.choices = choices
 
 
 def _extension(fmt: str) -> str:
@@ -48,48 +48,16 @@ def render_briefing(briefing: Briefing, fmt: Format, lang: str = DEFAULT_LANGUAG
 def render_summary(briefing: Briefing, fmt: Format = "html", lang: str = DEFAULT_LANGUAGE) -> str:
     """Render the phone-first daily summary: verdict, the day, takeaways, what changed.
 
-    At most SUMMARY_MAX_LINES lines: the most takeaways (at least SUMMARY_MIN_TAKEAWAYS) with
-    at least SUMMARY_MIN_CHANGES changes, then as many changes (up to SUMMARY_MAX_CHANGES) as
-    still fit; when even that is too long, the changes are only counted.
+    Its facts are chosen once for every language and format (``select_summary``): the same
+    ids in the same order, at most SUMMARY_MAX_LINES phone lines in the longest language.
     """
-    story = briefing.story
-    name = f"summary.{_extension(fmt)}.j2"
-    if story is None:
-        return render_template(name, lang, b=briefing, s=None, takeaways=(), changes=(), more=0)
-    changes = _summary_changes(briefing)
-    takeaways = story.takeaways
-
-    def render(told: int, shown: int) -> str:
-        return render_template(
-            name,
-            lang,
-            b=briefing,
-            s=story,
-            takeaways=takeaways[:told],
-            changes=changes[:shown],
-            more=len(changes) - shown,
-        )
-
-    fewest_takeaways = min(SUMMARY_MIN_TAKEAWAYS, len(takeaways))
-    most_changes = min(SUMMARY_MAX_CHANGES, len(changes))
-    fewest_changes = min(SUMMARY_MIN_CHANGES, most_changes)
-    text = ""
-    for least in (fewest_changes, 0):
-        for told in range(len(takeaways), fewest_takeaways - 1, -1):
-            for shown in range(most_changes, least - 1, -1):
-                text = render(told, shown)
-                if text.count("\n") <= SUMMARY_MAX_LINES:
-                    return text
-    return text
-
-
-def _summary_changes(briefing: Briefing) -> list[Change]:
-    """Return the changes the summary shows: records are left to the records takeaway."""
-    story = briefing.story
-    if story is None:
-        return []
-    told_records = any(t.id == "records" for t in story.takeaways)
-    return [c for c in story.changes if not (told_records and c.kind == "record")]
+    return render_template(
+        f"summary.{_extension(fmt)}.j2",
+        lang,
+        b=briefing,
+        s=briefing.story,
+        pick=select_summary(briefing),
+    )
 
 
 def render_basket_breadth(

@@ -55,7 +55,7 @@ async def test_each_button_opens_its_view_in_place_and_back_returns_the_summary(
     chat = bot.private_chat(USER)
     summary = await bot.say_one(chat, "/brief")
     expected = {
-        "🔄 Rotation": "Rotation, the past month",
+        "🔄 Rotation": "Rotation, month to date",
         "🏁 Sectors": "Sectors, month to date",
         "📈 Breadth": "Above 200-day",
         "📉 Since low": "Since the S&P 500 index low",
@@ -121,4 +121,4 @@ async def test_the_daily_push_is_the_summary_with_its_buttons(bot: Harness) -> N
     assert len(pushed.shown_text.splitlines()) <= 26
     assert "📜 Full" in buttons(pushed)
     await press(bot, chat, pushed, "🔄 Rotation")
-    assert "Rotation, the past month" in current(bot, chat, pushed.message_id).shown_text
+    assert "Rotation, month to date" in current(bot, chat, pushed.message_id).shown_text
