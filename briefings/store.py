@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -62,6 +62,14 @@ CREATE TABLE IF NOT EXISTS refreshes (
 );
 CREATE INDEX IF NOT EXISTS refreshes_by_source ON refreshes (source, id);
 """
+#: What each ticker's data looked like when last read (a CSV file's path, size and mtime), so
+#: an unchanged file is not read again; made on the first write where an older store lacks it.
+_MARKS_SCHEMA = """CREATE TABLE IF NOT EXISTS source_marks (
+    source TEXT NOT NULL,
+    ticker TEXT NOT NULL,
+    mark TEXT NOT NULL,
+    PRIMARY KEY (source, ticker)
+)"""
 #: Longest ticker list sent as SQL parameters; longer requests read the source's every row.
 _MAX_IN_LIST = 500
 #: Refresh records kept per source; older ones are pruned.
@@ -394,6 +402,27 @@ class PriceStore:
             str(ticker): date.fromordinal(_EPOCH.toordinal() + int(day)) for ticker, day in rows
         }
 
+    def source_marks(self, source: str) -> dict[str, str]:
+        """Return the change mark of each ticker's data as last stored (see ``save_marks``)."""
+        with self._read() as connection:
+            if not _has_table(connection, "source_marks"):
+                return {}
+            rows = connection.execute(
+                "SELECT ticker, mark FROM source_marks WHERE source = ?", (source,)
+            ).fetchall()
+        return {str(ticker): str(mark) for ticker, mark in rows}
+
+    def save_marks(self, source: str, marks: Mapping[str, str]) -> None:
+        """Keep the change marks of tickers whose data was read and stored in full."""
+        if not marks:
+            return
+        with self._transaction() as connection:
+            connection.execute(_MARKS_SCHEMA)
+            connection.executemany(
+                "INSERT OR REPLACE INTO source_marks (source, ticker, mark) VALUES (?, ?, ?)",
+                [(source, ticker, mark) for ticker, mark in marks.items()],
+            )
+
     def data_version(self, source: str) -> str:
         """Return a token that changes whenever the source's stored closes change."""
         with self._read() as connection:
@@ -434,6 +463,13 @@ class PriceStore:
             message=str(row[2]),
             last_session=date.fromisoformat(row[3]) if row[3] else None,
         )
+
+
+def _has_table(connection: sqlite3.Connection, name: str) -> bool:
+    row = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
 
 
 def _wide_frame(names: list[str], series: list[tuple[DayArray, CloseArray]]) -> pd.DataFrame:
