@@ -55,9 +55,11 @@ def measure(runs: int, data: Path, peer: Path, code: Path) -> dict[str, list[Usa
     """Time marketbrief's warm brief and the peer, alternating, ``runs`` times each."""
     with tempfile.TemporaryDirectory(prefix="marketbrief-csv-") as root:
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
             "MARKETBRIEF_DATA_DIR": str(Path(root) / "data"),
             "MARKETBRIEF_CACHE_DIR": str(Path(root) / "cache"),
+            # Bytecode cached, as for an installed package: the warm-up runs fill the folder.
+            "PYTHONPYCACHEPREFIX": str(Path(root) / "pyc"),
             "PYTHONPATH": str(code),
         }
         brief = ("-m", "bot.cli", "brief", "--source", f"csv:{data}")
@@ -77,7 +79,8 @@ def report(usages: Mapping[str, Sequence[Usage]], label: str) -> str:
     rss = {name: statistics.median(u.rss_mib for u in runs) for name, runs in usages.items()}
     runs = len(usages["peer"])
     lines = [
-        f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, {runs} runs each, interleaved;"
+        f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, {runs} runs each, interleaved,"
+        " bytecode cached;"
         f" code: {label}",
         f"{'what':<40} {'CPU s':>6} {'MiB':>6}",
         f"{'brief --source csv:DIR (warm store)':<40} {cpu['marketbrief']:>6.2f}"
