@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -124,3 +125,20 @@ def test_a_year_spanning_correction_merges_into_each_year(tmp_path: Path) -> Non
     assert loaded.loc["2025-01-02"] == -2.0
     assert len(loaded) == len(days)
     assert store.load("demo", end=date(2024, 12, 31)).index[-1] == pd.Timestamp("2024-12-31")
+
+
+def test_a_layout1_store_on_a_read_only_disk_serves_its_closes(
+    tmp_path: Path, mount_point: Callable[..., Path]
+) -> None:
+    folder = tmp_path / "writable"
+    folder.mkdir()
+    shutil.copy(FIXTURE / "prices.sqlite3", folder / "prices.sqlite3")
+    read_only = mount_point("--bind", "-o", "ro", str(folder))
+
+    store = PriceStore(read_only / "prices.sqlite3")
+
+    assert store.read_only
+    pd.testing.assert_frame_equal(store.load("demo"), expected("demo.csv"))
+    assert store.data_version("demo") == VERSION_BEFORE
+    assert store.last_dates("demo")["SPY"] == date(2025, 6, 30)
+    store.close()
