@@ -7,8 +7,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dotenv import load_dotenv
-
 from briefings import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -219,7 +217,12 @@ def _chat(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (reading a .env file first) and run the command."""
-    load_dotenv(Path.cwd() / ".env", override=False)
+    env_file = Path.cwd() / ".env"
+    if env_file.is_file():
+        # Imported only when there is a file to read: most runs have none and skip the import.
+        from dotenv import load_dotenv
+
+        load_dotenv(env_file, override=False)
     parser = build_parser(extra=add_bot_commands)
     return run_command(parser.parse_args(argv))
 

@@ -385,6 +385,8 @@ def _refresh(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     if report.up_to_date:
         print(f"{service.source_name}: already up to date through {report.through.isoformat()}")
+    elif report.unchanged and report.requests == 0:
+        print(f"{service.source_name}: nothing new, no file changed since it was last read")
     else:
         print(
             f"{service.source_name}: stored {report.closes_written} closes "

@@ -24,7 +24,7 @@ from briefings.calendar import calendar_bounds, sessions_in_range
 from briefings.clock import Clock, utc_now
 from briefings.quarantine import QuarantineStore, record_quietly, screen_fetch
 from briefings.sanity import QuarantinedClose
-from briefings.sources.base import PriceSource, SourceError
+from briefings.sources.base import ChangeMarkedSource, PriceSource, SourceError
 from briefings.store import PriceStore, RefreshRecord, StoreWriteError
 
 Progress = Callable[[int, int], None]
@@ -64,6 +64,8 @@ class RefreshReport:
     """Fetched closes the sanity stage held out of the store (``briefings.sanity``)."""
     released: tuple[tuple[str, date], ...] = ()
     """(ticker, date) of closes held before that passed this time (confirmed or corrected)."""
+    unchanged: tuple[str, ...] = ()
+    """Stale tickers not asked for: their data is as it was when last read (a CSV file's stat)."""
 
 
 @dataclass(frozen=True)
@@ -159,13 +161,14 @@ def refresh(
     name = source.name
     total = len(requested)
     last_dates = store.last_dates(name)
-    batches = _plan_batches(last_dates, requested, through, history_start)
+    marks, unchanged = _unchanged(store, source, requested, last_dates, through)
+    wanted = [t for t in requested if t not in unchanged]
+    batches = _plan_batches(last_dates, wanted, through, history_start)
     pending = sum(len(batch.tickers) for batch in batches)
     if progress is not None:
         progress(total - pending, total)
     if not batches:
-        _record(store, name, RefreshRecord(clock(), True, "already up to date", through))
-        return RefreshReport(name, requested, None, through, 0, up_to_date=True)
+        return _nothing_to_fetch(store, name, requested, through, last_dates, unchanged, clock)
 
     fetched: list[pd.DataFrame] = []
     failed: dict[str, str] = {}
@@ -230,6 +233,7 @@ def refresh(
         )
     unfiled = record_quietly(quarantine, name, screening, clock()) if screening else None
     held = screening.quarantined if screening else ()
+    _keep_marks(store, name, marks, batches, failed, held)
     newest = _newest(store.last_dates(name))
     message = f"stored {written} closes" + (f"; {len(failed)} tickers failed" if failed else "")
     if restated:
@@ -251,7 +255,68 @@ def refresh(
         restated=restated,
         quarantined=held,
         released=screening.released if screening else (),
+        unchanged=tuple(unchanged),
     )
+
+
+def _nothing_to_fetch(
+    store: PriceStore,
+    source: str,
+    requested: tuple[str, ...],
+    through: date,
+    last_dates: Mapping[str, date],
+    unchanged: Collection[str],
+    clock: Clock,
+) -> RefreshReport:
+    """Record and report a refresh that asks nothing: up to date, or no data changed."""
+    if unchanged:
+        message = f"no data changed since it was last read ({len(unchanged)} tickers)"
+        _record(store, source, RefreshRecord(clock(), True, message, _newest(last_dates)))
+        return RefreshReport(source, requested, None, through, 0, unchanged=tuple(unchanged))
+    _record(store, source, RefreshRecord(clock(), True, "already up to date", through))
+    return RefreshReport(source, requested, None, through, 0, up_to_date=True)
+
+
+def _unchanged(
+    store: PriceStore,
+    source: PriceSource,
+    tickers: Sequence[str],
+    last_dates: Mapping[str, date],
+    through: date,
+) -> tuple[Mapping[str, str], frozenset[str]]:
+    """Return the source's change marks and the stale stored tickers whose data is as last read.
+
+    Only a source that can tell (``ChangeMarkedSource``, e.g. a CSV directory) is asked; a
+    ticker whose file is unchanged since its closes were stored has nothing new to give.
+    """
+    if not isinstance(source, ChangeMarkedSource):
+        return {}, frozenset()
+    stale = [t for t in tickers if t in last_dates and last_dates[t] < through]
+    if not stale and all(t in last_dates for t in tickers):
+        return {}, frozenset()  # up to date: nothing to read, nothing to mark
+    marks = source.change_marks(tickers)
+    kept = store.source_marks(source.name)
+    return marks, frozenset(t for t in stale if t in marks and kept.get(t) == marks[t])
+
+
+def _keep_marks(
+    store: PriceStore,
+    source: str,
+    marks: Mapping[str, str],
+    batches: Sequence[_Batch],
+    failed: Mapping[str, str],
+    held: Sequence[QuarantinedClose],
+) -> None:
+    """Keep the marks of tickers read and stored in full; a held close is judged again."""
+    held_tickers = {close.ticker for close in held}
+    read = {t for batch in batches for t in batch.tickers}
+    done = {
+        t: mark
+        for t, mark in marks.items()
+        if t in read and t not in failed and t not in held_tickers
+    }
+    with contextlib.suppress(StoreWriteError):  # without marks the files are read again
+        store.save_marks(source, done)
 
 
 def _returned_nothing(

@@ -1,8 +1,11 @@
-"""The local SQLite price store: each ticker's closes as one compact blob, filed per source.
+"""The local SQLite price store: each ticker's closes as compact blobs, one per year, per source.
 
-A row of ``series`` holds one ticker's whole history for one source: ``days`` is little-endian
-int32 days since 1970-01-01, ``closes`` the matching little-endian float64 closes, ascending.
-Reading 500 tickers x 10 years is then 500 row fetches and a few numpy calls, not 1.26M rows.
+A row of ``series_years`` holds one ticker's closes of one calendar year for one source: ``days``
+is little-endian int32 days since 1970-01-01, ``closes`` the matching little-endian float64
+closes, ascending. Reading 500 tickers x 10 years is then 5,000 row fetches and a few numpy calls,
+not 1.26M rows; storing a new session rewrites only each ticker's current year. A row of
+``series`` keeps each ticker's first and last day and count (its blobs are empty since layout 2;
+layout 1 kept the whole history there, and is moved into years in place when opened).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import contextlib
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,7 +34,9 @@ from briefings.storage import (
 DayArray = npt.NDArray[np.int32]
 CloseArray = npt.NDArray[np.float64]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: The layout that kept each ticker's whole history in one ``series`` row.
+LEGACY_VERSION = 1
 _DAY_DTYPE = np.dtype("<i4")
 _CLOSE_DTYPE = np.dtype("<f8")
 _EPOCH = date(1970, 1, 1)
@@ -46,6 +51,14 @@ CREATE TABLE IF NOT EXISTS series (
     days BLOB NOT NULL,
     closes BLOB NOT NULL,
     PRIMARY KEY (source, ticker)
+);
+CREATE TABLE IF NOT EXISTS series_years (
+    source TEXT NOT NULL,
+    ticker TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    days BLOB NOT NULL,
+    closes BLOB NOT NULL,
+    PRIMARY KEY (source, ticker, year)
 );
 CREATE TABLE IF NOT EXISTS versions (
     source TEXT PRIMARY KEY,
@@ -62,6 +75,14 @@ CREATE TABLE IF NOT EXISTS refreshes (
 );
 CREATE INDEX IF NOT EXISTS refreshes_by_source ON refreshes (source, id);
 """
+#: What each ticker's data looked like when last read (a CSV file's path, size and mtime), so
+#: an unchanged file is not read again; made on the first write where an older store lacks it.
+_MARKS_SCHEMA = """CREATE TABLE IF NOT EXISTS source_marks (
+    source TEXT NOT NULL,
+    ticker TEXT NOT NULL,
+    mark TEXT NOT NULL,
+    PRIMARY KEY (source, ticker)
+)"""
 #: Longest ticker list sent as SQL parameters; longer requests read the source's every row.
 _MAX_IN_LIST = 500
 #: Refresh records kept per source; older ones are pruned.
@@ -121,6 +142,89 @@ def _merge(
     days, closes = days[order], closes[order]
     last_of_day = np.append(days[1:] != days[:-1], True)
     return days[last_of_day], closes[last_of_day], changed
+
+
+@dataclass(frozen=True)
+class _YearPart:
+    """A ticker's new closes within one calendar year, as the blobs the store keeps."""
+
+    year: int
+    days: bytes
+    closes: bytes
+    first_day: int
+    last_day: int
+    appended: bool
+    """True when every day is after the ticker's last stored close: no merge needed."""
+
+    def merged_into(self, old: tuple[bytes, bytes]) -> tuple[tuple[bytes, bytes], int, int]:
+        """Return the year's blobs with these closes in (new win), how many changed and added."""
+        size = len(self.days) // _DAY_DTYPE.itemsize
+        if self.appended or not old[0] or _last_day(old[0]) < self.first_day:
+            return (old[0] + self.days, old[1] + self.closes), size, size
+        old_days = np.frombuffer(old[0], dtype=_DAY_DTYPE).astype(np.int32)
+        old_closes = np.frombuffer(old[1], dtype=_CLOSE_DTYPE).astype(np.float64)
+        new_days = np.frombuffer(self.days, dtype=_DAY_DTYPE).astype(np.int32)
+        new_closes = np.frombuffer(self.closes, dtype=_CLOSE_DTYPE).astype(np.float64)
+        days, closes, changed = _merge(old_days, old_closes, new_days, new_closes)
+        blobs = (days.astype(_DAY_DTYPE).tobytes(), closes.astype(_CLOSE_DTYPE).tobytes())
+        return blobs, changed, len(days) - len(old_days)
+
+
+@dataclass(frozen=True)
+class _FrameColumns:
+    """A wide frame of closes as day numbers, years and a column-major matrix."""
+
+    tickers: list[str]
+    days: DayArray
+    years: npt.NDArray[np.int64]
+    matrix: npt.NDArray[np.float64]
+    present: npt.NDArray[np.bool_]
+    ordered: bool
+    """True when the dates ascend with no repeats: no column needs sorting or deduplicating."""
+
+    @classmethod
+    def of(cls, closes: pd.DataFrame) -> _FrameColumns:
+        """Return the frame's columns ready for writing."""
+        index = pd.DatetimeIndex(closes.index)
+        if index.tz is not None:
+            index = index.tz_localize(None)
+        days = _day_numbers(index.normalize())
+        matrix = np.asfortranarray(closes.to_numpy(dtype=np.float64, na_value=np.nan))
+        return cls(
+            tickers=[str(t) for t in closes.columns.tolist()],
+            days=days,
+            years=_years(days),
+            matrix=matrix,
+            present=~np.isnan(matrix),
+            ordered=bool(np.all(days[1:] > days[:-1])),
+        )
+
+    def parts(self, column: int, stored_last: int | None) -> list[_YearPart]:
+        """Return a column's closes cut by year (the later of a repeated date wins)."""
+        present = self.present[:, column]
+        if present.all():
+            days, closes, years = self.days, self.matrix[:, column], self.years
+        elif present.any():
+            days, closes = self.days[present], self.matrix[present, column]
+            years = self.years[present]
+        else:
+            return []
+        if not self.ordered:
+            order = np.argsort(days, kind="stable")
+            keep = np.append(days[order][1:] != days[order][:-1], True)
+            days, closes, years = days[order][keep], closes[order][keep], years[order][keep]
+        appended = stored_last is not None and int(days[0]) > stored_last
+        return [
+            _YearPart(
+                year=year,
+                days=part_days.astype(_DAY_DTYPE).tobytes(),
+                closes=part_closes.astype(_CLOSE_DTYPE).tobytes(),
+                first_day=int(part_days[0]),
+                last_day=int(part_days[-1]),
+                appended=appended,
+            )
+            for part_days, part_closes, year in _by_year(days, closes, years)
+        ]
 
 
 class PriceStore:
@@ -187,7 +291,7 @@ class PriceStore:
             columns = {str(row[1]) for row in connection.execute("PRAGMA table_info(series)")}
             mode = str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
         ours = {"series", "versions", "refreshes"}
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, LEGACY_VERSION, SCHEMA_VERSION):
             raise StoreError(
                 f"{self.path} has store layout {version}; this version reads {SCHEMA_VERSION}. "
                 "Move it aside (a new one is filled by `marketbrief refresh`)"
@@ -198,7 +302,8 @@ class PriceStore:
                 "(a new one is filled by `marketbrief refresh`)",
                 kind="corrupt",
             )
-        if version == SCHEMA_VERSION and ours <= tables and (mode == "wal" or self.read_only):
+        current = version == SCHEMA_VERSION and ours | {"series_years"} <= tables
+        if (current and mode == "wal") or (self.read_only and version != 0 and ours <= tables):
             return  # nothing to write: a read-only or full disk can still serve reads
         if self.read_only:
             raise StoreError(
@@ -209,7 +314,10 @@ class PriceStore:
             with self._connect() as connection:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.executescript(_SCHEMA)
+                connection.execute("BEGIN IMMEDIATE")
+                _split_whole_histories(connection)
                 connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                connection.execute("COMMIT")
         except sqlite3.Error as exc:
             raise self._fault(exc, "set up the price store") from None
 
@@ -306,63 +414,80 @@ class PriceStore:
     def write(self, source: str, closes: pd.DataFrame, *, replace: Collection[str] = ()) -> int:
         """Upsert a wide frame of closes (NaN: no close); return how many were new or changed.
 
-        Tickers in ``replace`` drop their stored history first: a source restated it (an
-        adjusted close after a split or dividend), so old and new closes must not mix.
+        Only the years the frame touches are read and rewritten, so a new session costs one
+        year's blob per ticker, whatever the history's length. Tickers in ``replace`` drop their
+        stored history first: a source restated it (an adjusted close after a split or
+        dividend), so old and new closes must not mix.
         """
         if closes.empty:
             return 0
-        index = pd.DatetimeIndex(closes.index)
-        if index.tz is not None:
-            index = index.tz_localize(None)
-        all_days = _day_numbers(index.normalize())
-        total_changed = 0
+        frame = _FrameColumns.of(closes)
+        # The digest of what changed, not of whole histories: a write costs what it adds.
         digest = hashlib.blake2b(digest_size=16)
+        total_changed = 0
         with self._transaction() as connection:
-            for ticker in closes.columns:
-                values = closes[ticker].to_numpy(dtype=np.float64, na_value=np.nan)
-                present = ~np.isnan(values)
-                if not present.any():
+            heads = _heads(connection, source)
+            chunks = _year_chunks(connection, source, sorted(set(frame.years.tolist())))
+            new_chunks: list[tuple[str, str, int, bytes, bytes]] = []
+            grown_chunks: list[tuple[bytes, bytes, str, str, int]] = []
+            new_heads: list[tuple[str, str, int, int, int]] = []
+            grown_heads: list[tuple[int, int, int, str, str]] = []
+            for column, ticker in enumerate(frame.tickers):
+                restated = ticker in replace
+                head = None if restated else heads.get(ticker)
+                parts = frame.parts(column, None if head is None else head[1])
+                if not parts:
                     continue
-                order = np.argsort(all_days[present], kind="stable")
-                new_days = all_days[present][order]
-                new_closes = values[present][order]
-                # A frame with a repeated date: the later row wins, as in the CSV reader.
-                keep = np.append(new_days[1:] != new_days[:-1], True)
-                new_days, new_closes = new_days[keep], new_closes[keep]
-                if ticker in replace:
-                    old_days, old_closes = np.empty(0, np.int32), np.empty(0, np.float64)
-                else:
-                    old_days, old_closes = self._read_series(connection, source, str(ticker))
-                days, merged, changed = _merge(old_days, old_closes, new_days, new_closes)
-                if changed == 0:
-                    continue
-                total_changed += changed
-                day_bytes = days.astype(_DAY_DTYPE).tobytes()
-                close_bytes = merged.astype(_CLOSE_DTYPE).tobytes()
-                digest.update(str(ticker).encode() + b"\0" + day_bytes + close_bytes)
-                connection.execute(
-                    "INSERT OR REPLACE INTO series"
-                    " (source, ticker, first_day, last_day, n, days, closes)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (source, str(ticker), int(days[0]), int(days[-1]), len(days), day_bytes,
-                     close_bytes),
-                )  # fmt: skip
+                if restated:
+                    connection.execute(
+                        "DELETE FROM series_years WHERE source = ? AND ticker = ?", (source, ticker)
+                    )
+                first, last, count = head or (parts[0].first_day, parts[-1].last_day, 0)
+                changed_here = 0
+                for part in parts:
+                    old = (b"", b"") if restated else chunks.get((ticker, part.year), (b"", b""))
+                    merged, changed, added = part.merged_into(old)
+                    if changed == 0:
+                        continue
+                    changed_here += changed
+                    count += added
+                    first, last = min(first, part.first_day), max(last, part.last_day)
+                    digest.update(f"{ticker}\0{part.year}\0".encode() + part.days + part.closes)
+                    # An UPDATE rewrites the row in place; INSERT OR REPLACE would delete and
+                    # insert it again, which costs SQLite about three times as much.
+                    if old[0]:
+                        grown_chunks.append((*merged, source, ticker, part.year))
+                    else:
+                        new_chunks.append((source, ticker, part.year, *merged))
+                if changed_here or restated:
+                    total_changed += changed_here
+                    if ticker in heads:
+                        grown_heads.append((first, last, count, source, ticker))
+                    else:
+                        new_heads.append((source, ticker, first, last, count))
+            connection.executemany(
+                "INSERT INTO series_years (source, ticker, year, days, closes)"
+                " VALUES (?, ?, ?, ?, ?)",
+                new_chunks,
+            )
+            connection.executemany(
+                "UPDATE series_years SET days = ?, closes = ?"
+                " WHERE source = ? AND ticker = ? AND year = ?",
+                grown_chunks,
+            )
+            connection.executemany(
+                "INSERT INTO series (source, ticker, first_day, last_day, n, days, closes)"
+                " VALUES (?, ?, ?, ?, ?, x'', x'')",
+                new_heads,
+            )
+            connection.executemany(
+                "UPDATE series SET first_day = ?, last_day = ?, n = ?"
+                " WHERE source = ? AND ticker = ?",
+                grown_heads,
+            )
             if total_changed:
                 self._bump_version(connection, source, digest.hexdigest())
         return total_changed
-
-    @staticmethod
-    def _read_series(
-        connection: sqlite3.Connection, source: str, ticker: str
-    ) -> tuple[DayArray, CloseArray]:
-        row = connection.execute(
-            "SELECT days, closes FROM series WHERE source = ? AND ticker = ?", (source, ticker)
-        ).fetchone()
-        if row is None:
-            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
-        days: DayArray = np.frombuffer(row[0], dtype=_DAY_DTYPE).astype(np.int32)
-        closes: CloseArray = np.frombuffer(row[1], dtype=_CLOSE_DTYPE).astype(np.float64)
-        return days, closes
 
     @staticmethod
     def _bump_version(connection: sqlite3.Connection, source: str, change_digest: str) -> None:
@@ -385,14 +510,35 @@ class PriceStore:
         Columns follow ``tickers`` (stored ones only) or, when None, every stored ticker sorted.
         """
         wanted = None if tickers is None else list(dict.fromkeys(tickers))
-        query = "SELECT ticker, days, closes FROM series WHERE source = ?"
-        parameters: list[str] = [source]
+        where = "WHERE source = ?"
+        parameters: list[object] = [source]
         if wanted is not None and len(wanted) <= _MAX_IN_LIST:
-            query += f" AND ticker IN ({', '.join('?' * len(wanted))})"
+            where += f" AND ticker IN ({', '.join('?' * len(wanted))})"
             parameters += wanted
         with self._read() as connection:
-            rows = connection.execute(query, parameters).fetchall()
-        stored = {str(row[0]): (row[1], row[2]) for row in rows}
+            # Layout 1's whole histories, where a read-only file could not be moved into years.
+            legacy = connection.execute(
+                f"SELECT ticker, days, closes FROM series {where} AND length(days) > 0",
+                parameters,
+            ).fetchall()
+            rows = []
+            if _has_table(connection, "series_years"):
+                if end is not None:
+                    where += " AND year <= ?"
+                    parameters.append(end.year)
+                rows = connection.execute(
+                    f"SELECT ticker, days, closes FROM series_years {where} ORDER BY ticker, year",
+                    parameters,
+                ).fetchall()
+        parts: dict[str, tuple[list[bytes], list[bytes]]] = {}
+        for ticker, day_bytes, close_bytes in (*legacy, *rows):
+            day_parts, close_parts = parts.setdefault(str(ticker), ([], []))
+            day_parts.append(day_bytes)
+            close_parts.append(close_bytes)
+        stored = {
+            name: (b"".join(day_parts), b"".join(close_parts))
+            for name, (day_parts, close_parts) in parts.items()
+        }
         names = sorted(stored) if wanted is None else [t for t in wanted if t in stored]
         last_day = _day_number(end) if end is not None else None
         series: list[tuple[DayArray, CloseArray]] = []
@@ -415,6 +561,27 @@ class PriceStore:
         return {
             str(ticker): date.fromordinal(_EPOCH.toordinal() + int(day)) for ticker, day in rows
         }
+
+    def source_marks(self, source: str) -> dict[str, str]:
+        """Return the change mark of each ticker's data as last stored (see ``save_marks``)."""
+        with self._read() as connection:
+            if not _has_table(connection, "source_marks"):
+                return {}
+            rows = connection.execute(
+                "SELECT ticker, mark FROM source_marks WHERE source = ?", (source,)
+            ).fetchall()
+        return {str(ticker): str(mark) for ticker, mark in rows}
+
+    def save_marks(self, source: str, marks: Mapping[str, str]) -> None:
+        """Keep the change marks of tickers whose data was read and stored in full."""
+        if not marks:
+            return
+        with self._transaction() as connection:
+            connection.execute(_MARKS_SCHEMA)
+            connection.executemany(
+                "INSERT OR REPLACE INTO source_marks (source, ticker, mark) VALUES (?, ?, ?)",
+                [(source, ticker, mark) for ticker, mark in marks.items()],
+            )
 
     def data_version(self, source: str) -> str:
         """Return a token that changes whenever the source's stored closes change."""
@@ -456,6 +623,97 @@ class PriceStore:
             message=str(row[2]),
             last_session=date.fromisoformat(row[3]) if row[3] else None,
         )
+
+
+def _years(days: DayArray) -> npt.NDArray[np.int64]:
+    """Return the calendar year of each day number."""
+    years: npt.NDArray[np.int64] = (
+        days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    )
+    return years
+
+
+def _by_year(
+    days: DayArray, closes: CloseArray, years: npt.NDArray[np.int64]
+) -> list[tuple[DayArray, CloseArray, int]]:
+    """Return sorted (days, closes) cut into one part per calendar year."""
+    if years[0] == years[-1]:
+        return [(days, closes, int(years[0]))]
+    starts = np.flatnonzero(np.diff(years)) + 1
+    return list(
+        zip(
+            np.split(days, starts),
+            np.split(closes, starts),
+            years[np.concatenate(([0], starts))].tolist(),
+            strict=True,
+        )
+    )
+
+
+def _heads(connection: sqlite3.Connection, source: str) -> dict[str, tuple[int, int, int]]:
+    """Return each stored ticker's first day, last day and count of closes."""
+    rows = connection.execute(
+        "SELECT ticker, first_day, last_day, n FROM series WHERE source = ?", (source,)
+    ).fetchall()
+    return {str(t): (int(first), int(last), int(n)) for t, first, last, n in rows}
+
+
+def _last_day(day_bytes: bytes) -> int:
+    """Return the last day number of a stored ``days`` blob."""
+    return int.from_bytes(day_bytes[-_DAY_DTYPE.itemsize :], "little", signed=True)
+
+
+def _year_chunks(
+    connection: sqlite3.Connection, source: str, years: Sequence[int]
+) -> dict[tuple[str, int], tuple[bytes, bytes]]:
+    """Return the stored ``days`` and ``closes`` blobs of every ticker in each of ``years``."""
+    if not years:
+        return {}
+    rows = connection.execute(
+        "SELECT ticker, year, days, closes FROM series_years WHERE source = ?"
+        f" AND year IN ({', '.join('?' * len(years))})",
+        (source, *years),
+    ).fetchall()
+    return {
+        (str(ticker), int(year)): (bytes(day_bytes), bytes(close_bytes))
+        for ticker, year, day_bytes, close_bytes in rows
+    }
+
+
+def _split_whole_histories(connection: sqlite3.Connection) -> None:
+    """Move layout 1's whole-history rows into one row per year, losing nothing."""
+    rows = connection.execute(
+        "SELECT source, ticker, days, closes FROM series WHERE length(days) > 0"
+    ).fetchall()
+    for source, ticker, day_bytes, close_bytes in rows:
+        days = np.frombuffer(day_bytes, dtype=_DAY_DTYPE)
+        closes = np.frombuffer(close_bytes, dtype=_CLOSE_DTYPE)
+        years = _years(days)
+        starts = np.flatnonzero(np.diff(years)) + 1
+        connection.executemany(
+            "INSERT OR REPLACE INTO series_years (source, ticker, year, days, closes)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (source, ticker, int(year), part.tobytes(), prices.tobytes())
+                for part, prices, year in zip(
+                    np.split(days, starts),
+                    np.split(closes, starts),
+                    years[np.concatenate(([0], starts))].tolist(),
+                    strict=True,
+                )
+            ],
+        )
+        connection.execute(
+            "UPDATE series SET days = x'', closes = x'' WHERE source = ? AND ticker = ?",
+            (source, ticker),
+        )
+
+
+def _has_table(connection: sqlite3.Connection, name: str) -> bool:
+    row = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
 
 
 def _wide_frame(names: list[str], series: list[tuple[DayArray, CloseArray]]) -> pd.DataFrame:

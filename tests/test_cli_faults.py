@@ -605,7 +605,9 @@ def test_writes_past_a_file_size_limit_fail_alone_without_a_mount(tmp_path: Path
         env=env,
         capture_output=True,
         text=True,
-        preexec_fn=_limit_file_size(store_file.stat().st_size),
+        # Below one WAL frame: the refresh's write fails however few closes it appends (a
+        # limit of the store's own size no longer stops a write that rewrites one year a ticker).
+        preexec_fn=_limit_file_size(4096),
         check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -12,6 +14,7 @@ from typing import Any
 import jinja2
 
 from briefings import i18n
+from briefings.calendar import cache_dir
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.render.layout import PHONE_WIDTH, fill, pad, phone_lines
 from briefings.universe import BASKET_PREFIX
@@ -61,6 +64,52 @@ def display_name(language: str, name: str) -> str:
     return name
 
 
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's bytecode cache on disk, where a cache folder that cannot be written costs nothing.
+
+    A template whose compiled code is missing, stale or unreadable is compiled from source.
+    """
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Write the compiled template, or skip it quietly on a read-only or full disk."""
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        """Read the compiled template if it is there and readable."""
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+
+def _flavour(env: jinja2.Environment) -> str:
+    """Return a digest of the options that shape compiled code, with Jinja's version."""
+    options = (
+        jinja2.__version__,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.keep_trailing_newline,
+        env.newstyle_gettext,  # type: ignore[attr-defined]
+        sorted(env.extensions),
+    )
+    return hashlib.blake2b(repr(options).encode(), digest_size=8).hexdigest()
+
+
+@cache
+def bytecode_cache(flavour: str) -> jinja2.BytecodeCache | None:
+    """Return the compiled templates' cache in the user cache folder (None: cannot be made).
+
+    Templates are compiled once per install: Jinja checks each cached template against its
+    source's checksum, and the folder is named by the options' ``flavour`` (``_flavour``), so an
+    upgrade or a changed option never reads another's code.
+    """
+    folder = cache_dir() / "templates" / flavour
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _QuietBytecodeCache(str(folder))
+
+
 @cache
 def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
     """Return the Jinja environment of ``language``: its catalog, its number and date formats."""
@@ -77,6 +126,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         auto_reload=False,
     )
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.bytecode_cache = bytecode_cache(_flavour(env))
 
     def signed(value: float | None, decimals: int = 1, suffix: str = "%") -> str:
         return i18n.signed(value, language, decimals, suffix)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from briefings.sources.base import FetchResult, PriceSource, SourceError, SourceSpecError
+from briefings.sources.base import (
+    ChangeMarkedSource,
+    FetchResult,
+    PriceSource,
+    SourceError,
+    SourceSpecError,
+)
 
 #: The ``--source`` forms open_source understands.
 SOURCE_CHOICES: tuple[str, ...] = ("yfinance", "demo", "csv:DIR")
@@ -35,6 +41,7 @@ def open_source(spec: str) -> PriceSource:
 
 __all__ = [
     "SOURCE_CHOICES",
+    "ChangeMarkedSource",
     "FetchResult",
     "PriceSource",
     "SourceError",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
@@ -48,4 +48,13 @@ class PriceSource(Protocol):
 
     def fetch(self, tickers: Sequence[str], start: date | None, end: date) -> FetchResult:
         """Return closes for ``tickers`` from ``start`` (None: all history) through ``end``."""
+        ...
+
+
+@runtime_checkable
+class ChangeMarkedSource(Protocol):
+    """A source that can tell, without reading it, whether a ticker's data may have changed."""
+
+    def change_marks(self, tickers: Sequence[str]) -> Mapping[str, str]:
+        """Return a mark per ticker that differs whenever its data may differ (a file's stat)."""
         ...

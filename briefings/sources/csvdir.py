@@ -9,6 +9,8 @@ by nearer the split's ratio than by nothing; already adjusted closes are left as
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -38,18 +40,20 @@ def read_close_series(path: Path) -> pd.Series:
 def read_close_file(path: Path) -> tuple[pd.Series, dict[date, tuple[float, ...]]]:
     """Return the file's closes (as ``read_close_series``) and every close of a repeated date."""
     try:
-        header = pd.read_csv(path, nrows=0, skipinitialspace=True)
-        by_name = {str(column).strip().lower(): str(column) for column in header.columns}
+        # One read of the file: the header is taken from the bytes the parser then reads.
+        data = path.read_bytes()
+        header = _header_names(data)
+        by_name = {column.strip().lower(): column for column in header}
         date_column = next((by_name[c] for c in DATE_COLUMNS if c in by_name), None)
         close_column = next((by_name[c] for c in CLOSE_COLUMNS if c in by_name), None)
         split_column = next((by_name[c] for c in SPLIT_COLUMNS if c in by_name), None)
         if date_column is None or close_column is None:
             raise UnusableFileError(
                 f"{path.name} needs a Date column and a Close or Adj Close column "
-                f"(found: {', '.join(map(str, header.columns)) or 'no columns'})"
+                f"(found: {', '.join(header) or 'no columns'})"
             )
         raw = pd.read_csv(
-            path,
+            io.BytesIO(data),
             usecols=[date_column, close_column, *([split_column] if split_column else [])],
             dtype={date_column: str},
             skipinitialspace=True,
@@ -75,6 +79,15 @@ def read_close_file(path: Path) -> tuple[pd.Series, dict[date, tuple[float, ...]
         series = _adjusted_for_splits(series, splits)
     series.index.name = "date"
     return series, repeated
+
+
+def _header_names(data: bytes) -> list[str]:
+    """Return the column names of a CSV file's first line, as pandas names them."""
+    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
+    names = next(csv.reader([first_line], skipinitialspace=True), [])
+    if not any(name.strip() for name in names):
+        raise pd.errors.EmptyDataError("No columns to parse from file")
+    return names
 
 
 def _adjusted_for_splits(series: pd.Series, splits: dict[pd.Timestamp, float]) -> pd.Series:
@@ -179,6 +192,21 @@ class CsvDirectorySource:
             if path.suffix.lower() == ".csv" and path.is_file()
         )
         return files
+
+    def change_marks(self, tickers: Sequence[str]) -> dict[str, str]:
+        """Return each ticker's file as path, size and modification time (no file: no mark)."""
+        files = self._listing()
+        marks: dict[str, str] = {}
+        for ticker in dict.fromkeys(tickers):
+            path = self.file_for(ticker, files)
+            if path is None:
+                continue
+            try:
+                status = path.stat()
+            except OSError:
+                continue
+            marks[ticker] = f"{path}\0{status.st_size}\0{status.st_mtime_ns}"
+        return marks
 
     def fetch(self, tickers: Sequence[str], start: date | None, end: date) -> FetchResult:
         """Return closes for ``tickers`` from ``start`` (None: all history) to ``end``.
