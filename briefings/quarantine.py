@@ -134,6 +134,12 @@ class QuarantineStore:
                 approved.setdefault(str(ticker), {})[date.fromisoformat(str(day))] = close
         return approved
 
+    def forget(self, source: str) -> None:
+        """Drop every close held for ``source`` (StoreWriteError when it cannot)."""
+        if self._columns():
+            with self.prices.writing() as connection:
+                connection.execute("DELETE FROM quarantine WHERE source = ?", (source,))
+
     def count(self, source: str) -> int:
         """Return how many of the source's closes are held."""
         rows = self._rows(

@@ -62,6 +62,8 @@ class Freshness:
     that this process has not yet tried to fetch: a source that cannot list them is asked once."""
     quarantined: int = 0
     """Closes the sanity stage holds out of the store (``briefings.sanity``)."""
+    regenerated: bool = False
+    """The simulated source's code changed since its closes were stored: they are made anew."""
 
     @property
     def is_current(self) -> bool:
@@ -70,6 +72,7 @@ class Freshness:
             self.last_session is not None
             and self.last_session >= self.expected_session
             and not self.holdings_missing
+            and not self.regenerated
         )
 
 
@@ -134,6 +137,7 @@ class MarketService:
         so a refresh with nothing new requests nothing.
         """
         through = self.expected_session()
+        self._start_generation()
         self._holdings_tried = True
         tickers, notes = refresh_plan(
             self.holdings, self.store, self.source, self.universe, through, self._fetch_holdings
@@ -178,7 +182,29 @@ class MarketService:
             last_refresh=self.store.last_refresh(self.source_name),
             holdings_missing=self._holdings_missing(),
             quarantined=self.quarantine.count(self.source_name),
+            regenerated=self._regenerated(),
         )
+
+    def _generation(self) -> str | None:
+        """Return the simulated source's generation (``DemoSource.generation``); None for others."""
+        generation = getattr(self.source, "generation", None)
+        return generation if isinstance(generation, str) else None
+
+    def _regenerated(self) -> bool:
+        """Return True when the store holds closes another generation of the source made."""
+        generation = self._generation()
+        if generation is None or self.store.generation(self.source_name) == generation:
+            return False
+        return bool(self.store.last_dates(self.source_name))
+
+    def _start_generation(self) -> None:
+        """Forget the closes, holdings and held closes another generation of the source made."""
+        generation = self._generation()
+        if generation is None or self.store.generation(self.source_name) == generation:
+            return
+        self.store.start_generation(self.source_name, generation)
+        self.holdings.forget(self.source_name)
+        self.quarantine.forget(self.source_name)
 
     def _holdings_missing(self) -> tuple[str, ...]:
         """Return the configured indexes whose holdings the store lacks, until a refresh tried."""

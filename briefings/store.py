@@ -83,6 +83,11 @@ _MARKS_SCHEMA = """CREATE TABLE IF NOT EXISTS source_marks (
     mark TEXT NOT NULL,
     PRIMARY KEY (source, ticker)
 )"""
+#: Which generation of a simulated source's code made its stored closes (``start_generation``).
+_GENERATIONS_SCHEMA = """CREATE TABLE IF NOT EXISTS generations (
+    source TEXT PRIMARY KEY,
+    generation TEXT NOT NULL
+)"""
 #: Longest ticker list sent as SQL parameters; longer requests read the source's every row.
 _MAX_IN_LIST = 500
 #: Refresh records kept per source; older ones are pruned.
@@ -410,6 +415,37 @@ class PriceStore:
                 connection.executescript(schema)
         except StoreWriteError:
             pass
+
+    def generation(self, source: str) -> str | None:
+        """Return the generation of the source's stored closes (a simulation's), None if unset."""
+        if "generation" not in self.side_table_columns("generations"):
+            return None
+        with self.reading() as connection:
+            row = connection.execute(
+                "SELECT generation FROM generations WHERE source = ?", (source,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def start_generation(self, source: str, generation: str) -> None:
+        """Forget every close stored for ``source`` and file the ones to come as ``generation``.
+
+        For a simulated source whose generator changed: its old closes must not mix with the
+        new. The data version moves on with the next write (StoreWriteError when it cannot).
+        """
+        self.prepare_side_table("generations", _GENERATIONS_SCHEMA, {"source", "generation"})
+        marks = bool(self.side_table_columns("source_marks"))
+        with self.writing() as connection:
+            for table in ("series", "series_years", *(("source_marks",) if marks else ())):
+                connection.execute(f"DELETE FROM {table} WHERE source = ?", (source,))
+            connection.execute(
+                "INSERT OR REPLACE INTO generations (source, generation) VALUES (?, ?)",
+                (source, generation),
+            )
+            # Readers that cache by data version must not serve the forgotten closes.
+            connection.execute(
+                "UPDATE versions SET writes = writes + 1, digest = ? WHERE source = ?",
+                (f"generation {generation}", source),
+            )
 
     def write(self, source: str, closes: pd.DataFrame, *, replace: Collection[str] = ()) -> int:
         """Upsert a wide frame of closes (NaN: no close); return how many were new or changed.

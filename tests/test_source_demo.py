@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
 from datetime import date, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +15,8 @@ import pytest
 import time_machine
 
 from briefings.calendar import sessions_in_range
+from briefings.config import Settings
+from briefings.service import MarketService
 from briefings.sources import open_source
 from briefings.sources.base import PriceSource, SourceSpecError
 from briefings.sources.demo import ANCHOR, EPOCH, PROFILES, DemoSource, mean_reverting_changes
@@ -193,3 +197,27 @@ def test_index_members_follow_their_sector_etf_whatever_range_is_asked() -> None
     assert returns["AAPL"].corr(returns["XLK"]) > 0.6
     assert returns["S001"].corr(returns["XLF"]) > 0.6  # S001 is a financials member
     assert returns["AAPL"].std() > returns["XLK"].std()
+
+
+def test_closes_another_demo_generation_stored_are_made_anew(demo_data: Path) -> None:
+    # A store from a release whose simulation differed: another generation, other closes.
+    service = MarketService.from_settings(Settings(data_dir=demo_data, source="demo"))
+    stored = service.store.load("demo", ["SPY"])
+    last = stored.index[-1]
+    service.store.write("demo", stored.loc[[last]] * 2)
+    with sqlite3.connect(Settings(data_dir=demo_data).store_path) as connection:
+        connection.execute("UPDATE generations SET generation = 'an older simulation'")
+    service.store.close()
+
+    service = MarketService.from_settings(Settings(data_dir=demo_data, source="demo"))
+    before = service.store.data_version("demo")
+    assert service.freshness().regenerated
+    assert not service.freshness().is_current
+    assert service.refresh().error is None
+
+    assert not service.freshness().regenerated
+    assert service.store.data_version("demo") != before
+    assert service.store.generation("demo") == DemoSource().generation
+    fresh = DemoSource().fetch(["SPY"], last.date(), last.date()).closes
+    assert service.store.load("demo", ["SPY"]).loc[last, "SPY"] == fresh.loc[last, "SPY"]
+    assert service.holdings.indexes("demo")  # the members' holdings were made anew too

@@ -124,6 +124,12 @@ class HoldingsStore:
         )
         return StoredHoldings(holdings, None if row[4] is None else str(row[4]))
 
+    def forget(self, source: str) -> None:
+        """Drop every index's holdings stored for ``source`` (StoreWriteError when it cannot)."""
+        if self._has_table():
+            with self.prices.writing() as connection:
+                connection.execute("DELETE FROM holdings WHERE source = ?", (source,))
+
     def indexes(self, source: str) -> frozenset[str]:
         """Return the keys of the indexes the source has holdings stored for."""
         if not self._has_table():

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -572,6 +573,11 @@ class DemoSource:
         """Return True: these prices are simulated."""
         return True
 
+    @property
+    def generation(self) -> str:
+        """Return a digest of the generator's code: closes stored by another generation differ."""
+        return demo_generation()
+
     def _market_through(self, end: date) -> _Market:
         """Return the simulated market covering EPOCH to ``end`` (at least to ANCHOR)."""
         _, calendar_end = calendar_bounds()
@@ -599,3 +605,17 @@ class DemoSource:
         columns = {ticker: market.prices(ticker)[low:high] for ticker in wanted}
         closes = pd.DataFrame(columns, index=index, columns=wanted, dtype=np.float64)
         return FetchResult(closes=closes)
+
+
+@cache
+def demo_generation() -> str:
+    """Return a digest of the code that makes the demo's closes and members (this module's).
+
+    A store keeps the demo's closes; a release that changes the simulation would otherwise
+    serve old closes beside new ones. Any change to the code starts the demo's data afresh.
+    """
+    here = Path(__file__).resolve()
+    digest = hashlib.blake2b(digest_size=8)
+    for path in (here, here.parents[1] / "members" / "demo.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
