@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from briefings.render.factors import render_factors as render_factors
     from briefings.render.factors import snapshot_factors as snapshot_factors
     from briefings.render.members import render_breadth as render_breadth
+    from briefings.render.members import render_breadth_view as render_breadth_view
     from briefings.render.members import render_movers as render_movers
     from briefings.render.templates import render_template as render_template
     from briefings.render.views import Format as Format
@@ -130,6 +131,7 @@ _PUBLIC: dict[str, str] = {
     "render_alerts": "briefings.render.alerts",
     "render_basket_breadth": "briefings.render.views",
     "render_breadth": "briefings.render.members",
+    "render_breadth_view": "briefings.render.members",
     "render_briefing": "briefings.render.views",
     "render_factors": "briefings.render.factors",
     "render_movers": "briefings.render.members",

@@ -245,16 +245,24 @@ def _progress_bar() -> Callable[[int, int], None]:
     return update
 
 
-def ensure_data(service: MarketService) -> tuple[str, ...]:
+def ensure_data(service: MarketService, latest: bool = True) -> tuple[str, ...]:
     """Bring the store up to the last completed session; on failure fall back to stored data.
 
-    Return the refresh's notes (index holdings left out or partial) for the caller to show.
+    Return the refresh's notes (index holdings left out or partial) for the caller to show,
+    and, for the ``latest`` session, one when the source's data ends before the last session.
     """
     freshness = service.freshness()
     if freshness.is_current:
         return ()
     report = service.refresh(progress=_progress_bar() if sys.stderr.isatty() else None)
     if report.error is None:
+        after = service.freshness()
+        if latest and after.last_session is not None and not after.is_current:
+            behind = (
+                f"the data ends on {after.last_session.isoformat()}; the last completed "
+                f"session is {after.expected_session.isoformat()}"
+            )
+            return (*report.notes, behind)
         return report.notes
     stored = service.freshness().last_session
     if stored is None:
@@ -279,16 +287,20 @@ def warn_unknown_tickers(service: MarketService) -> None:
     benchmarks = [t for t in (universe.benchmark, universe.low_benchmark) if t in unknown]
     others = [t for t in unknown if t not in benchmarks]
     named = ", ".join([*(f"{t} (benchmark)" for t in dict.fromkeys(benchmarks)), *others])
-    print(
-        f"warning: no {service.source_name} prices stored for {named} (unknown to the "
-        "source, misspelt in the universe, or not fetched yet: `marketbrief refresh`)",
-        file=sys.stderr,
-    )
+    if service.source_name.startswith("csv:"):
+        folder = service.source_name.removeprefix("csv:")
+        why = f"no such TICKER.csv in {folder}, or misspelt in the universe"
+    else:
+        why = (
+            "unknown to the source, misspelt in the universe, or not fetched yet: "
+            "`marketbrief refresh`"
+        )
+    print(f"warning: no {service.source_name} prices stored for {named} ({why})", file=sys.stderr)
 
 
 def _snapshot(args: argparse.Namespace, period: str = "MTD") -> Snapshot:
     service = open_service(args)
-    notes = ensure_data(service)
+    notes = ensure_data(service, latest=args.as_of is None)
     snapshot = service.snapshot(as_of=args.as_of, period=period, since=getattr(args, "since", None))
     # After the briefing is built, so that an input error stays the only line on stderr.
     for note in notes:

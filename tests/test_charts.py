@@ -32,6 +32,7 @@ from briefings.charts import (
     rrg_chart_data,
     sectors_chart_data,
 )
+from briefings.charts.data import BreadthBar
 from briefings.charts.kinds.pairs import rebased_ratio
 from briefings.charts.plot import BAR_SIZE_PX, RATIO_SIZE_PX, RRG_SIZE_PX
 from briefings.snapshot import Snapshot
@@ -466,3 +467,8 @@ def test_a_chart_with_nothing_to_draw_is_still_a_labelled_png(
     assert png_size(render_chart(snapshot, kind, window="1Y")) == EXPECTED_SIZE[kind]
     with pytest.raises(BriefingInputError, match="not enough history"):
         render_chart(snapshot, "pairs")
+
+
+def test_a_breadth_label_says_when_it_counts_fewer_than_the_sectors_members() -> None:
+    assert BreadthBar("Energy", 22, 50.0, 40.0, members=22).label_count == "22"
+    assert BreadthBar("Information Technology", 67, 50.0, 40.0, members=68).label_count == "67/68"

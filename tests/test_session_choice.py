@@ -75,6 +75,20 @@ def test_the_text_says_in_one_statement_which_tickers_are_behind(
     assert [line for line in out.splitlines()[:-1] if len(line) > 80] == []
 
 
+def test_a_csv_folder_behind_the_calendar_and_without_a_file_is_said_in_its_own_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_folder(tmp_path)
+    code, _, err = run_cli(capsys, "brief", "--source", f"csv:{tmp_path}")
+    assert code == 0, err
+    missing = next(line for line in err.splitlines() if line.startswith("warning: no csv:"))
+    assert f"no such TICKER.csv in {tmp_path}" in missing
+    assert "marketbrief refresh" not in missing  # a refresh cannot make a file appear
+    assert "note: the data ends on 2025-11-21; the last completed session is " in err
+    code, _, err = run_cli(capsys, "brief", "--source", f"csv:{tmp_path}", "--as-of", "2025-11-21")
+    assert "the data ends on" not in err  # a replayed session is not behind
+
+
 def test_a_date_after_the_benchmarks_end_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,7 +17,7 @@ from bot.desk.chart_desk import ChartRequest
 from bot.desk.reader_language import current_language
 from briefings import (
     Briefing,
-    render_basket_breadth,
+    render_breadth_view,
     render_briefing,
     render_rotation,
     render_sectors,
@@ -80,7 +80,7 @@ def render_view(view: View, briefing: Briefing, lang: str | None = None) -> str:
     if view == View.SECTORS:
         return render_sectors(briefing, briefing.period, "html", lang)
     if view == View.BREADTH:
-        return render_basket_breadth(briefing, "html", lang)
+        return render_breadth_view(briefing, "html", lang)
     if view == View.SINCE_LOW:
         return render_since_low(briefing, "html", lang)
     if view == View.FULL:

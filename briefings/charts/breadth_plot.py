@@ -86,7 +86,9 @@ def breadth_figure(data: BreadthChart, language: str = DEFAULT_LANGUAGE) -> Figu
         zorder=4,
         label=_("above 50-day"),
     )
-    axes.set_yticks(positions, [f"{display_name(language, b.sector)} ({b.counted})" for b in rows])
+    axes.set_yticks(
+        positions, [f"{display_name(language, b.sector)} ({b.label_count})" for b in rows]
+    )
     axes.tick_params(axis="y", length=0, labelsize=TICK_PT + 0.5, labelcolor=INK)
     axes.set_xlim(0, 115)
     axes.set_ylim(-0.6, len(rows) - 0.4)

@@ -169,6 +169,15 @@ class BreadthBar:
     counted: int
     pct_above_200d: float
     pct_above_50d: float | None
+    members: int = 0
+    """All the sector's members; ``counted`` leaves out those without 200 sessions of closes."""
+
+    @property
+    def label_count(self) -> str:
+        """Return the count a label shows: "68", or "67/68" when some members lack 200 closes."""
+        if self.members and self.members != self.counted:
+            return f"{self.counted}/{self.members}"
+        return str(self.counted)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from briefings.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from briefings.members.model import SectorFigures
 from briefings.model import Briefing
 from briefings.render.templates import display_name, render_template, short_sector_names
-from briefings.render.views import Format, RenderError
+from briefings.render.views import Format, RenderError, render_basket_breadth
 from briefings.windows import WINDOWS
 
 
@@ -16,6 +16,15 @@ def _extension(fmt: Format) -> str:
     if fmt == "html":
         return "html"
     raise RenderError(f"unknown format {fmt!r}; use text or html")
+
+
+def render_breadth_view(
+    briefing: Briefing, fmt: Format = "html", lang: str = DEFAULT_LANGUAGE
+) -> str:
+    """Render "breadth" as /breadth shows it: the index members', else the universe's baskets."""
+    if any(members.with_data for members in briefing.members):
+        return render_breadth(briefing, None, fmt, lang)
+    return render_basket_breadth(briefing, fmt, lang)
 
 
 def render_breadth(

@@ -111,7 +111,7 @@ async def test_a_members_summary_press_turns_the_page_for_that_member_alone(
     assert bot.server.ephemeral_messages(GROUP, BEN) == []
     [page] = bot.server.ephemeral_messages(GROUP, ANN)
     assert page.replaces_message_id == summary.message_id
-    assert "Rotation, the past month" in page.shown_text
+    assert "Rotation, month to date" in page.shown_text
 
     sectors = _labelled(page.reply_markup)["🏁 Sectors"]
     await _press(
@@ -134,7 +134,7 @@ async def test_a_refused_private_page_turns_the_shared_message_as_before(bot: Ha
     rotation = _labelled(summary.reply_markup)["🔄 Rotation"]
     await _press(bot, bot.server.press_button(GROUP, ANN, summary.message_id, rotation))
     [shared] = bot.server.bot_messages(GROUP)
-    assert "Rotation, the past month" in shared.shown_text
+    assert "Rotation, month to date" in shared.shown_text
 
 
 async def test_a_members_window_view_switches_privately_and_shares(bot: Harness) -> None:

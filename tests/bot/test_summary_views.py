@@ -57,7 +57,7 @@ async def test_each_button_opens_its_view_in_place_and_back_returns_the_summary(
     expected = {
         "🔄 Rotation": "Rotation, month to date",
         "🏁 Sectors": "Sectors, month to date",
-        "📈 Breadth": "Above 200-day",
+        "📈 Breadth": "Breadth of the members",  # the same view as /breadth
         "📉 Since low": "Since the S&P 500 index low",
         "📜 Full": "Market rotation brief",
     }
@@ -92,7 +92,7 @@ async def test_old_buttons_work_after_a_restart_and_unknown_sessions_say_expired
     async with running_bot(server, data_dir) as second:
         answer = await press(second, chat, summary, "📈 Breadth")
         assert "text" not in answer.params or not answer.params["text"]
-        assert "Above 200-day" in current(second, chat, summary.message_id).shown_text
+        assert "Breadth of the members" in current(second, chat, summary.message_id).shown_text
         user = {"id": USER, "is_bot": False, "first_name": "Ann"}
         for query_id, data in (("gone-1", "v:rot:1990-01-02"), ("gone-2", "v:zzz:2025-11-20")):
             message = {"message_id": summary.message_id, "chat": {"id": chat, "type": "private"}}

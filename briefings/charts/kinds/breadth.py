@@ -34,6 +34,7 @@ def breadth_chart_data(briefing: Briefing, index: str | None = None) -> BreadthC
             counted=s.breadth.counted_200d,
             pct_above_200d=s.breadth.pct_above_200d or 0.0,
             pct_above_50d=s.breadth.pct_above_50d,
+            members=s.members,
         )
         for s in chosen.breadth_ranked()
     )
