@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+
+from telegram import InlineKeyboardButton
+from telegram.constants import ChatType
 
 from bot.delivery.background import BackgroundTasks
 from bot.delivery.outbox import BRIEFING, OutboxLog
@@ -25,6 +28,7 @@ from bot.delivery.sender import (
     TextPart,
 )
 from bot.desk.chart_desk import BRIEFING_CHARTS, Chart, ChartDesk
+from bot.desk.lab_button import with_lab_row
 from bot.desk.market_desk import DataNotReady, MarketDesk, RenderedBriefing
 from bot.desk.reader_language import chat_language
 from bot.desk.summary_keyboard import view_keyboard
@@ -32,6 +36,10 @@ from bot.store.chats import Purpose, Subscription
 from bot.store.database import Database
 
 log = logging.getLogger(__name__)
+
+
+#: Make the Lab's button for a chat (private or not) in a language; None where it cannot open.
+LabButton = Callable[[bool, str], InlineKeyboardButton | None]
 
 
 class BriefingPush:
@@ -44,8 +52,10 @@ class BriefingPush:
         database: Database,
         outbox: OutboxLog,
         charts: ChartDesk | None = None,
+        lab_button: LabButton | None = None,
     ) -> None:
         self.sender = sender
+        self._lab_button = lab_button
         self.desk = desk
         self.charts = charts
         self._db = database
@@ -104,10 +114,17 @@ class BriefingPush:
         # The summary's last part carries the view buttons (bot.desk.summary_keyboard).
         *head, last = rendered.messages
         keyboard = view_keyboard(session, lang=lang)
-        text: tuple[Part, ...] = (*(TextPart(html) for html in head), TextPart(last, keyboard))
+        texts: dict[bool, tuple[Part, ...]] = {}
+        for private in (True, False):
+            button = None if self._lab_button is None else self._lab_button(private, lang)
+            texts[private] = (
+                *(TextPart(html) for html in head),
+                TextPart(last, with_lab_row(keyboard, button)),
+            )
         deliveries = []
         for subscription in chats:
             chart = charts.get(subscription.chart or "")
+            text = texts[subscription.chat_type == ChatType.PRIVATE]
             parts = text if chart is None else (*text, PhotoPart(chart))
             deliveries.append(
                 Delivery(

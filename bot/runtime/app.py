@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import BotCommandScopeChat, InlineKeyboardButton, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
@@ -15,13 +15,14 @@ from bot.chat.replies import render_bot
 from bot.chat.routes import admin_command_menu, command_menu, register_handlers
 from bot.config import BotSettings
 from bot.delivery.alert_push import AlertPush
-from bot.delivery.briefing_push import BriefingPush
+from bot.delivery.briefing_push import BriefingPush, LabButton
 from bot.delivery.flood_budget import flood_budget
 from bot.delivery.outage import ApiHealth, WatchedRequest
 from bot.delivery.outbox import OutboxLog
 from bot.delivery.ratelimit import FloodLimiter
 from bot.delivery.sender import Sender
 from bot.desk.chart_desk import ChartDesk
+from bot.desk.lab_button import lab_button
 from bot.desk.market_desk import MarketDesk
 from bot.logs import protect_secret
 from bot.services.context import CONTEXT_TYPES
@@ -40,6 +41,18 @@ ALLOWED_UPDATES = [
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
 ]
+
+
+def _push_lab_button(application: BotApplication) -> LabButton:
+    """Return the daily push's Lab button maker (the bot's name is known once it started)."""
+
+    def button(private: bool, lang: str) -> InlineKeyboardButton | None:
+        settings = get_services(application).settings
+        return lab_button(
+            settings, private=private, bot_username=application.bot.username, lang=lang
+        )
+
+    return button
 
 
 def build_application(
@@ -95,7 +108,9 @@ def build_application(
         chats=chats,
         outbox=outbox,
         sender=sender,
-        briefings=BriefingPush(sender, desk, database, outbox, charts),
+        briefings=BriefingPush(
+            sender, desk, database, outbox, charts, lab_button=_push_lab_button(application)
+        ),
         alerts=AlertPush(sender, desk, database, chats, outbox),
         charts=charts,
         api_health=health,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.lab.config import LabSettings
+from bot.services.jobs import push_now
+from bot.store.chats import Schedule
 from localapi import LocalBotApi
 from tests.bot.conftest import BOT_USERNAME, running_bot
 
@@ -68,3 +71,30 @@ async def test_an_unknown_lab_view_gets_the_usage(server: LocalBotApi, data_dir:
     async with running_bot(server, data_dir, lab=LAB) as bot:
         reply = await bot.say_one(bot.private_chat(USER), "/lab nonsense")
     assert "not a Lab view" in reply.shown_text
+
+
+async def test_the_daily_push_carries_the_lab_for_each_kind_of_chat(
+    server: LocalBotApi, data_dir: Path
+) -> None:
+    async with running_bot(server, data_dir, lab=LAB) as bot:
+        private = bot.private_chat(USER)
+        group = bot.group(-100778, members=(USER,))
+        for chat, kind in ((private, "private"), (group, "supergroup")):
+            bot.services.chats.subscribe(
+                chat,
+                chat_type=kind,
+                title=None,
+                thread_id=None,
+                schedule=Schedule(time(8, 0), "America/New_York"),
+                subscribed_by=USER,
+                now=datetime(2025, 1, 1, tzinfo=UTC),
+            )
+        await push_now(bot.application)
+        summaries = {chat: server.bot_messages(chat)[0] for chat in (private, group)}
+    (web_app,) = [b for b in buttons(summaries[private].reply_markup) if "web_app" in b]
+    assert web_app["web_app"]["url"].startswith("https://bot.example.org/lab/?")
+    group_buttons = buttons(summaries[group].reply_markup)
+    assert not [b for b in group_buttons if "web_app" in b]  # Telegram refuses them in groups
+    assert f"https://t.me/{BOT_USERNAME}/rotationlab?startapp=rrg-sectors_en" in [
+        b.get("url") for b in group_buttons
+    ]
