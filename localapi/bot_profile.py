@@ -86,7 +86,40 @@ def get_webhook_info(state: ApiState, params: Params, files: Files) -> Any:
     return info
 
 
+#: The menu button types of the Bot API (MenuButtonCommands, MenuButtonWebApp, MenuButtonDefault).
+MENU_BUTTON_TYPES = frozenset({"commands", "web_app", "default"})
+
+
+def set_chat_menu_button(state: ApiState, params: Params, files: Files) -> Any:
+    """Store a private chat's menu button, or the default one when no chat_id is given."""
+    button = params.get("menu_button") or {"type": "default"}
+    if not isinstance(button, dict) or button.get("type") not in MENU_BUTTON_TYPES:
+        raise bad_request("can't parse menu button")
+    if button["type"] == "web_app":
+        url = str((button.get("web_app") or {}).get("url", ""))
+        if not str(button.get("text") or ""):
+            raise bad_request("menu button text must be non-empty")
+        if not url.startswith("https://"):
+            raise bad_request("BUTTON_URL_INVALID: an HTTPS URL must be given")
+    chat_id = params.get("chat_id")
+    if chat_id is not None:
+        chat = state.resolve_chat(chat_id)
+        if chat.type != "private":
+            raise bad_request("the menu button can be set only in private chats")
+    state.menu_buttons[None if chat_id is None else int(chat_id)] = dict(button)
+    return True
+
+
+def get_chat_menu_button(state: ApiState, params: Params, files: Files) -> Any:
+    """Return a chat's menu button, else the default one (MenuButtonCommands when never set)."""
+    chat_id = params.get("chat_id")
+    key = None if chat_id is None else int(chat_id)
+    return state.menu_buttons.get(key) or state.menu_buttons.get(None) or {"type": "commands"}
+
+
 PROFILE_METHODS = {
+    "setChatMenuButton": set_chat_menu_button,
+    "getChatMenuButton": get_chat_menu_button,
     "setMyDescription": _description_setter("description", DESCRIPTION_LIMIT),
     "getMyDescription": _description_getter("description"),
     "setMyShortDescription": _description_setter("short_description", SHORT_DESCRIPTION_LIMIT),

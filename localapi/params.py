@@ -50,6 +50,7 @@ JSON_PARAMS = {
     "media": "media",
     "commands": "commands",
     "scope": "BotCommandScope",
+    "menu_button": "menu button",
     "entities": "entities",
     "caption_entities": "caption entities",
     "allowed_updates": "allowed updates",

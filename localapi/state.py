@@ -81,6 +81,8 @@ class ApiState:
         self.ephemerals = EphemeralBook()
         self.callback_answers: list[CallbackAnswer] = []
         self.command_sets: dict[tuple[str, str], list[BotCommand]] = {}
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+        """setChatMenuButton's buttons by private chat; None holds the default."""
         self.call_log: list[ApiCall] = []
         self.faults = FaultQueue()
         self.flood_gate = FloodGate(self.flood_limits) if self.flood_limits else None
@@ -388,6 +390,12 @@ class ApiState:
         """Return the commands setMyCommands set for `scope` (default scope when None)."""
         with self.lock:
             return list(self.command_sets.get((scope_key(scope), language_code), []))
+
+    def menu_button(self, chat_id: int | None = None) -> dict[str, Any] | None:
+        """Return the menu button setChatMenuButton set for a chat (the default when None)."""
+        with self.lock:
+            button = self.menu_buttons.get(chat_id)
+            return None if button is None else dict(button)
 
     # ----- helpers for the Bot API methods -------------------------------------------------
 

@@ -6,7 +6,16 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import BotCommandScopeChat, InlineKeyboardButton, LinkPreviewOptions, Update
+from telegram import (
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    LinkPreviewOptions,
+    MenuButton,
+    MenuButtonCommands,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
@@ -125,6 +134,7 @@ async def start_services(application: BotApplication) -> None:
     services.sender.keep_going = lambda: application.running
     await _set_command_menus(application, services.settings.admins)
     await _set_descriptions(application, simulated=services.desk.service.simulated)
+    await _set_menu_button(application)
     await start_jobs(application)
 
 
@@ -183,6 +193,20 @@ def polling_failed(error: TelegramError) -> None:
     """Log a failed getUpdates at DEBUG (the updater's ``error_callback``)."""
     # What run_polling does with these: the error handler, which logs outages once.
     log.debug("polling failed: %s", error)
+
+
+async def _set_menu_button(application: BotApplication) -> None:
+    """Open the Lab from the menu button of private chats when it is served, else the commands."""
+    page = get_services(application).settings.lab.page_url
+    if page is None:
+        button: MenuButton = MenuButtonCommands()
+    else:
+        label = render_bot("lab_button.txt.j2", DEFAULT_LANGUAGE).strip()
+        button = MenuButtonWebApp(label, WebAppInfo(page))
+    try:
+        await application.bot.set_chat_menu_button(menu_button=button)
+    except TelegramError as exc:
+        log.warning("could not set the menu button: %s", exc)
 
 
 async def _set_command_menus(application: BotApplication, admins: frozenset[int]) -> None:

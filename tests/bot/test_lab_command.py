@@ -98,3 +98,15 @@ async def test_the_daily_push_carries_the_lab_for_each_kind_of_chat(
     assert f"https://t.me/{BOT_USERNAME}/rotationlab?startapp=rrg-sectors_en" in [
         b.get("url") for b in group_buttons
     ]
+
+
+async def test_the_menu_button_opens_the_lab_when_it_is_served(
+    server: LocalBotApi, data_dir: Path
+) -> None:
+    async with running_bot(server, data_dir, lab=LAB):
+        button = server.menu_button()
+    assert button is not None
+    assert button["type"] == "web_app"
+    assert button["web_app"]["url"] == "https://bot.example.org/lab/"
+    async with running_bot(server, data_dir):
+        assert server.menu_button() == {"type": "commands"}
