@@ -37,6 +37,7 @@ from briefings import (
     CalendarRangeError,
     NoDataError,
     Snapshot,
+    render_factors,
     render_pair,
     render_since,
     window_named,
@@ -214,6 +215,15 @@ async def rotation(update: Update, context: Context, args: Sequence[str]) -> Non
 async def sectors(update: Update, context: Context, args: Sequence[str]) -> None:
     """Send the sector leaderboard for a window, with buttons to switch the window."""
     await _send_window_view(update, context, args, View.SECTORS)
+
+
+@command("factors", max_args=1)
+async def factors(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Send the factor scoreboard for a window: each factor fund against the S&P 500."""
+    window = parse_window(args[0] if args else None)
+    snapshot = await context.services.desk.snapshot()
+    text = await asyncio.to_thread(render_factors, snapshot, window, "html", current_language())
+    await send_view(update, context, with_note(text, behind_note(context, snapshot)))
 
 
 @command("since", max_args=1)

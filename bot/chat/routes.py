@@ -17,6 +17,7 @@ from bot.chat.callbacks import window_button
 from bot.chat.charts import chart, rrg
 from bot.chat.commands import (
     brief,
+    factors,
     help_command,
     pair,
     plain_text,
@@ -57,6 +58,7 @@ def register_handlers(application: BotApplication) -> None:
         "brief": brief,
         "rotation": rotation,
         "sectors": sectors,
+        "factors": factors,
         "since": since,
         "pair": pair,
         "breadth": breadth,

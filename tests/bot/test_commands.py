@@ -95,6 +95,15 @@ async def test_sectors_take_a_window_in_any_case(bot: Harness) -> None:
     assert "(1W)" in bot.server.bot_messages(chat)[0].shown_text
 
 
+async def test_factors_show_each_factor_against_the_s_and_p_500(bot: Harness) -> None:
+    chat = bot.private_chat(USER)
+    reply = await bot.say_one(chat, "/factors 1m")
+    assert "(1M)" in reply.shown_text
+    assert "IWD" in reply.shown_text  # value, which the demo market simulates
+    usage = await bot.say_one(chat, "/factors 2Q")
+    assert "not a window" in usage.shown_text
+
+
 async def test_a_stale_button_gets_a_short_answer(bot: Harness) -> None:
     bot.private_chat(USER)
     user = {"id": USER, "is_bot": False, "first_name": "Ann"}

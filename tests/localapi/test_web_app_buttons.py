@@ -46,9 +46,9 @@ async def test_the_menu_button_takes_a_web_app_in_private_chats_only(
     assert isinstance(await bot.get_chat_menu_button(), MenuButtonCommands)
     await bot.set_chat_menu_button(menu_button=lab)
     assert await bot.get_chat_menu_button(USER) == lab  # the default reaches every chat
-    with pytest.raises(BadRequest, match="(?i)https url"):
+    with pytest.raises(BadRequest, match=r"(?i)https url"):
         await bot.set_chat_menu_button(
             USER, MenuButtonWebApp("Lab", WebAppInfo("http://bot.example.org/lab/"))
         )
-    with pytest.raises(BadRequest, match="(?i)private chats"):
+    with pytest.raises(BadRequest, match=r"(?i)private chats"):
         await bot.set_chat_menu_button(GROUP, MenuButtonCommands())
