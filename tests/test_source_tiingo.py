@@ -1,4 +1,4 @@
-"""The Tiingo source against hand-built answers in Tiingo's real JSON format (tests/tiingo_fake.py)."""
+"""The Tiingo source against hand-built answers in Tiingo's JSON format (tests/tiingo_fake.py)."""
 
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ def test_a_split_restates_the_history_and_the_store_takes_it_whole(tmp_path: Pat
     source = tiingo_source(fake, tmp_path / "pacing.json")
     start = date(2025, 10, 1)
     first = refresh(store, source, ["SPY"], through=date(2025, 10, 24), history_start=start)
-    assert first.error is None and first.closes_written == 18
+    assert first.error is None
+    assert first.closes_written == 18
     # A 2-for-1 split on 2025-10-27: Tiingo adjusts every earlier adjClose by 1/2.
     split = date(2025, 10, 27)
     adjusted = spy.copy() / 2.0

@@ -83,7 +83,9 @@ class FakeTiingo(HTTPAdapter):
         kept = [row for row in rows if start <= row["date"][:10] <= end]
         return self.answer(request, 200, kept)
 
-    def answer(self, request: requests.PreparedRequest, status: int, body: Any) -> requests.Response:
+    def answer(
+        self, request: requests.PreparedRequest, status: int, body: Any
+    ) -> requests.Response:
         data = json.dumps(body).encode()
         raw = HTTPResponse(
             body=io.BytesIO(data),
