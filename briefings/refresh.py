@@ -189,13 +189,15 @@ def refresh(
             closes = _within(result.closes, batch.tickers, batch.start, through)
             served.update(result.served_by)
             if batch.overlaps_store:
-                closes, held_here = _join_fallbacks(store, name, closes, result.served_by)
+                closes, joined, held_here = _join_fallbacks(store, name, closes, result.served_by)
                 disagreeing.extend(held_here)
             fetched.append(closes)
             failed.update({t: reason for t, reason in result.failed.items() if t in batch.tickers})
             repeated.update({t: r for t, r in result.repeated.items() if t in batch.tickers})
             if batch.overlaps_store:
-                restated += _restated(store, name, closes)
+                # A fallback's levels were judged by its returns just now; comparing them with
+                # another provider's closes as a restatement would refetch its whole history.
+                restated += _restated(store, name, closes.drop(columns=list(joined)))
             done += len(batch.tickers)
             if progress is not None:
                 progress(done, total)
@@ -308,17 +310,20 @@ def _by_source(served: Mapping[str, str], *, primary: str) -> dict[str, list[str
 
 def _join_fallbacks(
     store: PriceStore, source: str, closes: pd.DataFrame, served_by: Mapping[str, str]
-) -> tuple[pd.DataFrame, list[QuarantinedClose]]:
+) -> tuple[pd.DataFrame, list[str], list[QuarantinedClose]]:
     """Join a fallback's closes to stored histories when their daily returns agree; hold the rest.
 
     Agreeing closes are scaled to the stored level (c x stored/fetched on the last common day),
-    so the history continues without a jump; a disagreeing ticker's new closes are held.
+    so the history continues without a jump; a disagreeing ticker's new closes are held (scaled
+    the same way when there is a common day, so a release stores them at the stored level).
+    Returns the frame to store, the tickers joined, and the held closes.
     """
     fallbacks = [t for t in closes.columns if served_by.get(str(t), source) != source]
     if not fallbacks:
-        return closes, []
+        return closes, [], []
     stored = store.load(source, [str(t) for t in fallbacks])
     joined = closes.copy()
+    agreed: list[str] = []
     held: list[QuarantinedClose] = []
     for ticker in fallbacks:
         if ticker not in stored.columns:
@@ -328,15 +333,17 @@ def _join_fallbacks(
         comparison = compare_returns(history, fetched)
         if comparison is not None and comparison.agrees:
             joined[ticker] = closes[ticker] * comparison.scale
+            agreed.append(str(ticker))
             continue
         gap = None if comparison is None else comparison.worst_gap
+        scale = 1.0 if comparison is None else comparison.scale
         last = pd.Timestamp(history.index.max())
         new = fetched[pd.DatetimeIndex(fetched.index) > last]
         held.extend(
             QuarantinedClose(
                 str(ticker),
                 day.date(),
-                float(value),
+                float(value) * scale,
                 SOURCES_DISAGREE,
                 move=gap,
                 bound=RETURN_TOLERANCE,
@@ -344,7 +351,7 @@ def _join_fallbacks(
             for day, value in zip(pd.DatetimeIndex(new.index), new.to_numpy(), strict=True)
         )
         joined = joined.drop(columns=[ticker])
-    return joined, held
+    return joined, agreed, held
 
 
 def _with_disagreements(

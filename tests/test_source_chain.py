@@ -153,6 +153,22 @@ def test_yahoo_failing_for_some_tickers_asks_tiingo_for_those_only(
     assert "served by tiingo: QQQ" in last.message
 
 
+def test_returns_within_the_tolerance_join_without_refetching_the_history(
+    store: PriceStore, chain: ChainSource, yahoo: FakeYahoo, tiingo: FakeTiingo
+) -> None:
+    run(store, chain, FIRST_WEEKS)
+    del yahoo.charts["QQQ"]
+    near = fixture_closes("QQQ") * TIINGO_LEVEL
+    near.loc["2025-10-22"] *= 1.0005  # closes rounded differently: returns 0.05 pp apart
+    tiingo.rows["QQQ"] = tiingo_rows(near)
+    report = run(store, chain, MONTH_END)
+    assert report.quarantined == ()
+    assert report.restated == ()
+    assert len(tiingo.requests) == 1  # the overlap only, not the whole history again
+    stored = store.load("yfinance", ["QQQ"])["QQQ"].dropna()
+    np.testing.assert_allclose(stored.loc["2025-10-27":], fixture_closes("QQQ").loc["2025-10-27":])
+
+
 def test_sources_whose_returns_disagree_go_to_quarantine_not_the_store(
     store: PriceStore, chain: ChainSource, yahoo: FakeYahoo, tiingo: FakeTiingo
 ) -> None:
@@ -170,6 +186,8 @@ def test_sources_whose_returns_disagree_go_to_quarantine_not_the_store(
     assert {c.reason for c in held} == {SOURCES_DISAGREE}
     assert held[0].move == pytest.approx(0.01, rel=0.05)  # the largest gap of the two
     assert held[0].bound == RETURN_TOLERANCE
+    # Held at the stored level, so an operator's release continues the history without a jump.
+    assert held[0].close == pytest.approx(fixture_closes("QQQ").loc["2025-10-27"], rel=1e-9)
     assert store.last_dates("yfinance")["QQQ"] == FIRST_WEEKS
     assert store.last_dates("yfinance")["SPY"] == MONTH_END
     assert QuarantineStore(store).count("yfinance") == 5
