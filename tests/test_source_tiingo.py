@@ -106,6 +106,14 @@ def test_requests_beyond_the_budget_are_deferred_across_processes(
     assert len(fake.requests) == 3
 
 
+def test_a_pacing_record_that_cannot_be_kept_asks_nothing(fake: FakeTiingo, tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file where the record's folder should be")
+    source = tiingo_source(fake, tmp_path / "taken" / "pacing.json")
+    with pytest.raises(SourceError, match="cannot keep Tiingo's request record"):
+        source.fetch(["SPY"], *OCTOBER)
+    assert fake.requests == []
+
+
 def test_the_budget_frees_up_as_the_hour_and_the_day_roll(tmp_path: Path) -> None:
     now = [datetime(2026, 1, 5, 12, 0, tzinfo=UTC)]
     pacer = Pacer(tmp_path / "pacing.json", Budget(per_hour=2, per_day=3), lambda: now[0])

@@ -159,7 +159,14 @@ class TiingoSource:
         received: dict[str, pd.Series] = {}
         failed: dict[str, str] = {}
         for position, ticker in enumerate(wanted):
-            allowed_at = self.pacer.take()
+            try:
+                allowed_at = self.pacer.take()
+            except OSError as exc:
+                # Unpaced requests could spend the day's budget in minutes: ask nothing instead.
+                raise SourceError(
+                    f"cannot keep Tiingo's request record in {self.pacer.path.parent}: "
+                    f"{exc.strerror or exc}"
+                ) from exc
             if allowed_at is not None:
                 note = (
                     f"deferred: Tiingo's request budget ({self.pacer.budget.per_hour} an hour, "
