@@ -173,6 +173,9 @@ class Briefing:
     quarantined: tuple[QuarantinedClose, ...] = ()
     """Closes of the universe and the members, dated in the week to the session, that failed a
     sanity check and were not used (``briefings.sanity``)."""
+    served_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """A source chain's fallbacks and the universe's tickers each last served (the first source
+    served the rest), credited in the footer (``briefings.sources.chain``)."""
 
     @property
     def sectors(self) -> tuple[SectorRow, ...]:

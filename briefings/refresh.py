@@ -22,9 +22,10 @@ import pandas as pd
 
 from briefings.calendar import calendar_bounds, sessions_in_range
 from briefings.clock import Clock, utc_now
-from briefings.quarantine import QuarantineStore, record_quietly, screen_fetch
-from briefings.sanity import QuarantinedClose
+from briefings.quarantine import FetchScreening, QuarantineStore, record_quietly, screen_fetch
+from briefings.sanity import SOURCES_DISAGREE, QuarantinedClose, Screening
 from briefings.sources.base import ChangeMarkedSource, PriceSource, SourceError
+from briefings.sources.chain import RETURN_TOLERANCE, compare_returns
 from briefings.store import PriceStore, RefreshRecord, StoreWriteError
 
 Progress = Callable[[int, int], None]
@@ -66,6 +67,8 @@ class RefreshReport:
     """(ticker, date) of closes held before that passed this time (confirmed or corrected)."""
     unchanged: tuple[str, ...] = ()
     """Stale tickers not asked for: their data is as it was when last read (a CSV file's stat)."""
+    served_by: Mapping[str, str] = field(default_factory=dict)
+    """Which source of a chain served each fetched ticker (empty: a single source)."""
 
 
 @dataclass(frozen=True)
@@ -177,16 +180,24 @@ def refresh(
     restated: tuple[str, ...] = ()
     restated_history: pd.DataFrame | None = None
     repeated: dict[str, Mapping[date, tuple[float, ...]]] = {}
+    served: dict[str, str] = {}
+    disagreeing: list[QuarantinedClose] = []
     try:
         for batch in batches:
             requests += 1
             result = source.fetch(batch.tickers, batch.start, through)
             closes = _within(result.closes, batch.tickers, batch.start, through)
+            served.update(result.served_by)
+            if batch.overlaps_store:
+                closes, joined, held_here = _join_fallbacks(store, name, closes, result.served_by)
+                disagreeing.extend(held_here)
             fetched.append(closes)
             failed.update({t: reason for t, reason in result.failed.items() if t in batch.tickers})
             repeated.update({t: r for t, r in result.repeated.items() if t in batch.tickers})
             if batch.overlaps_store:
-                restated += _restated(store, name, closes)
+                # A fallback's levels were judged by its returns just now; comparing them with
+                # another provider's closes as a restatement would refetch its whole history.
+                restated += _restated(store, name, closes.drop(columns=list(joined)))
             done += len(batch.tickers)
             if progress is not None:
                 progress(done, total)
@@ -194,6 +205,7 @@ def refresh(
             requests += 1
             result = source.fetch(restated, history_start, through)
             restated_history = _within(result.closes, restated, history_start, through)
+            served.update(result.served_by)
             repeated.update({t: r for t, r in result.repeated.items() if t in restated})
     except SourceError as exc:
         message = str(exc)
@@ -217,6 +229,8 @@ def refresh(
         screening = screen_fetch(
             store, quarantine, name, frame, replace=restated, repeated=repeated, capped=capped
         )
+    if disagreeing:
+        screening = _with_disagreements(screening, disagreeing)
     try:
         written = store.write(name, screening.closes, replace=restated) if screening else 0
     except StoreWriteError as exc:
@@ -234,14 +248,11 @@ def refresh(
     unfiled = record_quietly(quarantine, name, screening, clock()) if screening else None
     held = screening.quarantined if screening else ()
     _keep_marks(store, name, marks, batches, failed, held)
+    if served:
+        with contextlib.suppress(StoreWriteError):  # provenance is told, not load-bearing
+            store.save_marks(served_marks_key(name), served)
     newest = _newest(store.last_dates(name))
-    message = f"stored {written} closes" + (f"; {len(failed)} tickers failed" if failed else "")
-    if restated:
-        message += f"; history restated for {', '.join(restated)}"
-    if held:
-        message += f"; {len(held)} closes held by the sanity check"
-    if unfiled:
-        message += f" (not filed: {unfiled})"
+    message = _summary(written, failed, restated, held, unfiled, _by_source(served, primary=name))
     _record(store, name, RefreshRecord(clock(), True, message, newest))
     earliest = _earliest_start(batches)
     return RefreshReport(
@@ -256,7 +267,107 @@ def refresh(
         quarantined=held,
         released=screening.released if screening else (),
         unchanged=tuple(unchanged),
+        served_by=served,
     )
+
+
+def _summary(
+    written: int,
+    failed: Mapping[str, str],
+    restated: Sequence[str],
+    held: Sequence[QuarantinedClose],
+    unfiled: str | None,
+    fallbacks: Mapping[str, Sequence[str]],
+) -> str:
+    """Return the one-line account of a refresh that stored what it could."""
+    message = f"stored {written} closes" + (f"; {len(failed)} tickers failed" if failed else "")
+    if restated:
+        message += f"; history restated for {', '.join(restated)}"
+    if held:
+        message += f"; {len(held)} closes held by the sanity check"
+    if fallbacks:
+        message += "; served by " + "; ".join(
+            f"{server}: {', '.join(tickers)}" for server, tickers in fallbacks.items()
+        )
+    if unfiled:
+        message += f" (not filed: {unfiled})"
+    return message
+
+
+def served_marks_key(source: str) -> str:
+    """Return the key the store keeps a chain's provenance under (ticker: serving source)."""
+    return f"{source}#served"
+
+
+def _by_source(served: Mapping[str, str], *, primary: str) -> dict[str, list[str]]:
+    """Return the tickers each fallback (not the primary source) served, by source."""
+    groups: dict[str, list[str]] = {}
+    for ticker, server in served.items():
+        if server != primary:
+            groups.setdefault(server, []).append(ticker)
+    return groups
+
+
+def _join_fallbacks(
+    store: PriceStore, source: str, closes: pd.DataFrame, served_by: Mapping[str, str]
+) -> tuple[pd.DataFrame, list[str], list[QuarantinedClose]]:
+    """Join a fallback's closes to stored histories when their daily returns agree; hold the rest.
+
+    Agreeing closes are scaled to the stored level (c x stored/fetched on the last common day),
+    so the history continues without a jump; a disagreeing ticker's new closes are held (scaled
+    the same way when there is a common day, so a release stores them at the stored level).
+    Returns the frame to store, the tickers joined, and the held closes.
+    """
+    fallbacks = [t for t in closes.columns if served_by.get(str(t), source) != source]
+    if not fallbacks:
+        return closes, [], []
+    stored = store.load(source, [str(t) for t in fallbacks])
+    joined = closes.copy()
+    agreed: list[str] = []
+    held: list[QuarantinedClose] = []
+    for ticker in fallbacks:
+        if ticker not in stored.columns:
+            continue  # a new ticker: its whole history comes from the one source
+        history = stored[ticker].dropna()
+        fetched = closes[ticker].dropna()
+        comparison = compare_returns(history, fetched)
+        if comparison is not None and comparison.agrees:
+            joined[ticker] = closes[ticker] * comparison.scale
+            agreed.append(str(ticker))
+            continue
+        gap = None if comparison is None else comparison.worst_gap
+        scale = 1.0 if comparison is None else comparison.scale
+        last = pd.Timestamp(history.index.max())
+        new = fetched[pd.DatetimeIndex(fetched.index) > last]
+        held.extend(
+            QuarantinedClose(
+                str(ticker),
+                day.date(),
+                float(value) * scale,
+                SOURCES_DISAGREE,
+                move=gap,
+                bound=RETURN_TOLERANCE,
+            )
+            for day, value in zip(pd.DatetimeIndex(new.index), new.to_numpy(), strict=True)
+        )
+        joined = joined.drop(columns=[ticker])
+    return joined, agreed, held
+
+
+def _with_disagreements(
+    screening: FetchScreening | None,
+    held: Sequence[QuarantinedClose],
+) -> FetchScreening:
+    """Add the closes held for disagreeing sources to a fetch's screening."""
+    empty = pd.Series([], index=pd.DatetimeIndex([], name="date"), dtype="float64")
+    by_ticker: dict[str, list[QuarantinedClose]] = {}
+    for close in held:
+        by_ticker.setdefault(close.ticker, []).append(close)
+    extra = tuple(Screening(t, empty, tuple(closes)) for t, closes in by_ticker.items())
+    if screening is None:
+        base = pd.DataFrame(index=pd.DatetimeIndex([], dtype="datetime64[ns]", name="date"))
+        return FetchScreening(base, extra)
+    return FetchScreening(screening.closes, screening.screenings + extra)
 
 
 def _nothing_to_fetch(

@@ -64,8 +64,18 @@ NOT_POSITIVE = "not_positive"
 NOT_FINITE = "not_finite"
 IMPLAUSIBLE = "implausible"
 UNCONFIRMED = "unconfirmed"
+#: Held before the sanity walk: a fallback source's daily returns disagree with the stored
+#: history's (``briefings.sources.chain``); ``move`` is the largest gap, ``bound`` the tolerance.
+SOURCES_DISAGREE = "sources_disagree"
 #: Why a close can be held, in the order a close is checked.
-REASONS: tuple[str, ...] = (CONFLICTING, NOT_FINITE, NOT_POSITIVE, IMPLAUSIBLE, UNCONFIRMED)
+REASONS: tuple[str, ...] = (
+    SOURCES_DISAGREE,
+    CONFLICTING,
+    NOT_FINITE,
+    NOT_POSITIVE,
+    IMPLAUSIBLE,
+    UNCONFIRMED,
+)
 
 #: Relative difference under which two closes of one date are the same close.
 SAME_CLOSE = 1e-6

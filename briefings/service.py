@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import pandas as pd
@@ -29,7 +29,7 @@ from briefings.members.holdings_store import (
 )
 from briefings.model import Briefing
 from briefings.quarantine import QuarantineStore
-from briefings.refresh import RefreshReport, refresh
+from briefings.refresh import RefreshReport, refresh, served_marks_key
 from briefings.sanity import QuarantinedClose
 from briefings.snapshot import Snapshot
 from briefings.sources import PriceSource, open_source
@@ -64,6 +64,8 @@ class Freshness:
     """Closes the sanity stage holds out of the store (``briefings.sanity``)."""
     regenerated: bool = False
     """The simulated source's code changed since its closes were stored: they are made anew."""
+    served_by: Mapping[str, int] = field(default_factory=dict)
+    """For a source chain: how many stored tickers each source last served (empty: one source)."""
 
     @property
     def is_current(self) -> bool:
@@ -183,6 +185,7 @@ class MarketService:
             holdings_missing=self._holdings_missing(),
             quarantined=self.quarantine.count(self.source_name),
             regenerated=self._regenerated(),
+            served_by=self._served_counts(),
         )
 
     def _generation(self) -> str | None:
@@ -259,7 +262,9 @@ class MarketService:
                 briefing = self._build(closes, version, session, period=period, since=since)
                 briefing = self._with_members(version, session, briefing)
                 briefing = tell_story(briefing, self._previous(closes, version, session))
-                briefing = replace(briefing, quarantined=self._held_near(session))
+                briefing = replace(
+                    briefing, quarantined=self._held_near(session), served_by=self._fallbacks()
+                )
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
                 self._snapshots.put(key, cached)
             return cached
@@ -277,6 +282,23 @@ class MarketService:
             return resolve_session(closes, held[-1].day, self.universe).date()
         except BriefingInputError:
             return None
+
+    def _fallbacks(self) -> dict[str, tuple[str, ...]]:
+        """Return the universe's tickers a chain's fallback source last served, by source."""
+        served = self.store.source_marks(served_marks_key(self.source_name))
+        groups: dict[str, list[str]] = {}
+        for ticker in self.universe.tickers:
+            server = served.get(ticker, self.source_name)
+            if server != self.source_name:
+                groups.setdefault(server, []).append(ticker)
+        return {server: tuple(tickers) for server, tickers in groups.items()}
+
+    def _served_counts(self) -> dict[str, int]:
+        """Return how many stored tickers (universe and members) each source last served."""
+        counts: dict[str, int] = {}
+        for server in self.store.source_marks(served_marks_key(self.source_name)).values():
+            counts[server] = counts.get(server, 0) + 1
+        return counts
 
     def _held_near(self, session: date) -> tuple[QuarantinedClose, ...]:
         """Return the held closes of the universe and the members dated in the week to

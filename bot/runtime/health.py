@@ -71,6 +71,7 @@ async def health_report(application: BotApplication) -> tuple[int, dict[str, Any
             "last_stored_session": _iso(freshness.last_session),
             "current": freshness.is_current,
             "quarantined_closes": freshness.quarantined,
+            "served_by": dict(freshness.served_by),
             "last_refresh": None
             if refresh is None
             else {

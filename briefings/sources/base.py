@@ -31,6 +31,8 @@ class FetchResult:
     repeated: Mapping[str, Mapping[date, tuple[float, ...]]] = field(default_factory=dict)
     """Dates a ticker's data gave more than once, with every close given (``closes`` holds the
     last); the sanity stage holds a date whose closes differ (``briefings.sanity``)."""
+    served_by: Mapping[str, str] = field(default_factory=dict)
+    """Which source gave each ticker's closes, for a chain of sources (empty: this one)."""
 
 
 class PriceSource(Protocol):

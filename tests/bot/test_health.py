@@ -22,6 +22,7 @@ from bot.runtime.webconfig import ListenAddress
 from bot.services.hub import get_services
 from briefings.config import Settings
 from briefings.quarantine import QuarantineStore
+from briefings.refresh import served_marks_key
 from briefings.sanity import NOT_POSITIVE, QuarantinedClose, Screening
 from briefings.service import MarketService
 from briefings.store import PriceStore
@@ -44,6 +45,8 @@ def hold_a_close(data_dir: Path) -> None:
     bad = QuarantinedClose("XLK", date(2020, 1, 2), 0.0, NOT_POSITIVE)
     nothing = pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
     QuarantineStore(prices).record("demo", [Screening("XLK", nothing, (bad,))], datetime.now(UTC))
+    # And one ticker served by a source chain's fallback, as a chained refresh records it.
+    prices.save_marks(served_marks_key("demo"), {"QQQ": "tiingo"})
     prices.close()
 
 
@@ -81,6 +84,7 @@ async def test_health_states_in_polling_mode(server: LocalBotApi, data_dir: Path
         assert body["data"]["current"] is True
         assert body["data"]["last_stored_session"] == body["last_completed_session"]
         assert body["data"]["quarantined_closes"] == 1
+        assert body["data"]["served_by"] == {"tiingo": 1}
         assert body["next_briefing"]["schedule"] == "07:30 Europe/London"
         assert body["chats"] == 1
         assert await asyncio.to_thread(main, ["health", f"127.0.0.1:{port}"]) == 0
