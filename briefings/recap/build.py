@@ -5,12 +5,13 @@ r = 100 * (c_last / c_base - 1), c_last the close of the period's last session a
 close of the last session before the period. Each spread's history is the same figure for every
 earlier period of the data (one value per period, never a later close), ranked by
 ``briefings.history.rank`` (the rule: ``briefings.history``). Figures from index members
-(top N vs the rest, sectors) use the members' window returns (MTD for a month, 1W for a week)
-at each period's last session since 2023, the members' sample.
+(top N vs the rest, sectors) are cap-weighted by the holdings' weights carried by prices to the
+period's base session, one value per period since 2023 (the members' sample).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -20,8 +21,8 @@ import pandas as pd
 from briefings.calendar import CalendarRangeError, sessions_in_range
 from briefings.history.book import HistoryBook, snapshot_history
 from briefings.history.rank import MEMBERS_SAMPLE_START, rank_in_history
-from briefings.members.book import IndexPrices, MemberBook, index_members
-from briefings.members.model import IndexMembers
+from briefings.members import analytics
+from briefings.members.book import IndexPrices, MemberBook
 from briefings.recap.model import (
     FactorFact,
     PairFact,
@@ -38,7 +39,6 @@ SMALL_CAPS = "IWM"
 #: The equal-weight fund when the index names none.
 EQUAL_WEIGHT = "RSP"
 _PERIOD_CODE: dict[PeriodKind, str] = {"week": "W-FRI", "month": "M"}
-_MEMBERS_WINDOW: dict[PeriodKind, str] = {"week": "1W", "month": "MTD"}
 
 
 class RecapPeriodError(ValueError):
@@ -90,90 +90,105 @@ def period_returns(legs: pd.DataFrame, kind: PeriodKind) -> pd.DataFrame:
     return 100.0 * (ends / ends.shift(1) - 1.0)
 
 
+def _at(series: pd.Series, session: pd.Timestamp) -> float:
+    """Return the series' value at ``session`` as a float (NaN when it has none)."""
+    index = pd.DatetimeIndex(series.index)
+    row = int(index.searchsorted(session))
+    if row >= len(index) or index[row] != session:
+        return float("nan")
+    return float(series.to_numpy(dtype=float)[row])
+
+
 def _pair(
     key: str, lead: str, lag: str, returns: pd.DataFrame, session: pd.Timestamp
 ) -> PairFact | None:
     if lead not in returns.columns or lag not in returns.columns or session not in returns.index:
         return None
     spreads = returns[lead] - returns[lag]
-    lead_return, lag_return = returns.at[session, lead], returns.at[session, lag]
+    lead_return, lag_return = _at(returns[lead], session), _at(returns[lag], session)
     if not (np.isfinite(lead_return) and np.isfinite(lag_return)):
         return None
     return PairFact(
         key=key,
         lead=lead,
         lag=lag,
-        lead_return=float(lead_return),
-        lag_return=float(lag_return),
-        spread=float(lead_return - lag_return),
+        lead_return=lead_return,
+        lag_return=lag_return,
+        spread=lead_return - lag_return,
         rank=rank_in_history(spreads, session),
     )
 
 
 def _member_history(
     prices: IndexPrices, kind: PeriodKind, last_session: date
-) -> tuple[IndexMembers, pd.Series, dict[str, pd.Series]]:
-    """Return the members' figures at the period, and top-vs-rest and sector histories."""
-    window = _MEMBERS_WINDOW[kind]
+) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Return per period since 2023 the top N's and the rest's returns and each sector's.
+
+    Each period is measured from the previous period's last session b: weights carried to b
+    (w_i(b) = w_i(h) * P_i(b) / P_i(h)), r_i = 100 * (P_i(last) / P_i(b) - 1), cap-weighted.
+    """
     dates = pd.DatetimeIndex(prices.dates)
-    dates = dates[
-        (dates >= pd.Timestamp(MEMBERS_SAMPLE_START)) & (dates <= pd.Timestamp(last_session))
-    ]
-    ends = pd.DatetimeIndex(
-        pd.Series(dates, index=dates).groupby(dates.to_period(_PERIOD_CODE[kind])).last()
+    rows = pd.Series(np.arange(len(dates)), index=dates)
+    rows = rows[dates <= pd.Timestamp(last_session)]
+    ends = rows.groupby(pd.DatetimeIndex(rows.index).to_period(_PERIOD_CODE[kind])).last()
+    end_rows = ends.to_numpy()
+    holdings = prices.holdings
+    holdings_row = len(dates) - 1
+    if holdings.as_of is not None:
+        holdings_row = max(int(dates.searchsorted(pd.Timestamp(holdings.as_of), "right")) - 1, 0)
+    at_holdings = analytics.holdings_prices(prices.prices, holdings_row)
+    groups = len(prices.sectors)
+    stamps, top, rest, sector_rows = [], [], [], []
+    for base_row, end_row in itertools.pairwise(end_rows):
+        if dates[end_row] < pd.Timestamp(MEMBERS_SAMPLE_START):
+            continue
+        returns = analytics.window_returns(prices.prices, int(end_row), int(base_row))
+        carried = analytics.carried_weights(prices.weights, at_holdings, prices.prices[base_row])
+        top_cap, rest_cap, _, _ = analytics.split_returns(carried, returns, prices.spec.top_n)
+        cap, _ = analytics.grouped_returns(prices.codes, groups, carried, returns)
+        stamps.append(dates[end_row])
+        top.append(np.nan if top_cap is None else top_cap)
+        rest.append(np.nan if rest_cap is None else rest_cap)
+        sector_rows.append(cap)
+    index = pd.DatetimeIndex(stamps)
+    sectors = pd.DataFrame(
+        np.array(sector_rows).reshape(len(stamps), groups), index=index, columns=prices.sectors
     )
-    spreads: list[float] = []
-    sectors: dict[str, list[float]] = {}
-    figures: IndexMembers | None = None
-    for end in ends:
-        figures = index_members(prices, end.date())
-        split = figures.top_vs_rest[window]
-        known = split.top_cap is not None and split.rest_cap is not None
-        spreads.append(split.top_cap - split.rest_cap if known else np.nan)  # type: ignore[operator]
-        for sector in figures.sectors:
-            value = sector.returns.get(window)
-            sectors.setdefault(sector.sector, []).append(np.nan if value is None else value)
-    if figures is None:
-        figures = index_members(prices, last_session)
-    by_sector = {
-        name: pd.Series(values, index=ends[-len(values) :]) for name, values in sectors.items()
-    }
-    return figures, pd.Series(spreads, index=ends, dtype=float), by_sector
+    return pd.Series(top, index=index), pd.Series(rest, index=index), sectors
 
 
 def _members_facts(
     prices: IndexPrices, kind: PeriodKind, session: pd.Timestamp
-) -> tuple[PairFact | None, tuple[SectorFact, ...], IndexMembers]:
-    window = _MEMBERS_WINDOW[kind]
-    figures, spreads, sector_history = _member_history(prices, kind, session.date())
-    split = figures.top_vs_rest[window]
+) -> tuple[PairFact | None, tuple[SectorFact, ...]]:
+    top, rest, sectors = _member_history(prices, kind, session.date())
+    if session not in top.index or not prices.holdings.has_weights:
+        return None, ()
     top_vs_rest = None
-    if split.top_cap is not None and split.rest_cap is not None:
+    if np.isfinite(top[session]) and np.isfinite(rest[session]):
         top_vs_rest = PairFact(
             key="top_vs_rest",
             lead="top",
             lag="rest",
-            lead_return=split.top_cap,
-            lag_return=split.rest_cap,
-            spread=split.top_cap - split.rest_cap,
-            rank=rank_in_history(spreads, session, members=True),
+            lead_return=float(top[session]),
+            lag_return=float(rest[session]),
+            spread=float(top[session] - rest[session]),
+            rank=rank_in_history(top - rest, session, members=True),
         )
-    ranked = [s for s in figures.sectors_by(window) if s.returns.get(window) is not None]
-    sectors: list[SectorFact] = []
-    for key, sector in (("best", ranked[:1]), ("worst", ranked[-1:])):
-        for figure in sector:
-            history = sector_history.get(figure.sector)
-            sectors.append(
+    row = sectors.to_numpy(dtype=float)[int(sectors.index.searchsorted(session))]
+    known = [(float(value), str(name)) for name, value in zip(sectors.columns, row, strict=True)]
+    ranked = sorted((pair for pair in known if np.isfinite(pair[0])), key=lambda p: -p[0])
+    facts = []
+    for key, chosen in (("best", ranked[:1]), ("worst", ranked[-1:])):
+        for value, sector in chosen:
+            facts.append(
                 SectorFact(
                     key=key,
-                    sector=figure.sector,
-                    return_pct=float(figure.returns[window] or 0.0),
-                    rank=None
-                    if history is None
-                    else rank_in_history(history, session, members=True),
+                    sector=sector,
+                    return_pct=value,
+                    rank=rank_in_history(sectors[sector], session, members=True),
                 )
             )
-    return top_vs_rest, tuple(sectors), figures
+    return top_vs_rest, tuple(facts)
 
 
 def _factor_facts(
@@ -186,7 +201,7 @@ def _factor_facts(
     for spec in universe.factors:
         if spec.ticker not in returns.columns:
             continue
-        value = returns.at[session, spec.ticker]
+        value = _at(returns[spec.ticker], session)
         if np.isfinite(value):
             lines.append((spec, float(value)))
     lines.sort(key=lambda line: -line[1])
@@ -201,7 +216,7 @@ def _factor_facts(
                     factor=spec.factor,
                     ticker=spec.ticker,
                     return_pct=value,
-                    spread=value - float(returns.at[session, benchmark]),
+                    spread=value - _at(returns[benchmark], session),
                     rank=rank_in_history(spreads, session),
                 )
             )
@@ -229,7 +244,7 @@ def build_recap(
     pairs = [_pair("equal_vs_cap", equal, cap, returns, session)]
     sectors: tuple[SectorFact, ...] = ()
     if index is not None:
-        top_vs_rest, sectors, _ = _members_facts(index, period.kind, session)
+        top_vs_rest, sectors = _members_facts(index, period.kind, session)
         pairs.append(top_vs_rest)
     pairs.append(_pair("small_vs_large", SMALL_CAPS, universe.benchmark, returns, session))
     factors, order = _factor_facts(universe, returns, session)
