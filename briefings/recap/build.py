@@ -270,3 +270,17 @@ def market_recap(service: MarketService, kind: PeriodKind, day: date) -> Recap:
     return build_recap(
         period, snapshot_history(snapshot), members, snapshot.closes, service.source_name
     )
+
+
+def recaps_ending(session: date) -> tuple[PeriodKind, ...]:
+    """Return the recaps due after ``session``: the week's and/or month's, when it is their last."""
+    due: list[PeriodKind] = []
+    for kind in ("week", "month"):
+        start, end = period_bounds(kind, session)
+        try:
+            sessions = sessions_in_range(start, end)
+        except CalendarRangeError:
+            continue
+        if sessions and sessions[-1] == session:
+            due.append(kind)
+    return tuple(due)
