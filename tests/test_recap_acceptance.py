@@ -5,7 +5,9 @@ Every figure is checked against a plain-pandas computation from the CSV files re
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +150,10 @@ def test_november_summary_fits_a_phone_and_says_every_fact(recap: Recap, lang: s
     assert max(map(display_width, text.splitlines())) <= PHONE_WIDTH
     for figure in ("+1.7", "-1.8", "+10.1%", "-4.3%", "+3.8%", "-1.9%"):
         assert figure in text
+    html = render_recap(recap, "html", lang)
+    shown = unescape(re.sub(r"<[^>]+>", "", html))
+    assert max(map(display_width, shown.splitlines())) <= PHONE_WIDTH
+    assert "S&amp;P 500" in html  # escaped for Telegram HTML, shown as "S&P 500"
 
 
 def test_a_month_the_data_has_not_finished_is_refused(real_service: MarketService) -> None:

@@ -36,10 +36,10 @@ def recap_to_json(recap: Recap) -> dict[str, Any]:
 
 
 def render_recap(recap: Recap, fmt: RecapFormat = "text", lang: str = DEFAULT_LANGUAGE) -> str:
-    """Render ``recap`` in ``fmt``: text, html, json, or the summary (at most 40 columns)."""
+    """Render ``recap`` in ``fmt``: text, json, or html and the summary (at most 40 columns)."""
     if fmt == "json":
         return json.dumps(recap_to_json(recap), indent=2, ensure_ascii=False) + "\n"
     if fmt == "html":
-        return render_template("recap/recap.html.j2", lang, r=recap)
+        return render_template("recap/recap.html.j2", lang, r=recap, width=PHONE_WIDTH)
     width = PHONE_WIDTH if fmt == "summary" else TERMINAL_WIDTH
     return render_template("recap/recap.txt.j2", lang, r=recap, width=width)
