@@ -70,7 +70,9 @@ async def test_an_opted_in_chat_gets_the_monthly_recap_once_even_after_a_restart
     clock = at(MONDAY_10AM)
     async with running_bot(server, data_dir, clock=clock) as first:
         await started(first)
-    texts = {chat: [m.text for m in server.bot_messages(chat)] for chat in (MONTHLY, WEEKLY, NONE)}
+    texts = {
+        chat: [m.text or "" for m in server.bot_messages(chat)] for chat in (MONTHLY, WEEKLY, NONE)
+    }
     assert sum("2025-11 in review" in text for text in texts[MONTHLY]) == 1
     assert not any("The week to" in text for text in texts[MONTHLY])
     assert sum("The week to 2025-11-28 in review" in text for text in texts[WEEKLY]) == 1
@@ -86,7 +88,9 @@ async def test_an_opted_in_chat_gets_the_monthly_recap_once_even_after_a_restart
         await started(second)
         assert await catch_up(second.application) == {}
         await second.services.briefings.wait_idle()
-    after = {chat: [m.text for m in server.bot_messages(chat)] for chat in (MONTHLY, WEEKLY, NONE)}
+    after = {
+        chat: [m.text or "" for m in server.bot_messages(chat)] for chat in (MONTHLY, WEEKLY, NONE)
+    }
     assert after == texts
 
 
@@ -105,7 +109,7 @@ async def test_a_recap_lost_to_a_crash_is_caught_up_after_the_restart(
     before = len(server.bot_messages(MONTHLY))
     async with running_bot(server, data_dir, clock=clock) as second:
         await started(second)
-    new = [m.text for m in server.bot_messages(MONTHLY)[before:]]
+    new = [m.text or "" for m in server.bot_messages(MONTHLY)[before:]]
     assert len(new) == 1
     assert "2025-11 in review" in new[0]
 
