@@ -52,6 +52,12 @@ if TYPE_CHECKING:
     from briefings.lru import Lru as Lru
     from briefings.model import Briefing as Briefing
     from briefings.private_files import make_private_dirs as make_private_dirs
+    from briefings.recap.build import RecapPeriodError as RecapPeriodError
+    from briefings.recap.build import market_recap as market_recap
+    from briefings.recap.build import recaps_ending as recaps_ending
+    from briefings.recap.model import PeriodKind as PeriodKind
+    from briefings.recap.model import Recap as Recap
+    from briefings.recap.render import render_recap as render_recap
     from briefings.refresh import RefreshReport as RefreshReport
     from briefings.render.alerts import render_alerts as render_alerts
     from briefings.render.factors import render_factors as render_factors
@@ -128,6 +134,12 @@ _PUBLIC: dict[str, str] = {
     "probe_database": "briefings.storage",
     "pushed_alerts": "briefings.alerts",
     "RefreshReport": "briefings.refresh",
+    "PeriodKind": "briefings.recap.model",
+    "Recap": "briefings.recap.model",
+    "RecapPeriodError": "briefings.recap.build",
+    "market_recap": "briefings.recap.build",
+    "recaps_ending": "briefings.recap.build",
+    "render_recap": "briefings.recap.render",
     "render_alerts": "briefings.render.alerts",
     "render_basket_breadth": "briefings.render.views",
     "render_breadth": "briefings.render.members",

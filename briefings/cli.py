@@ -1,6 +1,6 @@
 """The domain commands of ``marketbrief`` (brief, sectors, rotation, breadth, movers, chart, …).
 
-The commands: brief, sectors, factors, rotation, breadth, movers, chart, refresh and release.
+The commands: brief, sectors, factors, recap, rotation, breadth, movers, chart, refresh and release.
 
 ``build_parser()`` returns the parser with these sub-commands; the console script in
 ``bot.cli`` adds the Telegram commands through ``build_parser(extra=...)`` and dispatches with
@@ -62,6 +62,14 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def parse_month(text: str) -> date:
+    """Parse YYYY-MM as the month's first day, or raise a one-line argparse error."""
+    try:
+        return date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month; use YYYY-MM") from None
 
 
 def parse_tail_weeks(text: str) -> int:
@@ -153,6 +161,26 @@ def build_parser(
     _add_view_options(factors, ("text", "html", "json"))
     factors.add_argument("--period", type=parse_window, default="1M", help="window")
     factors.set_defaults(handler=_factors)
+
+    recap = commands.add_parser("recap", help="print the week or month in review")
+    add_source_option(recap)
+    chosen = recap.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--month", type=parse_month, metavar="YYYY-MM", help="the month")
+    chosen.add_argument(
+        "--week", type=parse_date, metavar="DATE", help="the week (Monday to Friday) holding DATE"
+    )
+    recap.add_argument(
+        "--format",
+        choices=("text", "html", "json", "summary"),
+        default="text",
+        help="output format",
+    )
+    recap.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=f"language of the output (default: ${LANGUAGE_ENV} or {DEFAULT_LANGUAGE})",
+    )
+    recap.set_defaults(handler=_recap)
 
     rotation = commands.add_parser("rotation", help="print the rotation pairs")
     _add_view_options(rotation, ("text", "html"))
@@ -332,6 +360,26 @@ def _factors(args: argparse.Namespace) -> int:
     lang = _language(args)
     snapshot = _snapshot(args)
     sys.stdout.write(render_factors(snapshot, args.period, args.format, lang))
+    return EXIT_OK
+
+
+def _recap(args: argparse.Namespace) -> int:
+    from briefings.recap.build import RecapPeriodError, market_recap
+    from briefings.recap.render import render_recap
+
+    lang = _language(args)
+    service = open_service(args)
+    notes = ensure_data(service)
+    try:
+        if args.month is not None:
+            recap = market_recap(service, "month", args.month)
+        else:
+            recap = market_recap(service, "week", args.week)
+    except RecapPeriodError as exc:
+        raise UsageError(str(exc)) from None
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    sys.stdout.write(render_recap(recap, args.format, lang))
     return EXIT_OK
 
 

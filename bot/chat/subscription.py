@@ -1,4 +1,4 @@
-"""/subscribe, /unsubscribe and /settings: the briefing schedule, its chart, where answers go."""
+"""/subscribe, /unsubscribe and /settings: the briefing schedule, its chart, recaps, answers."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.chat.private_answers import REPLIES_PRIVATE, REPLY_MODES
 from bot.chat.replies import echo, reply
 from bot.chat.zones import ZoneProblem, resolve_zone
 from bot.config import parse_clock_time
+from bot.delivery.recap_push import RECAP_CHOICES, RECAPS_OFF
 from bot.desk.chart_desk import BRIEFING_CHARTS
 from bot.desk.reader_language import current_language
 from bot.services.context import BotContext
@@ -174,6 +175,9 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
     if args and args[0].lower() == "replies":
         await _set_replies(update, context, args[1:])
         return
+    if args and args[0].lower() == "recaps":
+        await _set_recaps(update, context, args[1:])
+        return
     if args:
         await _set_chart(update, context, parse_chart_setting(args))
         return
@@ -192,6 +196,36 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
         default_zone=services.settings.default_zone,
         group=chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
         replies=await services.database.run(services.chats.replies, chat.id) or REPLIES_PRIVATE,
+        recaps=await services.database.run(services.chats.recaps, chat.id) or RECAPS_OFF,
+    )
+
+
+async def _set_recaps(update: Update, context: Context, args: Sequence[str]) -> None:
+    """Store which recaps follow the chat's briefing (administrators only, in groups)."""
+    services = context.services
+    chat = update.effective_chat
+    if chat is None:
+        return
+    choices = [*RECAP_CHOICES, RECAPS_OFF]
+    if not args or args[0].lower() not in choices:
+        raise InputProblem("which_recaps", text=echo(args[0]) if args else "", choices=choices)
+    if not await may_manage(update, context):
+        await reply(update, "not_admin", setting="recaps")
+        return
+    choice = args[0].lower()
+    await services.database.run(
+        services.chats.set_recaps,
+        chat.id,
+        chat_type=chat.type,
+        title=chat.effective_name,
+        recaps=None if choice == RECAPS_OFF else choice,
+    )
+    subscription = await services.database.run(services.chats.subscription, chat.id)
+    await reply(
+        update,
+        "recaps_setting",
+        recaps=choice,
+        subscribed=subscription is not None and subscription.active,
     )
 
 

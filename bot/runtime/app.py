@@ -29,6 +29,7 @@ from bot.delivery.flood_budget import flood_budget
 from bot.delivery.outage import ApiHealth, WatchedRequest
 from bot.delivery.outbox import OutboxLog
 from bot.delivery.ratelimit import FloodLimiter
+from bot.delivery.recap_push import RecapPush
 from bot.delivery.sender import Sender
 from bot.desk.chart_desk import ChartDesk
 from bot.desk.lab_button import lab_button
@@ -121,6 +122,7 @@ def build_application(
             sender, desk, database, outbox, charts, lab_button=_push_lab_button(application)
         ),
         alerts=AlertPush(sender, desk, database, chats, outbox),
+        recaps=RecapPush(sender, desk, database, outbox, chats),
         charts=charts,
         api_health=health,
     )

@@ -13,6 +13,7 @@ from bot.delivery.alert_push import AlertPush
 from bot.delivery.briefing_push import BriefingPush
 from bot.delivery.outage import ApiHealth
 from bot.delivery.outbox import OutboxLog
+from bot.delivery.recap_push import RecapPush
 from bot.delivery.sender import Sender
 from bot.desk.chart_desk import ChartDesk
 from bot.desk.market_desk import MarketDesk
@@ -40,6 +41,8 @@ class BotServices:
     sender: Sender
     briefings: BriefingPush
     alerts: AlertPush
+    recaps: RecapPush
+    """The weekly and monthly recaps, sent after the briefing of a period's last session."""
     charts: ChartDesk
     startup_complete: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the start-up refresh and catch-up have run (their broadcasts may still run)."""

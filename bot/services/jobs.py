@@ -125,15 +125,28 @@ def next_refresh_time(after: datetime, delay: timedelta) -> datetime:
     raise RuntimeError(f"no NYSE session within three weeks of {after.isoformat()}")
 
 
-def start_broadcast(application: BotApplication, session: date, chats: list[Subscription]) -> None:
-    """Run a broadcast as a background task of the application (never inside a handler)."""
-    if not chats:
+def start_broadcast(
+    application: BotApplication,
+    session: date,
+    chats: list[Subscription],
+    recap_chats: list[Subscription] | None = None,
+) -> None:
+    """Run a broadcast as a background task of the application (never inside a handler).
+
+    The recaps ending at the session follow the briefing, to ``recap_chats`` (default: ``chats``).
+    """
+    recap_chats = chats if recap_chats is None else recap_chats
+    if not chats and not recap_chats:
         return
-    briefings = get_services(application).briefings
-    task = application.create_task(
-        briefings.broadcast(session, chats), name=f"broadcast {session.isoformat()}"
-    )
-    briefings.track(task)
+    services = get_services(application)
+
+    async def briefing_then_recaps() -> SendReport:
+        report = await services.briefings.broadcast(session, chats)
+        await services.recaps.broadcast(session, recap_chats)
+        return report
+
+    task = application.create_task(briefing_then_recaps(), name=f"broadcast {session.isoformat()}")
+    services.briefings.track(task)
 
 
 async def push_now(
@@ -210,8 +223,9 @@ async def catch_up(application: BotApplication) -> Mapping[date, int]:
         missing = [s for s in chats if s.chat_id not in finished]
         if missing:
             log.info("catching up %d deliveries of the %s briefing", len(missing), session)
-            start_broadcast(application, session, missing)
             started[session] = len(missing)
+        # Recaps of the session's week or month that a restart left unsent follow too.
+        start_broadcast(application, session, missing, chats)
     return started
 
 

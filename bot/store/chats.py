@@ -297,6 +297,33 @@ class ChatStore:
         rows = self._db.query("SELECT replies FROM chats WHERE chat_id = ?", (chat_id,))
         return rows[0]["replies"] if rows else None
 
+    # Weekly and monthly recaps, sent with the briefing.
+
+    def set_recaps(
+        self, chat_id: int, *, chat_type: str, title: str | None, recaps: str | None
+    ) -> None:
+        """Store which recaps the chat gets: "weekly", "monthly", "both", or None for none."""
+        with self._db.transaction() as sql:
+            sql.execute(
+                """
+                INSERT INTO chats (chat_id, chat_type, title, recaps) VALUES (?, ?, ?, ?)
+                ON CONFLICT (chat_id) DO UPDATE SET
+                    chat_type = excluded.chat_type, title = excluded.title,
+                    recaps = excluded.recaps
+                """,
+                (chat_id, chat_type, title, recaps),
+            )
+
+    def recaps(self, chat_id: int) -> str | None:
+        """Return which recaps the chat gets ("weekly", "monthly", "both"), None for none."""
+        rows = self._db.query("SELECT recaps FROM chats WHERE chat_id = ?", (chat_id,))
+        return rows[0]["recaps"] if rows else None
+
+    def recap_choices(self) -> Mapping[int, str]:
+        """Return every chat that chose recaps, with its choice."""
+        rows = self._db.query("SELECT chat_id, recaps FROM chats WHERE recaps IS NOT NULL")
+        return {row["chat_id"]: row["recaps"] for row in rows}
+
     # Regime-change alerts.
 
     def turn_alerts_on(
@@ -416,7 +443,7 @@ class ChatStore:
                         (old_chat_id, new_chat_id),
                     )
                 sql.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat_id,))
-            for chosen in ("language", "replies"):
+            for chosen in ("language", "replies", "recaps"):
                 if new is not old and new[chosen] is None and old[chosen] is not None:
                     sql.execute(
                         f"UPDATE chats SET {chosen} = ? WHERE chat_id = ?",
