@@ -56,6 +56,7 @@ CONTROL_ACTIONS: Mapping[str, ControlAction] = {
     "press_ephemeral_button": ControlAction(),
     "add_update": ControlAction(),
     "block_chat": ControlAction(),
+    "refuse_rich_messages": ControlAction(),
     "unblock_chat": ControlAction(),
     "migrate_chat": ControlAction(),
     "set_bot_status": ControlAction(),
