@@ -12,6 +12,8 @@ The version lives in ``PRAGMA user_version``. Version 0 is every layout before v
 Version 2 adds ``chats.language``: the language a chat chose with /language (NULL: not chosen).
 Version 3 adds ``chats.replies``: whether a group's on-demand answers go to the member who
 asked alone (``private``) or to everyone (``public``); NULL: never chosen (private).
+Version 4 adds ``chats.rich_refused_at``: when Telegram last refused a rich message (a table
+view) for the chat, which then reads the HTML views; NULL: rich messages are sent.
 
 A migration runs inside the caller's transaction, so a failure leaves the file as it was.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 CHATS = """
 CREATE TABLE IF NOT EXISTS chats (
@@ -44,7 +46,8 @@ CREATE TABLE IF NOT EXISTS chats (
     alerts_updated_at     TEXT,
     alerts_off_reason     TEXT,
     language              TEXT,
-    replies               TEXT
+    replies               TEXT,
+    rich_refused_at       TEXT
 );
 CREATE INDEX IF NOT EXISTS chats_schedule ON chats (brief_active, brief_time, brief_zone);
 """
@@ -163,8 +166,19 @@ def _from_v2(sql: sqlite3.Connection) -> None:
         sql.execute("ALTER TABLE chats ADD COLUMN replies TEXT")
 
 
+def _from_v3(sql: sqlite3.Connection) -> None:
+    """Add when Telegram refused a chat's rich message (NULL: never, rich messages are sent)."""
+    if "rich_refused_at" not in _columns(sql, "chats"):
+        sql.execute("ALTER TABLE chats ADD COLUMN rich_refused_at TEXT")
+
+
 #: MIGRATIONS[n] turns version n into version n + 1.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_from_v0, _from_v1, _from_v2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _from_v0,
+    _from_v1,
+    _from_v2,
+    _from_v3,
+)
 
 
 def migrate(sql: sqlite3.Connection) -> int:
