@@ -8,18 +8,22 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.chat.keyboards import render_window_view, window_keyboard
+from bot.chat.keyboards import render_window_view, window_keyboard, window_tables
 from bot.chat.private_answers import share_keyboard
 from bot.chat.replies import data_behind_note, render_bot, with_note
 from bot.desk.buttons import WindowButton, decode
+from bot.desk.rich_views import rich_view
 from bot.desk.split import split_message
 from bot.services.context import BotContext
 from bot.telegram_errors import Refusal, refusal
 from bot.telegram_next import (
     EphemeralMessageRef,
     EphemeralRefused,
+    RichRefused,
     edit_ephemeral_text,
+    edit_rich_message,
     ephemeral_ref,
+    is_rich,
 )
 from briefings import NoDataError
 
@@ -49,6 +53,20 @@ async def window_button(update: Update, context: BotContext) -> None:
     if ref is not None:
         await _switch_private_copy(query, context, ref, text, choice)
         return
+    tables = window_tables(choice.view, snapshot.briefing, choice.window)
+    if is_rich(message) and tables is not None:
+        keyboard = window_keyboard(choice.view, choice.window)
+        try:
+            await edit_rich_message(
+                context.bot, message.chat_id, message.message_id, rich_view(tables, note), keyboard
+            )
+        except RichRefused as refused:
+            if "not modified" not in refused.reason.lower():
+                log.info("rich edit refused (%s); the view switches as HTML", refused)
+                tables = None
+        if tables is not None:
+            await query.answer()
+            return
     try:
         await message.edit_text(
             text,

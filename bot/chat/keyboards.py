@@ -10,7 +10,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.desk.buttons import View, WindowButton, encode
 from bot.desk.market_desk import MarketDesk
 from bot.desk.reader_language import current_language
-from briefings import WINDOWS, Briefing, render_movers, render_rotation, render_sectors
+from briefings import (
+    WINDOWS,
+    Briefing,
+    TableView,
+    render_movers,
+    render_rotation,
+    render_sectors,
+    rotation_tables,
+    sectors_tables,
+)
 
 BUTTONS_PER_ROW = 4
 
@@ -23,6 +32,15 @@ def render_window_view(desk: MarketDesk, view: View, briefing: Briefing, window:
         View.MOVERS: render_movers,
     }[view]
     return desk.rendered_view(briefing, view, window, current_language(), render)
+
+
+def window_tables(view: View, briefing: Briefing, window: str) -> TableView | None:
+    """Return ``view`` for ``window`` as neutral tables, None for a view without them."""
+    if view is View.SECTORS:
+        return sectors_tables(briefing, window, current_language())
+    if view is View.ROTATION:
+        return rotation_tables(briefing, window, current_language())
+    return None
 
 
 def window_keyboard(view: View, current: str) -> InlineKeyboardMarkup:

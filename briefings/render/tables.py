@@ -19,11 +19,16 @@ from briefings.windows import WINDOWS
 
 @dataclass(frozen=True)
 class Table:
-    """A table of plain text cells: one header row, then the rows (each as long as the header)."""
+    """A table of plain text cells: one header row, then the rows (each as long as the header).
+
+    ``figures_from``: the first column of figures (they line up on the right); the columns
+    before it hold names.
+    """
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     caption: str = ""
+    figures_from: int = 1
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ def _check_window(window: str) -> str:
 def _table(data: dict[str, Any]) -> Table:
     header = tuple(str(cell) for cell in data["header"])
     rows = tuple(tuple(str(cell) for cell in row) for row in data["rows"])
-    return Table(header, rows, str(data.get("caption", "")))
+    return Table(header, rows, str(data.get("caption", "")), int(data.get("figures_from", 1)))
 
 
 def _section(data: dict[str, Any]) -> Section:

@@ -50,15 +50,23 @@ async def test_the_command_menu_is_registered_without_stats(bot: Harness) -> Non
 
 async def test_brief_full_sends_the_whole_briefing(bot: Harness) -> None:
     chat = bot.private_chat(USER)
-    replies = await bot.say(chat, "/brief full")
-    assert replies
-    for reply in replies:
-        assert_html_reply(reply)
-    text = "\n".join(r.shown_text for r in replies)
+    [reply] = await bot.say(chat, "/brief full")  # one rich message
+    assert reply.rich_message is not None
+    text = reply.shown_text
     assert "Market rotation brief" in text
     assert "Simulated data" in text
     assert "Rotation" in text
     assert "Sectors" in text
+
+
+async def test_brief_full_is_html_where_rich_messages_are_refused(bot: Harness) -> None:
+    bot.server.refuse_rich_messages()
+    chat = bot.private_chat(USER)
+    replies = await bot.say(chat, "/brief full")
+    assert replies
+    for reply in replies:
+        assert_html_reply(reply)
+    assert "Market rotation brief" in "\n".join(r.shown_text for r in replies)
 
 
 async def test_rotation_buttons_switch_the_window_in_place(bot: Harness) -> None:
