@@ -14,7 +14,10 @@ GROUP = -100555
 
 def _table(message: SentMessage) -> dict[str, Any]:
     assert message.rich_message is not None
-    [table] = [b for b in message.rich_message["blocks"] if b["type"] == "table"]
+    tables: list[dict[str, Any]] = [
+        b for b in message.rich_message["blocks"] if b["type"] == "table"
+    ]
+    [table] = tables
     return table
 
 
