@@ -14,5 +14,5 @@ SAMPLES = [date(2025, 1, 2), date(2025, 4, 8), date(2025, 12, 31), date(2026, 7,
 
 
 @pytest.mark.parametrize("session", SAMPLES, ids=str)
-def test_the_full_briefing_fits_one_rich_message(real_service: MarketService, session: date) -> None:
+def test_the_briefing_fits_one_rich_message(real_service: MarketService, session: date) -> None:
     check_rich(real_service, session)
