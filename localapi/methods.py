@@ -99,7 +99,10 @@ def set_my_commands(state: ApiState, params: Params, files: Files) -> Any:
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(description) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-        commands.append(BotCommand(command, description))
+        is_ephemeral = raw.get("is_ephemeral", False)
+        if not isinstance(is_ephemeral, bool):
+            raise bad_request("can't parse BotCommand: is_ephemeral must be a Boolean")
+        commands.append(BotCommand(command, description, is_ephemeral))
     key = (scope_key(params.get("scope")), str(params.get("language_code", "")))
     state.command_sets[key] = commands
     return True
@@ -108,10 +111,7 @@ def set_my_commands(state: ApiState, params: Params, files: Files) -> Any:
 def get_my_commands(state: ApiState, params: Params, files: Files) -> Any:
     """Return the commands of a scope and language."""
     key = (scope_key(params.get("scope")), str(params.get("language_code", "")))
-    return [
-        {"command": c.command, "description": c.description}
-        for c in state.command_sets.get(key, [])
-    ]
+    return [c.to_api() for c in state.command_sets.get(key, [])]
 
 
 def delete_my_commands(state: ApiState, params: Params, files: Files) -> Any:

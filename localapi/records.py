@@ -142,6 +142,15 @@ class BotCommand:
 
     command: str
     description: str
+    is_ephemeral: bool = False
+    """The command is ephemeral: seen only by its sender and the bot (Bot API 10.3)."""
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the Bot API BotCommand object (is_ephemeral only when true)."""
+        made: dict[str, Any] = {"command": self.command, "description": self.description}
+        if self.is_ephemeral:
+            made["is_ephemeral"] = True
+        return made
 
 
 def _file_digest(content: bytes | None) -> dict[str, Any] | None:
