@@ -212,7 +212,11 @@ def rich_details(summary: str, blocks: Iterable[RichBlock], *, is_open: bool = F
 
 
 def rich_table(
-    header: Sequence[str], rows: Iterable[Sequence[str]], *, figures_from: int = 1
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    figures_from: int = 1,
+    caption: str = "",
 ) -> RichBlock:
     """Return a bordered, striped table: a header row, then ``rows``; columns from
     ``figures_from`` on are right-aligned (figures), the others left-aligned."""
@@ -226,7 +230,11 @@ def rich_table(
 
     cells = [[cell(i, text, is_header=True) for i, text in enumerate(header)]]
     cells += [[cell(i, text) for i, text in enumerate(row)] for row in rows]
-    return {"type": "table", "cells": cells, "is_bordered": True, "is_striped": True}
+    table: dict[str, Any] = {"type": "table", "cells": cells, "is_bordered": True}
+    table["is_striped"] = True
+    if caption:
+        table["caption"] = caption
+    return table
 
 
 @dataclass(frozen=True)
@@ -258,7 +266,7 @@ def rich_size(blocks: Sequence[RichBlock]) -> RichSize:
         depth = max(depth, level)
         for block in items:
             count += 1
-            for key in ("text", "summary"):
+            for key in ("text", "summary", "caption"):
                 if isinstance(block.get(key), str):
                     characters += len(block[key])
             for row in block.get("cells", ()):

@@ -61,7 +61,9 @@ if TYPE_CHECKING:
     from briefings.render.tables import Section as Section
     from briefings.render.tables import Table as Table
     from briefings.render.tables import TableView as TableView
+    from briefings.render.tables import breadth_tables as breadth_tables
     from briefings.render.tables import briefing_tables as briefing_tables
+    from briefings.render.tables import movers_tables as movers_tables
     from briefings.render.tables import rotation_tables as rotation_tables
     from briefings.render.tables import sectors_tables as sectors_tables
     from briefings.render.templates import render_template as render_template
@@ -146,6 +148,8 @@ _PUBLIC: dict[str, str] = {
     "Table": "briefings.render.tables",
     "TableView": "briefings.render.tables",
     "briefing_tables": "briefings.render.tables",
+    "breadth_tables": "briefings.render.tables",
+    "movers_tables": "briefings.render.tables",
     "rotation_tables": "briefings.render.tables",
     "sectors_tables": "briefings.render.tables",
     "render_since": "briefings.render.views",

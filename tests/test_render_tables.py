@@ -7,7 +7,9 @@ import pytest
 from briefings import (
     Briefing,
     MarketService,
+    breadth_tables,
     briefing_tables,
+    movers_tables,
     render_sectors,
     rotation_tables,
     sectors_tables,
@@ -56,3 +58,30 @@ def test_full_briefing_holds_every_table(briefing: Briefing, lang: str) -> None:
 def test_an_unknown_window_is_refused(briefing: Briefing) -> None:
     with pytest.raises(ValueError, match="unknown window"):
         sectors_tables(briefing, "2Y")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_member_tables_hold_breadth_and_movers(briefing: Briefing, lang: str) -> None:
+    (index,) = briefing.members
+    breadth = breadth_tables(briefing, lang)
+    (table,) = breadth.sections[0].tables
+    assert len(table.rows) == 1 + len(index.breadth_ranked())  # the index, then its sectors
+    movers = movers_tables(briefing, "1M", lang)
+    captions = [t.caption for t in movers.sections[0].tables]
+    assert len(captions) == 4  # lifted, weighed on, gains, losses
+    gains = movers.sections[0].tables[2]
+    assert [row[0] for row in gains.rows] == [c.ticker for c in index.movers["1M"].gainers]
+
+
+def test_table_cells_are_plain_text_not_html(briefing: Briefing) -> None:
+    views = [briefing_tables(briefing), movers_tables(briefing, "1M"), breadth_tables(briefing)]
+    texts = [
+        cell
+        for view in views
+        for section in view.sections
+        for table in section.tables
+        for cell in (*table.header, *(c for row in table.rows for c in row))
+    ]
+    texts += [section.heading for view in views for section in view.sections]
+    assert not [text for text in texts if "&amp;" in text or "<" in text]
+    assert any("&" in text for text in texts)  # "S&P 500" is shown as it is

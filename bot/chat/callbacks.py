@@ -25,7 +25,7 @@ from bot.telegram_next import (
     ephemeral_ref,
     is_rich,
 )
-from briefings import NoDataError
+from briefings import NoDataError, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +53,9 @@ async def window_button(update: Update, context: BotContext) -> None:
     if ref is not None:
         await _switch_private_copy(query, context, ref, text, choice)
         return
-    tables = window_tables(choice.view, snapshot.briefing, choice.window)
-    if is_rich(message) and tables is not None:
-        keyboard = window_keyboard(choice.view, choice.window)
-        try:
-            await edit_rich_message(
-                context.bot, message.chat_id, message.message_id, rich_view(tables, note), keyboard
-            )
-        except RichRefused as refused:
-            if "not modified" not in refused.reason.lower():
-                log.info("rich edit refused (%s); the view switches as HTML", refused)
-                tables = None
-        if tables is not None:
-            await query.answer()
-            return
+    if is_rich(message) and await _switched_rich(context, message, choice, snapshot, note):
+        await query.answer()
+        return
     try:
         await message.edit_text(
             text,
@@ -81,6 +70,23 @@ async def window_button(update: Update, context: BotContext) -> None:
         if meaning is not Refusal.NOT_MODIFIED:  # not modified: the same window pressed again
             raise
     await query.answer()
+
+
+async def _switched_rich(
+    context: BotContext, message: Message, choice: WindowButton, snapshot: Snapshot, note: str
+) -> bool:
+    """Switch a rich table's window in place; False: edit it as HTML instead (refused)."""
+    tables = window_tables(choice.view, snapshot.briefing, choice.window)
+    keyboard = window_keyboard(choice.view, choice.window)
+    view = rich_view(tables, note)
+    try:
+        await edit_rich_message(context.bot, message.chat_id, message.message_id, view, keyboard)
+    except RichRefused as refused:
+        if "not modified" in refused.reason.lower():  # the same window pressed again
+            return True
+        log.info("rich edit refused (%s); the view switches as HTML", refused)
+        return False
+    return True
 
 
 async def _switch_private_copy(

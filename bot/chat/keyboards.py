@@ -14,6 +14,7 @@ from briefings import (
     WINDOWS,
     Briefing,
     TableView,
+    movers_tables,
     render_movers,
     render_rotation,
     render_sectors,
@@ -34,13 +35,13 @@ def render_window_view(desk: MarketDesk, view: View, briefing: Briefing, window:
     return desk.rendered_view(briefing, view, window, current_language(), render)
 
 
-def window_tables(view: View, briefing: Briefing, window: str) -> TableView | None:
-    """Return ``view`` for ``window`` as neutral tables, None for a view without them."""
+def window_tables(view: View, briefing: Briefing, window: str) -> TableView:
+    """Return ``view`` (ROTATION, SECTORS or MOVERS) for ``window`` as neutral tables."""
     if view is View.SECTORS:
         return sectors_tables(briefing, window, current_language())
     if view is View.ROTATION:
         return rotation_tables(briefing, window, current_language())
-    return None
+    return movers_tables(briefing, window, current_language())
 
 
 def window_keyboard(view: View, current: str) -> InlineKeyboardMarkup:

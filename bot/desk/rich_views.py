@@ -47,9 +47,14 @@ def _section(section: Section) -> list[RichBlock]:
     inner += [rich_paragraph(f"• {item}") for item in section.items]
     for table in section.tables:
         if table.rows:
-            inner.append(rich_table(table.header, table.rows, figures_from=table.figures_from))
-        if table.caption:
-            inner.append(rich_paragraph(table.caption))
+            inner.append(
+                rich_table(
+                    table.header,
+                    table.rows,
+                    figures_from=table.figures_from,
+                    caption=table.caption,
+                )
+            )
     if section.empty and not any(table.rows for table in section.tables):
         inner.append(rich_paragraph(section.empty))
     inner += [rich_paragraph(text) for text in section.notes]

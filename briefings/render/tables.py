@@ -1,4 +1,4 @@
-"""Neutral tables of the briefing's views (full, sectors, rotation), made from templates/tables/.
+"""Neutral tables of the views (full briefing, sectors, rotation, breadth, movers) from templates.
 
 No transport is named here: a view is a title, sections of paragraphs, list items and tables of
 plain text cells, and a footer; the words and figures come from the same data and filters as the
@@ -102,6 +102,16 @@ def briefing_tables(briefing: Briefing, lang: str = DEFAULT_LANGUAGE) -> TableVi
 def sectors_tables(briefing: Briefing, window: str, lang: str = DEFAULT_LANGUAGE) -> TableView:
     """Return the sector leaderboard for ``window`` as a table, best to worst."""
     return _view("tables/sectors.json.j2", lang, b=briefing, window=_check_window(window))
+
+
+def breadth_tables(briefing: Briefing, lang: str = DEFAULT_LANGUAGE) -> TableView:
+    """Return each index's member breadth and its sectors' (widest first) as tables."""
+    return _view("tables/breadth.json.j2", lang, b=briefing)
+
+
+def movers_tables(briefing: Briefing, window: str, lang: str = DEFAULT_LANGUAGE) -> TableView:
+    """Return each index's top contributors and biggest member moves for ``window``."""
+    return _view("tables/movers.json.j2", lang, b=briefing, window=_check_window(window))
 
 
 def rotation_tables(briefing: Briefing, window: str, lang: str = DEFAULT_LANGUAGE) -> TableView:

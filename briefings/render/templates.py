@@ -31,8 +31,10 @@ def templates_dir() -> Path:
 
 
 def _autoescape(name: str | None) -> bool:
-    # Terminal text must not be HTML-escaped; everything else (Telegram HTML) is.
-    return not (name or "").endswith(".txt.j2")
+    # Terminal text and the neutral tables (plain text cells in JSON) must not be HTML-escaped;
+    # everything else (Telegram HTML) is.
+    name = name or ""
+    return not (name.endswith(".txt.j2") or name.startswith("tables/"))
 
 
 def _leg(leg: str, name: str) -> str:

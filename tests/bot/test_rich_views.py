@@ -75,3 +75,15 @@ async def test_a_group_answering_privately_keeps_html_for_the_asker(bot: Harness
     [answer] = bot.server.ephemeral_messages(GROUP, ANN)
     assert "Sectors" in answer.shown_text
     assert bot.server.bot_messages(GROUP) == []
+
+
+async def test_breadth_and_movers_arrive_as_rich_tables(bot: Harness) -> None:
+    chat = bot.private_chat(ANN)
+    [breadth] = await bot.say(chat, "/breadth")
+    assert breadth.rich_message is not None
+    assert "Breadth of the members" in breadth.shown_text
+    [movers] = await bot.say(chat, "/movers 1W")
+    assert movers.rich_message is not None
+    assert "Member movers" in movers.shown_text
+    [one_sector] = await bot.say(chat, "/breadth energy")  # a few lines: HTML as before
+    assert (one_sector.rich_message, one_sector.parse_mode) == (None, "HTML")

@@ -4,8 +4,8 @@ Run: uv run python -m tests.sweeps.rich [--from 2025-01-02] [--to 2026-07-31]
 It sweeps every real session of the span (skipped without ../shared/market-data). Per session
 and language (``check_rich``): the full briefing's neutral tables, made into rich blocks by the
 bot's desk, measure within 32,768 characters, 500 blocks, 16 levels and 20 table columns, and
-the local Bot API's validation of sendRichMessage accepts them; so do /sectors and /rotation
-for the briefing's own window.
+the local Bot API's validation of sendRichMessage accepts them; so do /sectors, /rotation and
+/movers for the briefing's own window, and /breadth.
 """
 
 from __future__ import annotations
@@ -17,7 +17,13 @@ from datetime import date
 from bot.desk.rich_views import rich_view
 from bot.telegram_next import RichMessage, rich_size
 from briefings.i18n import LANGUAGES
-from briefings.render.tables import briefing_tables, rotation_tables, sectors_tables
+from briefings.render.tables import (
+    breadth_tables,
+    briefing_tables,
+    movers_tables,
+    rotation_tables,
+    sectors_tables,
+)
 from briefings.service import MarketService
 from localapi.rich import rich_message
 from tests.sweeps._runner import Check, main
@@ -33,7 +39,7 @@ def assert_fits(message: RichMessage, where: str) -> None:
 
 
 def check_rich(service: MarketService, session: date) -> None:
-    """The session's full briefing, sectors and rotation fit one rich message each."""
+    """The session's full briefing and table views fit one rich message each."""
     briefing = service.snapshot(as_of=session).briefing
     assert briefing.as_of == session, f"briefing is of {briefing.as_of}"
     for language in LANGUAGES:
@@ -42,6 +48,8 @@ def check_rich(service: MarketService, session: date) -> None:
         assert_fits(rich_view(sectors_tables(briefing, window, language)), f"sectors ({language})")
         rotation = rotation_tables(briefing, window, language)
         assert_fits(rich_view(rotation), f"rotation ({language})")
+        assert_fits(rich_view(movers_tables(briefing, window, language)), f"movers ({language})")
+        assert_fits(rich_view(breadth_tables(briefing, language)), f"breadth ({language})")
 
 
 def rich_check(service: MarketService) -> Check:
