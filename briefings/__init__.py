@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from briefings.render.tables import TableView as TableView
     from briefings.render.tables import breadth_tables as breadth_tables
     from briefings.render.tables import briefing_tables as briefing_tables
+    from briefings.render.tables import factors_tables as factors_tables
     from briefings.render.tables import movers_tables as movers_tables
     from briefings.render.tables import rotation_tables as rotation_tables
     from briefings.render.tables import sectors_tables as sectors_tables
@@ -148,6 +149,7 @@ _PUBLIC: dict[str, str] = {
     "Table": "briefings.render.tables",
     "TableView": "briefings.render.tables",
     "briefing_tables": "briefings.render.tables",
+    "factors_tables": "briefings.render.tables",
     "breadth_tables": "briefings.render.tables",
     "movers_tables": "briefings.render.tables",
     "rotation_tables": "briefings.render.tables",

@@ -9,7 +9,9 @@ from briefings import (
     MarketService,
     breadth_tables,
     briefing_tables,
+    factors_tables,
     movers_tables,
+    render_factors,
     render_sectors,
     rotation_tables,
     sectors_tables,
@@ -85,3 +87,14 @@ def test_table_cells_are_plain_text_not_html(briefing: Briefing) -> None:
     texts += [section.heading for view in views for section in view.sections]
     assert not [text for text in texts if "&amp;" in text or "<" in text]
     assert any("&" in text for text in texts)  # "S&P 500" is shown as it is
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_factor_table_ranks_like_html(golden_service: MarketService, lang: str) -> None:
+    snapshot = golden_service.snapshot()
+    view = factors_tables(snapshot, "YTD", lang)
+    (table,) = view.sections[0].tables
+    assert table.rows
+    html = render_factors(snapshot, "YTD", "html", lang)
+    for rank, name, ticker, figure, _spread in table.rows:
+        assert f"{rank}. {name} ({ticker}) <b>{figure}</b>" in html

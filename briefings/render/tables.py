@@ -1,4 +1,4 @@
-"""Neutral tables of the views (full briefing, sectors, rotation, breadth, movers) from templates.
+"""Neutral tables of the views (full briefing, sectors, rotation, factors, breadth, movers).
 
 No transport is named here: a view is a title, sections of paragraphs, list items and tables of
 plain text cells, and a footer; the words and figures come from the same data and filters as the
@@ -13,7 +13,9 @@ from typing import Any
 
 from briefings.i18n import DEFAULT_LANGUAGE
 from briefings.model import Briefing
+from briefings.render.factors import snapshot_factors
 from briefings.render.templates import render_template
+from briefings.snapshot import Snapshot
 from briefings.windows import WINDOWS
 
 
@@ -112,6 +114,18 @@ def breadth_tables(briefing: Briefing, lang: str = DEFAULT_LANGUAGE) -> TableVie
 def movers_tables(briefing: Briefing, window: str, lang: str = DEFAULT_LANGUAGE) -> TableView:
     """Return each index's top contributors and biggest member moves for ``window``."""
     return _view("tables/movers.json.j2", lang, b=briefing, window=_check_window(window))
+
+
+def factors_tables(snapshot: Snapshot, window: str, lang: str = DEFAULT_LANGUAGE) -> TableView:
+    """Return the factor scoreboard for ``window`` as a table: best factor first, with spreads."""
+    board = snapshot_factors(snapshot)
+    return _view(
+        "tables/factors.json.j2",
+        lang,
+        b=snapshot.briefing,
+        board=board,
+        window=_check_window(window),
+    )
 
 
 def rotation_tables(briefing: Briefing, window: str, lang: str = DEFAULT_LANGUAGE) -> TableView:
