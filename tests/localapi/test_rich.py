@@ -86,3 +86,13 @@ async def test_a_server_too_old_refuses_rich_messages(server: LocalBotApi, bot: 
     with pytest.raises(RichRefused, match="unknown"):
         await send_rich_message(bot, CHAT, _sectors())
     assert server.bot_messages(CHAT) == []
+
+
+async def test_a_server_too_old_refuses_a_rich_edit(server: LocalBotApi, bot: Bot) -> None:
+    server.add_chat(CHAT)
+    sent = await send_rich_message(bot, CHAT, _sectors())
+    server.refuse_rich_messages()  # as a server that ignores rich_message: no text to set
+    with pytest.raises(RichRefused, match=r"(?i)text is empty"):
+        await edit_rich_message(bot, CHAT, sent.message_id, RichMessage((rich_paragraph("x"),)))
+    [seen] = server.bot_messages(CHAT)
+    assert seen.edits == []
