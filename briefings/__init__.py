@@ -65,6 +65,15 @@ if TYPE_CHECKING:
     from briefings.render.members import render_breadth as render_breadth
     from briefings.render.members import render_breadth_view as render_breadth_view
     from briefings.render.members import render_movers as render_movers
+    from briefings.render.tables import Section as Section
+    from briefings.render.tables import Table as Table
+    from briefings.render.tables import TableView as TableView
+    from briefings.render.tables import breadth_tables as breadth_tables
+    from briefings.render.tables import briefing_tables as briefing_tables
+    from briefings.render.tables import factors_tables as factors_tables
+    from briefings.render.tables import movers_tables as movers_tables
+    from briefings.render.tables import rotation_tables as rotation_tables
+    from briefings.render.tables import sectors_tables as sectors_tables
     from briefings.render.templates import render_template as render_template
     from briefings.render.views import Format as Format
     from briefings.render.views import RenderError as RenderError
@@ -150,6 +159,15 @@ _PUBLIC: dict[str, str] = {
     "render_pair": "briefings.render.views",
     "render_rotation": "briefings.render.views",
     "render_sectors": "briefings.render.views",
+    "Section": "briefings.render.tables",
+    "Table": "briefings.render.tables",
+    "TableView": "briefings.render.tables",
+    "briefing_tables": "briefings.render.tables",
+    "factors_tables": "briefings.render.tables",
+    "breadth_tables": "briefings.render.tables",
+    "movers_tables": "briefings.render.tables",
+    "rotation_tables": "briefings.render.tables",
+    "sectors_tables": "briefings.render.tables",
     "render_since": "briefings.render.views",
     "render_since_low": "briefings.render.views",
     "render_summary": "briefings.render.views",

@@ -29,7 +29,7 @@ def _each_to_json(values: list[Any]) -> Json:
 
 
 def _commands_to_json(commands: list[BotCommand]) -> Json:
-    return [{"command": c.command, "description": c.description} for c in commands]
+    return [c.to_api() for c in commands]
 
 
 def _flood_limits(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +56,7 @@ CONTROL_ACTIONS: Mapping[str, ControlAction] = {
     "press_ephemeral_button": ControlAction(),
     "add_update": ControlAction(),
     "block_chat": ControlAction(),
+    "refuse_rich_messages": ControlAction(),
     "unblock_chat": ControlAction(),
     "migrate_chat": ControlAction(),
     "set_bot_status": ControlAction(),

@@ -14,9 +14,11 @@ from typing import Any
 from localapi.bot_profile import PROFILE_METHODS
 from localapi.ephemeral import EPHEMERAL_CHAT_TYPES, GONE_STATUSES
 from localapi.errors import ApiError, bad_request
+from localapi.html_entities import FormattedText
 from localapi.media import image_info
 from localapi.params import UploadedFile
 from localapi.records import BotCommand, CallbackAnswer
+from localapi.rich import refused_as_unknown, rich_message
 from localapi.state import ApiState, scope_key
 from localapi.text_rules import caption_text, message_text
 from localapi.world import ChatRecord, MessageRecord, StoredFile, chat_member
@@ -97,7 +99,10 @@ def set_my_commands(state: ApiState, params: Params, files: Files) -> Any:
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(description) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-        commands.append(BotCommand(command, description))
+        is_ephemeral = raw.get("is_ephemeral", False)
+        if not isinstance(is_ephemeral, bool):
+            raise bad_request("can't parse BotCommand: is_ephemeral must be a Boolean")
+        commands.append(BotCommand(command, description, is_ephemeral))
     key = (scope_key(params.get("scope")), str(params.get("language_code", "")))
     state.command_sets[key] = commands
     return True
@@ -106,10 +111,7 @@ def set_my_commands(state: ApiState, params: Params, files: Files) -> Any:
 def get_my_commands(state: ApiState, params: Params, files: Files) -> Any:
     """Return the commands of a scope and language."""
     key = (scope_key(params.get("scope")), str(params.get("language_code", "")))
-    return [
-        {"command": c.command, "description": c.description}
-        for c in state.command_sets.get(key, [])
-    ]
+    return [c.to_api() for c in state.command_sets.get(key, [])]
 
 
 def delete_my_commands(state: ApiState, params: Params, files: Files) -> Any:
@@ -193,11 +195,37 @@ def send_media_group(state: ApiState, params: Params, files: Files) -> Any:
     return [state.message_api(record) for record in records]
 
 
+def send_rich_message(state: ApiState, params: Params, files: Files) -> Any:
+    """Send a rich message (blocks: headings, paragraphs, tables, details), within its limits."""
+    if state.rich_messages_refused:
+        raise refused_as_unknown()
+    chat = state.resolve_chat(params.get("chat_id"))
+    if params.get("rich_message") is None:
+        raise bad_request("rich message must be specified")
+    rich, plain = rich_message(params["rich_message"])
+    markup = _reply_markup(params)
+    _web_app_only_in_private(chat, markup)
+    reply_to = _reply_target(state, chat, params)
+    state.admit_send(chat, paid=bool(params.get("allow_paid_broadcast")))
+    record = state.store_bot_message(
+        chat,
+        kind="text",
+        shown=FormattedText(plain),
+        reply_markup=markup,
+        reply_to_message_id=reply_to,
+        **_delivery_options(params),
+        rich_message=rich,
+    )
+    return state.message_api(record)
+
+
 def edit_message_text(state: ApiState, params: Params, files: Files) -> Any:
-    """Replace a bot text message's text; no reply_markup means the keyboard goes away."""
+    """Replace a bot text message's text (or rich content); no reply_markup: no keyboard."""
     chat, record = _editable_message(state, params)
     if record.kind != "text":
         raise bad_request("there is no text in the message to edit")
+    if params.get("rich_message") is not None and not state.rich_messages_refused:
+        return _edit_rich(state, chat, record, params)
     shown = message_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
     markup = _reply_markup(params)
     if (shown, markup) == (record.shown, record.reply_markup):
@@ -208,6 +236,23 @@ def edit_message_text(state: ApiState, params: Params, files: Files) -> Any:
     record.text, record.parse_mode, record.shown = params["text"], params.get("parse_mode"), shown
     record.reply_markup = markup
     record.link_preview_options = params.get("link_preview_options")
+    record.rich_message = None
+    record.edit_date = int(time.time())
+    return state.message_api(record)
+
+
+def _edit_rich(state: ApiState, chat: ChatRecord, record: MessageRecord, params: Params) -> Any:
+    if params.get("text") is not None:
+        raise bad_request("only one of text and rich_message can be specified")
+    rich, plain = rich_message(params["rich_message"])
+    markup = _reply_markup(params)
+    if (rich, markup) == (record.rich_message, record.reply_markup):
+        raise bad_request(NOT_MODIFIED)
+    if chat.blocked:
+        raise ApiError(403, chat.blocked_reason())
+    record.edits.append(record.text or record.shown.text)
+    record.text, record.parse_mode, record.shown = None, None, FormattedText(plain)
+    record.rich_message, record.reply_markup = rich, markup
     record.edit_date = int(time.time())
     return state.message_api(record)
 
@@ -339,6 +384,7 @@ METHODS: dict[str, Handler] = {
     "getMyCommands": get_my_commands,
     "deleteMyCommands": delete_my_commands,
     "sendMessage": send_message,
+    "sendRichMessage": send_rich_message,
     "sendPhoto": send_photo,
     "sendDocument": send_document,
     "sendMediaGroup": send_media_group,

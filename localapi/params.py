@@ -55,6 +55,7 @@ JSON_PARAMS = {
     "caption_entities": "caption entities",
     "allowed_updates": "allowed updates",
     "ephemeral_message_parameters": "ephemeral message parameters",
+    "rich_message": "rich message",
 }
 
 

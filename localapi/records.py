@@ -35,6 +35,8 @@ class SentMessage:
     media_group_id: str | None
     disable_notification: bool
     link_preview_options: dict[str, Any] | None
+    rich_message: dict[str, Any] | None = None
+    """A rich message's InputRichMessage (sendRichMessage); None for any other message."""
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-able dict; file bytes become {"length", "sha256"}."""
@@ -58,6 +60,7 @@ class SentMessage:
             "reply_to_message_id": self.reply_to_message_id,
             "media_group_id": self.media_group_id,
             "disable_notification": self.disable_notification,
+            "rich_message": self.rich_message,
             "link_preview_options": self.link_preview_options,
         }
 
@@ -139,6 +142,15 @@ class BotCommand:
 
     command: str
     description: str
+    is_ephemeral: bool = False
+    """The command is ephemeral: seen only by its sender and the bot (Bot API 10.3)."""
+
+    def to_api(self) -> dict[str, Any]:
+        """Return the Bot API BotCommand object (is_ephemeral only when true)."""
+        made: dict[str, Any] = {"command": self.command, "description": self.description}
+        if self.is_ephemeral:
+            made["is_ephemeral"] = True
+        return made
 
 
 def _file_digest(content: bytes | None) -> dict[str, Any] | None:

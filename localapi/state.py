@@ -90,6 +90,8 @@ class ApiState:
         self.paid_broadcasts = 0
         self.bot_descriptions: dict[tuple[str, str], str] = {}
         self.webhook: WebhookSetting | None = None
+        self.rich_messages_refused = False
+        """Answer as a server older than Bot API 10.1: sendRichMessage is unknown."""
         self.webhook_deliveries: list[tuple[int, int]] = []
         """(update_id, HTTP status) of every webhook POST, in order."""
 
@@ -176,6 +178,11 @@ class ApiState:
                 "new_chat_member": chat_member(bot, status),
             }
         return self.add_update({"my_chat_member": change})
+
+    def refuse_rich_messages(self, refuse: bool = True) -> None:
+        """Answer rich messages as an older server would (or, with False, accept them again)."""
+        with self.lock:
+            self.rich_messages_refused = refuse
 
     def block_chat(self, chat_id: int) -> None:
         """Make every send to the chat fail with 403, as after a block or kick."""

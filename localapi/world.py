@@ -167,6 +167,8 @@ class MessageRecord:
     edits: list[str] = field(default_factory=list)
     edit_date: int | None = None
     deleted: bool = False
+    rich_message: dict[str, Any] | None = None
+    """The InputRichMessage of a rich message (its plain text is in ``shown``)."""
 
     def to_api(
         self, chat: dict[str, Any], sender: dict[str, Any], reply_to: dict[str, Any] | None
@@ -190,8 +192,17 @@ class MessageRecord:
             message["edit_date"] = self.edit_date
         if self.media_group_id is not None:
             message["media_group_id"] = self.media_group_id
+        self._content_to_api(message)
+        if self.reply_markup is not None and "inline_keyboard" in self.reply_markup:
+            message["reply_markup"] = self.reply_markup
+        return message
+
+    def _content_to_api(self, message: dict[str, Any]) -> None:
+        """Add the message's content: rich blocks, text and entities, or a file and caption."""
         entities = [dict(entity) for entity in self.shown.entities]
-        if self.kind == "text":
+        if self.rich_message is not None:
+            message["rich_message"] = self.rich_message
+        elif self.kind == "text":
             message["text"] = self.shown.text
             if entities:
                 message["entities"] = entities
@@ -207,9 +218,6 @@ class MessageRecord:
                 message["caption"] = self.shown.text
                 if entities:
                     message["caption_entities"] = entities
-        if self.reply_markup is not None and "inline_keyboard" in self.reply_markup:
-            message["reply_markup"] = self.reply_markup
-        return message
 
     def snapshot(self) -> SentMessage:
         """Return the frozen view tests read."""
@@ -235,6 +243,7 @@ class MessageRecord:
             media_group_id=self.media_group_id,
             disable_notification=self.disable_notification,
             link_preview_options=self.link_preview_options,
+            rich_message=self.rich_message,
         )
 
 

@@ -8,20 +8,24 @@ from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.chat.keyboards import render_window_view, window_keyboard
+from bot.chat.keyboards import render_window_view, window_keyboard, window_tables
 from bot.chat.private_answers import share_keyboard
 from bot.chat.replies import data_behind_note, render_bot, with_note
 from bot.desk.buttons import WindowButton, decode
+from bot.desk.rich_views import rich_view
 from bot.desk.split import split_message
 from bot.services.context import BotContext
 from bot.telegram_errors import Refusal, refusal
 from bot.telegram_next import (
     EphemeralMessageRef,
     EphemeralRefused,
+    RichRefused,
     edit_ephemeral_text,
+    edit_rich_message,
     ephemeral_ref,
+    is_rich,
 )
-from briefings import NoDataError
+from briefings import NoDataError, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,9 @@ async def window_button(update: Update, context: BotContext) -> None:
     if ref is not None:
         await _switch_private_copy(query, context, ref, text, choice)
         return
+    if is_rich(message) and await _switched_rich(context, message, choice, snapshot, note):
+        await query.answer()
+        return
     try:
         await message.edit_text(
             text,
@@ -63,6 +70,23 @@ async def window_button(update: Update, context: BotContext) -> None:
         if meaning is not Refusal.NOT_MODIFIED:  # not modified: the same window pressed again
             raise
     await query.answer()
+
+
+async def _switched_rich(
+    context: BotContext, message: Message, choice: WindowButton, snapshot: Snapshot, note: str
+) -> bool:
+    """Switch a rich table's window in place; False: edit it as HTML instead (refused)."""
+    tables = window_tables(choice.view, snapshot.briefing, choice.window)
+    keyboard = window_keyboard(choice.view, choice.window)
+    view = rich_view(tables, note)
+    try:
+        await edit_rich_message(context.bot, message.chat_id, message.message_id, view, keyboard)
+    except RichRefused as refused:
+        if "not modified" in refused.reason.lower():  # the same window pressed again
+            return True
+        log.info("rich edit refused (%s); the view switches as HTML", refused)
+        return False
+    return True
 
 
 async def _switch_private_copy(

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.chat.keyboards import render_window_view, window_keyboard
+from bot.chat.keyboards import render_window_view, window_keyboard, window_tables
 from bot.chat.private_answers import send_view
 from bot.chat.replies import (
     MAX_COMMAND_LENGTH,
@@ -25,6 +25,7 @@ from bot.chat.replies import (
     send_html,
     with_note,
 )
+from bot.chat.rich_answers import sent_as_rich
 from bot.desk.buttons import View
 from bot.desk.lab_button import lab_button, with_lab_row
 from bot.desk.reader_language import current_language
@@ -37,6 +38,7 @@ from briefings import (
     CalendarRangeError,
     NoDataError,
     Snapshot,
+    briefing_tables,
     render_factors,
     render_pair,
     render_since,
@@ -170,6 +172,9 @@ async def brief(update: Update, context: Context, args: Sequence[str]) -> None:
     rendered = await context.services.desk.rendered(lang=current_language())
     note = behind_note(context, rendered.snapshot)
     if args:
+        tables = briefing_tables(rendered.briefing, current_language())
+        if await sent_as_rich(update, context, tables, note=note):
+            return
         for part in rendered.full:
             await send_html(update, part)
         if note:
@@ -197,11 +202,16 @@ async def _send_window_view(
     window = parse_window(args[0] if args else None)
     snapshot = await context.services.desk.snapshot()
     text = render_window_view(context.services.desk, view, snapshot.briefing, window)
+    tables = window_tables(view, snapshot.briefing, window)
+    note = behind_note(context, snapshot)
+    keyboard = window_keyboard(view, window)
+    if tables is not None and await sent_as_rich(update, context, tables, keyboard, note):
+        return
     await send_view(
         update,
         context,
-        with_note(text, behind_note(context, snapshot)),
-        window_keyboard(view, window),
+        with_note(text, note),
+        keyboard,
     )
 
 

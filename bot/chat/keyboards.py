@@ -10,7 +10,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.desk.buttons import View, WindowButton, encode
 from bot.desk.market_desk import MarketDesk
 from bot.desk.reader_language import current_language
-from briefings import WINDOWS, Briefing, render_movers, render_rotation, render_sectors
+from briefings import (
+    WINDOWS,
+    Briefing,
+    TableView,
+    movers_tables,
+    render_movers,
+    render_rotation,
+    render_sectors,
+    rotation_tables,
+    sectors_tables,
+)
 
 BUTTONS_PER_ROW = 4
 
@@ -23,6 +33,15 @@ def render_window_view(desk: MarketDesk, view: View, briefing: Briefing, window:
         View.MOVERS: render_movers,
     }[view]
     return desk.rendered_view(briefing, view, window, current_language(), render)
+
+
+def window_tables(view: View, briefing: Briefing, window: str) -> TableView:
+    """Return ``view`` (ROTATION, SECTORS or MOVERS) for ``window`` as neutral tables."""
+    if view is View.SECTORS:
+        return sectors_tables(briefing, window, current_language())
+    if view is View.ROTATION:
+        return rotation_tables(briefing, window, current_language())
+    return movers_tables(briefing, window, current_language())
 
 
 def window_keyboard(view: View, current: str) -> InlineKeyboardMarkup:

@@ -117,6 +117,25 @@ def command_menu(lang: str = LANGUAGES[0]) -> list[BotCommand]:
     return _menu("commands.txt.j2", lang)
 
 
+#: The on-demand views a group answers for the asker alone (bot.chat.private_answers): in a
+#: group's menu they are ephemeral commands (BotCommand.is_ephemeral, Bot API 10.3), so the
+#: command too is seen only by the member who sent it and the bot.
+EPHEMERAL_IN_GROUPS = frozenset(
+    {"pair", "since", "breadth", "movers", "rotation", "sectors", "factors", "tickers", "rrg"}
+    | {"chart"}
+)
+
+
+def group_command_menu(lang: str = LANGUAGES[0]) -> list[BotCommand]:
+    """Return the menu of group chats: the public one, its on-demand views ephemeral."""
+    return [
+        BotCommand(c.command, c.description, api_kwargs={"is_ephemeral": True})
+        if c.command in EPHEMERAL_IN_GROUPS
+        else c
+        for c in command_menu(lang)
+    ]
+
+
 def admin_command_menu(lang: str = LANGUAGES[0]) -> list[BotCommand]:
     """Return the menu shown to the bot's administrators: the public one plus /stats."""
     return [*command_menu(lang), *_menu("admin_commands.txt.j2", lang)]

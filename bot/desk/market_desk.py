@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.desk.close_time import with_close_time
 from bot.desk.split import split_message
 from briefings import (
     DEFAULT_LANGUAGE,
@@ -171,6 +172,7 @@ class MarketDesk:
         if cached is None:
             html = await asyncio.to_thread(render_briefing, briefing, "html", lang)
             summary = await asyncio.to_thread(render_summary, briefing, "html", lang)
+            summary = with_close_time(summary, briefing.as_of)
             cached = RenderedBriefing(
                 briefing, tuple(split_message(summary)), snapshot, tuple(split_message(html))
             )

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from telegram import (
+    BotCommandScopeAllGroupChats,
     BotCommandScopeChat,
     InlineKeyboardButton,
     LinkPreviewOptions,
@@ -21,7 +22,12 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
 
 from bot.chat.replies import render_bot
-from bot.chat.routes import admin_command_menu, command_menu, register_handlers
+from bot.chat.routes import (
+    admin_command_menu,
+    command_menu,
+    group_command_menu,
+    register_handlers,
+)
 from bot.config import BotSettings
 from bot.delivery.alert_push import AlertPush
 from bot.delivery.briefing_push import BriefingPush, LabButton
@@ -218,6 +224,10 @@ async def _set_command_menus(application: BotApplication, admins: frozenset[int]
     others = [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]
     for lang in others:
         await bot.set_my_commands(command_menu(lang), language_code=lang)
+    groups = BotCommandScopeAllGroupChats()
+    await bot.set_my_commands(group_command_menu(DEFAULT_LANGUAGE), scope=groups)
+    for lang in others:
+        await bot.set_my_commands(group_command_menu(lang), scope=groups, language_code=lang)
     for admin in sorted(admins):
         try:
             scope = BotCommandScopeChat(admin)

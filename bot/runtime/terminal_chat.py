@@ -20,6 +20,7 @@ import os
 import re
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -87,12 +88,49 @@ class ImageFolder:
         return path
 
 
+def _width(text: str) -> int:
+    """Return the terminal columns ``text`` takes (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def aligned_tables(text: str) -> str:
+    """Return a rich message's plain text with each table's tab-separated cells in columns."""
+    out: list[str] = []
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        columns = max(len(row) for row in table)
+        widths = [
+            max((_width(row[i]) for row in table if i < len(row)), default=0)
+            for i in range(columns)
+        ]
+        for row in table:
+            cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
+            out.append("  ".join(cells).rstrip())
+        table.clear()
+
+    for line in text.split("\n"):
+        if "\t" in line:
+            table.append(line.split("\t"))
+            continue
+        if table:
+            flush()
+        out.append(line)
+    if table:
+        flush()
+    return "\n".join(out)
+
+
 def format_message(message: SentMessage, edited: bool, saved: Path | None = None) -> str:
     """Return a bot message as terminal text, its buttons below it.
 
     A photo is shown as its size and, when ``saved``, the file it was saved to.
     """
-    body = html_to_text(message.text or message.caption or "")
+    if message.rich_message is not None:
+        # A rich message's plain text: its blocks on their lines, table cells between tabs.
+        body = aligned_tables(message.shown_text)
+    else:
+        body = html_to_text(message.text or message.caption or "")
     if message.photo is not None:
         where = f", saved as {saved}" if saved is not None else ""
         body = f"[image, {len(message.photo) // 1024} KiB{where}]\n{body}"

@@ -324,6 +324,26 @@ class ChatStore:
         rows = self._db.query("SELECT chat_id, recaps FROM chats WHERE recaps IS NOT NULL")
         return {row["chat_id"]: row["recaps"] for row in rows}
 
+    # Rich messages (table views), or the HTML views after Telegram refused one.
+
+    def refuse_rich(
+        self, chat_id: int, *, chat_type: str, title: str | None, now: datetime
+    ) -> None:
+        """Remember that Telegram refused a rich message for the chat: it reads HTML from now."""
+        with self._db.transaction() as sql:
+            sql.execute(
+                """
+                INSERT INTO chats (chat_id, chat_type, title, rich_refused_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (chat_id) DO UPDATE SET rich_refused_at = excluded.rich_refused_at
+                """,
+                (chat_id, chat_type, title, now.isoformat()),
+            )
+
+    def reads_rich(self, chat_id: int) -> bool:
+        """Return whether the chat gets rich messages (Telegram never refused one for it)."""
+        rows = self._db.query("SELECT rich_refused_at FROM chats WHERE chat_id = ?", (chat_id,))
+        return not rows or rows[0]["rich_refused_at"] is None
+
     # Regime-change alerts.
 
     def turn_alerts_on(
@@ -443,7 +463,7 @@ class ChatStore:
                         (old_chat_id, new_chat_id),
                     )
                 sql.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat_id,))
-            for chosen in ("language", "replies", "recaps"):
+            for chosen in ("language", "replies", "recaps", "rich_refused_at"):
                 if new is not old and new[chosen] is None and old[chosen] is not None:
                     sql.execute(
                         f"UPDATE chats SET {chosen} = ? WHERE chat_id = ?",

@@ -14,6 +14,8 @@ Version 3 adds ``chats.replies``: whether a group's on-demand answers go to the 
 asked alone (``private``) or to everyone (``public``); NULL: never chosen (private).
 Version 4 adds ``chats.recaps``: which recaps the chat's briefing brings (``weekly``,
 ``monthly`` or ``both``); NULL: none.
+Version 5 adds ``chats.rich_refused_at``: when Telegram last refused a rich message (a table
+view) for the chat, which then reads the HTML views; NULL: rich messages are sent.
 
 A migration runs inside the caller's transaction, so a failure leaves the file as it was.
 """
@@ -23,7 +25,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 CHATS = """
 CREATE TABLE IF NOT EXISTS chats (
@@ -47,7 +49,8 @@ CREATE TABLE IF NOT EXISTS chats (
     alerts_off_reason     TEXT,
     language              TEXT,
     replies               TEXT,
-    recaps                TEXT
+    recaps                TEXT,
+    rich_refused_at       TEXT
 );
 CREATE INDEX IF NOT EXISTS chats_schedule ON chats (brief_active, brief_time, brief_zone);
 """
@@ -172,12 +175,19 @@ def _from_v3(sql: sqlite3.Connection) -> None:
         sql.execute("ALTER TABLE chats ADD COLUMN recaps TEXT")
 
 
+def _from_v4(sql: sqlite3.Connection) -> None:
+    """Add when Telegram refused a chat's rich message (NULL: never, rich messages are sent)."""
+    if "rich_refused_at" not in _columns(sql, "chats"):
+        sql.execute("ALTER TABLE chats ADD COLUMN rich_refused_at TEXT")
+
+
 #: MIGRATIONS[n] turns version n into version n + 1.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _from_v0,
     _from_v1,
     _from_v2,
     _from_v3,
+    _from_v4,
 )
 
 

@@ -30,9 +30,15 @@ def templates_dir() -> Path:
     raise FileNotFoundError("templates/ not found next to the briefings package")
 
 
+#: Which templates are HTML-escaped is compiled into them: a new rule needs a new cache folder.
+ESCAPING_RULE = "plain: *.txt.j2, tables/"
+
+
 def _autoescape(name: str | None) -> bool:
-    # Terminal text must not be HTML-escaped; everything else (Telegram HTML) is.
-    return not (name or "").endswith(".txt.j2")
+    # Terminal text and the neutral tables (plain text cells in JSON) must not be HTML-escaped;
+    # everything else (Telegram HTML) is.
+    name = name or ""
+    return not (name.endswith(".txt.j2") or name.startswith("tables/"))
 
 
 def _leg(leg: str, name: str) -> str:
@@ -90,6 +96,7 @@ def _flavour(env: jinja2.Environment) -> str:
         env.keep_trailing_newline,
         env.newstyle_gettext,  # type: ignore[attr-defined]
         sorted(env.extensions),
+        ESCAPING_RULE,
     )
     return hashlib.blake2b(repr(options).encode(), digest_size=8).hexdigest()
 

@@ -74,6 +74,8 @@ async def test_the_offline_chat_answers_typed_commands(
     assert "[• MTD •]" in shown
     assert "bot (edited)> " in shown
     assert "[• 1M •]" in shown
+    assert "Rotation, month to date (MTD)" in shown  # the rich table's plain text
+    assert "Small vs large" in shown
     assert "(no button '9Z'" in shown
     assert "I don't know /frobnicate" in shown
     assert "Market rotation brief\n" not in shown  # input after :quit is not read

@@ -48,17 +48,35 @@ async def test_the_command_menu_is_registered_without_stats(bot: Harness) -> Non
     assert "stats" not in names
 
 
+async def test_a_groups_menu_makes_its_on_demand_views_ephemeral_commands(bot: Harness) -> None:
+    for language_code in ("", "zh"):
+        menu = bot.server.commands({"type": "all_group_chats"}, language_code)
+        ephemeral = {c.command for c in menu if c.is_ephemeral}
+        assert {"pair", "since", "sectors", "rotation", "movers", "breadth"} <= ephemeral
+        assert not {"brief", "subscribe", "settings", "help"} & ephemeral
+        assert [c.command for c in menu] == [c.command for c in bot.server.commands()]
+    assert not any(c.is_ephemeral for c in bot.server.commands())  # private chats: as before
+
+
 async def test_brief_full_sends_the_whole_briefing(bot: Harness) -> None:
+    chat = bot.private_chat(USER)
+    [reply] = await bot.say(chat, "/brief full")  # one rich message
+    assert reply.rich_message is not None
+    text = reply.shown_text
+    assert "Market rotation brief" in text
+    assert "Simulated data" in text
+    assert "Rotation" in text
+    assert "Sectors" in text
+
+
+async def test_brief_full_is_html_where_rich_messages_are_refused(bot: Harness) -> None:
+    bot.server.refuse_rich_messages()
     chat = bot.private_chat(USER)
     replies = await bot.say(chat, "/brief full")
     assert replies
     for reply in replies:
         assert_html_reply(reply)
-    text = "\n".join(r.shown_text for r in replies)
-    assert "Market rotation brief" in text
-    assert "Simulated data" in text
-    assert "Rotation" in text
-    assert "Sectors" in text
+    assert "Market rotation brief" in "\n".join(r.shown_text for r in replies)
 
 
 async def test_rotation_buttons_switch_the_window_in_place(bot: Harness) -> None:

@@ -19,6 +19,7 @@ def visible_lines(message: SentMessage) -> list[str]:
 
 
 async def test_breadth_shows_the_index_and_every_sector(bot: Harness) -> None:
+    bot.server.refuse_rich_messages()  # the HTML view (rich tables: tests/bot/test_rich_views.py)
     chat = bot.private_chat(USER)
     reply = await bot.say_one(chat, "/breadth")
 

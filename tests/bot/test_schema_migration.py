@@ -318,7 +318,7 @@ def test_a_file_of_the_current_version_but_another_layout_is_refused_untouched(
     connection.close()
     before = dump(path)
     with pytest.raises(
-        StorageFault, match=r"its chats table lacks language, replies, recaps\)"
+        StorageFault, match=r"its chats table lacks language, replies, recaps, rich_refused_at\)"
     ) as refused:
         Database(path)
     assert refused.value.kind == "corrupt"
@@ -394,4 +394,37 @@ def test_version_2_gains_where_answers_go_and_keeps_its_chats(tmp_path: Path) ->
     reopened = Database(path)
     assert reopened.schema_version() == SCHEMA_VERSION
     assert ChatStore(reopened).replies(-1005) == "public"
+    reopened.close()
+
+
+#: The chats table of schema version 3 (before a refused rich message was remembered).
+CHATS_V3 = CHATS_V2.replace("language TEXT\n", "language TEXT, replies TEXT\n")
+
+
+def test_version_3_gains_the_rich_refusal_and_keeps_its_chats(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.executescript(CHATS_V3)
+    connection.execute(
+        "INSERT INTO chats (chat_id, chat_type, title, language, replies) "
+        "VALUES (-5, 'group', 'Desk', 'zh', 'public')"
+    )
+    connection.execute("PRAGMA user_version = 3")
+    connection.commit()
+    connection.close()
+
+    database = Database(path)
+    assert database.schema_version() == SCHEMA_VERSION == 4
+    chats = ChatStore(database)
+    assert (chats.language(-5), chats.replies(-5)) == ("zh", "public")
+    assert chats.reads_rich(-5)  # never refused: tables go as rich messages
+    now = datetime(2025, 11, 21, tzinfo=UTC)
+    chats.refuse_rich(-5, chat_type="group", title="Desk", now=now)
+    chats.migrate(-5, -1005, now)
+    assert not chats.reads_rich(-1005)
+    assert chats.reads_rich(-7)  # a chat the bot never saw
+    database.close()
+    reopened = Database(path)
+    assert reopened.schema_version() == 4
+    assert not ChatStore(reopened).reads_rich(-1005)
     reopened.close()
