@@ -273,7 +273,7 @@ def _progress_bar() -> Callable[[int, int], None]:
     return update
 
 
-def ensure_data(service: MarketService, latest: bool = True) -> tuple[str, ...]:
+def ensure_data(service: MarketService, latest: bool = False) -> tuple[str, ...]:
     """Bring the store up to the last completed session; on failure fall back to stored data.
 
     Return the refresh's notes (index holdings left out or partial) for the caller to show,

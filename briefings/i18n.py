@@ -136,6 +136,11 @@ _LONG_DAY_PATTERNS: Mapping[str, str] = {"en": "dd MMM y", "zh": "y年M月d日"}
 _MOMENT_PATTERNS: Mapping[str, str] = {"en": "EEE dd MMM y, HH:mm", "zh": "y年M月d日 EEE HH:mm"}
 
 
+def month(value: date, language: str) -> str:
+    """Return the month of ``value`` with its year: "November 2025", "2025年11月"."""
+    return format_skeleton("yMMMM", value, locale=LOCALES[language])
+
+
 def long_day(value: date, language: str) -> str:
     """Format a date without its weekday: 01 Dec 2026, 2026年12月1日."""
     return format_date(value, _LONG_DAY_PATTERNS[language], locale=LOCALES[language])

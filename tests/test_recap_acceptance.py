@@ -153,7 +153,8 @@ def test_november_summary_fits_a_phone_and_says_every_fact(recap: Recap, lang: s
     html = render_recap(recap, "html", lang)
     shown = unescape(re.sub(r"<[^>]+>", "", html))
     assert max(map(display_width, shown.splitlines())) <= PHONE_WIDTH
-    assert "S&amp;P 500" in html  # escaped for Telegram HTML, shown as "S&P 500"
+    # Escaped for Telegram HTML (shown as "S&P 500"); the index by its Chinese name in Chinese.
+    assert ("S&amp;P 500" if lang == "en" else "标普500") in html
 
 
 def test_a_month_the_data_has_not_finished_is_refused(real_service: MarketService) -> None:

@@ -24,7 +24,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 def test_month_recap_as_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "recap", "--month", "2025-11", "--source", "demo")
     assert code == 0
-    assert out.startswith("2025-11 in review\n")
+    assert out.startswith("November 2025 in review\n")
     assert "Equal weight (RSP)" in out
     assert "History, not a forecast." in out
     code, out, _ = run_cli(

@@ -180,6 +180,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         weekday=lambda value: i18n.weekday(value, language),
         headline_day=lambda value: i18n.headline_day(value, language),
         long_day=lambda value: i18n.long_day(value, language),
+        month=lambda value: i18n.month(value, language),
         moment=lambda value: i18n.moment(value, language),
         price=price,
         source_label=source_label,

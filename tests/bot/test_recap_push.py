@@ -73,7 +73,7 @@ async def test_an_opted_in_chat_gets_the_monthly_recap_once_even_after_a_restart
     texts = {
         chat: [m.text or "" for m in server.bot_messages(chat)] for chat in (MONTHLY, WEEKLY, NONE)
     }
-    assert sum("2025-11 in review" in text for text in texts[MONTHLY]) == 1
+    assert sum("November 2025 in review" in text for text in texts[MONTHLY]) == 1
     assert not any("The week to" in text for text in texts[MONTHLY])
     assert sum("The week to 2025-11-28 in review" in text for text in texts[WEEKLY]) == 1
     assert not any("in review" in text for text in texts[NONE])
@@ -111,7 +111,7 @@ async def test_a_recap_lost_to_a_crash_is_caught_up_after_the_restart(
         await started(second)
     new = [m.text or "" for m in server.bot_messages(MONTHLY)[before:]]
     assert len(new) == 1
-    assert "2025-11 in review" in new[0]
+    assert "November 2025 in review" in new[0]
 
 
 async def test_only_group_admins_choose_recaps_and_bad_choices_get_usage(bot: Harness) -> None:
