@@ -95,10 +95,15 @@ async def round_trip(server: LocalBotApi, chat_id: int, text: str) -> RoundTrip:
     if text.startswith(ECHO) and reply.text != html.escape(text):
         raise RuntimeError(f"/echo answered {reply.text!r} to {text!r}")
     # The server logs a call right after storing its message, before waiters wake.
-    request = next(
-        call
-        for call in reversed(server.calls("sendMessage"))
-        if str(call.params.get("chat_id")) == str(chat_id) and call.status == 200
+    # /rotation answers with a rich message (a native table), /echo with a plain one.
+    request = max(
+        (
+            call
+            for method in ("sendMessage", "sendRichMessage")
+            for call in server.calls(method)
+            if str(call.params.get("chat_id")) == str(chat_id) and call.status == 200
+        ),
+        key=lambda call: call.at,
     )
     return RoundTrip(sent=request.at - start, recorded=reply.sent_at - start)
 
