@@ -129,6 +129,10 @@ _THREAD_COLUMN = {Purpose.BRIEFING: "brief_thread", Purpose.ALERTS: "alerts_thre
 _UPDATED_COLUMN = {Purpose.BRIEFING: "brief_updated_at", Purpose.ALERTS: "alerts_updated_at"}
 
 
+#: The chat choices kept as one column each (``ChatStore._choose``).
+CHOICE_COLUMNS = frozenset({"language", "replies", "recaps"})
+
+
 class ChatStore:
     """Create, change and look up chats' settings; the database is the source of truth."""
 
@@ -255,47 +259,51 @@ class ChatStore:
         )
         return {row["kind"]: row["n"] for row in rows}
 
+    def _choose(
+        self, chat_id: int, chat_type: str, title: str | None, column: str, value: str | None
+    ) -> None:
+        """Store one of the chat's choices (a chat without other settings gets a row)."""
+        if column not in CHOICE_COLUMNS:
+            raise ValueError(f"not a chat choice: {column!r}")
+        with self._db.transaction() as sql:
+            sql.execute(
+                f"""
+                INSERT INTO chats (chat_id, chat_type, title, {column}) VALUES (?, ?, ?, ?)
+                ON CONFLICT (chat_id) DO UPDATE SET
+                    chat_type = excluded.chat_type, title = excluded.title,
+                    {column} = excluded.{column}
+                """,
+                (chat_id, chat_type, title, value),
+            )
+
+    def _chosen(self, chat_id: int, column: str) -> str | None:
+        """Return one of the chat's choices, None when it never chose."""
+        if column not in CHOICE_COLUMNS:
+            raise ValueError(f"not a chat choice: {column!r}")
+        rows = self._db.query(f"SELECT {column} FROM chats WHERE chat_id = ?", (chat_id,))
+        return rows[0][column] if rows else None
+
     # The chat's language.
 
     def set_language(
         self, chat_id: int, *, chat_type: str, title: str | None, language: str
     ) -> None:
         """Store the language a chat chose (a chat without other settings gets a row)."""
-        with self._db.transaction() as sql:
-            sql.execute(
-                """
-                INSERT INTO chats (chat_id, chat_type, title, language) VALUES (?, ?, ?, ?)
-                ON CONFLICT (chat_id) DO UPDATE SET
-                    chat_type = excluded.chat_type, title = excluded.title,
-                    language = excluded.language
-                """,
-                (chat_id, chat_type, title, language),
-            )
+        self._choose(chat_id, chat_type, title, "language", language)
 
     def language(self, chat_id: int) -> str | None:
         """Return the language the chat chose, None when it never chose one."""
-        rows = self._db.query("SELECT language FROM chats WHERE chat_id = ?", (chat_id,))
-        return rows[0]["language"] if rows else None
+        return self._chosen(chat_id, "language")
 
     # Where a group's on-demand answers go.
 
     def set_replies(self, chat_id: int, *, chat_type: str, title: str | None, replies: str) -> None:
         """Store whether a group's answers go to the asker alone or to everyone."""
-        with self._db.transaction() as sql:
-            sql.execute(
-                """
-                INSERT INTO chats (chat_id, chat_type, title, replies) VALUES (?, ?, ?, ?)
-                ON CONFLICT (chat_id) DO UPDATE SET
-                    chat_type = excluded.chat_type, title = excluded.title,
-                    replies = excluded.replies
-                """,
-                (chat_id, chat_type, title, replies),
-            )
+        self._choose(chat_id, chat_type, title, "replies", replies)
 
     def replies(self, chat_id: int) -> str | None:
         """Return where the chat's answers go as it chose, None when it never chose."""
-        rows = self._db.query("SELECT replies FROM chats WHERE chat_id = ?", (chat_id,))
-        return rows[0]["replies"] if rows else None
+        return self._chosen(chat_id, "replies")
 
     # Weekly and monthly recaps, sent with the briefing.
 
@@ -303,21 +311,11 @@ class ChatStore:
         self, chat_id: int, *, chat_type: str, title: str | None, recaps: str | None
     ) -> None:
         """Store which recaps the chat gets: "weekly", "monthly", "both", or None for none."""
-        with self._db.transaction() as sql:
-            sql.execute(
-                """
-                INSERT INTO chats (chat_id, chat_type, title, recaps) VALUES (?, ?, ?, ?)
-                ON CONFLICT (chat_id) DO UPDATE SET
-                    chat_type = excluded.chat_type, title = excluded.title,
-                    recaps = excluded.recaps
-                """,
-                (chat_id, chat_type, title, recaps),
-            )
+        self._choose(chat_id, chat_type, title, "recaps", recaps)
 
     def recaps(self, chat_id: int) -> str | None:
         """Return which recaps the chat gets ("weekly", "monthly", "both"), None for none."""
-        rows = self._db.query("SELECT recaps FROM chats WHERE chat_id = ?", (chat_id,))
-        return rows[0]["recaps"] if rows else None
+        return self._chosen(chat_id, "recaps")
 
     def recap_choices(self) -> Mapping[int, str]:
         """Return every chat that chose recaps, with its choice."""
