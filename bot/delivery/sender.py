@@ -50,12 +50,31 @@ log = logging.getLogger(__name__)
 MAX_MIGRATIONS = 3
 
 
+class PreparedMarkup(InlineKeyboardMarkup):
+    """An inline keyboard turned into its JSON form once, not once per chat of a broadcast."""
+
+    def __init__(self, markup: InlineKeyboardMarkup) -> None:
+        super().__init__(markup.inline_keyboard)
+        # The class has no slots of its own: the prepared form lives beside PTB's frozen fields.
+        object.__setattr__(self, "_prepared", markup.to_dict())
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        """Return the keyboard's JSON form, made when the keyboard was prepared."""
+        prepared: dict[str, Any] = self.__dict__["_prepared"]
+        return dict(prepared)
+
+
 @dataclass(frozen=True)
 class TextPart:
-    """A Telegram HTML message, with its inline keyboard if it has one."""
+    """A Telegram HTML message, with its inline keyboard if it has one (prepared once)."""
 
     html: str
     reply_markup: InlineKeyboardMarkup | None = None
+
+    def __post_init__(self) -> None:
+        markup = self.reply_markup
+        if markup is not None and not isinstance(markup, PreparedMarkup):
+            object.__setattr__(self, "reply_markup", PreparedMarkup(markup))
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from pathlib import Path
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.config import RateLimits
 from bot.delivery.outbox import Status
-from bot.delivery.sender import Outcome, RetryPolicy
+from bot.delivery.sender import Outcome, PreparedMarkup, RetryPolicy, TextPart
 from bot.services.jobs import push_now
 from bot.store.chats import Schedule
 from localapi import FloodLimits, LocalBotApi
@@ -165,3 +167,12 @@ async def test_a_session_the_store_cannot_reach_is_left_pending(
         assert "no closes for 2027-11-22" in report.error
         assert report.outcomes == {chat: Outcome.PENDING}
         assert bot.server.bot_messages(chat) == []
+
+
+def test_a_parts_keyboard_is_turned_into_json_once_for_every_chat() -> None:
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Rotation", callback_data="v:rot")]])
+    part = TextPart("<b>brief</b>", keyboard)
+    assert isinstance(part.reply_markup, PreparedMarkup)
+    assert part.reply_markup == keyboard
+    assert part.reply_markup.to_dict() == keyboard.to_dict()
+    assert part.reply_markup.to_json() == keyboard.to_json()
