@@ -132,6 +132,11 @@ def short_day(value: date, language: str) -> str:
     return format_skeleton("MMMd", value, locale=LOCALES[language])
 
 
+def month_year(value: date, language: str) -> str:
+    """Format a month and year: Apr 2025, 2025年4月."""
+    return format_skeleton("yMMM", value, locale=LOCALES[language])
+
+
 _LONG_DAY_PATTERNS: Mapping[str, str] = {"en": "dd MMM y", "zh": "y年M月d日"}
 _MOMENT_PATTERNS: Mapping[str, str] = {"en": "EEE dd MMM y, HH:mm", "zh": "y年M月d日 EEE HH:mm"}
 

@@ -34,6 +34,7 @@ from briefings.sanity import QuarantinedClose
 from briefings.snapshot import Snapshot
 from briefings.sources import PriceSource, open_source
 from briefings.store import PriceStore, RefreshRecord
+from briefings.history.book import history_book
 from briefings.story import tell_story
 from briefings.universe import Universe, load_universe
 
@@ -258,7 +259,8 @@ class MarketService:
             if cached is None:
                 briefing = self._build(closes, version, session, period=period, since=since)
                 briefing = self._with_members(version, session, briefing)
-                briefing = tell_story(briefing, self._previous(closes, version, session))
+                history = history_book(closes, self.universe, version)
+                briefing = tell_story(briefing, self._previous(closes, version, session), history)
                 briefing = replace(briefing, quarantined=self._held_near(session))
                 cached = Snapshot(briefing=briefing, universe=self.universe, closes=closes)
                 self._snapshots.put(key, cached)

@@ -170,14 +170,18 @@ def test_broadening_when_three_key_pairs_lean_broad_and_none_narrow() -> None:
     )
     result = verdict(b)
     assert result.id == "broadening"
-    assert fact_words(result) == "Broadening: small caps, equal weight and value lead"
+    # The widest margins first, at most three, each one of the verdict's figures.
+    assert fact_words(result) == (
+        "Broadening: value +3.0 pp, small caps +2.0 pp, equal weight +1.5 pp over the month"
+    )
+    assert_numbers_are_figures(result)
 
 
 def test_narrow_when_three_lean_narrow_and_none_broad() -> None:
     lines = tuple(line(key, -2.0) for key in VERDICT_PAIRS)
     result = verdict(briefing(lines=lines))
     assert result.id == "narrow"
-    assert fact_words(result) == "Narrow: large caps, cap weight, growth and mega-cap tech lead"
+    assert fact_words(result) == "Narrow: large caps +2.0 pp, cap weight +2.0 pp, growth +2.0 pp over the month"
 
 
 def test_one_narrow_pair_makes_a_broad_month_mixed() -> None:

@@ -170,6 +170,7 @@ def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
         cell=cell,
         day=lambda value: i18n.day(value, language),
         short_day=lambda value: i18n.short_day(value, language),
+        month_year=lambda value: i18n.month_year(value, language),
         weekday=lambda value: i18n.weekday(value, language),
         headline_day=lambda value: i18n.headline_day(value, language),
         long_day=lambda value: i18n.long_day(value, language),
