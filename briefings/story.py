@@ -46,9 +46,18 @@ From the first index's members (``Briefing.members``), when the briefing has the
   and at least 10 pp from the index's own share; of the two, the one further from 50 %
   (significance |share - 50| / 25).
 
-Ranked by significance, at most 6, of them at most 2 about the stretch since the low; the
-members' takeaways that pass but rank below the sixth take the last places (at most 2: the view
-from inside the index is not crowded out by one more ETF pair); when
+With history (a ``HistoryBook``), a pair's 1M and 1D spreads are ranked among the same figure
+at every session since 2000 (``briefings.history.rank``; share = the percent of the sample at
+least as wide in the spread's direction) and weigh significance x (1 + 2 x rarity), rarity =
+max(0, 1 - share / 50); the sentence says the rank when notable: the widest of the sample, the
+widest for half a year or more ("the widest since Apr 2025"), or the top 10 %. The verdict
+names its 3 widest leaning pairs with their margins and how long the regime has held
+(``briefings.history.regime``); since-the-low says on how many sessions its weightiest lead
+beat the lag (``briefings.history.participation``).
+
+Ranked by weight (significance without history), at most 9, of them at most 2 about the
+stretch since the low; the members' takeaways that pass but rank below the ninth take the last
+places (at most 2: the view from inside the index is not crowded out by one more ETF pair); when
 fewer than 3 pass, the sector leader, the laggard and the sectors' breadth are added
 regardless of size (they state a rank or a count, never a sign the figures could contradict).
 
@@ -121,14 +130,14 @@ KEY_GROUPS: tuple[str, ...] = ("benchmarks", "size", "style")
 RECORD_SIGNIFICANCE = 10.0
 HIGH52_SIGNIFICANCE = 1.5
 
-MAX_TAKEAWAYS = 6
+MAX_TAKEAWAYS = 9
 MAX_SINCE_LOW_TAKEAWAYS = 2
 MIN_TAKEAWAYS = 3
 
 #: History (``briefings.history``, docs/methodology.md "Rank in history"): a pair's 1M and 1D
 #: spreads are ranked among the same figure at every session since RANK_SINCE.
 RANK_SINCE = date(2000, 1, 1)
-RANKED_WINDOWS: Mapping[str, str] = {"1M": "months", "1D": "days"}
+RANKED_WINDOWS: tuple[str, ...] = ("1M", "1D")
 RARITY_BASE = 50.0
 """rarity = max(0, 1 - share / 50): 0 for an everyday spread, near 1 for the widest."""
 RARITY_WEIGHT = 2.0
@@ -384,7 +393,7 @@ def _rank(
     history: HistoryBook | None, briefing: Briefing, line: RotationLine, window: str, value: float
 ) -> HistoryRank | None:
     """Return the spread's rank in its history since RANK_SINCE (None: no history, or unranked)."""
-    if history is None or window not in RANKED_WINDOWS or value == 0:
+    if history is None or value == 0:
         return None
     rank = history.rank(line.lead, line.lag, window, briefing.as_of, since=RANK_SINCE)
     if rank is None or (rank.value > 0) != (value > 0):
@@ -446,7 +455,7 @@ def _pair_candidates(
             significance = _significance(value, _typical(briefing, line, window))
             if significance is None or abs(value) < min_pp or significance < min_significance:
                 continue
-            rank = _rank(history, briefing, line, window, value)
+            rank = _rank(history, briefing, line, window, value) if window in RANKED_WINDOWS else None
             scored.append((line, window, value, _weight(significance, rank), rank))
         # The stretch since the low is told per lag leg apart from the ranked windows.
         for chosen in (
@@ -486,7 +495,6 @@ def _pair_takeaways(briefing: Briefing, history: HistoryBook | None = None) -> I
                 rank=rank,
                 said=_rank_said(rank),
                 share=figures.get("history_share_pct"),
-                unit=RANKED_WINDOWS.get(window),
             ),
             figures=figures,
             significance=round(significance, 2),
@@ -556,6 +564,7 @@ def _sector_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeaway
         figures = {f"{slug(row.ticker)}_pct": _one(row.return_pct)}
         if benchmark_return is not None:
             figures[f"{slug(benchmark)}_pct"] = _one(benchmark_return)
+
         yield Takeaway(
             id=kind,
             kind=kind,
@@ -704,7 +713,7 @@ def _member_takeaways(briefing: Briefing) -> list[Takeaway]:
 
 
 def takeaways(briefing: Briefing, history: HistoryBook | None = None) -> tuple[Takeaway, ...]:
-    """Return the ranked takeaways of ``briefing`` (module doc): 3 to 6 where figures allow."""
+    """Return the ranked takeaways of ``briefing`` (module doc): 3 to 9 where figures allow."""
     from_members = _member_takeaways(briefing)
     candidates = [
         *from_members,

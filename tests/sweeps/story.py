@@ -29,7 +29,7 @@ def check_story(service: MarketService, session: date) -> None:
     briefing = service.snapshot(as_of=session).briefing
     story = briefing.story
     assert story is not None, "no story"
-    assert 3 <= len(story.takeaways) <= 6, f"{len(story.takeaways)} takeaways"
+    assert 3 <= len(story.takeaways) <= 9, f"{len(story.takeaways)} takeaways"
     lines = {line.name: line for line in briefing.rotation}
     month = [
         line.spread["1M"] or 0.0 for line in briefing.rotation if (line.lead, line.lag) in KEY_PAIRS
