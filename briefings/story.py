@@ -50,7 +50,7 @@ With history (a ``HistoryBook``), a pair's 1M and 1D spreads are ranked among th
 at every session since 2000 (``briefings.history.rank``; share = the percent of the sample at
 least as wide in the spread's direction) and weigh significance x (1 + 2 x rarity), rarity =
 max(0, 1 - share / 50); the sentence says the rank when notable: the widest of the sample, the
-widest for half a year or more ("the widest since Apr 2025"), or the top 10 %. The verdict
+widest for half a year or more ("widest since Apr 2025"), or the top 10 %. The verdict
 names its 3 widest leaning pairs with their margins and how long the regime has held
 (``briefings.history.regime``); since-the-low says on how many sessions its weightiest lead
 beat the lag (``briefings.history.participation``).
@@ -712,6 +712,11 @@ def _member_takeaways(briefing: Briefing) -> list[Takeaway]:
     ]
 
 
+def _ranking(takeaway: Takeaway) -> tuple[bool, float]:
+    """Return the sort key: records first whatever a rare spread weighs, then by weight."""
+    return (takeaway.kind != "records", -takeaway.significance)
+
+
 def takeaways(briefing: Briefing, history: HistoryBook | None = None) -> tuple[Takeaway, ...]:
     """Return the ranked takeaways of ``briefing`` (module doc): 3 to 9 where figures allow."""
     from_members = _member_takeaways(briefing)
@@ -724,7 +729,7 @@ def takeaways(briefing: Briefing, history: HistoryBook | None = None) -> tuple[T
     ]
     chosen: list[Takeaway] = []
     since_low_told = 0
-    for candidate in sorted(candidates, key=lambda t: -t.significance):
+    for candidate in sorted(candidates, key=_ranking):
         is_since_low = candidate.id.startswith("since_low_")
         if is_since_low and since_low_told >= MAX_SINCE_LOW_TAKEAWAYS:
             continue  # a third "since the low" sentence repeats the story
@@ -736,7 +741,7 @@ def takeaways(briefing: Briefing, history: HistoryBook | None = None) -> tuple[T
     late = late[: max(MEMBER_SLOTS - len(members_in_top), 0)]
     others = [t for t in top if t not in from_members]
     others = others[: MAX_TAKEAWAYS - len(members_in_top) - len(late)]
-    chosen = sorted([*members_in_top, *others, *late], key=lambda t: -t.significance)
+    chosen = sorted([*members_in_top, *others, *late], key=_ranking)
     if len(chosen) < MIN_TAKEAWAYS:
         seen = {t.id for t in chosen}
         fillers = [

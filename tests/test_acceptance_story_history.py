@@ -64,7 +64,7 @@ def test_november_28_summary_leads_with_value_over_growth_and_momentum_lag(
     value_rank = oracle_rank(market_data_dir, "IWD", "IWF", NOVEMBER_END)
     assert_rank_figures(value, value_rank)
     assert value_rank[2] == date(2025, 4, 4)
-    assert fact_words(value).endswith("by 4.6 pp over the month, the widest since Apr 2025")
+    assert fact_words(value).endswith("by 4.6 pp over the month, widest since Apr 2025")
     assert_rank_figures(momentum, oracle_rank(market_data_dir, "MTUM", "SPY", NOVEMBER_END))
 
     # The month's rotation outranks a single sector's breadth, and both reach the summary.
