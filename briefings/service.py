@@ -18,6 +18,7 @@ from briefings.build import (
 from briefings.calendar import settled_session
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
+from briefings.history.book import history_book
 from briefings.lru import Lru
 from briefings.members.book import MemberBook
 from briefings.members.holdings_store import (
@@ -34,7 +35,6 @@ from briefings.sanity import QuarantinedClose
 from briefings.snapshot import Snapshot
 from briefings.sources import PriceSource, open_source
 from briefings.store import PriceStore, RefreshRecord
-from briefings.history.book import history_book
 from briefings.story import tell_story
 from briefings.universe import Universe, load_universe
 

@@ -431,9 +431,7 @@ def _rank_said(rank: HistoryRank | None) -> str | None:
 PairCandidate = tuple[RotationLine, str, float, float, HistoryRank | None]
 
 
-def _pair_candidates(
-    briefing: Briefing, history: HistoryBook | None = None
-) -> list[PairCandidate]:
+def _pair_candidates(briefing: Briefing, history: HistoryBook | None = None) -> list[PairCandidate]:
     """Return (line, window, spread, weight, rank): each pair's weightiest window and since-low.
 
     weight = significance x (1 + rarity) (the rank in history, when known).
@@ -455,7 +453,8 @@ def _pair_candidates(
             significance = _significance(value, _typical(briefing, line, window))
             if significance is None or abs(value) < min_pp or significance < min_significance:
                 continue
-            rank = _rank(history, briefing, line, window, value) if window in RANKED_WINDOWS else None
+            ranked = window in RANKED_WINDOWS
+            rank = _rank(history, briefing, line, window, value) if ranked else None
             scored.append((line, window, value, _weight(significance, rank), rank))
         # The stretch since the low is told per lag leg apart from the ranked windows.
         for chosen in (
@@ -519,7 +518,10 @@ def _pair_takeaways(briefing: Briefing, history: HistoryBook | None = None) -> I
         beaten = None
         if history is not None:
             beaten = sessions_beaten(
-                history.legs((strongest.lead, lag)), strongest.lead, lag, low.low_date,
+                history.legs((strongest.lead, lag)),
+                strongest.lead,
+                lag,
+                low.low_date,
                 briefing.as_of,
             )
             if beaten.sessions:
@@ -531,9 +533,7 @@ def _pair_takeaways(briefing: Briefing, history: HistoryBook | None = None) -> I
             id=f"since_low_vs_{slug(lag)}",
             kind="since_low",
             subjects=tuple(leg for leg, _ in ordered),
-            sentence=_sentence(
-                "since_low", low=low, legs=ordered, names=names, beaten=beaten
-            ),
+            sentence=_sentence("since_low", low=low, legs=ordered, names=names, beaten=beaten),
             figures=figures,
             significance=round(max(s for _, s in group), 2),
         )

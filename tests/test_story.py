@@ -13,7 +13,7 @@ from briefings.analytics.breadth import Breadth
 from briefings.analytics.leaders import SectorRow
 from briefings.analytics.rotation import RotationLine
 from briefings.analytics.rrg import RelativeRotation
-from briefings.model import Briefing, GroupBlock, SinceLow, Takeaway, TickerLine
+from briefings.model import Briefing, GroupBlock, SinceLow, Takeaway, TickerLine, Verdict
 from briefings.render.briefing_json import briefing_to_json
 from briefings.render.layout import phone_lines
 from briefings.render.templates import fact_words
@@ -146,7 +146,7 @@ def briefing(
 NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
-def assert_numbers_are_figures(takeaway: Takeaway) -> None:
+def assert_numbers_are_figures(takeaway: Takeaway | Verdict) -> None:
     """Every measured number in the sentence (not a date, not "50-day") is one of its figures."""
     text = re.sub(
         r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d+", "", fact_words(takeaway)
@@ -181,7 +181,9 @@ def test_narrow_when_three_lean_narrow_and_none_broad() -> None:
     lines = tuple(line(key, -2.0) for key in VERDICT_PAIRS)
     result = verdict(briefing(lines=lines))
     assert result.id == "narrow"
-    assert fact_words(result) == "Narrow: large caps +2.0 pp, cap weight +2.0 pp, growth +2.0 pp over the month"
+    assert fact_words(result) == (
+        "Narrow: large caps +2.0 pp, cap weight +2.0 pp, growth +2.0 pp over the month"
+    )
 
 
 def test_one_narrow_pair_makes_a_broad_month_mixed() -> None:
