@@ -149,6 +149,12 @@ NOTABLE_SHARE = 10.0
 WIDEST_SINCE_SESSIONS = 126
 """"The widest since ..." is said when no wider spread came in about half a year."""
 
+FACTOR_WINDOW = "1M"
+FACTOR_MIN_PP = 1.0
+"""The best factor must beat (the worst trail) the benchmark by at least this much."""
+FACTOR_SIGNIFICANCE = 1.0
+"""The factors' takeaway has no typical spread to size it: it ranks as a just-significant pair."""
+
 DAY_BENCHMARKS: tuple[str, ...] = ("SPY", "QQQ", "IWM", "RSP")
 DAY_MOVERS = 3
 
@@ -524,7 +530,8 @@ def _pair_takeaways(briefing: Briefing, history: HistoryBook | None = None) -> I
                 low.low_date,
                 briefing.as_of,
             )
-            if beaten.sessions:
+            # Said only when it bears the lead out: it beat the lag on most of the sessions.
+            if 2 * beaten.beaten > beaten.sessions:
                 figures["beaten_sessions"] = float(beaten.beaten)
                 figures["sessions_since_low"] = float(beaten.sessions)
             else:
@@ -701,6 +708,52 @@ def _sector_breadth_takeaways(members: IndexMembers) -> Iterable[Takeaway]:
     )
 
 
+def _factor_takeaways(briefing: Briefing, history: HistoryBook | None) -> Iterable[Takeaway]:
+    """Yield the factor that beat every other (or trailed them all) over the past month.
+
+    Of the universe's [factors] with a 1M return: the best, when it beat the benchmark by
+    FACTOR_MIN_PP or more and the second best as shown (one decimal); the worst likewise below.
+    """
+    if history is None:
+        return
+    board = history.factors(briefing.as_of, (FACTOR_WINDOW,))
+    ranked = [
+        line for line in board.ranked(FACTOR_WINDOW) if line.returns[FACTOR_WINDOW] is not None
+    ]
+    benchmark_return = board.benchmark_returns.get(FACTOR_WINDOW)
+    if len(ranked) < 3 or benchmark_return is None:
+        return
+    shown = [_one(line.returns[FACTOR_WINDOW] or 0.0) for line in ranked]
+    benchmark_pct = _one(benchmark_return)
+    best = ranked[0] if shown[0] - benchmark_pct >= FACTOR_MIN_PP and shown[0] > shown[1] else None
+    worst = (
+        ranked[-1] if benchmark_pct - shown[-1] >= FACTOR_MIN_PP and shown[-1] < shown[-2] else None
+    )
+    if best is None and worst is None:
+        return
+    figures = {"benchmark_pct": benchmark_pct}
+    if best is not None:
+        figures["best_pct"] = shown[0]
+    if worst is not None:
+        figures["worst_pct"] = shown[-1]
+    yield Takeaway(
+        id="factors_month",
+        kind="factors",
+        subjects=tuple(line.ticker for line in (best, worst) if line is not None),
+        sentence=_sentence(
+            "factors",
+            best=best,
+            worst=worst,
+            best_pct=figures.get("best_pct"),
+            worst_pct=figures.get("worst_pct"),
+            benchmark=board.benchmark,
+            benchmark_pct=benchmark_pct,
+        ),
+        figures=figures,
+        significance=FACTOR_SIGNIFICANCE,
+    )
+
+
 def _member_takeaways(briefing: Briefing) -> list[Takeaway]:
     """Return the first index's members' takeaways (none without member figures)."""
     if not briefing.members:
@@ -724,6 +777,7 @@ def takeaways(briefing: Briefing, history: HistoryBook | None = None) -> tuple[T
         *from_members,
         *_record_candidates(briefing),
         *_pair_takeaways(briefing, history),
+        *_factor_takeaways(briefing, history),
         *_sector_takeaways(briefing, relaxed=False),
         *_breadth_takeaways(briefing, relaxed=False),
     ]

@@ -12,11 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from briefings import snapshot_history
 from briefings.model import Briefing, Fact
 from briefings.render.selection import select_summary
 from briefings.render.templates import fact_words
 from briefings.render.views import render_summary
 from briefings.service import MarketService
+from briefings.story import takeaways
 from tests.history_oracle import beaten_since_low, month_spreads, rank_of, read_close
 from tests.test_story import assert_numbers_are_figures
 
@@ -109,3 +111,37 @@ def test_december_11_cyclicals_before_sector_breadth_and_small_caps_participatio
     assert "小盘股有11个跑赢标普500" in fact_words(since_low, "zh")
     for fact in facts.values():
         assert_numbers_are_figures(fact)
+
+
+def month_return(folder: Path, ticker: str, day: date) -> float:
+    """Return 100 * (close on ``day`` / last close on or before a calendar month earlier - 1)."""
+    closes = read_close(folder, ticker)
+    base = closes.asof(pd.Timestamp(day) - pd.DateOffset(months=1))
+    return float(100 * (closes[pd.Timestamp(day)] / base - 1))
+
+
+def test_november_28_factors_say_what_the_data_says(
+    real_service: MarketService, market_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Low volatility (SPLV), not value, led the factors over the month; momentum came last.
+    monkeypatch.setattr("briefings.story.MAX_TAKEAWAYS", 20)  # every fact that passes
+    snapshot = real_service.snapshot(as_of=NOVEMBER_END)
+    told = {t.id: t for t in takeaways(snapshot.briefing, snapshot_history(snapshot))}
+    factors = told["factors_month"]
+    returns = {
+        ticker: round(month_return(market_data_dir, ticker, NOVEMBER_END), 1)
+        for ticker in ("SPLV", "IWD", "MTUM", "IWF", "SPY")
+    }
+    assert returns["SPLV"] > returns["IWD"]
+    assert returns["MTUM"] < returns["IWF"]
+    assert factors.figures == {
+        "best_pct": returns["SPLV"],
+        "worst_pct": returns["MTUM"],
+        "benchmark_pct": returns["SPY"],
+    }
+    assert fact_words(factors) == (
+        "Low volatility beat every other factor over the past month (+2.2%);"
+        " momentum trailed them all (-3.0%); the S&P 500 -0.5%"
+    )
+    assert fact_words(factors, "zh").startswith("近一个月低波动跑赢其他所有因子")
+    assert_numbers_are_figures(factors)
