@@ -40,7 +40,7 @@ def check_story(service: MarketService, session: date) -> None:
         assert sum(v <= -1.0 for v in month) >= 3, ("narrow", month)
     for takeaway in story.takeaways:
         assert_numbers_are_figures(takeaway)
-        if takeaway.id.endswith(("_month", "_day")):
+        if takeaway.kind in ("pair_month", "pair_day"):
             # The winner the sentence names is the one the spread's sign favours.
             spread = takeaway.figures["spread_pp"]
             line = next(item for name, item in lines.items() if takeaway.id.startswith(slug(name)))
