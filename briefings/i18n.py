@@ -132,13 +132,18 @@ def short_day(value: date, language: str) -> str:
     return format_skeleton("MMMd", value, locale=LOCALES[language])
 
 
+def month_year(value: date, language: str) -> str:
+    """Format a month and year: Apr 2025, 2025年4月."""
+    return format_skeleton("yMMM", value, locale=LOCALES[language])
+
+
+def long_month_year(value: date, language: str) -> str:
+    """Format a month, spelt out, and year: November 2025, 2025年11月."""
+    return format_skeleton("yMMMM", value, locale=LOCALES[language])
+
+
 _LONG_DAY_PATTERNS: Mapping[str, str] = {"en": "dd MMM y", "zh": "y年M月d日"}
 _MOMENT_PATTERNS: Mapping[str, str] = {"en": "EEE dd MMM y, HH:mm", "zh": "y年M月d日 EEE HH:mm"}
-
-
-def month(value: date, language: str) -> str:
-    """Return the month of ``value`` with its year: "November 2025", "2025年11月"."""
-    return format_skeleton("yMMMM", value, locale=LOCALES[language])
 
 
 def long_day(value: date, language: str) -> str:

@@ -18,6 +18,7 @@ from briefings.build import (
 from briefings.calendar import settled_session
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
+from briefings.history.book import history_book
 from briefings.lru import Lru
 from briefings.members.book import MemberBook
 from briefings.members.holdings_store import (
@@ -261,7 +262,8 @@ class MarketService:
             if cached is None:
                 briefing = self._build(closes, version, session, period=period, since=since)
                 briefing = self._with_members(version, session, briefing)
-                briefing = tell_story(briefing, self._previous(closes, version, session))
+                history = history_book(closes, self.universe, version)
+                briefing = tell_story(briefing, self._previous(closes, version, session), history)
                 briefing = replace(
                     briefing, quarantined=self._held_near(session), served_by=self._fallbacks()
                 )

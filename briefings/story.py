@@ -46,9 +46,18 @@ From the first index's members (``Briefing.members``), when the briefing has the
   and at least 10 pp from the index's own share; of the two, the one further from 50 %
   (significance |share - 50| / 25).
 
-Ranked by significance, at most 6, of them at most 2 about the stretch since the low; the
-members' takeaways that pass but rank below the sixth take the last places (at most 2: the view
-from inside the index is not crowded out by one more ETF pair); when
+With history (a ``HistoryBook``), a pair's 1M and 1D spreads are ranked among the same figure
+at every session since 2000 (``briefings.history.rank``; share = the percent of the sample at
+least as wide in the spread's direction) and weigh significance x (1 + 2 x rarity), rarity =
+max(0, 1 - share / 50); the sentence says the rank when notable: the widest of the sample, the
+widest for half a year or more ("widest since Apr 2025"), or the top 10 %. The verdict
+names its 3 widest leaning pairs with their margins and how long the regime has held
+(``briefings.history.regime``); since-the-low says on how many sessions its weightiest lead
+beat the lag (``briefings.history.participation``).
+
+Ranked by weight (significance without history), at most 9, of them at most 2 about the
+stretch since the low; the members' takeaways that pass but rank below the ninth take the last
+places (at most 2: the view from inside the index is not crowded out by one more ETF pair); when
 fewer than 3 pass, the sector leader, the laggard and the sectors' breadth are added
 regardless of size (they state a rank or a count, never a sign the figures could contradict).
 
@@ -62,11 +71,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 
 from briefings.alerts import Alert, detect_alerts
 from briefings.analytics.leaders import SectorRow
 from briefings.analytics.rotation import RotationLine
 from briefings.build import SINCE_LOW_WINDOW
+from briefings.history.book import HistoryBook
+from briefings.history.participation import sessions_beaten
+from briefings.history.rank import HistoryRank
 from briefings.members.model import IndexMembers, SectorFigures
 from briefings.model import Briefing, Change, Day, Sentence, Story, Takeaway, Verdict
 
@@ -117,9 +130,30 @@ KEY_GROUPS: tuple[str, ...] = ("benchmarks", "size", "style")
 RECORD_SIGNIFICANCE = 10.0
 HIGH52_SIGNIFICANCE = 1.5
 
-MAX_TAKEAWAYS = 6
+MAX_TAKEAWAYS = 9
 MAX_SINCE_LOW_TAKEAWAYS = 2
 MIN_TAKEAWAYS = 3
+
+#: History (``briefings.history``, docs/methodology.md "Rank in history"): a pair's 1M and 1D
+#: spreads are ranked among the same figure at every session since RANK_SINCE.
+RANK_SINCE = date(2000, 1, 1)
+RANKED_WINDOWS: tuple[str, ...] = ("1M", "1D")
+RARITY_BASE = 50.0
+"""rarity = max(0, 1 - share / 50): 0 for an everyday spread, near 1 for the widest."""
+RARITY_WEIGHT = 2.0
+"""weight = significance x (1 + 2 x rarity): a rare month outranks a routine sector's."""
+VERDICT_MARGINS = 3
+"""The verdict names at most this many leaning pairs with their margins."""
+NOTABLE_SHARE = 10.0
+"""A rank is said when the spread is in the top 10 % of its sample (or the widest for long)."""
+WIDEST_SINCE_SESSIONS = 126
+""""The widest since ..." is said when no wider spread came in about half a year."""
+
+FACTOR_WINDOW = "1M"
+FACTOR_MIN_PP = 1.0
+"""The best factor must beat (the worst trail) the benchmark by at least this much."""
+FACTOR_SIGNIFICANCE = 1.0
+"""The factors' takeaway has no typical spread to size it: it ranks as a just-significant pair."""
 
 DAY_BENCHMARKS: tuple[str, ...] = ("SPY", "QQQ", "IWM", "RSP")
 DAY_MOVERS = 3
@@ -139,14 +173,19 @@ CHANGE_ORDER: tuple[str, ...] = (
 LEADERSHIP_QUADRANTS = ("Leading", "Lagging")
 
 
-def tell_story(current: Briefing, previous: Briefing | None) -> Briefing:
-    """Return ``current`` with its story: verdict, the day, takeaways, changes vs ``previous``."""
+def tell_story(
+    current: Briefing, previous: Briefing | None, history: HistoryBook | None = None
+) -> Briefing:
+    """Return ``current`` with its story: verdict, the day, takeaways, changes vs ``previous``.
+
+    ``history`` (the data version's book) gives the verdict its age and the pairs their rank.
+    """
     alerts = () if previous is None else detect_alerts(previous, current)
     told = changes(alerts)
     story = Story(
-        verdict=verdict(current),
+        verdict=verdict(current, history),
         day=the_day(current),
-        takeaways=tuple(_superseding(t, told) for t in takeaways(current)),
+        takeaways=tuple(_superseding(t, told) for t in takeaways(current, history)),
         changes=told,
         previous_session=None if previous is None else previous.as_of,
     )
@@ -207,8 +246,8 @@ def _lean(briefing: Briefing, line: RotationLine) -> int | None:
     return 0
 
 
-def verdict(briefing: Briefing) -> Verdict:
-    """Return the verdict on the key pairs' 1M spreads (module doc)."""
+def verdict(briefing: Briefing, history: HistoryBook | None = None) -> Verdict:
+    """Return the verdict on the key pairs' 1M spreads (module doc), with its age in history."""
     lines = {(line.lead, line.lag): line for line in briefing.rotation}
     leaning: list[tuple[RotationLine, int]] = []
     figures: dict[str, float] = {}
@@ -232,12 +271,24 @@ def verdict(briefing: Briefing) -> Verdict:
         kind = "narrow"
     else:
         kind = "mixed"
+    age = None if history is None or kind == "no_verdict" else history.regime_age(briefing.as_of)
+    if age is not None and age.regime == kind:
+        figures["regime_sessions"] = float(age.sessions)
+    else:
+        age = None
+    # The leaning pairs with their margins (pp, rounded as shown), the widest first.
+    margins = sorted(
+        ((line, abs(_one(line.spread[VERDICT_WINDOW] or 0.0))) for line, _ in leaning),
+        key=lambda item: -item[1],
+    )[:VERDICT_MARGINS]
     told = _sentence(
         "verdict",
         kind=kind,
         broad=broad,
         narrow=narrow,
         leaning=leaning,
+        margins=margins,
+        age=age,
     )
     return Verdict(id=kind, figures=figures, sentence=told)
 
@@ -329,11 +380,71 @@ def _sessions_since_low(briefing: Briefing) -> int:
     return 0 if low is None else low.sessions_since
 
 
-def _pair_candidates(briefing: Briefing) -> list[tuple[RotationLine, str, float, float]]:
-    """Return (line, window, spread, significance) of each pair's most significant window."""
+def _share(rank: HistoryRank) -> float:
+    """Return the share of the sample at least as wide in the spread's direction (percent)."""
+    return rank.top_share if rank.direction == "lead" else rank.bottom_share
+
+
+def _rarity(rank: HistoryRank | None) -> float:
+    """Return max(0, 1 - share / RARITY_BASE): how rare the spread is in its history."""
+    return 0.0 if rank is None else max(0.0, 1.0 - _share(rank) / RARITY_BASE)
+
+
+def _weight(significance: float, rank: HistoryRank | None) -> float:
+    """Return significance x (1 + RARITY_WEIGHT x rarity): size and rarity in history."""
+    return significance * (1.0 + RARITY_WEIGHT * _rarity(rank))
+
+
+def _rank(
+    history: HistoryBook | None, briefing: Briefing, line: RotationLine, window: str, value: float
+) -> HistoryRank | None:
+    """Return the spread's rank in its history since RANK_SINCE (None: no history, or unranked)."""
+    if history is None or value == 0:
+        return None
+    rank = history.rank(line.lead, line.lag, window, briefing.as_of, since=RANK_SINCE)
+    if rank is None or (rank.value > 0) != (value > 0):
+        return None
+    return rank
+
+
+def _rank_figures(rank: HistoryRank | None) -> dict[str, float]:
+    """Return the rank's figures: the share at least as wide, the sample's start and size."""
+    if rank is None:
+        return {}
+    figures = {
+        "history_share_pct": float(max(1, round(_share(rank)))),
+        "history_since_year": float(rank.sample_start.year),
+        "history_n": float(rank.observations),
+    }
+    if rank.widest_since is not None:
+        figures["widest_since_year"] = float(rank.widest_since.year)
+    return figures
+
+
+def _rank_said(rank: HistoryRank | None) -> str | None:
+    """Return how the rank is said, when notable: widest, widest_since or top_share."""
+    if rank is None:
+        return None
+    if rank.widest_since is None:
+        return "widest"
+    if (rank.sessions_since_wider or 0) >= WIDEST_SINCE_SESSIONS:
+        return "widest_since"
+    if _share(rank) <= NOTABLE_SHARE:
+        return "top_share"
+    return None
+
+
+PairCandidate = tuple[RotationLine, str, float, float, HistoryRank | None]
+
+
+def _pair_candidates(briefing: Briefing, history: HistoryBook | None = None) -> list[PairCandidate]:
+    """Return (line, window, spread, weight, rank): each pair's weightiest window and since-low.
+
+    weight = significance x (1 + rarity) (the rank in history, when known).
+    """
     since = _since_low_spreads(briefing)
     long_enough = _sessions_since_low(briefing) >= MIN_SESSIONS_SINCE_LOW
-    best: list[tuple[RotationLine, str, float, float]] = []
+    best: list[PairCandidate] = []
     for line in briefing.rotation:
         options: list[tuple[str, float]] = []
         if long_enough and (line.lead, line.lag) in since:
@@ -348,33 +459,48 @@ def _pair_candidates(briefing: Briefing) -> list[tuple[RotationLine, str, float,
             significance = _significance(value, _typical(briefing, line, window))
             if significance is None or abs(value) < min_pp or significance < min_significance:
                 continue
-            scored.append((line, window, value, significance))
-        if scored:
-            best.append(max(scored, key=lambda item: item[3]))
+            ranked = window in RANKED_WINDOWS
+            rank = _rank(history, briefing, line, window, value) if ranked else None
+            scored.append((line, window, value, _weight(significance, rank), rank))
+        # The stretch since the low is told per lag leg apart from the ranked windows.
+        for chosen in (
+            [item for item in scored if item[1] == SINCE_LOW_WINDOW],
+            [item for item in scored if item[1] != SINCE_LOW_WINDOW],
+        ):
+            if chosen:
+                best.append(max(chosen, key=lambda item: item[3]))
     # One sentence per lag leg and window ("large caps beat small caps" says it for micro caps
     # too); the stretch since the low is told for all of a lag's pairs at once instead.
-    strongest: dict[tuple[str, str], tuple[RotationLine, str, float, float]] = {}
+    strongest: dict[tuple[str, str], PairCandidate] = {}
     for item in best:
-        line, window, _, significance = item
+        line, window, _, significance, _rank_found = item
         key = (line.lag, f"{window}:{line.lead}" if window == SINCE_LOW_WINDOW else window)
         if key not in strongest or significance > strongest[key][3]:
             strongest[key] = item
     return [item for item in best if item in strongest.values()]
 
 
-def _pair_takeaways(briefing: Briefing) -> Iterable[Takeaway]:
+def _pair_takeaways(briefing: Briefing, history: HistoryBook | None = None) -> Iterable[Takeaway]:
     since = _since_low_spreads(briefing)
     by_lag: dict[str, list[tuple[RotationLine, float]]] = {}
-    for line, window, value, significance in _pair_candidates(briefing):
+    for line, window, value, significance, rank in _pair_candidates(briefing, history):
         if window == SINCE_LOW_WINDOW:
             by_lag.setdefault(line.lag, []).append((line, significance))
             continue
-        figures = {"spread_pp": value, "margin_pp": abs(value)}
+        figures = {"spread_pp": value, "margin_pp": abs(value), **_rank_figures(rank)}
         yield Takeaway(
             id=f"{slug(line.name)}_{PAIR_WINDOW_IDS[window]}",
             kind=f"pair_{PAIR_WINDOW_IDS[window]}",
             subjects=(line.lead, line.lag),
-            sentence=_sentence("pair_window", line=line, window=window, spread=value),
+            sentence=_sentence(
+                "pair_window",
+                line=line,
+                window=window,
+                spread=value,
+                rank=rank,
+                said=_rank_said(rank),
+                share=figures.get("history_share_pct"),
+            ),
             figures=figures,
             significance=round(significance, 2),
         )
@@ -392,12 +518,30 @@ def _pair_takeaways(briefing: Briefing) -> Iterable[Takeaway]:
             ((leg, value) for leg, value in legs.items() if leg != lag), key=lambda item: -item[1]
         )[:SINCE_LOW_LEADS]
         ordered = sorted([*leads, (lag, legs[lag])], key=lambda item: -item[1])
+        figures = {f"{slug(leg)}_since_low_pct": value for leg, value in ordered}
+        # Participation of the weightiest lead: on how many sessions since the low it beat lag.
+        strongest = max(group, key=lambda item: item[1])[0]
+        beaten = None
+        if history is not None:
+            beaten = sessions_beaten(
+                history.legs((strongest.lead, lag)),
+                strongest.lead,
+                lag,
+                low.low_date,
+                briefing.as_of,
+            )
+            # Said only when it bears the lead out: it beat the lag on most of the sessions.
+            if 2 * beaten.beaten > beaten.sessions:
+                figures["beaten_sessions"] = float(beaten.beaten)
+                figures["sessions_since_low"] = float(beaten.sessions)
+            else:
+                beaten = None
         yield Takeaway(
             id=f"since_low_vs_{slug(lag)}",
             kind="since_low",
             subjects=tuple(leg for leg, _ in ordered),
-            sentence=_sentence("since_low", low=low, legs=ordered, names=names),
-            figures={f"{slug(leg)}_since_low_pct": value for leg, value in ordered},
+            sentence=_sentence("since_low", low=low, legs=ordered, names=names, beaten=beaten),
+            figures=figures,
             significance=round(max(s for _, s in group), 2),
         )
 
@@ -427,6 +571,7 @@ def _sector_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeaway
         figures = {f"{slug(row.ticker)}_pct": _one(row.return_pct)}
         if benchmark_return is not None:
             figures[f"{slug(benchmark)}_pct"] = _one(benchmark_return)
+
         yield Takeaway(
             id=kind,
             kind=kind,
@@ -563,6 +708,52 @@ def _sector_breadth_takeaways(members: IndexMembers) -> Iterable[Takeaway]:
     )
 
 
+def _factor_takeaways(briefing: Briefing, history: HistoryBook | None) -> Iterable[Takeaway]:
+    """Yield the factor that beat every other (or trailed them all) over the past month.
+
+    Of the universe's [factors] with a 1M return: the best, when it beat the benchmark by
+    FACTOR_MIN_PP or more and the second best as shown (one decimal); the worst likewise below.
+    """
+    if history is None:
+        return
+    board = history.factors(briefing.as_of, (FACTOR_WINDOW,))
+    ranked = [
+        line for line in board.ranked(FACTOR_WINDOW) if line.returns[FACTOR_WINDOW] is not None
+    ]
+    benchmark_return = board.benchmark_returns.get(FACTOR_WINDOW)
+    if len(ranked) < 3 or benchmark_return is None:
+        return
+    shown = [_one(line.returns[FACTOR_WINDOW] or 0.0) for line in ranked]
+    benchmark_pct = _one(benchmark_return)
+    best = ranked[0] if shown[0] - benchmark_pct >= FACTOR_MIN_PP and shown[0] > shown[1] else None
+    worst = (
+        ranked[-1] if benchmark_pct - shown[-1] >= FACTOR_MIN_PP and shown[-1] < shown[-2] else None
+    )
+    if best is None and worst is None:
+        return
+    figures = {"benchmark_pct": benchmark_pct}
+    if best is not None:
+        figures["best_pct"] = shown[0]
+    if worst is not None:
+        figures["worst_pct"] = shown[-1]
+    yield Takeaway(
+        id="factors_month",
+        kind="factors",
+        subjects=tuple(line.ticker for line in (best, worst) if line is not None),
+        sentence=_sentence(
+            "factors",
+            best=best,
+            worst=worst,
+            best_pct=figures.get("best_pct"),
+            worst_pct=figures.get("worst_pct"),
+            benchmark=board.benchmark,
+            benchmark_pct=benchmark_pct,
+        ),
+        figures=figures,
+        significance=FACTOR_SIGNIFICANCE,
+    )
+
+
 def _member_takeaways(briefing: Briefing) -> list[Takeaway]:
     """Return the first index's members' takeaways (none without member figures)."""
     if not briefing.members:
@@ -574,19 +765,25 @@ def _member_takeaways(briefing: Briefing) -> list[Takeaway]:
     ]
 
 
-def takeaways(briefing: Briefing) -> tuple[Takeaway, ...]:
-    """Return the ranked takeaways of ``briefing`` (module doc): 3 to 6 where figures allow."""
+def _ranking(takeaway: Takeaway) -> tuple[bool, float]:
+    """Return the sort key: records first whatever a rare spread weighs, then by weight."""
+    return (takeaway.kind != "records", -takeaway.significance)
+
+
+def takeaways(briefing: Briefing, history: HistoryBook | None = None) -> tuple[Takeaway, ...]:
+    """Return the ranked takeaways of ``briefing`` (module doc): 3 to 9 where figures allow."""
     from_members = _member_takeaways(briefing)
     candidates = [
         *from_members,
         *_record_candidates(briefing),
-        *_pair_takeaways(briefing),
+        *_pair_takeaways(briefing, history),
+        *_factor_takeaways(briefing, history),
         *_sector_takeaways(briefing, relaxed=False),
         *_breadth_takeaways(briefing, relaxed=False),
     ]
     chosen: list[Takeaway] = []
     since_low_told = 0
-    for candidate in sorted(candidates, key=lambda t: -t.significance):
+    for candidate in sorted(candidates, key=_ranking):
         is_since_low = candidate.id.startswith("since_low_")
         if is_since_low and since_low_told >= MAX_SINCE_LOW_TAKEAWAYS:
             continue  # a third "since the low" sentence repeats the story
@@ -598,7 +795,7 @@ def takeaways(briefing: Briefing) -> tuple[Takeaway, ...]:
     late = late[: max(MEMBER_SLOTS - len(members_in_top), 0)]
     others = [t for t in top if t not in from_members]
     others = others[: MAX_TAKEAWAYS - len(members_in_top) - len(late)]
-    chosen = sorted([*members_in_top, *others, *late], key=lambda t: -t.significance)
+    chosen = sorted([*members_in_top, *others, *late], key=_ranking)
     if len(chosen) < MIN_TAKEAWAYS:
         seen = {t.id for t in chosen}
         fillers = [

@@ -192,7 +192,10 @@ def test_sector_breadth_ignores_sectors_with_few_members() -> None:
 # --- ranking -------------------------------------------------------------------------------
 
 
-def test_member_takeaways_take_the_last_places_when_ranked_out() -> None:
+def test_member_takeaways_take_the_last_places_when_ranked_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("briefings.story.MAX_TAKEAWAYS", 6)  # crowded under a smaller cap
     crowded = briefing(
         records=("SPY",),
         highs=("IWM",),

@@ -14,6 +14,7 @@ from datetime import date
 
 import pandas as pd
 
+from briefings.analytics.factors import FactorBoard, factor_board
 from briefings.analytics.returns import recent_low
 from briefings.analytics.rotation import legs_frame
 from briefings.history.analogs import (
@@ -166,6 +167,13 @@ class HistoryBook:
     ) -> tuple[UpStreak, ...]:
         """Return the named legs closing higher ``min_sessions`` or more sessions in a row."""
         return up_streaks(self.legs(legs), session, min_sessions)
+
+    def factors(self, session: date, windows: tuple[str, ...]) -> FactorBoard:
+        """Return the factor scoreboard of the universe's [factors] at ``session``."""
+        universe = self.universe
+        return factor_board(
+            self._closes, universe.factors, universe.factor_benchmark, session, windows
+        )
 
     def _has(self, leg: str) -> bool:
         if leg.startswith("basket:"):

@@ -78,7 +78,7 @@ def select_summary(briefing: Briefing) -> SummarySelection:
     The most takeaways (at least SUMMARY_MIN_TAKEAWAYS) with at least SUMMARY_MIN_CHANGES
     changes, then as many changes (up to SUMMARY_MAX_CHANGES) as still fit, measured on the
     phone layout of each language: the selection fits the longest of them. When even that is
-    too long, the changes are only counted.
+    too long, the changes are only counted, and then fewer takeaways are told.
     """
     story = briefing.story
     if story is None:
@@ -88,10 +88,12 @@ def select_summary(briefing: Briefing) -> SummarySelection:
     most_changes = min(SUMMARY_MAX_CHANGES, len(changes))
     fewest_changes = min(SUMMARY_MIN_CHANGES, most_changes)
     selection = SummarySelection()
-    for least in (fewest_changes, 0):
-        for told in range(len(story.takeaways), fewest_takeaways - 1, -1):
-            for shown in range(most_changes, least - 1, -1):
-                selection = _selection(briefing, told, shown)
-                if _fits(briefing, selection):
-                    return selection
+    # Long sentences (a rank, a count since the low) may leave room for fewer: then down to one.
+    for floor in dict.fromkeys((fewest_takeaways, min(1, fewest_takeaways))):
+        for least in (fewest_changes, 0):
+            for told in range(len(story.takeaways), floor - 1, -1):
+                for shown in range(most_changes, least - 1, -1):
+                    selection = _selection(briefing, told, shown)
+                    if _fits(briefing, selection):
+                        return selection
     return selection

@@ -2,8 +2,9 @@
 
 Run: uv run python -m tests.perf.story [--all-sessions]
 Prints figures, asserts nothing. Targets: the story (typical spreads in the analytics plus the
-verdict, the day, takeaways and changes) adds under 5 ms to a briefing; the summary message is
-at most about 25 lines, each at most 40 characters.
+verdict, the day, takeaways and changes) adds under 5 ms to a briefing; with history (the
+regime's age, the pairs' ranks, participation) under 20 ms once the data version's history is
+loaded; the summary message is at most about 25 lines, each at most 40 characters.
 
 Sessions: the demo market's last session, and real closes (../shared/market-data, or
 $MARKETBRIEF_TEST_MARKET_DATA) on 2025-04-08, 2025-11-28 and 2025-12-11 when present; with
@@ -24,6 +25,7 @@ from briefings.analytics.returns import window_base_date
 from briefings.analytics.rotation import legs_frame, sector_pairs
 from briefings.analytics.typical import typical_spreads, window_lengths
 from briefings.build import SECTORS_GROUP, build_briefing, overview_legs
+from briefings.history.book import HistoryBook
 from briefings.model import Briefing
 from briefings.render.views import render_summary
 from briefings.service import MarketService
@@ -95,6 +97,16 @@ def report(service: MarketService, session: date | None, label: str) -> None:
     plain = replace(current, story=None)
     previous_plain = None if previous is None else previous.briefing
     story_s = timed(lambda: tell_story(plain, previous_plain), repeat=21)
+    closes_all = service.store.load(service.source_name)
+
+    def first_use() -> object:
+        # A new book each time: the history's one-off cost per data version (regimes, ranks).
+        return tell_story(plain, previous_plain, HistoryBook(closes_all, service.universe, "x"))
+
+    one_off_s = timed(first_use, repeat=3)
+    book = HistoryBook(closes_all, service.universe, "bench")
+    tell_story(plain, previous_plain, book)
+    history_s = timed(lambda: tell_story(plain, previous_plain, book), repeat=21)
     analytics_s = typical_spreads_time(service, current)
     lines = visible_lines(render_summary(current, "html"))
     story = current.story
@@ -106,6 +118,8 @@ def report(service: MarketService, session: date | None, label: str) -> None:
     print(f"  typical spreads        {analytics_s * 1e3:8.2f} ms (analytics, inside the build)")
     print(f"  verdict + takeaways    {story_s * 1e3:8.2f} ms (rules, templates, changes)")
     print(f"  story adds in all      {(analytics_s + story_s) * 1e3:8.2f} ms (target < 5 ms)")
+    print(f"  story with history     {history_s * 1e3:8.2f} ms (book loaded; target < 20 ms)")
+    print(f"  history's first use    {one_off_s * 1e3:8.2f} ms (once per data version)")
     if previous_session is not None:
         closes = service.store.load(service.source_name)
         previous_s = timed(

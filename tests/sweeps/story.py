@@ -29,7 +29,7 @@ def check_story(service: MarketService, session: date) -> None:
     briefing = service.snapshot(as_of=session).briefing
     story = briefing.story
     assert story is not None, "no story"
-    assert 3 <= len(story.takeaways) <= 6, f"{len(story.takeaways)} takeaways"
+    assert 3 <= len(story.takeaways) <= 9, f"{len(story.takeaways)} takeaways"
     lines = {line.name: line for line in briefing.rotation}
     month = [
         line.spread["1M"] or 0.0 for line in briefing.rotation if (line.lead, line.lag) in KEY_PAIRS
@@ -40,7 +40,7 @@ def check_story(service: MarketService, session: date) -> None:
         assert sum(v <= -1.0 for v in month) >= 3, ("narrow", month)
     for takeaway in story.takeaways:
         assert_numbers_are_figures(takeaway)
-        if takeaway.id.endswith(("_month", "_day")):
+        if takeaway.kind in ("pair_month", "pair_day"):
             # The winner the sentence names is the one the spread's sign favours.
             spread = takeaway.figures["spread_pp"]
             line = next(item for name, item in lines.items() if takeaway.id.startswith(slug(name)))
