@@ -82,19 +82,14 @@ from briefings.history.participation import sessions_beaten
 from briefings.history.rank import HistoryRank
 from briefings.members.model import IndexMembers, SectorFigures
 from briefings.model import Briefing, Change, Day, Sentence, Story, Takeaway, Verdict
-
-#: The pairs the verdict reads, as (lead, lag).
-KEY_PAIRS: tuple[tuple[str, str], ...] = (
-    ("IWM", "SPY"),
-    ("RSP", "SPY"),
-    ("IWD", "IWF"),
-    ("basket:cyclicals", "basket:megacap_tech"),
+from briefings.verdict_rule import (
+    KEY_PAIRS,
+    LEAN_MIN_PP,
+    LEAN_MIN_SIGNIFICANCE,
+    VERDICT_MIN_LEANING,
+    VERDICT_MIN_PAIRS,
+    VERDICT_WINDOW,
 )
-VERDICT_WINDOW = "1M"
-LEAN_MIN_PP = 1.0
-LEAN_MIN_SIGNIFICANCE = 0.5
-VERDICT_MIN_PAIRS = 3
-VERDICT_MIN_LEANING = 3
 
 #: Per window: the smallest spread (pp) and significance a pair takeaway needs.
 PAIR_THRESHOLDS: Mapping[str, tuple[float, float]] = {

@@ -24,19 +24,17 @@ import pandas as pd
 
 from briefings.analytics.returns import FloatArray, IntArray
 from briefings.history.figures import base_rows, spread_history
-
-#: The pairs the default verdict reads, as (lead, lag) (as ``briefings.story.KEY_PAIRS``).
-VERDICT_PAIRS: tuple[tuple[str, str], ...] = (
-    ("IWM", "SPY"),
-    ("RSP", "SPY"),
-    ("IWD", "IWF"),
-    ("basket:cyclicals", "basket:megacap_tech"),
+from briefings.verdict_rule import (
+    KEY_PAIRS,
+    LEAN_MIN_PP,
+    LEAN_MIN_SIGNIFICANCE,
+    VERDICT_MIN_LEANING,
+    VERDICT_MIN_PAIRS,
+    VERDICT_WINDOW,
 )
-VERDICT_WINDOW = "1M"
-LEAN_MIN_PP = 1.0
-LEAN_MIN_SIGNIFICANCE = 0.5
-VERDICT_MIN_PAIRS = 3
-VERDICT_MIN_LEANING = 3
+
+#: The pairs the default verdict reads, as (lead, lag).
+VERDICT_PAIRS = KEY_PAIRS
 TYPICAL_LOOKBACK = 252
 TYPICAL_MIN_COUNT = 20
 

@@ -16,7 +16,8 @@ from datetime import date
 
 from briefings.render.views import render_summary
 from briefings.service import MarketService
-from briefings.story import KEY_PAIRS, slug
+from briefings.story import slug
+from briefings.verdict_rule import KEY_PAIRS
 from tests.sweeps._runner import Check, main
 from tests.test_story import assert_numbers_are_figures
 
