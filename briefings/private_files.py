@@ -45,6 +45,12 @@ def make_private(data_dir: Path) -> list[Tightened]:
     as it is: silently on a read-only medium, with a WARNING when another user owns it.
     """
     changed: list[Tightened] = []
+    if _shared_folder(data_dir):
+        # A shared folder such as /tmp (sticky bit): tightening it would lock others out.
+        log.warning(
+            "%s is a shared folder; keep marketbrief's data in a folder of its own", data_dir
+        )
+        return changed
     _tighten(data_dir, changed)
     try:
         entries = sorted(os.scandir(data_dir), key=lambda entry: entry.name)
@@ -78,6 +84,14 @@ def make_private_dirs(path: Path) -> Path:
             continue  # made by another process meanwhile
         os.chmod(folder, DIR_MODE)
     return path
+
+
+def _shared_folder(path: Path) -> bool:
+    """Return True for a folder that several users share (its sticky bit is set, as /tmp's)."""
+    try:
+        return bool(path.stat().st_mode & stat.S_ISVTX)
+    except OSError:
+        return False
 
 
 def _tighten(path: Path, changed: list[Tightened]) -> None:

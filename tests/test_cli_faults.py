@@ -528,6 +528,19 @@ def test_the_data_directory_and_databases_are_private(tmp_path: Path) -> None:
     assert stat.S_IMODE((data_dir / "bot.sqlite3").stat().st_mode) == 0o600
 
 
+def test_a_shared_folder_given_as_the_data_directory_is_left_open(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # as /tmp: every user writes there, the sticky bit guards their files
+    with caplog.at_level(logging.WARNING):
+        PriceStore(shared / "prices.sqlite3").close()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777  # others are not locked out
+    assert stat.S_IMODE((shared / "prices.sqlite3").stat().st_mode) == 0o600
+    assert "is a shared folder" in caplog.text
+
+
 def test_files_an_older_release_left_readable_are_made_private_on_open(
     tmp_path: Path,
     demo_prices: Path,
