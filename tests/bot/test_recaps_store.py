@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.store.chats import ChatStore
 from bot.store.database import Database
 from bot.store.schema import SCHEMA_VERSION
-from tests.bot.test_schema_migration import CHATS_V2
-
-#: The chats table of schema version 3 (before recaps).
-CHATS_V3 = CHATS_V2.replace("language TEXT\n", "language TEXT, replies TEXT\n")
+from tests.bot.test_schema_migration import CHATS_V3, write_versioned
 
 
 def test_version_3_gains_recaps_and_keeps_its_chats(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    connection = sqlite3.connect(path)
-    connection.executescript(CHATS_V3)
-    connection.execute(
+    path = write_versioned(
+        tmp_path / "bot.sqlite3",
+        CHATS_V3,
+        3,
         "INSERT INTO chats (chat_id, chat_type, title, brief_time, brief_zone, brief_active, "
         "subscribed_at, brief_updated_at, language, replies) VALUES (-5, 'group', 'Desk', "
         "'08:00', 'Asia/Shanghai', 1, '2025-11-20T08:00:00+00:00', "
-        "'2025-11-20T08:00:00+00:00', 'zh', 'public')"
+        "'2025-11-20T08:00:00+00:00', 'zh', 'public')",
     )
-    connection.execute("PRAGMA user_version = 3")
-    connection.commit()
-    connection.close()
 
     database = Database(path)
     assert database.schema_version() == SCHEMA_VERSION

@@ -107,6 +107,18 @@ ALERT_LOG: list[tuple[Any, ...]] = [
 ]
 
 
+def write_versioned(path: Path, schema: str, version: int, *rows: str) -> Path:
+    """Write a bot database with ``schema``'s tables, ``rows`` (INSERTs) and ``version``."""
+    connection = sqlite3.connect(path)
+    connection.executescript(schema)
+    for row in rows:
+        connection.execute(row)
+    connection.execute(f"PRAGMA user_version = {version}")
+    connection.commit()
+    connection.close()
+    return path
+
+
 def write_legacy(path: Path, *, with_chart_column: bool = True) -> None:
     """Write a database the way the bot did before versioned schemas."""
     connection = sqlite3.connect(path)
@@ -266,17 +278,14 @@ CREATE TABLE outbox (
 
 
 def test_version_1_gains_the_chats_language_and_keeps_its_chats(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    connection = sqlite3.connect(path)
-    connection.executescript(CHATS_V1)
-    connection.execute(
+    path = write_versioned(
+        tmp_path / "bot.sqlite3",
+        CHATS_V1,
+        1,
         "INSERT INTO chats (chat_id, chat_type, title, brief_time, brief_zone, brief_active, "
         "subscribed_at, brief_updated_at) VALUES (-5, 'group', 'Desk', '08:00', 'Asia/Shanghai', "
-        "1, '2025-11-20T08:00:00+00:00', '2025-11-20T08:00:00+00:00')"
+        "1, '2025-11-20T08:00:00+00:00', '2025-11-20T08:00:00+00:00')",
     )
-    connection.execute("PRAGMA user_version = 1")
-    connection.commit()
-    connection.close()
 
     database = Database(path)
     assert database.schema_version() == SCHEMA_VERSION
@@ -310,12 +319,8 @@ def dump(path: Path) -> list[str]:
 def test_a_file_of_the_current_version_but_another_layout_is_refused_untouched(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "bot.sqlite3"
-    connection = sqlite3.connect(path)
-    connection.executescript(CHATS_V1)  # the version 1 tables under the current number
-    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    connection.commit()
-    connection.close()
+    # The version 1 tables under the current number.
+    path = write_versioned(tmp_path / "bot.sqlite3", CHATS_V1, SCHEMA_VERSION)
     before = dump(path)
     with pytest.raises(
         StorageFault, match=r"its chats table lacks language, replies, recaps and 1 more\)"
@@ -372,15 +377,13 @@ CHATS_V2 = CHATS_V1.replace("alerts_off_reason TEXT\n", "alerts_off_reason TEXT,
 
 
 def test_version_2_gains_where_answers_go_and_keeps_its_chats(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    connection = sqlite3.connect(path)
-    connection.executescript(CHATS_V2)
-    connection.execute(
-        "INSERT INTO chats (chat_id, chat_type, title, language) VALUES (-5, 'group', 'Desk', 'zh')"
+    path = write_versioned(
+        tmp_path / "bot.sqlite3",
+        CHATS_V2,
+        2,
+        "INSERT INTO chats (chat_id, chat_type, title, language) "
+        "VALUES (-5, 'group', 'Desk', 'zh')",
     )
-    connection.execute("PRAGMA user_version = 2")
-    connection.commit()
-    connection.close()
 
     database = Database(path)
     assert database.schema_version() == SCHEMA_VERSION
@@ -397,21 +400,18 @@ def test_version_2_gains_where_answers_go_and_keeps_its_chats(tmp_path: Path) ->
     reopened.close()
 
 
-#: The chats table of schema version 3 (before a refused rich message was remembered).
+#: The chats table of schema version 3 (before recaps and the remembered rich refusal).
 CHATS_V3 = CHATS_V2.replace("language TEXT\n", "language TEXT, replies TEXT\n")
 
 
 def test_version_3_gains_the_rich_refusal_and_keeps_its_chats(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    connection = sqlite3.connect(path)
-    connection.executescript(CHATS_V3)
-    connection.execute(
+    path = write_versioned(
+        tmp_path / "bot.sqlite3",
+        CHATS_V3,
+        3,
         "INSERT INTO chats (chat_id, chat_type, title, language, replies) "
-        "VALUES (-5, 'group', 'Desk', 'zh', 'public')"
+        "VALUES (-5, 'group', 'Desk', 'zh', 'public')",
     )
-    connection.execute("PRAGMA user_version = 3")
-    connection.commit()
-    connection.close()
 
     database = Database(path)
     assert database.schema_version() == SCHEMA_VERSION
