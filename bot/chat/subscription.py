@@ -200,19 +200,23 @@ async def settings(update: Update, context: Context, args: Sequence[str]) -> Non
     )
 
 
+def _chosen_word(args: Sequence[str], choices: list[str], problem: str) -> str:
+    """Return the setting's word (any case) when it is one of ``choices``, else the usage."""
+    if not args or args[0].lower() not in choices:
+        raise InputProblem(problem, text=echo(args[0]) if args else "", choices=choices)
+    return args[0].lower()
+
+
 async def _set_recaps(update: Update, context: Context, args: Sequence[str]) -> None:
     """Store which recaps follow the chat's briefing (administrators only, in groups)."""
     services = context.services
     chat = update.effective_chat
     if chat is None:
         return
-    choices = [*RECAP_CHOICES, RECAPS_OFF]
-    if not args or args[0].lower() not in choices:
-        raise InputProblem("which_recaps", text=echo(args[0]) if args else "", choices=choices)
+    choice = _chosen_word(args, [*RECAP_CHOICES, RECAPS_OFF], "which_recaps")
     if not await may_manage(update, context):
         await reply(update, "not_admin", setting="recaps")
         return
-    choice = args[0].lower()
     await services.database.run(
         services.chats.set_recaps,
         chat.id,
@@ -235,16 +239,12 @@ async def _set_replies(update: Update, context: Context, args: Sequence[str]) ->
     chat = update.effective_chat
     if chat is None:
         return
-    if not args or args[0].lower() not in REPLY_MODES:
-        raise InputProblem(
-            "which_replies", text=echo(args[0]) if args else "", choices=list(REPLY_MODES)
-        )
+    replies = _chosen_word(args, list(REPLY_MODES), "which_replies")
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         raise InputProblem("replies_in_groups")
     if not await may_manage(update, context):
         await reply(update, "not_admin", setting="replies")
         return
-    replies = args[0].lower()
     await services.database.run(
         services.chats.set_replies,
         chat.id,
