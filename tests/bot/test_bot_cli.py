@@ -54,6 +54,15 @@ def test_the_domain_commands_are_still_there(capsys: pytest.CaptureFixture[str])
         assert name in out
 
 
+def terminal_chat_demo(tmp_path: Path, demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give the offline chat (its own folder in the data dir) the run's demo market."""
+    data_dir = tmp_path / "data"
+    store = Settings(data_dir=data_dir / "terminal-chat").store_path
+    store.parent.mkdir(parents=True)
+    shutil.copy(demo_store, store)
+    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+
+
 def test_html_is_shown_as_plain_text() -> None:
     assert html_to_text("<b>Tech &amp; co</b> <i>&lt;3</i>") == "Tech & co <3"
 
@@ -61,11 +70,7 @@ def test_html_is_shown_as_plain_text() -> None:
 async def test_the_offline_chat_answers_typed_commands(
     tmp_path: Path, demo_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data_dir = tmp_path / "data"
-    store = Settings(data_dir=data_dir / "terminal-chat").store_path
-    store.parent.mkdir(parents=True)
-    shutil.copy(demo_store, store)
-    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    terminal_chat_demo(tmp_path, demo_store, monkeypatch)
     script = io.StringIO("/start\n\n/rotation\n:press 1M\n:press 9Z\n/frobnicate\n:quit\n/brief\n")
     output = io.StringIO()
     assert await chat("demo", script, output) == 0
@@ -84,11 +89,7 @@ async def test_the_offline_chat_answers_typed_commands(
 async def test_the_offline_group_chat_switches_speakers_and_shows_private_answers(
     tmp_path: Path, demo_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data_dir = tmp_path / "data"
-    store = Settings(data_dir=data_dir / "terminal-chat").store_path
-    store.parent.mkdir(parents=True)
-    shutil.copy(demo_store, store)
-    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    terminal_chat_demo(tmp_path, demo_store, monkeypatch)
     script = io.StringIO(
         ":as member\n/pair IWM SPY\n:press Share with the group\n"
         "/settings replies public\n:as admin\n/settings replies public\n"
@@ -145,11 +146,7 @@ def test_a_database_from_a_newer_bot_is_one_line_and_exit_2(
 async def test_the_offline_chat_saves_a_chart_and_prints_its_path(
     tmp_path: Path, demo_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data_dir = tmp_path / "data"
-    store = Settings(data_dir=data_dir / "terminal-chat").store_path
-    store.parent.mkdir(parents=True)
-    shutil.copy(demo_store, store)
-    monkeypatch.setenv("MARKETBRIEF_DATA_DIR", str(data_dir))
+    terminal_chat_demo(tmp_path, demo_store, monkeypatch)
     images = tmp_path / "images"
     output = io.StringIO()
 
