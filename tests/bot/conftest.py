@@ -7,7 +7,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from telegram.ext import TypeHandler
 from bot.config import BotSettings, RateLimits
 from bot.runtime.app import build_application, running
 from bot.services.hub import BotApplication, BotServices, get_services
+from bot.store.chats import ChatStore, Schedule
 from briefings.clock import Clock, utc_now
 from briefings.config import Settings
 from briefings.service import MarketService
@@ -30,6 +31,29 @@ ADMIN_ID = 1001
 FAST_LIMITS = RateLimits(overall_per_second=500, per_chat_per_second=100, per_chat_burst=50)
 #: The handler group of the test's "update handled" mark: after every group the bot uses.
 HANDLED_GROUP = 1_000
+
+
+#: The schedule the seeded chats chose: the daily briefing at 08:00 New York time.
+EIGHT_NEW_YORK = Schedule(time(8, 0), "America/New_York")
+
+
+def seed_private_chats(
+    store: ChatStore, chats: list[int], subscribed_at: datetime, server: LocalBotApi | None = None
+) -> None:
+    """Subscribe private chats at 08:00 New York straight into the bot database (and make each
+    known to the server, when given)."""
+    for chat in chats:
+        if server is not None:
+            server.add_chat(chat, "private")
+        store.subscribe(
+            chat,
+            chat_type="private",
+            title=None,
+            thread_id=None,
+            schedule=EIGHT_NEW_YORK,
+            subscribed_by=chat,
+            now=subscribed_at,
+        )
 
 
 def make_data_dir(tmp_path: Path, demo_store: Path) -> Path:

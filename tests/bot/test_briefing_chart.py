@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.delivery.outbox import BRIEFING, OutboxLog, new_owner, retire_owner
-from bot.store.chats import ChatStore, Schedule
+from bot.store.chats import ChatStore
 from bot.store.database import Database
 from localapi import LocalBotApi
-from tests.bot.conftest import Harness, running_bot
+from tests.bot.conftest import Harness, running_bot, seed_private_chats
 from tests.bot.test_charts import PNG_SIGNATURE
 
 NY = ZoneInfo("America/New_York")
@@ -33,17 +33,8 @@ def seed(server: LocalBotApi, data_dir: Path, charts: dict[int, str | None]) -> 
     """Subscribe chats to 08:00 New York a week ago, each with its chart."""
     database = Database(data_dir / "bot.sqlite3")
     store = ChatStore(database)
+    seed_private_chats(store, list(charts), TUESDAY_10AM - timedelta(days=7), server)
     for chat, chart in charts.items():
-        server.add_chat(chat, "private")
-        store.subscribe(
-            chat,
-            chat_type="private",
-            title=None,
-            thread_id=None,
-            schedule=Schedule(time(8, 0), "America/New_York"),
-            subscribed_by=chat,
-            now=TUESDAY_10AM - timedelta(days=7),
-        )
         store.set_chart(chat, chart, at(TUESDAY_10AM))
     database.close()
 

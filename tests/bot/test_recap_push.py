@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.services.jobs import catch_up
-from bot.store.chats import ChatStore, Schedule
+from bot.store.chats import ChatStore
 from bot.store.database import Database
 from localapi import LocalBotApi
-from tests.bot.conftest import Harness, running_bot
+from tests.bot.conftest import Harness, running_bot, seed_private_chats
 
 NY = ZoneInfo("America/New_York")
 #: Monday 1 Dec 2025, 10:00 in New York: Friday 28 Nov, November's last session, is due.
@@ -31,17 +31,9 @@ def seed(server: LocalBotApi, data_dir: Path) -> None:
     """Subscribe three chats to 08:00 New York a week ago; two of them chose recaps."""
     database = Database(data_dir / "bot.sqlite3")
     store = ChatStore(database)
-    for chat, recaps in ((MONTHLY, "monthly"), (WEEKLY, "weekly"), (NONE, None)):
-        server.add_chat(chat, "private")
-        store.subscribe(
-            chat,
-            chat_type="private",
-            title=None,
-            thread_id=None,
-            schedule=Schedule(time(8, 0), "America/New_York"),
-            subscribed_by=chat,
-            now=MONDAY_10AM - timedelta(days=7),
-        )
+    choices = {MONTHLY: "monthly", WEEKLY: "weekly", NONE: None}
+    seed_private_chats(store, list(choices), MONDAY_10AM - timedelta(days=7), server)
+    for chat, recaps in choices.items():
         store.set_recaps(chat, chat_type="private", title=None, recaps=recaps)
     database.close()
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.services.jobs import brief_jobs, catch_up
-from bot.store.chats import ChatStore, Schedule
+from bot.store.chats import ChatStore
 from bot.store.database import Database
 from localapi import LocalBotApi
-from tests.bot.conftest import Harness, running_bot
+from tests.bot.conftest import Harness, running_bot, seed_private_chats
 
 NY = ZoneInfo("America/New_York")
 #: Tuesday 25 Nov 2025, 10:00 in New York: the 08:00 briefing (Monday's session) is 2 h late.
@@ -29,17 +29,7 @@ def seed(server: LocalBotApi, data_dir: Path, chats: list[int]) -> None:
     """Subscribe chats to 08:00 New York a week ago, straight into the database."""
     database = Database(data_dir / "bot.sqlite3")
     store = ChatStore(database)
-    for chat in chats:
-        server.add_chat(chat, "private")
-        store.subscribe(
-            chat,
-            chat_type="private",
-            title=None,
-            thread_id=None,
-            schedule=Schedule(time(8, 0), "America/New_York"),
-            subscribed_by=chat,
-            now=TUESDAY_10AM - timedelta(days=7),
-        )
+    seed_private_chats(store, chats, TUESDAY_10AM - timedelta(days=7), server)
     database.close()
 
 
