@@ -10,17 +10,8 @@ import pandas as pd
 import pytest
 
 from briefings.analytics.factors import factor_board
-from briefings.cli import main
 from briefings.universe import FactorSpec, UniverseError, load_universe
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.test_cli import run_cli
 
 
 def test_the_default_universe_lists_each_factor_once_against_the_sp500() -> None:

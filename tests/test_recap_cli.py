@@ -6,19 +6,10 @@ import json
 
 import pytest
 
-from briefings.cli import main
 from briefings.render.layout import PHONE_WIDTH, display_width
+from tests.test_cli import run_cli
 
 pytestmark = pytest.mark.usefixtures("demo_data")
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse exits for usage errors
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_month_recap_as_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
