@@ -73,6 +73,27 @@ class Streak:
 
 
 @dataclass(frozen=True)
+class Episode:
+    """One earlier session whose move reached the threshold, and what followed."""
+
+    session: date
+    move: float
+    """The figure at the episode (pp)."""
+    outcome_end: date
+    outcome: float
+    """The pair's spread from the episode's close to ``outcome_end``'s (pp)."""
+
+    def as_json(self) -> dict[str, object]:
+        """Return the episode as JSON-ready data: its dates and figures."""
+        return {
+            "date": self.session.isoformat(),
+            "move_pp": round(self.move, 4),
+            "outcome_end": self.outcome_end.isoformat(),
+            "outcome_pp": round(self.outcome, 4),
+        }
+
+
+@dataclass(frozen=True)
 class Sentence:
     """How a fact is told: a template of ``templates/story/`` and what it reads, no words."""
 
@@ -107,6 +128,8 @@ class Fact:
     """Size of the move against the pair's typical move (records rank first regardless)."""
     supersedes: tuple[str, ...] = ()
     """The ids of facts this one says as well (a view that shows it may leave them out)."""
+    episodes: tuple[Episode, ...] = ()
+    """The earlier episodes a count of what followed stands on, for anyone to check."""
 
 
 #: A takeaway and a change are facts: the ranked sentences and what changed since last session.
@@ -132,6 +155,8 @@ class Story:
     takeaways: tuple[Takeaway, ...]
     changes: tuple[Change, ...]
     previous_session: date | None
+    history: tuple[Fact, ...] = ()
+    """What history says of the session (``briefings.story_history``): full surfaces only."""
 
     @property
     def facts(self) -> tuple[Fact, ...]:

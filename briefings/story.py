@@ -34,6 +34,11 @@ Takeaways (significance = |spread| / the pair's typical spread over the same str
 - ``breadth``: the basket with the most extreme share above the 50-day average, when that
   share is 80 % or more or 20 % or less (significance |share - 50| / 25).
 
+- ``factors_month`` (with history): of the universe's [factors], the one that beat every
+  other over the month, by 1.0 pp or more against the benchmark, and the one that trailed them
+  all likewise; weight = |margin| / the factor's typical 1M spread against the benchmark x
+  (1 + 2 x rarity), of the best factor (of the worst when none leads).
+
 From the first index's members (``Briefing.members``), when the briefing has them:
 
 - ``top_vs_rest_<window>`` (window: the briefing's period, e.g. ``mtd``, or ``1d``): the top N
@@ -82,6 +87,7 @@ from briefings.history.participation import sessions_beaten
 from briefings.history.rank import HistoryRank
 from briefings.members.model import IndexMembers, SectorFigures
 from briefings.model import Briefing, Change, Day, Sentence, Story, Takeaway, Verdict
+from briefings.story_history import history_facts
 from briefings.verdict_rule import (
     KEY_PAIRS,
     LEAN_MIN_PP,
@@ -148,7 +154,7 @@ FACTOR_WINDOW = "1M"
 FACTOR_MIN_PP = 1.0
 """The best factor must beat (the worst trail) the benchmark by at least this much."""
 FACTOR_SIGNIFICANCE = 1.0
-"""The factors' takeaway has no typical spread to size it: it ranks as a just-significant pair."""
+"""A factor without a typical spread to size its margin ranks as a just-significant pair."""
 
 DAY_BENCHMARKS: tuple[str, ...] = ("SPY", "QQQ", "IWM", "RSP")
 DAY_MOVERS = 3
@@ -177,12 +183,15 @@ def tell_story(
     """
     alerts = () if previous is None else detect_alerts(previous, current)
     told = changes(alerts)
+    the_verdict = verdict(current, history)
+    chosen = tuple(_superseding(t, told) for t in takeaways(current, history))
     story = Story(
-        verdict=verdict(current, history),
+        verdict=the_verdict,
         day=the_day(current),
-        takeaways=tuple(_superseding(t, told) for t in takeaways(current, history)),
+        takeaways=chosen,
         changes=told,
         previous_session=None if previous is None else previous.as_of,
+        history=history_facts(current.as_of, the_verdict, chosen, history),
     )
     return replace(current, story=story)
 
@@ -731,6 +740,13 @@ def _factor_takeaways(briefing: Briefing, history: HistoryBook | None) -> Iterab
         figures["best_pct"] = shown[0]
     if worst is not None:
         figures["worst_pct"] = shown[-1]
+    # The sentence leads with the best factor: its margin sizes the fact (the worst's only
+    # without a best; a lagging momentum is usually told by its own pair already).
+    weighed, margin = (
+        (best, shown[0] - benchmark_pct) if best else (worst, shown[-1] - benchmark_pct)
+    )
+    assert weighed is not None
+    weight = _factor_weight(history, briefing.as_of, weighed.ticker, board.benchmark, margin)
     yield Takeaway(
         id="factors_month",
         kind="factors",
@@ -745,8 +761,23 @@ def _factor_takeaways(briefing: Briefing, history: HistoryBook | None) -> Iterab
             benchmark_pct=benchmark_pct,
         ),
         figures=figures,
-        significance=FACTOR_SIGNIFICANCE,
+        significance=round(weight, 2),
     )
+
+
+def _factor_weight(
+    history: HistoryBook, session: date, ticker: str, benchmark: str, margin: float
+) -> float:
+    """Return a factor's weight: |margin| / its typical 1M spread x (1 + 2 x rarity).
+
+    Without a typical spread it weighs as a just-significant pair (FACTOR_SIGNIFICANCE).
+    """
+    typical = history.typical(ticker, benchmark, FACTOR_WINDOW, session)
+    significance = _significance(margin, typical) or FACTOR_SIGNIFICANCE
+    rank = history.rank(ticker, benchmark, FACTOR_WINDOW, session, since=RANK_SINCE)
+    if rank is not None and (rank.value > 0) != (margin > 0):
+        rank = None
+    return _weight(significance, rank)
 
 
 def _member_takeaways(briefing: Briefing) -> list[Takeaway]:

@@ -70,3 +70,31 @@ def beaten_since_low(
     lag_gain = lag.pct_change()[low_day : pd.Timestamp(day)].iloc[1:]
     won = sum(1 for a, b in zip(lead_gain, lag_gain, strict=True) if a > b)
     return low_day.date(), len(lead_gain), won
+
+
+def analog_outcomes(
+    figure: pd.Series, lead: pd.Series, lag: pd.Series, day: date, threshold: float
+) -> list[tuple[date, float]]:
+    """Return each episode's (date, outcome pp) as ``analog_count`` counts them."""
+    found = []
+    next_allowed = pd.Timestamp("2000-01-01")
+    for when, value in zip(pd.DatetimeIndex(figure.index), figure, strict=True):
+        end = when + pd.DateOffset(months=3)
+        if when < next_allowed or value < threshold or end > pd.Timestamp(day):
+            continue
+        end_session = lead[:end].index[-1]
+        outcome = 100 * (lead[end_session] / lead[when] - 1) - 100 * (
+            lag[end_session] / lag[when] - 1
+        )
+        found.append((when.date(), outcome))
+        next_allowed = when + pd.DateOffset(months=1)
+    return found
+
+
+def up_run(closes: pd.Series, day: date) -> int:
+    """Return how many sessions in a row to ``day`` the close rose."""
+    values = list(closes[: pd.Timestamp(day)])
+    run = 0
+    while run + 1 < len(values) and values[-1 - run] > values[-2 - run]:
+        run += 1
+    return run

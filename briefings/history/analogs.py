@@ -23,6 +23,7 @@ import pandas as pd
 
 from briefings.analytics.returns import IntArray, percent_change
 from briefings.history.figures import forward_rows
+from briefings.model import Episode
 
 ANALOGS_SINCE = date(2000, 1, 1)
 MIN_EPISODES = 8
@@ -53,23 +54,12 @@ def analog_calendar(
 
 
 @dataclass(frozen=True)
-class Episode:
-    """One earlier session whose move reached the threshold, and what followed."""
-
-    session: date
-    move: float
-    """The figure at the episode (pp)."""
-    outcome_end: date
-    outcome: float
-    """The pair's spread from the episode's close to ``outcome_end``'s (pp)."""
-
-
-@dataclass(frozen=True)
 class Analogs:
     """Earlier episodes like today's move and their outcomes: history, not a forecast."""
 
     threshold: float
     since: date
+    """Where the sample starts: ``since`` or the figure's first value, the later."""
     horizon_months: int
     episodes: tuple[Episode, ...]
     hits: int
@@ -90,15 +80,7 @@ class Analogs:
             "count": self.count,
             "hits": self.hits,
             "median_outcome_pp": round(self.median_outcome, 4),
-            "episodes": [
-                {
-                    "date": episode.session.isoformat(),
-                    "move_pp": round(episode.move, 4),
-                    "outcome_end": episode.outcome_end.isoformat(),
-                    "outcome_pp": round(episode.outcome, 4),
-                }
-                for episode in self.episodes
-            ],
+            "episodes": [episode.as_json() for episode in self.episodes],
         }
 
 
@@ -154,9 +136,10 @@ def analogs(
         for row, outcome in zip(rows, outcomes, strict=True)
     )
     sign = 1.0 if threshold > 0 else -1.0
+    first = int(np.argmax(np.isfinite(values)))
     return Analogs(
         threshold=threshold,
-        since=since,
+        since=max(since, index[first].date()),
         horizon_months=horizon_months,
         episodes=episodes,
         hits=int(np.count_nonzero(sign * outcomes > 0)),

@@ -15,8 +15,9 @@ from datetime import date
 import pandas as pd
 
 from briefings.analytics.factors import FactorBoard, factor_board
-from briefings.analytics.returns import recent_low
+from briefings.analytics.returns import recent_low, window_base_date
 from briefings.analytics.rotation import legs_frame
+from briefings.analytics.typical import pair_label, typical_spreads, window_lengths
 from briefings.history.analogs import (
     ANALOGS_SINCE,
     AnalogCalendar,
@@ -39,7 +40,7 @@ from briefings.history.regime import (
 )
 from briefings.lru import Lru
 from briefings.snapshot import Snapshot
-from briefings.universe import Universe
+from briefings.universe import PairSpec, Universe
 
 #: Data versions whose books are kept (the latest and the one before, during a refresh).
 BOOKS_KEPT = 2
@@ -106,6 +107,19 @@ class HistoryBook:
             figure = full.iloc[:0] if first is None else full.loc[first:]
             self._figures[key] = figure
         return rank_in_history(figure, session, since=since)
+
+    def typical(self, lead: str, lag: str, window: str, session: date) -> float | None:
+        """Return the pair's typical ``window`` spread at ``session`` (``analytics.typical``)."""
+        legs = self.legs((lead, lag))
+        index = pd.DatetimeIndex(legs.index)
+        at = pd.Timestamp(session)
+        lengths = window_lengths(index, at, {window: window_base_date(index, at, window)})
+        pair = PairSpec(name=pair_label(lead, lag), lead=lead, lag=lag)
+        return typical_spreads(legs, (pair,), at, lengths)[pair_label(lead, lag)][window]
+
+    def regime_runs(self, classify: Classifier = verdict_regimes) -> tuple[RegimeRun, ...]:
+        """Return every run of sessions under one regime, oldest first."""
+        return self._regime_runs(classify)[1]
 
     def regimes(self, classify: Classifier = verdict_regimes) -> pd.Series:
         """Return the regime of every session under ``classify`` (default: the verdict rule)."""

@@ -217,3 +217,34 @@ def regime_age(
         sessions=end - run_start,
         past=tuple(reversed(every_run[max(position - past_runs, 0) : position])),
     )
+
+
+@dataclass(frozen=True)
+class RegimeRecord:
+    """The complete earlier runs of one regime: how many, how long they usually lasted."""
+
+    regime: str
+    since: date
+    """The first session with a verdict: where the sample starts."""
+    runs: int
+    median_sessions: float
+    longest: RegimeRun
+
+
+def regime_record(runs: Sequence[RegimeRun], regime: str, before: date) -> RegimeRecord | None:
+    """Return the runs of ``regime`` that ended before ``before`` (None: there are none).
+
+    median_sessions = the median length of those runs; the sample starts at the first run
+    that is not ``no_verdict``.
+    """
+    with_verdict = [run for run in runs if run.regime != "no_verdict"]
+    earlier = [run for run in with_verdict if run.regime == regime and run.end < before]
+    if not earlier:
+        return None
+    return RegimeRecord(
+        regime=regime,
+        since=with_verdict[0].start,
+        runs=len(earlier),
+        median_sessions=float(np.median([run.sessions for run in earlier])),
+        longest=max(earlier, key=lambda run: (run.sessions, run.end)),
+    )

@@ -131,6 +131,17 @@ def _story_json(briefing: Briefing) -> dict[str, Any]:
             {"id": c.id, "kind": c.kind, "text": fact_words(c), "subjects": list(c.subjects)}
             for c in story.changes
         ],
+        "history": [
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "text": fact_words(f),
+                "subjects": list(f.subjects),
+                "figures": dict(f.figures),
+                "episodes": [episode.as_json() for episode in f.episodes],
+            }
+            for f in story.history
+        ],
         "previous_session": (
             story.previous_session.isoformat() if story.previous_session else None
         ),

@@ -198,6 +198,12 @@ PROFILES: dict[str, Profile] = {
         idio_vol=0.028,
         alpha=0.0004,
     ),
+    # The factor funds of the scoreboard: loadings that match what each fund holds.
+    "QUAL": Profile(176, beta=1.0, size=-0.3, value=-0.1, tech=0.4, idio_vol=0.002),
+    "USMV": Profile(90, beta=0.7, size=-0.1, cyclical=-0.4, idio_vol=0.002),
+    "SIZE": Profile(150, beta=1.0, size=0.3, idio_vol=0.002),
+    "SPHB": Profile(95, beta=1.5, size=0.4, cyclical=0.6, tech=0.4, idio_vol=0.006),
+    "SPLV": Profile(71, beta=0.6, value=0.3, cyclical=-0.6, idio_vol=0.002),
 }
 
 INDEXES: dict[str, IndexProfile] = {

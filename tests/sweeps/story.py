@@ -4,15 +4,17 @@ Run: uv run python -m tests.sweeps.story [--from 2025-01-02] [--to 2026-07-31]
 Per session: three to six takeaways whose every number is one of their figures; a broadening
 (narrow) verdict has at least three key pairs a point or more broad (narrow) over the month; a
 takeaway on a pair names the winner its spread's sign favours; the summary is at most 26 lines
-of at most 40 characters.
+of at most 40 characters; history's facts say only their figures, and an analogs count stands
+on 8 or more listed episodes a month or more apart.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from briefings.render.views import render_summary
 from briefings.service import MarketService
@@ -47,6 +49,13 @@ def check_story(service: MarketService, session: date) -> None:
             line = next(item for name, item in lines.items() if takeaway.id.startswith(slug(name)))
             window = "1M" if takeaway.id.endswith("_month") else "1D"
             assert (spread > 0) == ((line.spread[window] or 0.0) > 0), takeaway
+    for fact in story.history:
+        assert_numbers_are_figures(fact)
+        if fact.kind == "analogs":
+            # Said only on enough episodes, each listed, a month or more apart.
+            assert fact.figures["episodes"] == len(fact.episodes) >= 8, fact.id
+            days = [episode.session for episode in fact.episodes]
+            assert all(b >= a + timedelta(days=28) for a, b in itertools.pairwise(days)), fact.id
     html = render_summary(briefing, "html")
     visible = [_TAG.sub("", line).replace("&amp;", "&") for line in html.splitlines()]
     assert len(visible) <= 26, f"{len(visible)} summary lines"

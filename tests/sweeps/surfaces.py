@@ -8,7 +8,8 @@ functions (``check_surfaces``):
 1. every fact the summary shows or counts is told in every full surface (CLI text, HTML, JSON),
    in both languages;
 2. the English and Chinese summaries show the same fact ids in the same order;
-3. CLI text, HTML, JSON and the summary (HTML and text) carry the same ids;
+3. CLI text, HTML, JSON and the summary (HTML and text) carry the same ids; the full surfaces
+   and JSON tell history's facts too, in the story's order;
 4. no view prints the same table twice, and text table columns always parse apart;
 5. every phone summary line is at most 40 columns, at most 26 lines, in both languages.
 """
@@ -97,6 +98,8 @@ def check_surfaces(briefing: Briefing) -> None:
     assert payload["summary"] == {"shown": list(pick.ids), "counted": list(pick.counted_ids)}
     json_ids = [t["id"] for t in payload["takeaways"]] + [c["id"] for c in payload["changes"]]
     assert json_ids == [f.id for f in every_fact], "JSON ids differ from the story's"
+    history_ids = [f["id"] for f in payload["history"]]
+    assert history_ids == [f.id for f in story.history], "JSON history differs from the story's"
 
     for language in LANGUAGES:
         full_text = render_briefing(briefing, "text", language)
@@ -104,6 +107,7 @@ def check_surfaces(briefing: Briefing) -> None:
         for name, full in (("full text", full_text), ("full HTML", full_html)):
             assert_in_order(full, list(story.takeaways), language, name)
             assert_in_order(full, list(story.changes), language, name)
+            assert_in_order(full, list(story.history), language, name)
             assert_tables_once(full, f"{name} ({language})")
         assert_columns_apart(full_text, f"full text ({language})")
 
