@@ -263,7 +263,10 @@ class MarketService:
                 briefing = self._build(closes, version, session, period=period, since=since)
                 briefing = self._with_members(version, session, briefing)
                 history = history_book(closes, self.universe, version)
-                briefing = tell_story(briefing, self._previous(closes, version, session), history)
+                members = self._member_book(version) if self.universe.member_indexes else None
+                briefing = tell_story(
+                    briefing, self._previous(closes, version, session), history, members
+                )
                 briefing = replace(
                     briefing, quarantined=self._held_near(session), served_by=self._fallbacks()
                 )

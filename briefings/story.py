@@ -46,6 +46,8 @@ From the first index's members (``Briefing.members``), when the briefing has the
   sentence says so). gap = top - rest; it speaks when |gap| is at least 1.0 pp over the period
   (0.5 pp on the day) and its significance, |gap| / the typical equal vs cap weight (RSP/SPY)
   spread of that window, at least 1 (2 on the day); the more significant window speaks.
+  With the members' book, the gap is ranked among the same gap at every session since 2023
+  (the members' short sample, and the sentence says so); the rank is said, not weighed.
 - ``sector_breadth``: the widest or the narrowest sector by share of members above their
   200-day average (10 or more members counted), when that share is 65 % or more / 35 % or less
   and at least 10 pp from the index's own share; of the two, the one further from 50 %
@@ -84,7 +86,8 @@ from briefings.analytics.rotation import RotationLine
 from briefings.build import SINCE_LOW_WINDOW
 from briefings.history.book import HistoryBook
 from briefings.history.participation import sessions_beaten
-from briefings.history.rank import HistoryRank
+from briefings.history.rank import MEMBERS_SAMPLE_START, HistoryRank, rank_in_history
+from briefings.members.book import MemberBook
 from briefings.members.model import IndexMembers, SectorFigures
 from briefings.model import Briefing, Change, Day, Sentence, Story, Takeaway, Verdict
 from briefings.story_history import history_facts
@@ -175,16 +178,20 @@ LEADERSHIP_QUADRANTS = ("Leading", "Lagging")
 
 
 def tell_story(
-    current: Briefing, previous: Briefing | None, history: HistoryBook | None = None
+    current: Briefing,
+    previous: Briefing | None,
+    history: HistoryBook | None = None,
+    members: MemberBook | None = None,
 ) -> Briefing:
     """Return ``current`` with its story: verdict, the day, takeaways, changes vs ``previous``.
 
-    ``history`` (the data version's book) gives the verdict its age and the pairs their rank.
+    ``history`` (the data version's book) gives the verdict its age and the pairs their rank;
+    ``members`` (the index members' book) ranks the members' figures in their short sample.
     """
     alerts = () if previous is None else detect_alerts(previous, current)
     told = changes(alerts)
     the_verdict = verdict(current, history)
-    chosen = tuple(_superseding(t, told) for t in takeaways(current, history))
+    chosen = tuple(_superseding(t, told) for t in takeaways(current, history, members))
     story = Story(
         verdict=the_verdict,
         day=the_day(current),
@@ -613,8 +620,14 @@ def _breadth_takeaways(briefing: Briefing, *, relaxed: bool) -> Iterable[Takeawa
     )
 
 
-def _top_vs_rest_takeaways(members: IndexMembers, briefing: Briefing) -> Iterable[Takeaway]:
-    """Yield the top N vs the rest in its most significant window, when the gap is meaningful."""
+def _top_vs_rest_takeaways(
+    members: IndexMembers, briefing: Briefing, book: MemberBook | None = None
+) -> Iterable[Takeaway]:
+    """Yield the top N vs the rest in its most significant window, when the gap is meaningful.
+
+    With the members' book the gap is ranked among its values since MEMBERS_SAMPLE_START, and
+    the sentence says the rank when notable (as a pair's) and that the sample is the members'.
+    """
     rest_n = members.count - members.top_n
     scored: list[tuple[float, str, float, float, float]] = []
     for window in dict.fromkeys((briefing.period, "1D")):
@@ -640,6 +653,12 @@ def _top_vs_rest_takeaways(members: IndexMembers, briefing: Briefing) -> Iterabl
     if not scored:
         return
     significance, window, top, rest, gap = max(scored)
+    rank = None
+    if book is not None:
+        sample = book.top_vs_rest_history(members.index, window, MEMBERS_SAMPLE_START)
+        rank = rank_in_history(sample, briefing.as_of, members=True)
+        if rank is not None and (rank.value > 0) != (gap > 0):
+            rank = None
     yield Takeaway(
         id=f"top_vs_rest_{slug(window)}",
         kind="top_vs_rest",
@@ -651,6 +670,9 @@ def _top_vs_rest_takeaways(members: IndexMembers, briefing: Briefing) -> Iterabl
             top=top,
             rest=rest,
             rest_n=rest_n,
+            rank=rank,
+            said=_rank_said(rank),
+            share=_rank_figures(rank).get("history_share_pct"),
         ),
         figures={
             "top_n": float(members.top_n),
@@ -658,7 +680,10 @@ def _top_vs_rest_takeaways(members: IndexMembers, briefing: Briefing) -> Iterabl
             "top_pct": top,
             "rest_pct": rest,
             "gap_pp": gap,
+            **_rank_figures(rank),
         },
+        # Said, not weighed: three years and one weight snapshot cannot say how rare a gap is
+        # over market cycles, so the short sample does not lift it above the long histories.
         significance=round(significance, 2),
     )
 
@@ -780,13 +805,13 @@ def _factor_weight(
     return _weight(significance, rank)
 
 
-def _member_takeaways(briefing: Briefing) -> list[Takeaway]:
+def _member_takeaways(briefing: Briefing, book: MemberBook | None = None) -> list[Takeaway]:
     """Return the first index's members' takeaways (none without member figures)."""
     if not briefing.members:
         return []
     members = briefing.members[0]
     return [
-        *_top_vs_rest_takeaways(members, briefing),
+        *_top_vs_rest_takeaways(members, briefing, book),
         *_sector_breadth_takeaways(members),
     ]
 
@@ -796,9 +821,11 @@ def _ranking(takeaway: Takeaway) -> tuple[bool, float]:
     return (takeaway.kind != "records", -takeaway.significance)
 
 
-def takeaways(briefing: Briefing, history: HistoryBook | None = None) -> tuple[Takeaway, ...]:
+def takeaways(
+    briefing: Briefing, history: HistoryBook | None = None, members: MemberBook | None = None
+) -> tuple[Takeaway, ...]:
     """Return the ranked takeaways of ``briefing`` (module doc): 3 to 9 where figures allow."""
-    from_members = _member_takeaways(briefing)
+    from_members = _member_takeaways(briefing, members)
     candidates = [
         *from_members,
         *_record_candidates(briefing),

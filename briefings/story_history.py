@@ -57,8 +57,10 @@ def history_facts(
 
 
 def _regime_record(as_of: date, verdict: Verdict, history: HistoryBook) -> Iterable[Fact]:
+    if verdict.id == "no_verdict":
+        return
     age = history.regime_age(as_of)
-    if age is None or age.regime != verdict.id or verdict.id == "no_verdict":
+    if age is None or age.regime != verdict.id:
         return
     record = regime_record(history.regime_runs(), age.regime, before=age.since)
     past = age.past[:PAST_RUNS]

@@ -173,9 +173,68 @@ def test_november_28_members_say_the_top_50_lagged_the_rest(
     top_pct, rest_pct = cap_weighted(top), cap_weighted(rest)
     assert top_pct == pytest.approx(-0.4, abs=0.1)
     assert rest_pct == pytest.approx(1.4, abs=0.1)
-    assert told_now["top_vs_rest_mtd"] == (
-        f"Month to date: top 50 of the S&P 500 {top_pct:+.1f}%, the other 441 {rest_pct:+.1f}%"
+    said = f"Month to date: top 50 of the S&P 500 {top_pct:+.1f}%, the other 441 {rest_pct:+.1f}%"
+    assert told_now["top_vs_rest_mtd"].startswith(said)
+    # Ranked in the members' own short sample, and the sentence says so.
+    assert told_now["top_vs_rest_mtd"].endswith("since 2023 (members' data)")
+
+
+def cap_weighted_change(weights: pd.Series, change: pd.Series, group: pd.Index) -> float:
+    """Return sum w r / sum w over the group's members with both a weight and a change."""
+    both = (weights[group].notna() & change[group].notna()).to_numpy()
+    chosen = group[both]
+    return float((weights[chosen] * change[chosen]).sum() / weights[chosen].sum())
+
+
+def month_to_date_gaps(frame: pd.DataFrame, top_n: int = 50) -> pd.Series:
+    """Return the top N's cap-weighted month-to-date gap over the rest at every session.
+
+    Month by month: the base is the previous month's last session; weights are carried from
+    each member's holdings date to it; the top N are the largest carried weights.
+    """
+    closes = pd.concat(list(frame["closes"]), axis=1, keys=list(frame["ticker"])).sort_index()
+    at_holdings = pd.Series(
+        [
+            float(s.loc[: pd.Timestamp(a)].iloc[-1])
+            for s, a in zip(frame["closes"], frame["as_of"], strict=True)
+        ],
+        index=list(frame["ticker"]),
     )
+    weights = pd.Series(list(frame["weight"]), index=list(frame["ticker"]))
+    gaps = {}
+    months = pd.DatetimeIndex(closes.index).to_period("M")
+    for month in sorted(set(months)):
+        before = closes.index[months < month]
+        if not len(before):
+            continue
+        base = closes.loc[before[-1]]
+        carried = (weights * base / at_holdings).where(lambda w: w > 0)
+        top = carried.dropna().sort_values(ascending=False).index[:top_n]
+        rest = carried.index.difference(top)
+        for day, row in closes[months == month].iterrows():
+            change = 100 * (row / base - 1)
+            gaps[day] = cap_weighted_change(carried, change, top) - cap_weighted_change(
+                carried, change, rest
+            )
+    return pd.Series(gaps)
+
+
+def test_november_28_top_50_gap_ranks_as_an_independent_count_says(
+    real_service: MarketService, market_data_dir: Path
+) -> None:
+    day = date(2025, 11, 28)
+    briefing = real_service.snapshot(as_of=day).briefing
+    assert briefing.story is not None
+    fact = {t.id: t for t in briefing.story.takeaways}["top_vs_rest_mtd"]
+    gaps = month_to_date_gaps(members_frame(market_data_dir, day))
+    sample = gaps[pd.Timestamp("2023-01-01") : pd.Timestamp(day)]
+    today = sample.iloc[-1]
+    assert today < 0  # the top 50 lagged: ranked among the lows
+    share = 100 * float((sample <= today).sum()) / len(sample)
+    assert fact.figures["history_n"] == len(sample)
+    assert fact.figures["history_share_pct"] == max(1, round(share))
+    assert fact.figures["history_since_year"] == 2023
+    assert_numbers_are_figures(fact)
 
 
 def test_november_28_members_tell_the_widest_sector_breadth(

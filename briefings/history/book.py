@@ -191,7 +191,7 @@ class HistoryBook:
 
     def _has(self, leg: str) -> bool:
         if leg.startswith("basket:"):
-            return True
+            return leg.removeprefix("basket:") in {group.key for group in self.universe.groups}
         return leg in self._closes.columns and bool(self.legs((leg,))[leg].notna().any())
 
 

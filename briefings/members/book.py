@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from briefings.analytics.returns import FloatArray, finite_or_none, window_base_date
+from briefings.analytics.returns import FloatArray, finite_or_none
 from briefings.lru import Lru
 from briefings.members import analytics
 from briefings.members.holdings_store import StoredHoldings
@@ -29,6 +29,8 @@ from briefings.members.model import (
     SectorFigures,
     WindowMovers,
 )
+from briefings.members.top_history import top_vs_rest_history
+from briefings.members.window import member_window
 from briefings.store import PriceStore
 from briefings.universe import IndexSpec
 from briefings.windows import WINDOWS
@@ -85,6 +87,7 @@ class MemberBook:
         self.indexes = tuple(indexes)
         self._lock = threading.Lock()
         self._figures: Lru[date, tuple[IndexMembers, ...]] = Lru(MAX_CACHED_SESSIONS)
+        self._histories: dict[tuple[str, str, date], pd.Series] = {}
 
     @classmethod
     def load(
@@ -104,6 +107,17 @@ class MemberBook:
             ]
         )
 
+    def top_vs_rest_history(self, index: str, window: str, since: date) -> pd.Series:
+        """Return index ``index``'s top N gap over the rest in ``window`` at every session since
+        ``since`` (``members.top_history``; empty without weights), computed once."""
+        key = (index, window, since)
+        with self._lock:
+            found = self._histories.get(key)
+            if found is None:
+                found = _top_vs_rest_history(self.indexes, index, window, since)
+                self._histories[key] = found
+            return found
+
     def figures(self, session: date) -> tuple[IndexMembers, ...]:
         """Return every index's member figures at ``session`` (computed once, then kept)."""
         with self._lock:
@@ -112,6 +126,37 @@ class MemberBook:
                 cached = tuple(index_members(prices, session) for prices in self.indexes)
                 self._figures.put(session, cached)
             return cached
+
+
+def _weighting(index: IndexPrices, row: int) -> tuple[bool, FloatArray, FloatArray]:
+    """Return (cap-weighted, w_i(h), P_i(h)): the holdings' weights and closes at h.
+
+    Without a weight snapshot of a known date the weights are NaN (equal weights only) and h
+    is the session ``row`` itself.
+    """
+    holdings, prices = index.holdings, index.prices
+    cap_weighted = holdings.has_weights and holdings.as_of is not None
+    weights = index.weights if cap_weighted else np.full(len(holdings.members), np.nan)
+    holdings_row = row
+    if holdings.as_of is not None:
+        holdings_row = max(
+            int(index.dates.searchsorted(pd.Timestamp(holdings.as_of), "right")) - 1, 0
+        )
+    return cap_weighted, weights, analytics.holdings_prices(prices, holdings_row)
+
+
+def _top_vs_rest_history(
+    indexes: Sequence[IndexPrices], key: str, window: str, since: date
+) -> pd.Series:
+    index = next((item for item in indexes if item.spec.key == key), None)
+    if index is None or not len(index.dates):
+        return pd.Series(dtype=float)
+    cap_weighted, weights, at_holdings = _weighting(index, len(index.dates) - 1)
+    if not cap_weighted:
+        return pd.Series(dtype=float)
+    return top_vs_rest_history(
+        index.dates, index.prices, weights, at_holdings, window, index.spec.top_n, since
+    )
 
 
 def _breadth(masks: dict[str, npt.NDArray[np.bool_]], members: int) -> BreadthCounts:
@@ -178,12 +223,7 @@ def index_members(index: IndexPrices, session: date) -> IndexMembers:
         ends = pd.Timestamp(dates[row]).date().isoformat()
         return _empty(index, "; ".join(filter(None, (f"Member closes end {ends}", note))))
     on_session = ~np.isnan(prices[row])
-    cap_weighted = holdings.has_weights and holdings.as_of is not None
-    weights = index.weights if cap_weighted else np.full(count, np.nan)
-    holdings_row = row
-    if holdings.as_of is not None:
-        holdings_row = max(int(dates.searchsorted(pd.Timestamp(holdings.as_of), "right")) - 1, 0)
-    at_holdings = analytics.holdings_prices(prices, holdings_row)
+    cap_weighted, weights, at_holdings = _weighting(index, row)
     groups = len(index.sectors)
 
     splits: dict[str, GroupSplit] = {}
@@ -192,15 +232,9 @@ def index_members(index: IndexPrices, session: date) -> IndexMembers:
     movers: dict[str, WindowMovers] = {}
     index_return: dict[str, float | None] = {}
     for window in WINDOWS:
-        base = window_base_date(dates, dates[row], window)
-        if base is None:
-            returns = np.full(count, np.nan)
-            base_row = row
-        else:
-            base_row = int(dates.searchsorted(base))
-            returns = analytics.window_returns(prices, row, base_row)
-        carried = analytics.carried_weights(weights, at_holdings, prices[base_row])
-        splits[window] = GroupSplit(*analytics.split_returns(carried, returns, spec.top_n))
+        measured = member_window(dates, prices, weights, at_holdings, row, window, spec.top_n)
+        returns, carried = measured.returns, measured.carried
+        splits[window] = measured.split
         cap_by_window[window], equal_by_window[window] = analytics.grouped_returns(
             index.codes, groups, carried, returns
         )

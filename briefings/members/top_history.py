@@ -1,0 +1,37 @@
+"""The top N members' gap over the rest at every session of the members' sample.
+
+gap_t = top_t - rest_t (pp), both cap-weighted by the weights carried to the window's base, at
+every session t since ``since`` (the story asks from 2023-01-01: the members' closes and their one
+weight snapshot reach no further back), each measured by ``members.window.member_window``
+exactly as the session's own figure. The story ranks today's gap among them
+(``briefings.history.rank``, members' sample); members' figures get no analogs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from briefings.analytics.returns import FloatArray
+from briefings.members.window import member_window
+
+
+def top_vs_rest_history(
+    dates: pd.DatetimeIndex,
+    prices: FloatArray,
+    weights: FloatArray,
+    at_holdings: FloatArray,
+    window: str,
+    top_n: int,
+    since: date,
+) -> pd.Series:
+    """Return the top N's cap-weighted ``window`` gap over the rest at every session (pp)."""
+    first = int(dates.searchsorted(pd.Timestamp(since)))
+    gaps = np.full(len(dates) - first, np.nan)
+    for position, row in enumerate(range(first, len(dates))):
+        split = member_window(dates, prices, weights, at_holdings, row, window, top_n).split
+        if split.top_cap is not None and split.rest_cap is not None:
+            gaps[position] = split.top_cap - split.rest_cap
+    return pd.Series(gaps, index=dates[first:])
