@@ -700,12 +700,17 @@ class _Head:
         """Return how many closes the tail holds."""
         return len(self.tail_days) // _DAY_DTYPE.itemsize
 
-    def tail_arrays(self) -> tuple[DayArray, CloseArray]:
-        """Return the tail as day numbers and closes."""
-        return (
-            np.frombuffer(self.tail_days, dtype=_DAY_DTYPE).astype(np.int32),
-            np.frombuffer(self.tail_closes, dtype=_CLOSE_DTYPE).astype(np.float64),
-        )
+    def tail_by_year(self) -> dict[int, tuple[bytes, bytes]]:
+        """Return the tail's ``days`` and ``closes`` blobs cut by calendar year."""
+        first, last = _year_of(self.tail_days[:4]), _year_of(self.tail_days[-4:])
+        if first == last:  # the usual case: no need to look at every day
+            return {first: (self.tail_days, self.tail_closes)}
+        days = np.frombuffer(self.tail_days, dtype=_DAY_DTYPE)
+        closes = np.frombuffer(self.tail_closes, dtype=_CLOSE_DTYPE)
+        return {
+            year: (part_days.tobytes(), part_closes.tobytes())
+            for part_days, part_closes, year in _by_year(days, closes, _years(days))
+        }
 
 
 def _heads(connection: sqlite3.Connection, source: str) -> dict[str, _Head]:
@@ -733,13 +738,13 @@ def _rewrite_years(
     A ticker whose closes change nothing is left as it was, tail and all.
     """
     tails = {
-        ticker: heads[ticker].tail_arrays()
+        ticker: heads[ticker].tail_by_year()
         for ticker, _ in rewrites
         if ticker not in replace and ticker in heads and heads[ticker].tail
     }
     years = {part.year for _, parts in rewrites for part in parts}
-    for days, _ in tails.values():
-        years.update(_years(days).tolist())
+    for tail in tails.values():
+        years.update(tail)
     known = any(ticker in heads for ticker, _ in rewrites)
     stored = _year_chunks(connection, source, sorted(years)) if known else {}
     new_chunks: list[tuple[str, str, int, bytes, bytes]] = []
@@ -754,9 +759,9 @@ def _rewrite_years(
         touched: set[int] = set()
         if ticker in tails:
             # The tail's closes follow every year row's: folding them in is appending.
-            for days, closes, year in _by_year(*tails[ticker], _years(tails[ticker][0])):
+            for year, (days, closes) in tails[ticker].items():
                 day_bytes, close_bytes = chunks.get(year, (b"", b""))
-                chunks[year] = (day_bytes + days.tobytes(), close_bytes + closes.tobytes())
+                chunks[year] = (day_bytes + days, close_bytes + closes)
                 touched.add(year)
         head = None if restated else heads.get(ticker)
         first, last, count = (
@@ -812,6 +817,13 @@ def _rewrite_years(
         grown_heads,
     )
     return total_changed
+
+
+def _year_of(day_bytes: bytes) -> int:
+    """Return the calendar year of one stored day number."""
+    return date.fromordinal(
+        _EPOCH.toordinal() + int.from_bytes(day_bytes, "little", signed=True)
+    ).year
 
 
 def _last_day(day_bytes: bytes) -> int:
