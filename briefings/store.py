@@ -3,9 +3,13 @@
 A row of ``series_years`` holds one ticker's closes of one calendar year for one source: ``days``
 is little-endian int32 days since 1970-01-01, ``closes`` the matching little-endian float64
 closes, ascending. Reading 500 tickers x 10 years is then 5,000 row fetches and a few numpy calls,
-not 1.26M rows; storing a new session rewrites only each ticker's current year. A row of
-``series`` keeps each ticker's first and last day and count (its blobs are empty since layout 2;
-layout 1 kept the whole history there, and is moved into years in place when opened).
+not 1.26M rows. A row of ``series`` keeps each ticker's first and last day and count, and in its
+blobs the ticker's tail: its newest closes, after every year row's, in the same encoding. A new
+session goes into the tail (a row of a few hundred bytes at most) rather than the current year's
+row (up to 3 KB), so SQLite writes far fewer pages; a write that changes a stored close, or
+would grow a tail past ``TAIL_LIMIT`` closes, first folds that tail into the years. Layout 2
+kept the tails empty; layout 1 kept the whole history in ``series``, and is moved into years in
+place when opened.
 """
 
 from __future__ import annotations
@@ -34,9 +38,14 @@ from briefings.storage import (
 DayArray = npt.NDArray[np.int32]
 CloseArray = npt.NDArray[np.float64]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: The layout that kept each ticker's whole history in one ``series`` row.
 LEGACY_VERSION = 1
+#: The layout that kept every close in ``series_years`` (the ``series`` blobs empty).
+YEARS_VERSION = 2
+#: Most closes a ticker's tail holds (about six weeks of sessions): an append past it folds the
+#: tail into the years, so a write costs a year's rewrite once in this many sessions.
+TAIL_LIMIT = 32
 _DAY_DTYPE = np.dtype("<i4")
 _CLOSE_DTYPE = np.dtype("<f8")
 _EPOCH = date(1970, 1, 1)
@@ -161,9 +170,18 @@ class _YearPart:
     appended: bool
     """True when every day is after the ticker's last stored close: no merge needed."""
 
+    @property
+    def size(self) -> int:
+        """Return how many closes the part holds."""
+        return len(self.days) // _DAY_DTYPE.itemsize
+
+    def digest_input(self, ticker: str) -> bytes:
+        """Return what the change digest takes in for these closes of ``ticker``."""
+        return f"{ticker}\0{self.year}\0".encode() + self.days + self.closes
+
     def merged_into(self, old: tuple[bytes, bytes]) -> tuple[tuple[bytes, bytes], int, int]:
         """Return the year's blobs with these closes in (new win), how many changed and added."""
-        size = len(self.days) // _DAY_DTYPE.itemsize
+        size = self.size
         if self.appended or not old[0] or _last_day(old[0]) < self.first_day:
             return (old[0] + self.days, old[1] + self.closes), size, size
         old_days = np.frombuffer(old[0], dtype=_DAY_DTYPE).astype(np.int32)
@@ -296,7 +314,7 @@ class PriceStore:
             columns = {str(row[1]) for row in connection.execute("PRAGMA table_info(series)")}
             mode = str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
         ours = {"series", "versions", "refreshes"}
-        if version not in (0, LEGACY_VERSION, SCHEMA_VERSION):
+        if version not in (0, LEGACY_VERSION, YEARS_VERSION, SCHEMA_VERSION):
             raise StoreError(
                 f"{self.path} has store layout {version}; this version reads {SCHEMA_VERSION}. "
                 "Move it aside (a new one is filled by `marketbrief refresh`)"
@@ -320,7 +338,9 @@ class PriceStore:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.executescript(_SCHEMA)
                 connection.execute("BEGIN IMMEDIATE")
-                _split_whole_histories(connection)
+                if version in (0, LEGACY_VERSION):
+                    # Only layout 1 keeps whole histories in ``series``; later blobs are tails.
+                    _split_whole_histories(connection)
                 connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 connection.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -450,10 +470,11 @@ class PriceStore:
     def write(self, source: str, closes: pd.DataFrame, *, replace: Collection[str] = ()) -> int:
         """Upsert a wide frame of closes (NaN: no close); return how many were new or changed.
 
-        Only the years the frame touches are read and rewritten, so a new session costs one
-        year's blob per ticker, whatever the history's length. Tickers in ``replace`` drop their
-        stored history first: a source restated it (an adjusted close after a split or
-        dividend), so old and new closes must not mix.
+        A new session is appended to each ticker's tail, whatever the history's length; a
+        write that changes stored closes (or fills a tail) reads and rewrites only the years
+        it touches and those its tails fold into. Tickers
+        in ``replace`` drop their stored history first: a source restated it (an adjusted close
+        after a split or dividend), so old and new closes must not mix.
         """
         if closes.empty:
             return 0
@@ -463,63 +484,40 @@ class PriceStore:
         total_changed = 0
         with self._transaction() as connection:
             heads = _heads(connection, source)
-            chunks = _year_chunks(connection, source, sorted(set(frame.years.tolist())))
-            new_chunks: list[tuple[str, str, int, bytes, bytes]] = []
-            grown_chunks: list[tuple[bytes, bytes, str, str, int]] = []
-            new_heads: list[tuple[str, str, int, int, int]] = []
-            grown_heads: list[tuple[int, int, int, str, str]] = []
+            appends: list[tuple[int, int, bytes, bytes, str, str]] = []
+            rewrites: list[tuple[str, list[_YearPart]]] = []
             for column, ticker in enumerate(frame.tickers):
-                restated = ticker in replace
-                head = None if restated else heads.get(ticker)
-                parts = frame.parts(column, None if head is None else head[1])
+                head = None if ticker in replace else heads.get(ticker)
+                parts = frame.parts(column, None if head is None else head.last_day)
                 if not parts:
                     continue
-                if restated:
-                    connection.execute(
-                        "DELETE FROM series_years WHERE source = ? AND ticker = ?", (source, ticker)
-                    )
-                first, last, count = head or (parts[0].first_day, parts[-1].last_day, 0)
-                changed_here = 0
+                added = sum(part.size for part in parts)
+                if head is None or not parts[0].appended or head.tail + added > TAIL_LIMIT:
+                    rewrites.append((ticker, parts))
+                    continue
                 for part in parts:
-                    old = (b"", b"") if restated else chunks.get((ticker, part.year), (b"", b""))
-                    merged, changed, added = part.merged_into(old)
-                    if changed == 0:
-                        continue
-                    changed_here += changed
-                    count += added
-                    first, last = min(first, part.first_day), max(last, part.last_day)
-                    digest.update(f"{ticker}\0{part.year}\0".encode() + part.days + part.closes)
-                    # An UPDATE rewrites the row in place; INSERT OR REPLACE would delete and
-                    # insert it again, which costs SQLite about three times as much.
-                    if old[0]:
-                        grown_chunks.append((*merged, source, ticker, part.year))
-                    else:
-                        new_chunks.append((source, ticker, part.year, *merged))
-                if changed_here or restated:
-                    total_changed += changed_here
-                    if ticker in heads:
-                        grown_heads.append((first, last, count, source, ticker))
-                    else:
-                        new_heads.append((source, ticker, first, last, count))
+                    digest.update(part.digest_input(ticker))
+                total_changed += added
+                appends.append(
+                    (
+                        parts[-1].last_day,
+                        head.count + added,
+                        b"".join((head.tail_days, *(part.days for part in parts))),
+                        b"".join((head.tail_closes, *(part.closes for part in parts))),
+                        source,
+                        ticker,
+                    )
+                )
+            if rewrites:
+                total_changed += _rewrite_years(
+                    connection, source, rewrites, heads, replace, digest
+                )
+            # SQLite rewrites only the small ``series`` row; the year rows are not read at all.
+            # (Not ``days || ?``: SQL's || makes text of blobs.)
             connection.executemany(
-                "INSERT INTO series_years (source, ticker, year, days, closes)"
-                " VALUES (?, ?, ?, ?, ?)",
-                new_chunks,
-            )
-            connection.executemany(
-                "UPDATE series_years SET days = ?, closes = ?"
-                " WHERE source = ? AND ticker = ? AND year = ?",
-                grown_chunks,
-            )
-            connection.executemany(
-                "INSERT INTO series (source, ticker, first_day, last_day, n, days, closes)"
-                " VALUES (?, ?, ?, ?, ?, x'', x'')",
-                new_heads,
-            )
-            connection.executemany(
-                "UPDATE series SET first_day = ?, last_day = ?, n = ?"
+                "UPDATE series SET last_day = ?, n = ?, days = ?, closes = ?"
                 " WHERE source = ? AND ticker = ?",
-                grown_heads,
+                appends,
             )
             if total_changed:
                 self._bump_version(connection, source, digest.hexdigest())
@@ -552,8 +550,9 @@ class PriceStore:
             where += f" AND ticker IN ({', '.join('?' * len(wanted))})"
             parameters += wanted
         with self._read() as connection:
-            # Layout 1's whole histories, where a read-only file could not be moved into years.
-            legacy = connection.execute(
+            # The tails, after the years; layout 1's whole histories where a read-only file
+            # could not be moved into years (it has no year rows).
+            tails = connection.execute(
                 f"SELECT ticker, days, closes FROM series {where} AND length(days) > 0",
                 parameters,
             ).fetchall()
@@ -567,7 +566,7 @@ class PriceStore:
                     parameters,
                 ).fetchall()
         parts: dict[str, tuple[list[bytes], list[bytes]]] = {}
-        for ticker, day_bytes, close_bytes in (*legacy, *rows):
+        for ticker, day_bytes, close_bytes in (*rows, *tails):
             day_parts, close_parts = parts.setdefault(str(ticker), ([], []))
             day_parts.append(day_bytes)
             close_parts.append(close_bytes)
@@ -686,12 +685,145 @@ def _by_year(
     )
 
 
-def _heads(connection: sqlite3.Connection, source: str) -> dict[str, tuple[int, int, int]]:
-    """Return each stored ticker's first day, last day and count of closes."""
+@dataclass(frozen=True)
+class _Head:
+    """A stored ticker's first and last day, count of closes, and its tail's blobs."""
+
+    first_day: int
+    last_day: int
+    count: int
+    tail_days: bytes
+    tail_closes: bytes
+
+    @property
+    def tail(self) -> int:
+        """Return how many closes the tail holds."""
+        return len(self.tail_days) // _DAY_DTYPE.itemsize
+
+    def tail_by_year(self) -> dict[int, tuple[bytes, bytes]]:
+        """Return the tail's ``days`` and ``closes`` blobs cut by calendar year."""
+        first, last = _year_of(self.tail_days[:4]), _year_of(self.tail_days[-4:])
+        if first == last:  # the usual case: no need to look at every day
+            return {first: (self.tail_days, self.tail_closes)}
+        days = np.frombuffer(self.tail_days, dtype=_DAY_DTYPE)
+        closes = np.frombuffer(self.tail_closes, dtype=_CLOSE_DTYPE)
+        return {
+            year: (part_days.tobytes(), part_closes.tobytes())
+            for part_days, part_closes, year in _by_year(days, closes, _years(days))
+        }
+
+
+def _heads(connection: sqlite3.Connection, source: str) -> dict[str, _Head]:
+    """Return each stored ticker's head (its tail is small: at most TAIL_LIMIT closes)."""
     rows = connection.execute(
-        "SELECT ticker, first_day, last_day, n FROM series WHERE source = ?", (source,)
+        "SELECT ticker, first_day, last_day, n, days, closes FROM series WHERE source = ?",
+        (source,),
     ).fetchall()
-    return {str(t): (int(first), int(last), int(n)) for t, first, last, n in rows}
+    return {
+        str(t): _Head(int(first), int(last), int(n), bytes(days), bytes(closes))
+        for t, first, last, n, days, closes in rows
+    }
+
+
+def _rewrite_years(
+    connection: sqlite3.Connection,
+    source: str,
+    rewrites: Sequence[tuple[str, Sequence[_YearPart]]],
+    heads: Mapping[str, _Head],
+    replace: Collection[str],
+    digest: hashlib.blake2b,
+) -> int:
+    """Merge tickers' closes into their year rows, folding their tails in; return how many changed.
+
+    A ticker whose closes change nothing is left as it was, tail and all.
+    """
+    tails = {
+        ticker: heads[ticker].tail_by_year()
+        for ticker, _ in rewrites
+        if ticker not in replace and ticker in heads and heads[ticker].tail
+    }
+    years = {part.year for _, parts in rewrites for part in parts}
+    for tail in tails.values():
+        years.update(tail)
+    known = any(ticker in heads for ticker, _ in rewrites)
+    stored = _year_chunks(connection, source, sorted(years)) if known else {}
+    new_chunks: list[tuple[str, str, int, bytes, bytes]] = []
+    grown_chunks: list[tuple[bytes, bytes, str, str, int]] = []
+    new_heads: list[tuple[str, str, int, int, int]] = []
+    grown_heads: list[tuple[int, int, int, str, str]] = []
+    total_changed = 0
+    for ticker, parts in rewrites:
+        restated = ticker in replace
+        old = {} if restated else stored.get(ticker, {})
+        chunks = dict(old)
+        touched: set[int] = set()
+        if ticker in tails:
+            # The tail's closes follow every year row's: folding them in is appending.
+            for year, (days, closes) in tails[ticker].items():
+                day_bytes, close_bytes = chunks.get(year, (b"", b""))
+                chunks[year] = (day_bytes + days, close_bytes + closes)
+                touched.add(year)
+        head = None if restated else heads.get(ticker)
+        first, last, count = (
+            (parts[0].first_day, parts[-1].last_day, 0)
+            if head is None
+            else (head.first_day, head.last_day, head.count)
+        )
+        changed_here = 0
+        for part in parts:
+            merged, changed, added = part.merged_into(chunks.get(part.year, (b"", b"")))
+            if changed == 0:
+                continue
+            chunks[part.year] = merged
+            touched.add(part.year)
+            changed_here += changed
+            count += added
+            first, last = min(first, part.first_day), max(last, part.last_day)
+            digest.update(part.digest_input(ticker))
+        if not (changed_here or restated):
+            continue
+        total_changed += changed_here
+        if restated:
+            connection.execute(
+                "DELETE FROM series_years WHERE source = ? AND ticker = ?", (source, ticker)
+            )
+        for year in sorted(touched):
+            # An UPDATE rewrites the row in place; INSERT OR REPLACE would delete and insert
+            # it again, which costs SQLite about three times as much.
+            if year in old:
+                grown_chunks.append((*chunks[year], source, ticker, year))
+            else:
+                new_chunks.append((source, ticker, year, *chunks[year]))
+        if ticker in heads:
+            grown_heads.append((first, last, count, source, ticker))
+        else:
+            new_heads.append((source, ticker, first, last, count))
+    connection.executemany(
+        "INSERT INTO series_years (source, ticker, year, days, closes) VALUES (?, ?, ?, ?, ?)",
+        new_chunks,
+    )
+    connection.executemany(
+        "UPDATE series_years SET days = ?, closes = ? WHERE source = ? AND ticker = ? AND year = ?",
+        grown_chunks,
+    )
+    connection.executemany(
+        "INSERT INTO series (source, ticker, first_day, last_day, n, days, closes)"
+        " VALUES (?, ?, ?, ?, ?, x'', x'')",
+        new_heads,
+    )
+    connection.executemany(
+        "UPDATE series SET first_day = ?, last_day = ?, n = ?, days = x'', closes = x''"
+        " WHERE source = ? AND ticker = ?",
+        grown_heads,
+    )
+    return total_changed
+
+
+def _year_of(day_bytes: bytes) -> int:
+    """Return the calendar year of one stored day number."""
+    return date.fromordinal(
+        _EPOCH.toordinal() + int.from_bytes(day_bytes, "little", signed=True)
+    ).year
 
 
 def _last_day(day_bytes: bytes) -> int:
@@ -701,7 +833,7 @@ def _last_day(day_bytes: bytes) -> int:
 
 def _year_chunks(
     connection: sqlite3.Connection, source: str, years: Sequence[int]
-) -> dict[tuple[str, int], tuple[bytes, bytes]]:
+) -> dict[str, dict[int, tuple[bytes, bytes]]]:
     """Return the stored ``days`` and ``closes`` blobs of every ticker in each of ``years``."""
     if not years:
         return {}
@@ -710,10 +842,10 @@ def _year_chunks(
         f" AND year IN ({', '.join('?' * len(years))})",
         (source, *years),
     ).fetchall()
-    return {
-        (str(ticker), int(year)): (bytes(day_bytes), bytes(close_bytes))
-        for ticker, year, day_bytes, close_bytes in rows
-    }
+    chunks: dict[str, dict[int, tuple[bytes, bytes]]] = {}
+    for ticker, year, day_bytes, close_bytes in rows:
+        chunks.setdefault(str(ticker), {})[int(year)] = (bytes(day_bytes), bytes(close_bytes))
+    return chunks
 
 
 def _split_whole_histories(connection: sqlite3.Connection) -> None:

@@ -1,4 +1,4 @@
-"""The price store's layouts: a layout-1 file moves into per-year rows in place, losing nothing."""
+"""The price store's layouts: older files move into the current layout in place, losing nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from briefings.store import SCHEMA_VERSION, PriceStore
+from briefings.store import SCHEMA_VERSION, TAIL_LIMIT, PriceStore
 
 FIXTURE = Path(__file__).parent / "fixtures" / "price_store_layout1"
 #: The layout-1 file's data version, as the code that wrote it reported.
@@ -141,4 +141,87 @@ def test_a_layout1_store_on_a_read_only_disk_serves_its_closes(
     pd.testing.assert_frame_equal(store.load("demo"), expected("demo.csv"))
     assert store.data_version("demo") == VERSION_BEFORE
     assert store.last_dates("demo")["SPY"] == date(2025, 6, 30)
+    store.close()
+
+
+FIXTURE_2 = Path(__file__).parent / "fixtures" / "price_store_layout2"
+#: The layout-2 file's data versions, as the code that wrote it reported.
+VERSIONS_2 = {"demo": "9-df1c2bc479d3c47b", "csv:/data": "1-12d08d450cf47b43"}
+
+
+def expected_2(name: str) -> pd.DataFrame:
+    """Return the closes the layout-2 code served, read back to the same bits."""
+    frame = pd.read_csv(FIXTURE_2 / name, index_col="date", parse_dates=True)
+    frame.index = pd.DatetimeIndex(frame.index.astype("datetime64[ns]"), name="date")
+    return frame.astype(np.float64)
+
+
+@pytest.fixture
+def layout2(tmp_path: Path) -> Path:
+    path = tmp_path / "prices.sqlite3"
+    shutil.copy(FIXTURE_2 / "prices.sqlite3", path)
+    return path
+
+
+def test_a_layout2_store_opens_migrated_and_serves_the_same_closes_bit_for_bit(
+    layout2: Path,
+) -> None:
+    store = PriceStore(layout2)
+
+    for source, name in (("demo", "demo.csv"), ("csv:/data", "csv.csv")):
+        pd.testing.assert_frame_equal(store.load(source), expected_2(name), check_exact=True)
+        assert store.data_version(source) == VERSIONS_2[source]
+    assert store.last_dates("demo") == dict.fromkeys(
+        ["AAPL", "SPY", "XLK", "^GSPC"], date(2025, 6, 30)
+    )
+    last = store.last_refresh("demo")
+    assert last is not None
+    assert last.last_session == date(2025, 6, 30)
+    assert store.source_marks("csv:/data") == {"SPY": "SPY.csv 1234 1751320800.0"}
+    store.close()
+    with sqlite3.connect(layout2) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_a_migrated_layout2_store_takes_sessions_past_a_full_tail_and_a_fix(
+    layout2: Path,
+) -> None:
+    store = PriceStore(layout2)
+    before = expected_2("demo.csv")
+    days = pd.bdate_range("2025-07-01", periods=TAIL_LIMIT + 2, name="date").as_unit("ns")
+    sessions = pd.DataFrame(
+        {"SPY": np.arange(len(days)) + 600.25, "XLK": np.arange(len(days)) + 190.5}, index=days
+    )
+
+    for day in range(len(days)):
+        assert store.write("demo", sessions.iloc[day : day + 1]) == 2
+    fix = pd.DataFrame({"AAPL": [1.25]}, index=pd.DatetimeIndex(["2024-03-11"], name="date"))
+    assert store.write("demo", fix) == 1
+
+    for reader in (store, PriceStore(layout2)):
+        after = reader.load("demo")
+        expected = before.copy()
+        expected.loc["2024-03-11", "AAPL"] = 1.25
+        pd.testing.assert_frame_equal(after.loc[:"2025-06-30"], expected, check_exact=True)
+        pd.testing.assert_frame_equal(
+            after.loc["2025-07-01":, ["SPY", "XLK"]], sessions, check_exact=True, check_freq=False
+        )
+        assert reader.data_version("demo") != VERSIONS_2["demo"]
+        assert reader.last_dates("demo")["SPY"] == days[-1].date()
+        assert reader.last_dates("demo")["AAPL"] == date(2025, 6, 30)
+
+
+def test_a_layout2_store_on_a_read_only_disk_serves_its_closes(
+    tmp_path: Path, mount_point: Callable[..., Path]
+) -> None:
+    folder = tmp_path / "writable"
+    folder.mkdir()
+    shutil.copy(FIXTURE_2 / "prices.sqlite3", folder / "prices.sqlite3")
+    read_only = mount_point("--bind", "-o", "ro", str(folder))
+
+    store = PriceStore(read_only / "prices.sqlite3")
+
+    assert store.read_only
+    pd.testing.assert_frame_equal(store.load("demo"), expected_2("demo.csv"), check_exact=True)
+    assert store.data_version("demo") == VERSIONS_2["demo"]
     store.close()
