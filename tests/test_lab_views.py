@@ -107,3 +107,12 @@ def test_each_view_is_built_once_per_data_version(lab: LabViews) -> None:
 def test_an_unknown_view_is_refused(lab: LabViews) -> None:
     with pytest.raises(UnknownLabView):
         lab.view_json("secrets")
+
+
+def test_the_page_names_each_source_in_the_readers_language(lab: LabViews) -> None:
+    english = json.loads(lab.words_json("en"))["source_names"]
+    chinese = json.loads(lab.words_json("zh"))["source_names"]
+    assert english["demo"] == "demo"
+    assert chinese["demo"] != "demo"
+    assert chinese["csv"] != "CSV files"
+    assert set(english) == set(chinese) >= {"demo", "yfinance", "tiingo", "csv"}

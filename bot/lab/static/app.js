@@ -334,7 +334,10 @@
 
   // --- the page ---
   function provenance(doc) {
-    $('provenance').textContent = `${w('close_of')} ${doc.session} · ${w('source')}: ${doc.source}`;
+    // A CSV folder's path stays on the operator's machine: readers see "CSV files".
+    const sourceKey = doc.source.startsWith('csv:') ? 'csv' : doc.source;
+    const sourceName = (state.words.source_names || {})[sourceKey] || doc.source;
+    $('provenance').textContent = `${w('close_of')} ${doc.session} · ${w('source')}: ${sourceName}`;
     $('simulated').hidden = !doc.simulated;
     $('simulated').textContent = w('simulated');
   }
