@@ -10,7 +10,7 @@ A source that gives many tickers' latest closes in one request (``LatestCloses``
 endpoint) is asked first, once, for the tickers exactly one session behind: those whose latest bar
 is ``through`` take that close without a request of their own, and one whose bar carries a split
 or a dividend has its whole history fetched again (its stored adjusted closes changed); the rest
-(further behind, new, or not yet updated at the source) are fetched as above.
+(further behind, new, not yet updated at the source, or not answered) are fetched as above.
 
 Between the source and the store every ticker's closes pass the sanity stage
 (``briefings.sanity``): a close it holds is not stored but filed in quarantine
@@ -247,9 +247,10 @@ def refresh(
             bulk = _answered_for(bulk_source.latest(behind, through), behind)
             closes = _within(_latest_frame(bulk), behind, through, through)
             latest_closes.append(closes)
-            failed.update(bulk.failed)
             restated += bulk.adjusted
-            taken = {*map(str, closes.columns), *bulk.adjusted, *bulk.failed}
+            # The rest, the bulk's failures included, go one by one (a spent budget defers them
+            # there without a request; an answer without prices gets another chance).
+            taken = {*map(str, closes.columns), *bulk.adjusted}
             latest_batch = (_Batch(tuple(t for t in behind if t in taken), through),)
             batches = _without(batches, taken)
             done += len(taken)

@@ -154,6 +154,20 @@ def test_a_ticker_the_bulk_file_has_not_updated_is_asked_on_its_own(tmp_path: Pa
     assert stored.loc[pd.Timestamp(FRIDAY), "AAPL"] == adjusted_closes()["AAPL"].iloc[-1]
 
 
+def test_a_bulk_answer_without_prices_sends_its_tickers_one_by_one(tmp_path: Path) -> None:
+    class NoBulkPrices(FakeTiingo):
+        def bulk(self, request: requests.PreparedRequest, query: dict[str, str]) -> Any:
+            self.requests.append((BULK, query))
+            return self.answer(request, 200, {"detail": "Error: no prices for this request"})
+
+    fake = NoBulkPrices(fake_through(FRIDAY).rows)
+    store = stored_through_thursday(tmp_path, fake)
+    report = friday_refresh(tmp_path, fake, store)
+    assert (report.error, report.failed) == (None, {})
+    assert [asked for asked, _ in fake.requests] == [BULK, "SPY", "QQQ", "AAPL", "BRK-B"]
+    assert store.last_dates("tiingo") == dict.fromkeys(TICKERS, FRIDAY)
+
+
 def test_tickers_further_behind_or_new_go_their_own_way(tmp_path: Path) -> None:
     fake = fake_through(FRIDAY)
     store = stored_through_thursday(tmp_path, fake)

@@ -60,9 +60,9 @@ class LatestResult:
     ``closes`` holds the close of ``session`` for each ticker whose latest bar is that session
     with no corporate action; ``adjusted`` the tickers whose latest bar is that session and
     carries a split or a dividend, so their whole adjusted history must be fetched again;
-    ``failed`` why a ticker has no answer (a deferred request, an answer without prices), to be
-    asked again at the next refresh. A ticker in none of them (its latest bar is another day:
-    not updated yet, or unknown) is left to a ticker's own fetch.
+    ``failed`` why a ticker has no answer (a deferred request, an answer without prices). A
+    ticker not in ``closes`` or ``adjusted`` (failed, or its latest bar is another day: not
+    updated yet, or unknown) is left to a ticker's own fetch.
     """
 
     session: date
