@@ -6,6 +6,12 @@ are compared with the store: a source that restated a ticker's history (an adjus
 a split or dividend) differs there, and that ticker's whole history is fetched again (one more
 batched request) and replaces the stored one.
 
+A source that gives many tickers' latest closes in one request (``LatestCloses``: Tiingo's bulk
+endpoint) is asked first, once, for the tickers exactly one session behind: those whose latest bar
+is ``through`` take that close without a request of their own, and one whose bar carries a split
+or a dividend has its whole history fetched again (its stored adjusted closes changed); the rest
+(further behind, new, not yet updated at the source, or not answered) are fetched as above.
+
 Between the source and the store every ticker's closes pass the sanity stage
 (``briefings.sanity``): a close it holds is not stored but filed in quarantine
 (``briefings.quarantine``), and judged again at the next refresh with the sessions since.
@@ -20,11 +26,17 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from briefings.calendar import calendar_bounds, sessions_in_range
+from briefings.calendar import calendar_bounds, previous_session, sessions_in_range
 from briefings.clock import Clock, utc_now
 from briefings.quarantine import FetchScreening, QuarantineStore, record_quietly, screen_fetch
 from briefings.sanity import SOURCES_DISAGREE, QuarantinedClose, Screening
-from briefings.sources.base import ChangeMarkedSource, PriceSource, SourceError
+from briefings.sources.base import (
+    ChangeMarkedSource,
+    LatestCloses,
+    LatestResult,
+    PriceSource,
+    SourceError,
+)
 from briefings.sources.chain import RETURN_TOLERANCE, compare_returns
 from briefings.store import PriceStore, RefreshRecord, StoreWriteError
 
@@ -105,6 +117,49 @@ def _plan_batches(
     )
 
 
+def _latest_plan(
+    source: PriceSource, last_dates: Mapping[str, date], tickers: Sequence[str], through: date
+) -> tuple[LatestCloses, tuple[str, ...]] | None:
+    """Return a bulk latest-closes source and the tickers it can bring to ``through`` at once.
+
+    Those whose last stored close is the session just before ``through``: the source's latest
+    bar is then the one close they lack. None for a source without a bulk endpoint, or no such
+    ticker.
+    """
+    if not isinstance(source, LatestCloses):
+        return None
+    previous = previous_session(through)
+    behind = tuple(t for t in tickers if last_dates.get(t) == previous)
+    return (source, behind) if behind else None
+
+
+def _answered_for(result: LatestResult, tickers: Sequence[str]) -> LatestResult:
+    """Return a bulk answer narrowed to the tickers asked (a source may give more)."""
+    asked = set(tickers)
+    return LatestResult(
+        result.session,
+        {t: close for t, close in result.closes.items() if t in asked},
+        tuple(t for t in result.adjusted if t in asked),
+        {t: reason for t, reason in result.failed.items() if t in asked},
+    )
+
+
+def _latest_frame(result: LatestResult) -> pd.DataFrame:
+    """Return a bulk answer's closes in a fetch's shape: one row, the session, per ticker."""
+    index = pd.DatetimeIndex([pd.Timestamp(result.session)], name="date").astype("datetime64[ns]")
+    columns = {ticker: [close] for ticker, close in result.closes.items()}
+    return pd.DataFrame(columns, index=index, dtype="float64")
+
+
+def _without(batches: Sequence[_Batch], taken: Collection[str]) -> tuple[_Batch, ...]:
+    """Return the batches without the ``taken`` tickers, dropping those left empty."""
+    kept = (
+        _Batch(tuple(t for t in batch.tickers if t not in taken), batch.start, batch.overlaps_store)
+        for batch in batches
+    )
+    return tuple(batch for batch in kept if batch.tickers)
+
+
 def _within(
     closes: pd.DataFrame, tickers: Sequence[str], start: date | None, through: date
 ) -> pd.DataFrame:
@@ -182,7 +237,24 @@ def refresh(
     repeated: dict[str, Mapping[date, tuple[float, ...]]] = {}
     served: dict[str, str] = {}
     disagreeing: list[QuarantinedClose] = []
+    latest_batch: tuple[_Batch, ...] = ()
+    latest_closes: list[pd.DataFrame] = []
     try:
+        plan = _latest_plan(source, last_dates, wanted, through)
+        if plan is not None:
+            bulk_source, behind = plan
+            requests += 1
+            bulk = _answered_for(bulk_source.latest(behind, through), behind)
+            closes = _within(_latest_frame(bulk), behind, through, through)
+            latest_closes.append(closes)
+            restated += bulk.adjusted
+            # The rest, the bulk's failures included, go one by one (a spent budget defers them
+            # there without a request; an answer without prices gets another chance).
+            taken = {*map(str, closes.columns), *bulk.adjusted}
+            latest_batch = (_Batch(tuple(t for t in behind if t in taken), through),)
+            batches = _without(batches, taken)
+            done += len(taken)
+            _tell(progress, done, total)
         for batch in batches:
             requests += 1
             result = source.fetch(batch.tickers, batch.start, through)
@@ -199,8 +271,7 @@ def refresh(
                 # another provider's closes as a restatement would refetch its whole history.
                 restated += _restated(store, name, closes.drop(columns=list(joined)))
             done += len(batch.tickers)
-            if progress is not None:
-                progress(done, total)
+            _tell(progress, done, total)
         if restated:
             requests += 1
             result = source.fetch(restated, history_start, through)
@@ -213,7 +284,7 @@ def refresh(
         return RefreshReport(
             name,
             requested,
-            _earliest_start(batches),
+            _earliest_start((*latest_batch, *batches)),
             through,
             0,
             failed=failed,
@@ -222,7 +293,7 @@ def refresh(
         )
 
     failed.update(_returned_nothing(batches, fetched, last_dates, failed))
-    frame = _combined(fetched, restated, restated_history)
+    frame = _combined([*latest_closes, *fetched], restated, restated_history)
     quarantine = QuarantineStore(store)
     screening = None
     if frame is not None:
@@ -238,7 +309,7 @@ def refresh(
         return RefreshReport(
             name,
             requested,
-            _earliest_start(batches),
+            _earliest_start((*latest_batch, *batches)),
             through,
             0,
             failed=failed,
@@ -254,7 +325,7 @@ def refresh(
     newest = _newest(store.last_dates(name))
     message = _summary(written, failed, restated, held, unfiled, _by_source(served, primary=name))
     _record(store, name, RefreshRecord(clock(), True, message, newest))
-    earliest = _earliest_start(batches)
+    earliest = _earliest_start((*latest_batch, *batches))
     return RefreshReport(
         name,
         requested,
@@ -269,6 +340,11 @@ def refresh(
         unchanged=tuple(unchanged),
         served_by=served,
     )
+
+
+def _tell(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, total)
 
 
 def _summary(

@@ -1,9 +1,11 @@
-"""Tiingo's end-of-day endpoint answered from hand-built rows in its real JSON format.
+"""Tiingo's end-of-day endpoints answered from hand-built rows in their real JSON format.
 
 A requests transport adapter plays ``api.tiingo.com``: ``/tiingo/daily/<ticker>/prices`` with
 ``startDate``, ``endDate`` and ``token``, answering 401 ``{"detail": "Invalid token."}`` for a
 wrong token and 404 ``{"detail": "Error: Ticker 'X' not found"}`` for an unknown ticker, as the
-documentation (https://www.tiingo.com/documentation/end-of-day) shows.
+documentation (https://www.tiingo.com/documentation/end-of-day) shows; and the bulk
+``/tiingo/daily/prices`` (optionally ``?tickers=a,b``): each known ticker's latest row plus its
+lower-case ``"ticker"``, unknown tickers left out.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from urllib3 import HTTPResponse
 from briefings.sources.tiingo import Budget, TiingoSource
 
 PRICES_PATH = re.compile(r"^/tiingo/daily/(?P<ticker>[^/]+)/prices$")
+BULK_PATH = "/tiingo/daily/prices"
+#: What ``FakeTiingo.requests`` names a bulk latest-prices request by.
+BULK = "(bulk)"
 GOOD_TOKEN = "good-token"
 
 
@@ -62,12 +67,16 @@ class FakeTiingo(HTTPAdapter):
         super().__init__()
         self.rows = rows
         self.requests: list[tuple[str, dict[str, str]]] = []
+        #: Tickers the bulk file has not updated yet: it still answers their row before the last.
+        self.bulk_behind: set[str] = set()
 
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> requests.Response:
         url = urlsplit(request.url or "")
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
+        if url.hostname == "api.tiingo.com" and url.path == BULK_PATH:
+            return self.bulk(request, query)
         match = PRICES_PATH.match(url.path)
         if url.hostname != "api.tiingo.com" or match is None:
             return self.answer(request, 404, {"detail": "Not found."})
@@ -82,6 +91,21 @@ class FakeTiingo(HTTPAdapter):
         end = query.get("endDate", "9999")
         kept = [row for row in rows if start <= row["date"][:10] <= end]
         return self.answer(request, 200, kept)
+
+    def bulk(self, request: requests.PreparedRequest, query: dict[str, str]) -> requests.Response:
+        """Answer the latest row of each ticker asked (every ticker without ``tickers``)."""
+        self.requests.append((BULK, query))
+        if query.get("token") != GOOD_TOKEN:
+            return self.answer(request, 401, {"detail": "Invalid token."})
+        asked = query["tickers"].split(",") if "tickers" in query else list(self.rows)
+        latest: list[dict[str, Any]] = []
+        for symbol in asked:
+            rows = self.rows.get(symbol.upper())
+            if not rows:
+                continue
+            row = rows[-2] if symbol.upper() in self.bulk_behind else rows[-1]
+            latest.append({"ticker": symbol.lower(), **row})
+        return self.answer(request, 200, latest)
 
     def answer(
         self, request: requests.PreparedRequest, status: int, body: Any

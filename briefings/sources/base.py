@@ -53,6 +53,33 @@ class PriceSource(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class LatestResult:
+    """One session's closes from a source's bulk latest-prices answer.
+
+    ``closes`` holds the close of ``session`` for each ticker whose latest bar is that session
+    with no corporate action; ``adjusted`` the tickers whose latest bar is that session and
+    carries a split or a dividend, so their whole adjusted history must be fetched again;
+    ``failed`` why a ticker has no answer (a deferred request, an answer without prices). A
+    ticker not in ``closes`` or ``adjusted`` (failed, or its latest bar is another day: not
+    updated yet, or unknown) is left to a ticker's own fetch.
+    """
+
+    session: date
+    closes: Mapping[str, float] = field(default_factory=dict)
+    adjusted: tuple[str, ...] = ()
+    failed: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class LatestCloses(Protocol):
+    """A source that gives many tickers' latest closes in one request (a bulk endpoint)."""
+
+    def latest(self, tickers: Sequence[str], session: date) -> LatestResult:
+        """Return the closes of ``session`` for the ``tickers`` whose latest bar is that session."""
+        ...
+
+
 @runtime_checkable
 class ChangeMarkedSource(Protocol):
     """A source that can tell, without reading it, whether a ticker's data may have changed."""
