@@ -8,6 +8,7 @@ from datetime import date
 from bot.desk.split import split_message
 from briefings.build import build_briefing
 from briefings.model import Briefing, Change, Sentence, SinceLow, Takeaway
+from briefings.render.layout import display_width, phone_lines, words_file
 from briefings.render.templates import fact_words
 from briefings.render.views import render_briefing, render_summary
 from briefings.sources.demo import DemoSource
@@ -110,3 +111,28 @@ def test_the_stale_line_breaks_between_phrases_on_a_phone() -> None:
     for language, phrase in (("en", "no data for MDY"), ("zh", "MDY无数据")):
         lines = render_summary(briefing, "html", language).splitlines()
         assert f"<i>{phrase}</i>" in lines, lines
+
+
+def test_chinese_lines_never_cut_a_word_of_the_glossary() -> None:
+    text = "近一个月低波动跑赢其他所有因子（-8.1%）；高贝塔垫底（-18.1%）；标普500 -13.5%"
+    for width in range(20, 41):
+        lines = phone_lines(text, width)
+        assert all(display_width(line) <= width for line in lines), (width, lines)
+        joined = "|".join(lines)
+        for word in ("所有", "因子", "高贝塔", "标普500"):
+            assert word in joined, (width, lines)
+    # The last line's orphan takes the line before's last word whole, not half of it.
+    assert phone_lines("近一个月周期股跑赢超大盘科技股 7.0 个百分点，为2024年8月以来最大", 34)[
+        -1
+    ] == ("以来最大")
+
+
+def test_the_glossary_lists_each_word_once_and_only_chinese() -> None:
+    lines = words_file().read_text(encoding="utf-8").splitlines()
+    words = [line for line in lines if line and not line.startswith("#")]
+    assert len(words) == len(set(words))
+    assert all(_is_chinese(word) for word in words)
+
+
+def _is_chinese(word: str) -> bool:
+    return all("\u4e00" <= char <= "\u9fff" for char in word)

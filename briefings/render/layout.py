@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from pathlib import Path
+
+from briefings.i18n import locale_dir
 
 #: A phone shows about this many characters on a line of a chat message.
 PHONE_WIDTH = 40
@@ -32,10 +36,23 @@ def fill(text: str, width: int) -> str:
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 
-#: A CJK unit glued to the number before it, a CJK character, or a run of other letters/digits.
-_CJK_TOKEN = re.compile(
-    r"个百分点|个|[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+|\s+"
-)
+#: After the words of the glossary: a CJK unit glued to the number before it, a CJK character,
+#: or a run of other letters/digits.
+_CJK_REST = r"个|[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+|\s+"
+
+
+def words_file() -> Path:
+    """Return the glossary of Chinese words a line never cuts (locale/zh/words.txt)."""
+    return locale_dir() / "zh" / "words.txt"
+
+
+@cache
+def _cjk_token() -> re.Pattern[str]:
+    """Return the pattern of a CJK line's tokens: a glossary word first, longest first."""
+    lines = words_file().read_text(encoding="utf-8").splitlines()
+    words = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    ordered = sorted(words, key=lambda word: (-len(word), word))
+    return re.compile("|".join([*map(re.escape, ordered), _CJK_REST]))
 
 
 #: Punctuation that never starts a line (it stays at the end of the line before).
@@ -51,7 +68,7 @@ def _cjk_units(text: str) -> list[str]:
     """Return the unbreakable pieces of a CJK line, a leading space kept on a piece."""
     units: list[str] = []
     space = ""
-    for token in _CJK_TOKEN.findall(text):
+    for token in _cjk_token().findall(text):
         if token.isspace():
             space = " "
             continue
@@ -86,23 +103,28 @@ def _cjk_lines(text: str, width: int, indent: int) -> list[str]:
     A line ends at a space or after punctuation when one falls in its last CJK_SOFT_SHARE of
     room, so that a name is not cut in two; else it ends where the next piece does not fit.
     """
-    lines: list[str] = []
+    lines: list[list[str]] = []
     current: list[str] = []
     for unit in _cjk_units(text):
         room = width - (indent if lines else 0)
         if current and display_width("".join(current) + unit) > room:
             cut = _soft_break(current, room)
-            lines.append("".join(current[:cut]).rstrip())
+            lines.append(current[:cut])
             current = [current[cut].lstrip(), *current[cut + 1 :]] if cut < len(current) else []
         current.append(unit.lstrip() if not current else unit)
-    if current and lines and display_width("".join(current)) <= CJK_ORPHAN and len(lines[-1]) > 4:
-        # No word of two characters alone on the last line: the line before gives it one more.
-        head, moved = lines[-1][:-1], lines[-1][-1]
-        lines[-1] = head
-        current.insert(0, moved)
+    if (
+        current
+        and lines
+        and display_width("".join(current)) <= CJK_ORPHAN
+        and len(lines[-1]) > 1
+        and len("".join(lines[-1])) > 4
+    ):
+        # No word of two characters alone on the last line: the line before gives it its last
+        # piece (a whole word of the glossary, never half of one).
+        current.insert(0, lines[-1].pop().lstrip())
     if current:
-        lines.append("".join(current))
-    return lines
+        lines.append(current)
+    return ["".join(units).rstrip() for units in lines]
 
 
 #: The widest last line (in columns) a wrapped CJK text may leave alone.
@@ -115,8 +137,9 @@ CJK_SOFT_SHARE = 0.35
 
 def _soft_break(units: list[str], room: int) -> int:
     """Return where to end a full line of ``units``: the last soft break late enough, else all."""
-    for index in range(len(units) - 1, 0, -1):
-        soft = units[index].startswith(" ") or units[index - 1][-1] in _NO_LINE_START
+    for index in range(len(units), 0, -1):
+        ahead = index < len(units) and units[index].startswith(" ")
+        soft = ahead or units[index - 1][-1] in _NO_LINE_START
         if soft and display_width("".join(units[:index])) >= room * (1 - CJK_SOFT_SHARE):
             return index
     return len(units)
