@@ -115,6 +115,25 @@ def test_the_rrg_draws_every_leg(browser: Any, demo_lab: RunningServer, view: st
         assert drawn[leg["key"]][:2] == pytest.approx(tuple(leg["points"][-1]))
 
 
+LABEL_BOXES = """
+return Array.from(document.querySelectorAll('#rrg g.leg text')).map((node) => {
+  const box = node.getBBox();
+  return [box.x, box.y, box.width, box.height];
+});
+"""
+
+
+@pytest.mark.parametrize("view", ["rrg-sectors", "rrg-pairs"])
+def test_no_two_leg_labels_overlap(browser: Any, demo_lab: RunningServer, view: str) -> None:
+    open_page(browser, demo_lab.telegram_url(query=f"?view={view}"))
+    show_tab(browser, "rrg")
+    boxes = browser.execute_script(LABEL_BOXES)
+    assert len(boxes) == len(demo_lab.view(view)["legs"])
+    for i, (x, y, w, h) in enumerate(boxes):
+        for x2, y2, w2, h2 in boxes[i + 1 :]:
+            assert not (x < x2 + w2 and x2 < x + w and y < y2 + h2 and y2 < y + h), boxes
+
+
 def test_the_slider_moves_every_point_to_that_weeks_figures(
     browser: Any, demo_lab: RunningServer
 ) -> None:

@@ -121,6 +121,33 @@
     const toY = (momentum) => size - pad - ((momentum - (100 - reach)) / (2 * reach)) * (size - 2 * pad);
     return { toX, toY, reach, size, pad };
   }
+  // Heads close together would print their labels on top of one another: each label takes the
+  // free spot nearest its head (above, then below, further out step by step), with a thin line
+  // back to the head once it has moved away.
+  const LABEL_HEIGHT = 12, LABEL_CHAR = 7;
+  function placeLabels(labels, s) {
+    const placed = [];
+    const overlaps = (box) => placed.some((o) => box.x < o.x + o.w && o.x < box.x + box.w
+      && box.y < o.y + o.h && o.y < box.y + box.h);
+    labels.sort((a, b) => a.hy - b.hy || a.hx - b.hx);
+    for (const item of labels) {
+      const width = item.label.length * LABEL_CHAR;
+      const x = Math.min(item.hx + 6, s.size - width - 2);
+      let box = { x, y: item.hy - 5 - LABEL_HEIGHT + 2, w: width, h: LABEL_HEIGHT };
+      for (let step = 1; overlaps(box) && step <= 12; step++) {
+        const shift = Math.ceil(step / 2) * LABEL_HEIGHT * (step % 2 ? 1 : -1);
+        box = { x, y: item.hy - 5 - LABEL_HEIGHT + 2 + shift, w: width, h: LABEL_HEIGHT };
+      }
+      box.y = Math.max(2, Math.min(s.size - LABEL_HEIGHT - 2, box.y));
+      placed.push(box);
+      const baseline = box.y + LABEL_HEIGHT - 2;
+      if (Math.abs(baseline - (item.hy - 5)) > LABEL_HEIGHT / 2) {
+        el('line', { x1: item.hx, y1: item.hy, x2: box.x, y2: baseline - 4, stroke: item.color,
+          'stroke-width': 0.8, 'stroke-opacity': 0.7 }, item.group);
+      }
+      text(item.group, box.x, baseline, item.label, { 'font-weight': 600 });
+    }
+  }
   function drawRrg() {
     const doc = state.data[state.rrgView];
     const svg = $('rrg');
@@ -142,6 +169,7 @@
     text(svg, 10, s.size / 2, w('rs_momentum'), { class: 'tick', 'text-anchor': 'middle',
       transform: `rotate(-90 10 ${s.size / 2})` });
     const week = state.week, first = Math.max(0, week - state.tail + 1);
+    const labels = [];
     doc.legs.forEach((leg, i) => {
       const color = PALETTE[i % PALETTE.length];
       const points = [];
@@ -161,8 +189,9 @@
         headNode.setAttribute('data-ratio', current[0]);
         headNode.setAttribute('data-momentum', current[1]);
       }
-      text(group, s.toX(head[0]) + 6, s.toY(head[1]) - 5, leg.label, { 'font-weight': 600 });
+      labels.push({ group, hx: s.toX(head[0]), hy: s.toY(head[1]), label: leg.label, color });
     });
+    placeLabels(labels, s);
     $('week').max = String(doc.weeks.length - 1);
     $('week').value = String(week);
     $('week-label').textContent = doc.weeks[week];
