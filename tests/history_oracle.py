@@ -46,18 +46,8 @@ def analog_count(
     figure: pd.Series, lead: pd.Series, lag: pd.Series, day: date, threshold: float
 ) -> tuple[int, int]:
     """Return (episodes, hits): 1M leads >= threshold since 2000, a month apart, outcome known."""
-    count = hits = 0
-    next_allowed = pd.Timestamp("2000-01-01")
-    for when, value in zip(pd.DatetimeIndex(figure.index), figure, strict=True):
-        end = when + pd.DateOffset(months=3)
-        if when < next_allowed or value < threshold or end > pd.Timestamp(day):
-            continue
-        end_session = lead[:end].index[-1]
-        outcome = (lead[end_session] / lead[when] - lag[end_session] / lag[when]) * 100
-        count += 1
-        hits += outcome > 0
-        next_allowed = when + pd.DateOffset(months=1)
-    return count, hits
+    outcomes = [outcome for _, outcome in analog_outcomes(figure, lead, lag, day, threshold)]
+    return len(outcomes), sum(outcome > 0 for outcome in outcomes)
 
 
 def beaten_since_low(
@@ -75,7 +65,7 @@ def beaten_since_low(
 def analog_outcomes(
     figure: pd.Series, lead: pd.Series, lag: pd.Series, day: date, threshold: float
 ) -> list[tuple[date, float]]:
-    """Return each episode's (date, outcome pp) as ``analog_count`` counts them."""
+    """Return each episode's (date, outcome pp): a lead's next 3 months, one a month at most."""
     found = []
     next_allowed = pd.Timestamp("2000-01-01")
     for when, value in zip(pd.DatetimeIndex(figure.index), figure, strict=True):
