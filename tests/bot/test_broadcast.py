@@ -176,3 +176,9 @@ def test_a_parts_keyboard_is_turned_into_json_once_for_every_chat() -> None:
     assert part.reply_markup == keyboard
     assert part.reply_markup.to_dict() == keyboard.to_dict()
     assert part.reply_markup.to_json() == keyboard.to_json()
+    # The whole sendMessage body but the chat is built once too.
+    assert part.request == {
+        "text": "<b>brief</b>",
+        "parse_mode": "HTML",
+        "reply_markup": keyboard.to_dict(),
+    }
