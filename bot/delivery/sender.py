@@ -18,7 +18,8 @@ to what Telegram answers:
 A request that timed out is retried like any network error, and Telegram has no idempotency
 key, so a timeout whose message did arrive is the other way one part can reach a chat twice.
 Log writes run on the database's threads, never on the event loop; the per-part ones are
-group-committed (``Database.write``), as a broadcast makes three of them per message.
+group-committed (``Database.write``). A one-part message costs two: the claim, which also marks
+its first part as sending, and the acknowledgement.
 
 A text part's request body (its text, parse mode and keyboard) is built once for every chat,
 and Telegram's answer to it stays JSON: nothing here reads the sent message, and turning each
@@ -317,7 +318,7 @@ class Sender:
     ) -> bool:
         """Send the parcel's unsent parts; return False when it had been sent already."""
         items, total = parcel.items, len(parcel.parts)
-        start = await self._claim(session, parcel, progress)
+        start = await self._claim(session, parcel, progress, parts=total)
         if start is None:
             return False
         if start >= total:
@@ -325,8 +326,11 @@ class Sender:
             await self._acknowledged(progress, session, items, total - 1, total)
             return True
         part = start
+        begun: int | None = start  # the claim marked its first part as sending
         while part < total:
-            await self._begin(progress, session, items, part, total)
+            if part != begun:
+                await self._begin(progress, session, items, part, total)
+            begun = None
             try:
                 await self._send_part(progress, parcel.parts[part])
             except Exception as error:
@@ -338,7 +342,10 @@ class Sender:
             part, progress.failures = part + 1, 0
         return True
 
-    async def _claim(self, session: date, parcel: Parcel, progress: _Progress) -> int | None:
+    async def _claim(
+        self, session: date, parcel: Parcel, progress: _Progress, *, parts: int | None = None
+    ) -> int | None:
+        """Claim the parcel's items; with ``parts``, also mark the first part due as sending."""
         return await self._db.write(
             self._outbox.claim,
             progress.chat_id,
@@ -346,6 +353,7 @@ class Sender:
             parcel.items,
             self.owner,
             self._clock(),
+            parts=parts,
         )
 
     async def _begin(
