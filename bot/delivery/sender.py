@@ -21,10 +21,11 @@ Log writes run on the database's threads, never on the event loop; the per-part 
 group-committed (``Database.write``). A one-part message costs two: the claim, which also marks
 its first part as sending, and the acknowledgement.
 
-A text part's request body (its text, parse mode and keyboard) is built once for every chat,
-and Telegram's answer to it stays JSON: nothing here reads the sent message, and turning each
-answer into PTB's ``Message`` was a fifth of a broadcast's CPU. Errors still arrive as PTB's
-exceptions, as the request still goes through the bot (its flood limiter and HTTP client).
+A text part's request body (its text, parse mode and keyboard, with the bot's ``Defaults``
+such as no link previews) is built once for every chat, and Telegram's answer to it stays
+JSON: nothing here reads the sent message, and turning each answer into PTB's ``Message`` was a
+fifth of a broadcast's CPU. Errors still arrive as PTB's exceptions, as the request still goes
+through the bot (its flood limiter and HTTP client).
 """
 
 from __future__ import annotations
@@ -41,8 +42,16 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
-from telegram.ext import ExtBot
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
+from telegram.ext import Defaults, ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bot.delivery.outbox import OutboxLog, new_owner, retire_owner
@@ -167,6 +176,20 @@ class SendReport:
         return f"{self.session.isoformat()}: {', '.join(parts) or 'no chats due'}"
 
 
+def _message_defaults(defaults: Defaults | None) -> dict[str, Any]:
+    """Return the sendMessage parameters the bot's ``Defaults`` give its typed methods."""
+    fields: dict[str, Any] = {}
+    if defaults is None:
+        return fields
+    if defaults.link_preview_options is not None:
+        fields["link_preview_options"] = defaults.link_preview_options.to_dict()
+    if defaults.disable_notification is not None:
+        fields["disable_notification"] = defaults.disable_notification
+    if defaults.protect_content is not None:
+        fields["protect_content"] = defaults.protect_content
+    return fields
+
+
 #: Chats in flight at the free rate, and at most at any rate.
 MIN_CONCURRENCY = 64
 MAX_CONCURRENCY = 256
@@ -246,7 +269,7 @@ class Sender:
         self._clock = clock
         self._in_flight: set[tuple[int, date, Purpose]] = set()
         self._broadcast_options: dict[str, Any] = {"rate_limit_args": BULK}
-        self._broadcast_fields: dict[str, Any] = {}
+        self._broadcast_fields = _message_defaults(bot.defaults)
         if paid:
             # The limiter paces flagged messages at the paid rate; everything else stays free.
             self._broadcast_options[PAID_FLAG] = True
@@ -377,8 +400,14 @@ class Sender:
             request = {**part.request, **self._broadcast_fields, "chat_id": progress.chat_id}
             if progress.thread_id is not None:
                 request["message_thread_id"] = progress.thread_id
-            # The answer (the sent message as JSON) is not needed: see the module's docstring.
-            await self.bot.do_api_request("sendMessage", request, rate_limit_args=BULK)
+            try:
+                # The answer (the sent message as JSON) is not needed: see the module's docstring.
+                await self.bot.do_api_request("sendMessage", request, rate_limit_args=BULK)
+            except EndPointNotFound as error:
+                # do_api_request calls a refused token an unknown method; sendMessage is known.
+                if isinstance(error.__cause__, InvalidToken):
+                    raise error.__cause__ from None
+                raise
         elif self.charts is not None:
             await self.charts.send(
                 self.bot,
