@@ -116,6 +116,25 @@ def _in(items: Sequence[str]) -> str:
     return f"item IN ({', '.join('?' for _ in items)})"
 
 
+def _mark_sending(
+    sql: sqlite3.Connection,
+    chat_id: int,
+    session: date,
+    items: Sequence[str],
+    part: int,
+    total: int,
+    now: datetime,
+) -> None:
+    """Mark part ``part`` (0-based) of ``total`` of the items as in flight."""
+    stamp = to_text(now)
+    sql.execute(
+        "UPDATE outbox SET status = 'sending', parts_total = ?, parts_sent = ?, "
+        "claimed_at = ?, updated_at = ? "
+        f"WHERE chat_id = ? AND session = ? AND {_in(items)}",
+        (total, part, stamp, stamp, chat_id, session.isoformat(), *items),
+    )
+
+
 class OutboxLog:
     """The (chat, session, item) log that makes every push idempotent."""
 
@@ -123,41 +142,64 @@ class OutboxLog:
         self._db = database
 
     def claim(
-        self, chat_id: int, session: date, items: Sequence[str], owner: str, now: datetime
+        self,
+        chat_id: int,
+        session: date,
+        items: Sequence[str],
+        owner: str,
+        now: datetime,
+        *,
+        parts: int | None = None,
     ) -> int | None:
         """Take ``items`` for ``owner``; return how many parts are already sent, None to skip.
 
         Skipped: sent or failed for good, or claimed by another sender that is still alive.
+        Given ``parts`` (the message's part count), the first part due is also marked as
+        sending in the same transaction (as ``begin_part`` does), one write less per message.
         """
-        day, stamp = session.isoformat(), to_text(now)
         with self._db.transaction() as sql:
-            rows = sql.execute(
-                f"SELECT * FROM outbox WHERE chat_id = ? AND session = ? AND {_in(items)}",
-                (chat_id, day, *items),
-            ).fetchall()
-            unfinished = [row for row in rows if row["status"] not in (Status.SENT, Status.FAILED)]
-            if len(rows) == len(items) and not unfinished:
+            start = self._claim(sql, chat_id, session, items, owner, now)
+            if start is not None and parts is not None and start < parts:
+                _mark_sending(sql, chat_id, session, items, start, parts, now)
+            return start
+
+    def _claim(
+        self,
+        sql: sqlite3.Connection,
+        chat_id: int,
+        session: date,
+        items: Sequence[str],
+        owner: str,
+        now: datetime,
+    ) -> int | None:
+        day, stamp = session.isoformat(), to_text(now)
+        rows = sql.execute(
+            f"SELECT * FROM outbox WHERE chat_id = ? AND session = ? AND {_in(items)}",
+            (chat_id, day, *items),
+        ).fetchall()
+        unfinished = [row for row in rows if row["status"] not in (Status.SENT, Status.FAILED)]
+        if len(rows) == len(items) and not unfinished:
+            return None
+        for row in rows:
+            holder, claimed_at = row["owner"], row["claimed_at"]
+            if (
+                holder
+                and holder != owner
+                and claimed_at
+                and _owner_alive(holder, from_text(claimed_at), now)
+            ):
                 return None
-            for row in rows:
-                holder, claimed_at = row["owner"], row["claimed_at"]
-                if (
-                    holder
-                    and holder != owner
-                    and claimed_at
-                    and _owner_alive(holder, from_text(claimed_at), now)
-                ):
-                    return None
-            sql.executemany(
-                "INSERT INTO outbox (chat_id, session, item, status, owner, claimed_at, "
-                "attempts, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, 1, ?) "
-                "ON CONFLICT (chat_id, session, item) DO UPDATE SET owner = excluded.owner, "
-                "claimed_at = excluded.claimed_at, attempts = outbox.attempts + 1, "
-                "updated_at = excluded.updated_at",
-                [(chat_id, day, item, owner, stamp, stamp) for item in items],
-            )
-            if len(rows) < len(items):
-                return 0
-            return min(int(row["parts_sent"]) for row in unfinished)
+        sql.executemany(
+            "INSERT INTO outbox (chat_id, session, item, status, owner, claimed_at, "
+            "attempts, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, 1, ?) "
+            "ON CONFLICT (chat_id, session, item) DO UPDATE SET owner = excluded.owner, "
+            "claimed_at = excluded.claimed_at, attempts = outbox.attempts + 1, "
+            "updated_at = excluded.updated_at",
+            [(chat_id, day, item, owner, stamp, stamp) for item in items],
+        )
+        if len(rows) < len(items):
+            return 0
+        return min(int(row["parts_sent"]) for row in unfinished)
 
     def begin_part(
         self,
@@ -169,14 +211,8 @@ class OutboxLog:
         now: datetime,
     ) -> None:
         """Record that part ``part`` (0-based) of ``total`` is about to be sent."""
-        stamp = to_text(now)
         with self._db.transaction() as sql:
-            sql.execute(
-                "UPDATE outbox SET status = 'sending', parts_total = ?, parts_sent = ?, "
-                "claimed_at = ?, updated_at = ? "
-                f"WHERE chat_id = ? AND session = ? AND {_in(items)}",
-                (total, part, stamp, stamp, chat_id, session.isoformat(), *items),
-            )
+            _mark_sending(sql, chat_id, session, items, part, total, now)
 
     def part_sent(
         self,

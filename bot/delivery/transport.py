@@ -55,7 +55,8 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[tuple[str, str], str | None] = {}
+        self._proxies: dict[str, str | None] = {}
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -102,11 +103,10 @@ class AiohttpRequest(BaseRequest):
         read = _seconds(read_timeout, self._read_timeout)
         write = _seconds(write_timeout, write_default) if files else 0.0
         # aiohttp has no write timeout: an upload's read timeout also covers sending its body.
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=_seconds(pool_timeout, self._pool_timeout),
-            sock_connect=_seconds(connect_timeout, self._connect_timeout),
-            sock_read=None if read is None or write is None else read + write,
+        timeout = self._timeout(
+            _seconds(pool_timeout, self._pool_timeout),
+            _seconds(connect_timeout, self._connect_timeout),
+            None if read is None or write is None else read + write,
         )
         try:
             async with self._session.request(
@@ -119,15 +119,30 @@ class AiohttpRequest(BaseRequest):
             # An error may quote the URL, and the URL holds the token.
             raise NetworkError(f"aiohttp.{type(error).__name__}: {redact(str(error))}") from error
 
+    def _timeout(
+        self, connect: float | None, sock_connect: float | None, sock_read: float | None
+    ) -> aiohttp.ClientTimeout:
+        """Return the ClientTimeout of these seconds (made once: a broadcast asks per message)."""
+        key = (connect, sock_connect, sock_read)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(
+                total=None, connect=connect, sock_connect=sock_connect, sock_read=sock_read
+            )
+            self._timeouts[key] = timeout
+        return timeout
+
     def _proxy(self, url: str) -> str | None:
-        """Return the environment's proxy for the URL's scheme and host (cached)."""
+        """Return the environment's proxy for the URL's scheme and host (cached per origin)."""
+        path_at = url.find("/", url.find("//") + 2)
+        origin = url if path_at < 0 else url[:path_at]
+        if origin in self._proxies:
+            return self._proxies[origin]
         parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname or "")
-        if key not in self._proxies:
-            proxy = urllib.request.getproxies_environment().get(parts.scheme)
-            bypass = urllib.request.proxy_bypass(key[1])
-            self._proxies[key] = None if bypass else proxy
-        return self._proxies[key]
+        proxy = urllib.request.getproxies_environment().get(parts.scheme)
+        bypass = urllib.request.proxy_bypass(parts.hostname or "")
+        self._proxies[origin] = None if bypass else proxy
+        return self._proxies[origin]
 
 
 def _form(fields: dict[str, str], files: dict[str, Any]) -> aiohttp.FormData:

@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from pathlib import Path
 
+import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import InvalidToken
 
 from bot.config import RateLimits
 from bot.delivery.outbox import Status
 from bot.delivery.sender import Outcome, PreparedMarkup, RetryPolicy, TextPart
+from bot.runtime.app import build_application, stop_services
+from bot.services.hub import get_services
 from bot.services.jobs import push_now
 from bot.store.chats import Schedule
+from briefings.service import MarketService
 from localapi import FloodLimits, LocalBotApi
-from tests.bot.conftest import Harness, running_bot
+from tests.bot.conftest import Harness, make_settings, running_bot
 
 EIGHT_NY = Schedule(time(8, 0), "America/New_York")
 QUICK_RETRIES = RetryPolicy(attempts=3, first_delay=0.05, max_delay=0.2)
@@ -51,6 +56,49 @@ async def test_push_sends_once_and_a_second_push_sends_nothing(bot: Harness) -> 
     assert again.count(Outcome.SKIPPED) == 3
     assert sum(len(bot.server.bot_messages(c)) for c in chats) == 3 * parts
     assert bot.services.outbox.counts(report.session) == {"sent": 3}
+
+
+async def test_a_pushed_message_carries_the_bots_defaults(bot: Harness) -> None:
+    chat = bot.private_chat(4100)
+    subscribe(bot, chat)
+    await push_now(bot.application)
+    calls = [c for c in bot.server.calls("sendMessage") if c.params["chat_id"] == chat]
+    assert calls
+    for call in calls:
+        # As the bot's typed methods send them: HTML, and no link previews (its Defaults).
+        assert call.params["parse_mode"] == "HTML"
+        assert call.params["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_a_refused_token_leaves_the_push_pending_and_says_so(
+    server: LocalBotApi, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Initialised, not polling (as ``marketbrief push``): polling would stop on the refusal.
+    settings = make_settings(data_dir)
+    service = MarketService.from_settings(settings.domain)
+    application = build_application(settings, service, base_url=server.base_url)
+    await application.initialize()
+    try:
+        server.add_user(4200, first_name="Ann")
+        server.add_chat(4200, "private", title="Ann")
+        get_services(application).chats.subscribe(
+            4200,
+            chat_type="private",
+            title="Ann",
+            thread_id=None,
+            schedule=EIGHT_NY,
+            subscribed_by=None,
+            now=datetime(2025, 1, 1, tzinfo=UTC),
+        )
+        server.token = "revoked"
+        report = await push_now(application)
+    finally:
+        await application.shutdown()
+        await stop_services(application)
+    assert report.outcomes == {4200: Outcome.PENDING}
+    refusals = [r.exc_info[1] for r in caplog.records if r.exc_info]
+    assert refusals
+    assert all(isinstance(error, InvalidToken) for error in refusals)
 
 
 async def test_a_429_storm_loses_nothing_and_stays_inside_the_limits(
@@ -176,3 +224,9 @@ def test_a_parts_keyboard_is_turned_into_json_once_for_every_chat() -> None:
     assert part.reply_markup == keyboard
     assert part.reply_markup.to_dict() == keyboard.to_dict()
     assert part.reply_markup.to_json() == keyboard.to_json()
+    # The whole sendMessage body but the chat is built once too.
+    assert part.request == {
+        "text": "<b>brief</b>",
+        "parse_mode": "HTML",
+        "reply_markup": keyboard.to_dict(),
+    }

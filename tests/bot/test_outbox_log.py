@@ -79,6 +79,29 @@ def test_a_restart_resumes_at_the_part_that_was_in_flight(tmp_path: Path) -> Non
     assert reopened.claim(1, SESSION, B, new_owner(), NOW) == 1
 
 
+def test_a_claim_told_the_part_count_marks_the_first_part_due_as_sending(
+    tmp_path: Path,
+) -> None:
+    log = open_log(tmp_path)
+    crashed = new_owner()
+    assert log.claim(1, SESSION, B, crashed, NOW, parts=3) == 0
+    record = log.get(1, SESSION)
+    assert record is not None
+    assert (record.status, record.parts_sent, record.parts_total) == (Status.SENDING, 0, 3)
+    log.part_sent(1, SESSION, B, 0, 3, NOW)  # the process dies after the first part
+    retire_owner(crashed)
+    resumed = new_owner()
+    assert log.claim(1, SESSION, B, resumed, NOW, parts=3) == 1
+    record = log.get(1, SESSION)
+    assert record is not None
+    assert (record.status, record.parts_sent, record.attempts) == (Status.SENDING, 1, 2)
+    # A briefing re-rendered shorter than the parts already sent: nothing is marked.
+    log.part_sent(1, SESSION, B, 1, 3, NOW)
+    retire_owner(resumed)
+    assert log.claim(1, SESSION, B, new_owner(), NOW, parts=2) == 2
+    assert log.get(1, SESSION).status is Status.PENDING  # type: ignore[union-attr]
+
+
 def test_a_live_sender_keeps_its_claim(tmp_path: Path) -> None:
     log = open_log(tmp_path)
     first, second = new_owner(), new_owner()

@@ -16,7 +16,15 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.config import RateLimits
-from bot.delivery.ratelimit import BULK, SAFETY, FloodLimiter, Pacer, SlidingWindow
+from bot.delivery.ratelimit import (
+    BULK,
+    SAFETY,
+    WAKE_TICK,
+    FloodLimiter,
+    LoopTimer,
+    Pacer,
+    SlidingWindow,
+)
 
 
 def most_in_any_window(times: Sequence[float], width: float) -> int:
@@ -238,3 +246,27 @@ async def test_idle_chats_are_forgotten_a_window_after_their_last_message() -> N
     await clock.run(clock.sleep(10.0))
     await clock.run(send(limiter, recorder, 1))
     assert limiter.tracked_chats() == 1
+
+
+async def test_the_loop_timer_wakes_sleepers_due_within_a_tick_together() -> None:
+    timer = LoopTimer()
+    loop = asyncio.get_running_loop()
+    turns = 0
+    woke: list[tuple[float, float, int]] = []
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while len(woke) < 40:
+            turns += 1
+            await asyncio.sleep(0)
+
+    async def sleeper(seconds: float) -> None:
+        asked = loop.time() + seconds
+        await timer.sleep(seconds)
+        woke.append((asked, loop.time(), turns))
+
+    # 40 waits due 0.5 ms apart, as a paced broadcast's: never woken early, in a few turns
+    # of the event loop (one per tick) where asyncio.sleep alone takes one turn each.
+    await asyncio.gather(count_turns(), *(sleeper(0.001 + i * 0.0005) for i in range(40)))
+    assert all(at >= asked for asked, at, _ in woke)
+    assert len({turn for _, _, turn in woke}) <= 40 * 0.0005 / WAKE_TICK + 2
