@@ -10,10 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from briefings.analytics.returns import window_base_date
+from briefings.analytics.returns import base_rows, window_base_date
 from briefings.history.analogs import analogs
 from briefings.history.book import HistoryBook
-from briefings.history.figures import base_rows
 from briefings.history.participation import sessions_beaten
 from briefings.history.rank import rank_in_history
 from briefings.history.regime import (

@@ -293,3 +293,19 @@ def test_a_source_that_cannot_list_the_index_is_asked_once_per_process(tmp_path:
 
     assert service.freshness().is_current  # no tiny/ folder: not asked again on every check
     assert fetched == ["tiny"]
+
+
+@pytest.mark.parametrize("window", ["MTD", "1D", "1M"])
+def test_the_top_50_gap_and_its_history_are_one_computation(
+    golden_service: MarketService, window: str
+) -> None:
+    # The story ranks the session's gap among its history: the same number, bit for bit.
+    snapshot = golden_service.snapshot()
+    members = snapshot.briefing.members[0]
+    split = members.top_vs_rest[window]
+    assert split.top_cap is not None and split.rest_cap is not None
+    history = golden_service.member_book().top_vs_rest_history(
+        members.index, window, date(2023, 1, 1)
+    )
+    assert history[pd.Timestamp(snapshot.briefing.as_of)] == split.top_cap - split.rest_cap
+    assert history.notna().sum() > 200

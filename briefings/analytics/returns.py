@@ -90,6 +90,26 @@ def window_base_date(
     return session_on_or_before(index, target)
 
 
+def base_rows(index: pd.DatetimeIndex, window: str) -> IntArray:
+    """Return, per session row, the row ``window`` is measured from (-1: history too short)."""
+    rows = np.arange(len(index), dtype=np.intp)
+    if window == "1D":
+        return rows - 1
+    days = pd.DatetimeIndex(index).normalize()
+    if window == "1W":
+        targets = days - pd.Timedelta(days=7)
+    elif window in _MONTHS_BACK:
+        targets = days - pd.DateOffset(months=_MONTHS_BACK[window])
+    elif window == "MTD":
+        targets = days.to_period("M").to_timestamp() - pd.Timedelta(days=1)
+    elif window == "YTD":
+        targets = days.to_period("Y").to_timestamp() - pd.Timedelta(days=1)
+    else:
+        raise ValueError(f"unknown window {window!r}; expected one of {', '.join(WINDOWS)}")
+    found: IntArray = index.searchsorted(targets, side="right").astype(np.intp) - 1
+    return found
+
+
 def column_values(closes: pd.DataFrame, tickers: Sequence[str]) -> FloatArray:
     """Return the closes of ``tickers`` as a (sessions x tickers) array, NaN for absent ones."""
     where = {column: position for position, column in enumerate(closes.columns)}

@@ -1,9 +1,10 @@
 """A figure's whole history: trailing-window returns and pair spreads at every session, vectorised.
 
-Each window's base row is the one ``briefings.analytics.returns.window_base_date`` picks, for all
-sessions at once: 1D the previous session, 1W / 1M / 3M / 1Y the last session on or before the
-same calendar day 7 days / 1 / 3 / 12 months earlier, MTD / YTD the last session of the previous
-month / year. r(t) = 100 * (c_t / c_base(t) - 1); NaN without both closes.
+Each window's base row (``briefings.analytics.returns.base_rows``) is the one
+``window_base_date`` picks, for all sessions at once: 1D the previous session, 1W / 1M / 3M / 1Y
+the last session on or before the same calendar day 7 days / 1 / 3 / 12 months earlier, MTD /
+YTD the last session of the previous month / year. r(t) = 100 * (c_t / c_base(t) - 1); NaN
+without both closes.
 """
 
 from __future__ import annotations
@@ -11,30 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from briefings.analytics.returns import FloatArray, IntArray, percent_change
-from briefings.windows import WINDOWS
-
-_MONTHS_BACK: dict[str, int] = {"1M": 1, "3M": 3, "1Y": 12}
-
-
-def base_rows(index: pd.DatetimeIndex, window: str) -> IntArray:
-    """Return, per session row, the row ``window`` is measured from (-1: history too short)."""
-    rows = np.arange(len(index), dtype=np.intp)
-    if window == "1D":
-        return rows - 1
-    days = pd.DatetimeIndex(index).normalize()
-    if window == "1W":
-        targets = days - pd.Timedelta(days=7)
-    elif window in _MONTHS_BACK:
-        targets = days - pd.DateOffset(months=_MONTHS_BACK[window])
-    elif window == "MTD":
-        targets = days.to_period("M").to_timestamp() - pd.Timedelta(days=1)
-    elif window == "YTD":
-        targets = days.to_period("Y").to_timestamp() - pd.Timedelta(days=1)
-    else:
-        raise ValueError(f"unknown window {window!r}; expected one of {', '.join(WINDOWS)}")
-    found: IntArray = index.searchsorted(targets, side="right").astype(np.intp) - 1
-    return found
+from briefings.analytics.returns import FloatArray, IntArray, base_rows, percent_change
 
 
 def forward_rows(index: pd.DatetimeIndex, months: int) -> IntArray:

@@ -22,8 +22,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from briefings.analytics.returns import FloatArray, IntArray
-from briefings.history.figures import base_rows, spread_history
+from briefings.analytics.returns import FloatArray, IntArray, base_rows
+from briefings.history.figures import spread_history
 from briefings.verdict_rule import (
     KEY_PAIRS,
     LEAN_MIN_PP,

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from briefings.analytics.breadth import above_average
-from briefings.analytics.returns import FloatArray, percent_change
+from briefings.analytics.returns import FloatArray, finite_or_none, percent_change
 
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
@@ -75,34 +75,71 @@ def equal_weighted(returns: FloatArray) -> float | None:
 
 
 def top_members(weights: FloatArray, n: int) -> BoolArray:
-    """Return a mask of the ``n`` members with the largest weights (ties: list order).
+    """Return a mask of the ``n`` members with the largest weights (ties: list order), per row.
 
-    Members without a weight are never in the top; fewer than ``n`` weighted members are all top.
+    ``weights`` is one row (members) or rows x members. Members without a weight are never in
+    the top; fewer than ``n`` weighted members are all top.
     """
-    ranked = np.flatnonzero(np.isfinite(weights))
-    order = ranked[np.argsort(-weights[ranked], kind="stable")]
-    mask = np.zeros(len(weights), dtype=bool)
-    mask[order[:n]] = True
+    weighted = np.isfinite(weights)
+    order = np.argsort(np.where(weighted, -weights, np.inf), axis=-1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(order.shape[-1]), order.shape), -1)
+    mask: BoolArray = (ranks < n) & weighted
     return mask
+
+
+def _cap_rows(weights: FloatArray, returns: FloatArray, group: BoolArray) -> FloatArray:
+    """Return per row sum w_i r_i / sum w_i over the group's members with both; NaN if none."""
+    usable = group & np.isfinite(weights) & np.isfinite(returns)
+    w = np.where(usable, weights, 0.0)
+    total = w.sum(axis=-1)
+    weighted = (w * np.where(usable, returns, 0.0)).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result: FloatArray = np.where(total > 0, weighted / total, np.nan)
+    return result
+
+
+def _equal_rows(returns: FloatArray, group: BoolArray) -> FloatArray:
+    """Return per row the mean r_i over the group's members with a return; NaN if none."""
+    usable = group & np.isfinite(returns)
+    count = usable.sum(axis=-1)
+    total = np.where(usable, returns, 0.0).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result: FloatArray = np.where(count > 0, total / count, np.nan)
+    return result
+
+
+def split_rows(
+    weights: FloatArray, returns: FloatArray, n: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Return per row (top_cap, rest_cap, top_equal, rest_equal) for the top ``n`` by w_i(base).
+
+    ``weights`` and ``returns`` are rows x members (one session each). cap: sum w_i(base) r_i /
+    sum w_i(base) over the group; equal: mean r_i over the group. NaN where a group has no
+    usable member, and all four NaN for a row without weights (no top N).
+    """
+    top = top_members(weights, n)
+    rest = ~top
+    unweighted = ~np.isfinite(weights).any(axis=-1)
+    splits = (
+        _cap_rows(weights, returns, top),
+        _cap_rows(weights, returns, rest),
+        _equal_rows(returns, top),
+        _equal_rows(returns, rest),
+    )
+    return tuple(np.where(unweighted, np.nan, values) for values in splits)  # type: ignore[return-value]
 
 
 def split_returns(
     weights: FloatArray, returns: FloatArray, n: int
 ) -> tuple[float | None, float | None, float | None, float | None]:
-    """Return (top_cap, rest_cap, top_equal, rest_equal) for the top ``n`` by w_i(base).
-
-    cap: sum w_i(base) r_i / sum w_i(base) over the group; equal: mean r_i over the group.
-    Without weights there is no top N: all four are None.
-    """
-    if not np.isfinite(weights).any():
-        return None, None, None, None
-    top = top_members(weights, n)
-    rest = ~top
+    """Return ``split_rows`` of one session as (top_cap, rest_cap, top_equal, rest_equal)."""
+    top_cap, rest_cap, top_equal, rest_equal = split_rows(weights[None, :], returns[None, :], n)
     return (
-        cap_weighted(weights[top], returns[top]),
-        cap_weighted(weights[rest], returns[rest]),
-        equal_weighted(returns[top]),
-        equal_weighted(returns[rest]),
+        finite_or_none(float(top_cap[0])),
+        finite_or_none(float(rest_cap[0])),
+        finite_or_none(float(top_equal[0])),
+        finite_or_none(float(rest_equal[0])),
     )
 
 

@@ -15,7 +15,10 @@ import numpy as np
 import pandas as pd
 
 from briefings.analytics.returns import FloatArray
-from briefings.members.window import member_window
+from briefings.members.window import member_windows
+
+#: Sessions measured in one pass: bounds the rows x members arrays of a large index.
+ROWS_AT_ONCE = 256
 
 
 def top_vs_rest_history(
@@ -29,9 +32,10 @@ def top_vs_rest_history(
 ) -> pd.Series:
     """Return the top N's cap-weighted ``window`` gap over the rest at every session (pp)."""
     first = int(dates.searchsorted(pd.Timestamp(since)))
-    gaps = np.full(len(dates) - first, np.nan)
-    for position, row in enumerate(range(first, len(dates))):
-        split = member_window(dates, prices, weights, at_holdings, row, window, top_n).split
-        if split.top_cap is not None and split.rest_cap is not None:
-            gaps[position] = split.top_cap - split.rest_cap
+    rows = np.arange(first, len(dates))
+    gaps = np.full(len(rows), np.nan)
+    for start in range(0, len(rows), ROWS_AT_ONCE):
+        chunk = rows[start : start + ROWS_AT_ONCE]
+        split = member_windows(dates, prices, weights, at_holdings, chunk, window, top_n)
+        gaps[start : start + len(chunk)] = split.top_cap - split.rest_cap
     return pd.Series(gaps, index=dates[first:])
