@@ -303,7 +303,8 @@ def test_the_top_50_gap_and_its_history_are_one_computation(
     snapshot = golden_service.snapshot()
     members = snapshot.briefing.members[0]
     split = members.top_vs_rest[window]
-    assert split.top_cap is not None and split.rest_cap is not None
+    assert split.top_cap is not None
+    assert split.rest_cap is not None
     history = golden_service.member_book().top_vs_rest_history(
         members.index, window, date(2023, 1, 1)
     )
