@@ -19,8 +19,9 @@ FIXTURE = Path(__file__).parent / "fixtures" / "price_store_layout1"
 VERSION_BEFORE = "2-73f24218a692847f"
 
 
-def expected(name: str) -> pd.DataFrame:
-    frame = pd.read_csv(FIXTURE / name, index_col="date", parse_dates=True)
+def expected(name: str, folder: Path = FIXTURE) -> pd.DataFrame:
+    """Return the closes a fixture's code served, read back to the same bits."""
+    frame = pd.read_csv(folder / name, index_col="date", parse_dates=True)
     frame.index = pd.DatetimeIndex(frame.index.astype("datetime64[ns]"), name="date")
     return frame.astype(np.float64)
 
@@ -149,13 +150,6 @@ FIXTURE_2 = Path(__file__).parent / "fixtures" / "price_store_layout2"
 VERSIONS_2 = {"demo": "9-df1c2bc479d3c47b", "csv:/data": "1-12d08d450cf47b43"}
 
 
-def expected_2(name: str) -> pd.DataFrame:
-    """Return the closes the layout-2 code served, read back to the same bits."""
-    frame = pd.read_csv(FIXTURE_2 / name, index_col="date", parse_dates=True)
-    frame.index = pd.DatetimeIndex(frame.index.astype("datetime64[ns]"), name="date")
-    return frame.astype(np.float64)
-
-
 @pytest.fixture
 def layout2(tmp_path: Path) -> Path:
     path = tmp_path / "prices.sqlite3"
@@ -169,7 +163,9 @@ def test_a_layout2_store_opens_migrated_and_serves_the_same_closes_bit_for_bit(
     store = PriceStore(layout2)
 
     for source, name in (("demo", "demo.csv"), ("csv:/data", "csv.csv")):
-        pd.testing.assert_frame_equal(store.load(source), expected_2(name), check_exact=True)
+        pd.testing.assert_frame_equal(
+            store.load(source), expected(name, FIXTURE_2), check_exact=True
+        )
         assert store.data_version(source) == VERSIONS_2[source]
     assert store.last_dates("demo") == dict.fromkeys(
         ["AAPL", "SPY", "XLK", "^GSPC"], date(2025, 6, 30)
@@ -187,7 +183,7 @@ def test_a_migrated_layout2_store_takes_sessions_past_a_full_tail_and_a_fix(
     layout2: Path,
 ) -> None:
     store = PriceStore(layout2)
-    before = expected_2("demo.csv")
+    before = expected("demo.csv", FIXTURE_2)
     days = pd.bdate_range("2025-07-01", periods=TAIL_LIMIT + 2, name="date").as_unit("ns")
     sessions = pd.DataFrame(
         {"SPY": np.arange(len(days)) + 600.25, "XLK": np.arange(len(days)) + 190.5}, index=days
@@ -200,9 +196,9 @@ def test_a_migrated_layout2_store_takes_sessions_past_a_full_tail_and_a_fix(
 
     for reader in (store, PriceStore(layout2)):
         after = reader.load("demo")
-        expected = before.copy()
-        expected.loc["2024-03-11", "AAPL"] = 1.25
-        pd.testing.assert_frame_equal(after.loc[:"2025-06-30"], expected, check_exact=True)
+        corrected = before.copy()
+        corrected.loc["2024-03-11", "AAPL"] = 1.25
+        pd.testing.assert_frame_equal(after.loc[:"2025-06-30"], corrected, check_exact=True)
         pd.testing.assert_frame_equal(
             after.loc["2025-07-01":, ["SPY", "XLK"]], sessions, check_exact=True, check_freq=False
         )
@@ -222,6 +218,8 @@ def test_a_layout2_store_on_a_read_only_disk_serves_its_closes(
     store = PriceStore(read_only / "prices.sqlite3")
 
     assert store.read_only
-    pd.testing.assert_frame_equal(store.load("demo"), expected_2("demo.csv"), check_exact=True)
+    pd.testing.assert_frame_equal(
+        store.load("demo"), expected("demo.csv", FIXTURE_2), check_exact=True
+    )
     assert store.data_version("demo") == VERSIONS_2["demo"]
     store.close()
