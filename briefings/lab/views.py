@@ -88,10 +88,10 @@ def rrg_view(snapshot: Snapshot, kind: RRGKind) -> JsonObject:
 
 
 def heatmap_view(snapshot: Snapshot) -> JsonObject:
-    """Return sectors x windows (ETFs, and each index's sectors from members) and the factors.
+    """Return sectors x windows (ETFs, and each index's sectors from members) and the pairs.
 
     Member rows are cap-weighted (sum w_i(base) r_i / sum w_i(base)), as in the briefing; the
-    factor scoreboard is each rotation pair's spread, lead return minus lag return in pp.
+    pairs' rows (``factors``) are each rotation pair's spread, lead return minus lag return in pp.
     """
     briefing = snapshot.briefing
     universe = snapshot.universe
