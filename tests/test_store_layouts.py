@@ -128,23 +128,6 @@ def test_a_year_spanning_correction_merges_into_each_year(tmp_path: Path) -> Non
     assert store.load("demo", end=date(2024, 12, 31)).index[-1] == pd.Timestamp("2024-12-31")
 
 
-def test_a_layout1_store_on_a_read_only_disk_serves_its_closes(
-    tmp_path: Path, mount_point: Callable[..., Path]
-) -> None:
-    folder = tmp_path / "writable"
-    folder.mkdir()
-    shutil.copy(FIXTURE / "prices.sqlite3", folder / "prices.sqlite3")
-    read_only = mount_point("--bind", "-o", "ro", str(folder))
-
-    store = PriceStore(read_only / "prices.sqlite3")
-
-    assert store.read_only
-    pd.testing.assert_frame_equal(store.load("demo"), expected("demo.csv"))
-    assert store.data_version("demo") == VERSION_BEFORE
-    assert store.last_dates("demo")["SPY"] == date(2025, 6, 30)
-    store.close()
-
-
 FIXTURE_2 = Path(__file__).parent / "fixtures" / "price_store_layout2"
 #: The layout-2 file's data versions, as the code that wrote it reported.
 VERSIONS_2 = {"demo": "9-df1c2bc479d3c47b", "csv:/data": "1-12d08d450cf47b43"}
@@ -207,19 +190,25 @@ def test_a_migrated_layout2_store_takes_sessions_past_a_full_tail_and_a_fix(
         assert reader.last_dates("demo")["AAPL"] == date(2025, 6, 30)
 
 
-def test_a_layout2_store_on_a_read_only_disk_serves_its_closes(
-    tmp_path: Path, mount_point: Callable[..., Path]
+@pytest.mark.parametrize(
+    ("layout", "version", "last_spy"),
+    [(1, VERSION_BEFORE, date(2025, 6, 30)), (2, VERSIONS_2["demo"], date(2025, 6, 30))],
+)
+def test_an_older_store_on_a_read_only_disk_serves_its_closes(
+    tmp_path: Path, mount_point: Callable[..., Path], layout: int, version: str, last_spy: date
 ) -> None:
+    fixture = FIXTURE if layout == 1 else FIXTURE_2
     folder = tmp_path / "writable"
     folder.mkdir()
-    shutil.copy(FIXTURE_2 / "prices.sqlite3", folder / "prices.sqlite3")
+    shutil.copy(fixture / "prices.sqlite3", folder / "prices.sqlite3")
     read_only = mount_point("--bind", "-o", "ro", str(folder))
 
     store = PriceStore(read_only / "prices.sqlite3")
 
     assert store.read_only
     pd.testing.assert_frame_equal(
-        store.load("demo"), expected("demo.csv", FIXTURE_2), check_exact=True
+        store.load("demo"), expected("demo.csv", fixture), check_exact=True
     )
-    assert store.data_version("demo") == VERSIONS_2["demo"]
+    assert store.data_version("demo") == version
+    assert store.last_dates("demo")["SPY"] == last_spy
     store.close()

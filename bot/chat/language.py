@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.chat.commands import InputProblem, command
 from bot.chat.replies import echo, reply
-from bot.chat.subscription import may_manage
+from bot.chat.subscription import store_setting
 from bot.desk.reader_language import chat_language, use_language
 from bot.services.context import BotContext
 from briefings import DEFAULT_LANGUAGE, LANGUAGES
@@ -31,18 +31,11 @@ async def language(update: Update, context: Context, args: Sequence[str]) -> Non
     wanted = args[0].lower()
     if wanted not in LANGUAGES:
         raise InputProblem("not_language", text=echo(args[0]))
-    if not await may_manage(update, context):
-        await reply(update, "not_admin", setting="language")
-        return
-    await services.database.run(
-        services.chats.set_language,
-        chat.id,
-        chat_type=chat.type,
-        title=chat.effective_name,
-        language=wanted,
-    )
-    use_language(wanted)
-    await reply(update, "language", changed=True)
+    if await store_setting(
+        update, context, "language", services.chats.set_language, language=wanted
+    ):
+        use_language(wanted)
+        await reply(update, "language", changed=True)
 
 
 async def remember_language(update: Update, context: BotContext) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import Update
@@ -73,6 +73,25 @@ async def may_manage(update: Update, context: Context) -> bool:
         return False
     member = await context.bot.get_chat_member(chat.id, user.id)
     return member.status in MANAGERS
+
+
+async def store_setting(
+    update: Update, context: Context, setting: str, store: Callable[..., Any], **values: Any
+) -> bool:
+    """Store one chat setting if the sender may manage the chat; else say so. Return if stored.
+
+    ``store`` is a ``ChatStore`` method taking the chat id, its type and title, and ``values``.
+    """
+    chat = update.effective_chat
+    if chat is None:
+        return False
+    if not await may_manage(update, context):
+        await reply(update, "not_admin", setting=setting)
+        return False
+    await context.services.database.run(
+        store, chat.id, chat_type=chat.type, title=chat.effective_name, **values
+    )
+    return True
 
 
 @command("subscribe", max_args=MAX_SCHEDULE_WORDS)
@@ -214,16 +233,9 @@ async def _set_recaps(update: Update, context: Context, args: Sequence[str]) -> 
     if chat is None:
         return
     choice = _chosen_word(args, [*RECAP_CHOICES, RECAPS_OFF], "which_recaps")
-    if not await may_manage(update, context):
-        await reply(update, "not_admin", setting="recaps")
+    recaps = None if choice == RECAPS_OFF else choice
+    if not await store_setting(update, context, "recaps", services.chats.set_recaps, recaps=recaps):
         return
-    await services.database.run(
-        services.chats.set_recaps,
-        chat.id,
-        chat_type=chat.type,
-        title=chat.effective_name,
-        recaps=None if choice == RECAPS_OFF else choice,
-    )
     subscription = await services.database.run(services.chats.subscription, chat.id)
     await reply(
         update,
@@ -242,17 +254,8 @@ async def _set_replies(update: Update, context: Context, args: Sequence[str]) ->
     replies = _chosen_word(args, list(REPLY_MODES), "which_replies")
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         raise InputProblem("replies_in_groups")
-    if not await may_manage(update, context):
-        await reply(update, "not_admin", setting="replies")
-        return
-    await services.database.run(
-        services.chats.set_replies,
-        chat.id,
-        chat_type=chat.type,
-        title=chat.effective_name,
-        replies=replies,
-    )
-    await reply(update, "replies_setting", replies=replies)
+    if await store_setting(update, context, "replies", services.chats.set_replies, replies=replies):
+        await reply(update, "replies_setting", replies=replies)
 
 
 async def _set_chart(update: Update, context: Context, chart: str | None) -> None:

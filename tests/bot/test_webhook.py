@@ -20,7 +20,7 @@ from bot.runtime.serve import ServeOptions, serving
 from bot.runtime.web import MAX_UPDATE_BYTES
 from bot.runtime.webconfig import SECRET_HEADER, ListenAddress, WebhookSettings, webhook_settings
 from bot.runtime.webhook_body import nesting_depth
-from bot.services.hub import get_services
+from bot.services.hub import BotApplication, get_services
 from briefings.service import MarketService
 from localapi import LocalBotApi
 from tests.bot.conftest import make_settings
@@ -45,10 +45,23 @@ def webhook_at(port: int, path: str = "/telegram/hook") -> WebhookSettings:
     )
 
 
+def bot_application(server: LocalBotApi, data_dir: Path) -> BotApplication:
+    """Return the bot built on ``data_dir``, talking to the local Bot API server."""
+    settings = make_settings(data_dir)
+    return build_application(
+        settings, MarketService.from_settings(settings.domain), base_url=server.base_url
+    )
+
+
 async def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> int:
+    return await post_body(url, headers, json=body)
+
+
+async def post_body(url: str, headers: dict[str, str], **body: Any) -> int:
+    """POST ``body`` (``json=`` or ``data=``) to ``url`` and return the HTTP status."""
     async with (
         aiohttp.ClientSession() as session,
-        session.post(url, json=body, headers=headers) as response,
+        session.post(url, headers=headers, **body) as response,
     ):
         return response.status
 
@@ -56,10 +69,7 @@ async def post(url: str, body: dict[str, Any], headers: dict[str, str]) -> int:
 async def test_updates_arrive_by_webhook_and_need_the_secret(
     server: LocalBotApi, data_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = make_settings(data_dir)
-    application = build_application(
-        settings, MarketService.from_settings(settings.domain), base_url=server.base_url
-    )
+    application = bot_application(server, data_dir)
     webhook = webhook_at(free_port())
     caplog.set_level(logging.INFO)
     async with serving(application, ServeOptions(webhook=webhook)):
@@ -97,10 +107,7 @@ async def test_updates_arrive_by_webhook_and_need_the_secret(
 
 
 async def test_healthz_shares_the_webhook_port(server: LocalBotApi, data_dir: Path) -> None:
-    settings = make_settings(data_dir)
-    application = build_application(
-        settings, MarketService.from_settings(settings.domain), base_url=server.base_url
-    )
+    application = bot_application(server, data_dir)
     webhook = webhook_at(free_port(), "/hook")
     async with serving(application, ServeOptions(webhook=webhook)):
         await get_services(application).startup_complete.wait()
@@ -144,10 +151,7 @@ def test_a_missing_secret_is_generated_and_a_bad_one_refused() -> None:
 
 
 async def test_webhook_on_a_unix_socket(server: LocalBotApi, data_dir: Path) -> None:
-    settings = make_settings(data_dir)
-    application = build_application(
-        settings, MarketService.from_settings(settings.domain), base_url=server.base_url
-    )
+    application = bot_application(server, data_dir)
     socket_path = data_dir / "run" / "bot.sock"
     webhook = WebhookSettings(
         url="https://bot.example.org/tg/hook",
@@ -193,20 +197,13 @@ NOT_UPDATES: dict[str, tuple[bytes, str]] = {
 
 async def post_bytes(url: str, body: bytes) -> int:
     headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(url, data=io.BytesIO(body), headers=headers) as response,
-    ):
-        return response.status
+    return await post_body(url, headers, data=io.BytesIO(body))
 
 
 async def test_bodies_that_are_not_updates_get_400_and_one_warning_each(
     server: LocalBotApi, data_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = make_settings(data_dir)
-    application = build_application(
-        settings, MarketService.from_settings(settings.domain), base_url=server.base_url
-    )
+    application = bot_application(server, data_dir)
     webhook = webhook_at(free_port())
     caplog.set_level(logging.INFO)
     async with serving(application, ServeOptions(webhook=webhook)):
