@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 import threading
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -87,12 +87,26 @@ def _cache_path(end: date) -> Path:
 
     exchange_calendars' version fixes its holiday rules and the tz database it ships with.
     """
-    try:
-        version = metadata.version("exchange-calendars")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    name = f"sessions-{EXCHANGE}-{version}-{CALENDAR_START:%Y%m%d}-{end:%Y%m%d}.npz"
+    name = f"sessions-{EXCHANGE}-{_calendars_version()}-{CALENDAR_START:%Y%m%d}-{end:%Y%m%d}.npz"
     return cache_dir() / name
+
+
+def _calendars_version() -> str:
+    """Return exchange_calendars' installed version, read from its dist-info folder's name."""
+    # The folder's name, found beside the package, costs a directory listing; importlib.metadata
+    # (about 10 ms of imports and a scan of every distribution) is the fallback.
+    spec = importlib.util.find_spec("exchange_calendars")
+    if spec is not None and spec.origin is not None:
+        site = Path(spec.origin).parent.parent
+        found = sorted(site.glob("exchange_calendars-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name.removeprefix("exchange_calendars-").removesuffix(".dist-info")
+    from importlib import metadata
+
+    try:
+        return metadata.version("exchange-calendars")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _load_cached(path: Path) -> _SessionTable | None:

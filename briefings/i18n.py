@@ -8,14 +8,13 @@ import os
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from functools import cache
+from gettext import NullTranslations
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from babel.core import Locale
 from babel.dates import format_date, format_datetime, format_skeleton
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 
 #: The languages every message is written in; the first is the default.
 LANGUAGES: tuple[str, ...] = ("en", "zh")
@@ -72,6 +71,11 @@ def translations(language: str) -> NullTranslations:
     check_language(language)
     if language == DEFAULT_LANGUAGE:
         return NullTranslations()  # the message ids are the English text
+    # Imported here: an English-only process never reads a catalog.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     with po_path(language).open("rb") as po:
         catalog = read_po(po, locale=LOCALES[language], domain=DOMAIN)
     compiled = io.BytesIO()
@@ -106,16 +110,28 @@ def signed(value: float | None, language: str, decimals: int = 1, suffix: str = 
     rounded = round(value, decimals)
     if rounded == 0:
         rounded = 0.0  # no "-0.0"
-    digits = "0" * decimals
-    pattern = f"+#,##0.{digits};-#,##0.{digits}" if decimals else "+#,##0;-#,##0"
-    return format_decimal(rounded, format=pattern, locale=LOCALES[language]) + suffix
+    pattern = _number_pattern(decimals, signed=True)
+    return format_decimal(rounded, format=pattern, locale=_locale(language)) + suffix
 
 
 def number(value: float, language: str, decimals: int = 2) -> str:
     """Format a number with grouping and ``decimals`` places for the locale: 1,234.50."""
+    pattern = _number_pattern(decimals, signed=False)
+    return format_decimal(round(value, decimals), format=pattern, locale=_locale(language))
+
+
+@cache
+def _number_pattern(decimals: int, signed: bool) -> NumberPattern:
+    """Return the Babel pattern of a grouped number with ``decimals`` places, parsed once."""
     digits = "0" * decimals
-    pattern = f"#,##0.{digits}" if decimals else "#,##0"
-    return format_decimal(round(value, decimals), format=pattern, locale=LOCALES[language])
+    unsigned = f"#,##0.{digits}" if decimals else "#,##0"
+    return parse_pattern(f"+{unsigned};-{unsigned}" if signed else unsigned)
+
+
+@cache
+def _locale(language: str) -> Locale:
+    """Return the Babel locale of ``language``, parsed once."""
+    return Locale.parse(LOCALES[language])
 
 
 #: Babel date patterns per language: the full day and the short month-and-day.

@@ -20,7 +20,7 @@ from briefings.clock import Clock, utc_now
 from briefings.config import Settings
 from briefings.history.book import history_book
 from briefings.lru import Lru
-from briefings.members.book import MemberBook
+from briefings.members.book import MemberBook, first_date_needed
 from briefings.members.holdings_store import (
     HoldingsFetcher,
     HoldingsStore,
@@ -331,20 +331,30 @@ class MarketService:
         with self._lock:
             return self._member_book(self.store.data_version(self.source_name))
 
-    def _member_book(self, version: str) -> MemberBook:
+    def _member_book(self, version: str, session: date | None = None) -> MemberBook:
+        """Return the members' book of ``version``, holding what ``session``'s figures read.
+
+        It reads from ``first_date_needed`` on: the same book serves every session since
+        MEMBERS_SAMPLE_START, and an earlier session replaces it with a longer one.
+        """
         key = f"{version}/{self.holdings.version(self.source_name)}"
-        if self._members is None or self._members[0] != key:
+        found = self._members
+        if found is None or found[0] != key or not found[1].serves(session or date.max):
             indexes = self.universe.member_indexes
             stored = stored_holdings(self.holdings, self.source_name, indexes)
-            book = MemberBook.load(self.store, self.source_name, indexes, stored)
-            self._members = (key, book)
-        return self._members[1]
+            start = first_date_needed(session)
+            if found is not None and found[0] == key and found[1].start is not None:
+                start = min(start, found[1].start)
+            book = MemberBook.load(self.store, self.source_name, indexes, stored, start)
+            self._members = found = (key, book)
+        return found[1]
 
     def _with_members(self, version: str, session: date, briefing: Briefing) -> Briefing:
         """Return ``briefing`` with its indexes' member figures (none configured: unchanged)."""
         if not self.universe.member_indexes:
             return briefing
-        return replace(briefing, members=self._member_book(version).figures(session))
+        book = self._member_book(version, session)
+        return replace(briefing, members=book.figures(session))
 
     def _previous(self, closes: pd.DataFrame, version: str, session: date) -> Briefing | None:
         """Return the briefing of the stored session before ``session`` (None for the first)."""

@@ -537,11 +537,16 @@ class PriceStore:
         )
 
     def load(
-        self, source: str, tickers: Sequence[str] | None = None, end: date | None = None
+        self,
+        source: str,
+        tickers: Sequence[str] | None = None,
+        end: date | None = None,
+        start: date | None = None,
     ) -> pd.DataFrame:
         """Return the source's closes as a wide frame (dates ascending, NaN where missing).
 
         Columns follow ``tickers`` (stored ones only) or, when None, every stored ticker sorted.
+        ``start`` and ``end`` bound the dates read (inclusive); the years outside are not read.
         """
         wanted = None if tickers is None else list(dict.fromkeys(tickers))
         where = "WHERE source = ?"
@@ -561,6 +566,9 @@ class PriceStore:
                 if end is not None:
                     where += " AND year <= ?"
                     parameters.append(end.year)
+                if start is not None:
+                    where += " AND year >= ?"
+                    parameters.append(start.year)
                 rows = connection.execute(
                     f"SELECT ticker, days, closes FROM series_years {where} ORDER BY ticker, year",
                     parameters,
@@ -576,6 +584,7 @@ class PriceStore:
         }
         names = sorted(stored) if wanted is None else [t for t in wanted if t in stored]
         last_day = _day_number(end) if end is not None else None
+        first_day = _day_number(start) if start is not None else None
         series: list[tuple[DayArray, CloseArray]] = []
         for name in names:
             day_bytes, close_bytes = stored[name]
@@ -584,6 +593,9 @@ class PriceStore:
             if last_day is not None:
                 cut = int(np.searchsorted(days, last_day, side="right"))
                 days, closes = days[:cut], closes[:cut]
+            if first_day is not None:
+                cut = int(np.searchsorted(days, first_day, side="left"))
+                days, closes = days[cut:], closes[cut:]
             series.append((days, closes))
         return _wide_frame(names, series)
 

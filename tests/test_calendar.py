@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta, timezone
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,8 @@ def test_the_session_table_is_cached_on_disk_for_later_processes(tmp_path: Path)
     assert built.returncode == 0, built.stderr
     cached = list((tmp_path / "cache").glob("sessions-XNYS-*.npz"))
     assert len(cached) == 1
+    # Named by the installed exchange_calendars, so an upgrade never reads an older table.
+    assert f"-{metadata.version('exchange-calendars')}-" in cached[0].name
     # A second process answers the same without exchange_calendars: it read the cache.
     reused = probe("without-exchange-calendars")
     assert reused.returncode == 0, reused.stderr

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from briefings.members.holdings_store import fetch_holdings
+from briefings.members.book import MemberBook, first_date_needed
+from briefings.members.holdings_store import fetch_holdings, stored_holdings
 from briefings.members.model import Holdings
 from briefings.render.views import render_briefing
 from briefings.service import MarketService
@@ -310,3 +311,34 @@ def test_the_top_50_gap_and_its_history_are_one_computation(
     )
     assert history[pd.Timestamp(snapshot.briefing.as_of)] == split.top_cap - split.rest_cap
     assert history.notna().sum() > 200
+
+
+def test_a_session_before_the_book_is_served_by_a_longer_book_with_the_same_figures(
+    tmp_path: Path,
+) -> None:
+    # The book reads two whole years before 2023 (or before an earlier session): a replay of
+    # 2019 reads further back, and its figures equal those of a book of every stored close.
+    service = MarketService(
+        DemoSource(),
+        PriceStore(tmp_path / "store.sqlite3"),
+        load_universe(),
+        clock=lambda: datetime(2025, 11, 21, 22, 0, tzinfo=UTC),
+    )
+    service.refresh()
+    latest = service.member_book()
+    assert latest.start == first_date_needed() == date(2021, 1, 1)
+    assert not latest.serves(date(2019, 6, 28))
+    with pytest.raises(ValueError, match="after what 2019-06-28 needs"):
+        latest.figures(date(2019, 6, 28))
+
+    replayed = service.snapshot(as_of=date(2019, 6, 28)).briefing.members
+    longer = service.member_book()
+    assert longer.start == date(2017, 1, 1)
+    whole = MemberBook.load(
+        service.store,
+        service.source_name,
+        service.universe.member_indexes,
+        stored_holdings(service.holdings, service.source_name, service.universe.member_indexes),
+    )
+    assert replayed == whole.figures(date(2019, 6, 28))
+    assert longer.figures(date(2025, 11, 21)) == latest.figures(date(2025, 11, 21))

@@ -89,6 +89,20 @@ def test_load_selects_tickers_in_order_and_cuts_at_end(store: PriceStore) -> Non
     assert loaded.to_dict("list") == {"QQQ": [50.0], "SPY": [100.0]}
 
 
+def test_load_from_a_start_reads_only_its_dates_and_later(store: PriceStore) -> None:
+    store.write(
+        "demo",
+        frame({
+            "SPY": {"2023-12-29": 90.0, "2024-01-02": 100.0, "2024-06-03": 101.0},
+            "QQQ": {"2022-05-02": 40.0, "2024-06-03": 51.0},
+        }),
+    )  # fmt: skip
+    whole = store.load("demo", ["SPY", "QQQ"])
+    loaded = store.load("demo", ["SPY", "QQQ"], start=date(2024, 1, 2))
+    pd.testing.assert_frame_equal(loaded, whole.loc["2024-01-02":])
+    assert store.load("demo", ["QQQ"], start=date(2023, 1, 1)).index.size == 1
+
+
 def test_sources_never_mix(store: PriceStore) -> None:
     store.write("demo", frame({"SPY": {"2025-01-02": 1.0}}))
     store.write("yfinance", frame({"SPY": {"2025-01-02": 590.0}, "QQQ": {"2025-01-02": 510.0}}))

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from briefings.analytics.returns import FloatArray, finite_or_none
+from briefings.history.rank import MEMBERS_SAMPLE_START
 from briefings.lru import Lru
 from briefings.members import analytics
 from briefings.members.holdings_store import StoredHoldings
@@ -34,6 +35,21 @@ from briefings.members.window import member_window
 from briefings.store import PriceStore
 from briefings.universe import IndexSpec
 from briefings.windows import WINDOWS
+
+#: Whole calendar years a book reads before the first session it serves: the longest window
+#: (1Y), the 200-day average and the 52-week extremes fit in them, with room to spare.
+LOOKBACK_YEARS = 2
+
+
+def first_date_needed(session: date | None = None) -> date:
+    """Return the first date a book read for ``session`` (None: the latest) must hold.
+
+    That is 1 January LOOKBACK_YEARS years before the earlier of ``session`` and
+    MEMBERS_SAMPLE_START, since the members' figures are ranked among their values from then on.
+    """
+    earliest = MEMBERS_SAMPLE_START if session is None else min(session, MEMBERS_SAMPLE_START)
+    return date(earliest.year - LOOKBACK_YEARS, 1, 1)
+
 
 #: Contributors and movers shown per window.
 MOVERS_SHOWN = 5
@@ -57,11 +73,16 @@ class IndexPrices:
 
     @classmethod
     def load(
-        cls, store: PriceStore, source: str, spec: IndexSpec, stored: StoredHoldings
+        cls,
+        store: PriceStore,
+        source: str,
+        spec: IndexSpec,
+        stored: StoredHoldings,
+        start: date | None = None,
     ) -> IndexPrices:
-        """Read the members' closes of ``stored`` holdings from the store."""
+        """Read the members' closes of ``stored`` holdings from the store, from ``start`` on."""
         holdings = stored.holdings
-        frame = store.load(source, list(holdings.tickers))
+        frame = store.load(source, list(holdings.tickers), start=start)
         frame = frame.reindex(columns=list(holdings.tickers))
         sectors = tuple(sorted({m.sector for m in holdings.members}))
         position = {sector: i for i, sector in enumerate(sectors)}
@@ -83,8 +104,10 @@ class IndexPrices:
 class MemberBook:
     """Every enabled index's members for one data version; figures computed once per session."""
 
-    def __init__(self, indexes: Sequence[IndexPrices]) -> None:
+    def __init__(self, indexes: Sequence[IndexPrices], start: date | None = None) -> None:
         self.indexes = tuple(indexes)
+        self.start = start
+        """The first date read (None: every stored close); see ``first_date_needed``."""
         self._lock = threading.Lock()
         self._figures: Lru[date, tuple[IndexMembers, ...]] = Lru(MAX_CACHED_SESSIONS)
         self._histories: dict[tuple[str, str, date], pd.Series] = {}
@@ -96,16 +119,22 @@ class MemberBook:
         source: str,
         specs: Sequence[IndexSpec],
         stored: Sequence[StoredHoldings],
+        start: date | None = None,
     ) -> MemberBook:
-        """Read the closes of every index with stored holdings."""
+        """Read the closes of every index with stored holdings, from ``start`` on."""
         by_key = {item.holdings.index: item for item in stored}
         return cls(
             [
-                IndexPrices.load(store, source, spec, by_key[spec.key])
+                IndexPrices.load(store, source, spec, by_key[spec.key], start)
                 for spec in specs
                 if spec.key in by_key
-            ]
+            ],
+            start,
         )
+
+    def serves(self, session: date) -> bool:
+        """Return whether the book holds every close the figures of ``session`` read."""
+        return self.start is None or self.start <= first_date_needed(session)
 
     def top_vs_rest_history(self, index: str, window: str, since: date) -> pd.Series:
         """Return index ``index``'s top N gap over the rest in ``window`` at every session since
@@ -120,6 +149,8 @@ class MemberBook:
 
     def figures(self, session: date) -> tuple[IndexMembers, ...]:
         """Return every index's member figures at ``session`` (computed once, then kept)."""
+        if not self.serves(session):
+            raise ValueError(f"the book starts {self.start}, after what {session} needs")
         with self._lock:
             cached = self._figures.get(session)
             if cached is None:

@@ -15,7 +15,14 @@ PHONE_WIDTH = 40
 
 def display_width(text: str) -> int:
     """Return the columns ``text`` takes on a phone or terminal: a CJK character takes two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(char) for char in text)
+
+
+def _char_width(char: str) -> int:
+    """Return the columns one character takes: two for a wide or full-width one."""
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
 
 
 def pad(text: str, width: int) -> str:
@@ -25,12 +32,15 @@ def pad(text: str, width: int) -> str:
 
 def fill(text: str, width: int) -> str:
     """Left-align ``text`` in ``width`` columns, cut to fit (CJK characters count two)."""
-    kept = ""
-    for char in text:
-        if display_width(kept + char) > width:
+    used = 0
+    kept = len(text)
+    for position, char in enumerate(text):
+        columns = _char_width(char)
+        if used + columns > width:
+            kept = position
             break
-        kept += char
-    return kept + " " * (width - display_width(kept))
+        used += columns
+    return text[:kept] + " " * (width - used)
 
 
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
