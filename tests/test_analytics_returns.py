@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from briefings.analytics.returns import (
+    base_rows,
     finite_or_none,
     recent_low,
     returns_since,
@@ -202,3 +203,16 @@ def test_recent_low_without_data_raises() -> None:
 @pytest.mark.parametrize(("value", "expected"), [(1.5, 1.5), (NAN, None), (math.inf, None)])
 def test_finite_or_none(value: float, expected: float | None) -> None:
     assert finite_or_none(value) == expected
+
+
+def test_base_rows_are_kept_per_calendar_read_only_and_follow_the_dates() -> None:
+    sessions = pd.bdate_range("2024-01-02", "2024-12-31")
+    first = base_rows(sessions, "1M")
+    again = base_rows(pd.DatetimeIndex(list(sessions)), "1M")  # equal dates, another object
+    assert again is first
+    with pytest.raises(ValueError, match="read-only"):
+        first[0] = 5  # a caller cannot spoil what the next one reads
+    # Other dates are other calendars: one session fewer moves every base.
+    shorter = base_rows(sessions[1:], "1M")
+    np.testing.assert_array_equal(shorter, np.maximum(first[1:] - 1, -1))
+    assert base_rows(sessions, "1W") is not first

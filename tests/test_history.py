@@ -16,9 +16,11 @@ from briefings.history.book import HistoryBook
 from briefings.history.participation import sessions_beaten
 from briefings.history.rank import rank_in_history
 from briefings.history.regime import (
+    ROWS_FOR_ONE_PASS,
     KeyPairHistory,
     per_session,
     regime_age,
+    trailing_medians,
     verdict_regimes,
 )
 from briefings.universe import load_universe
@@ -153,3 +155,21 @@ def test_a_book_takes_any_classifier_and_keeps_each_figure_once() -> None:
     default = book.regime_age(index[-1].date())
     assert default is not None
     assert default.regime == "mixed"  # no pair leans: every leg rose alike
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_trailing_medians_row_by_row_equal_the_rolling_pass_bit_for_bit(seed: int) -> None:
+    # A few rows are taken one by one, many in one pass of pandas' rolling median: the same
+    # order statistics and the same mean of the middle two, so the same bits either way.
+    rng = np.random.default_rng(seed)
+    values = np.round(np.abs(rng.standard_normal(3_000)) * 10.0 ** rng.integers(-2, 3), 2)
+    values[: rng.integers(0, 300)] = np.nan  # a history that starts late
+    for _ in range(3):  # gaps, some longer than the lookback allows
+        start = int(rng.integers(0, len(values)))
+        values[start : start + int(rng.integers(1, 260))] = np.nan
+    rows = np.sort(rng.choice(len(values), ROWS_FOR_ONE_PASS - 1, replace=False))
+    expected = pd.Series(values).rolling(252, min_periods=20).median().to_numpy()[rows]
+    row_by_row = trailing_medians(values, rows, 252, 20)
+    np.testing.assert_array_equal(row_by_row, expected)
+    assert np.isnan(row_by_row).any()
+    assert np.isfinite(row_by_row).any()

@@ -19,6 +19,8 @@ silently measure a longer window than the one shown.
 from __future__ import annotations
 
 import calendar
+import hashlib
+import threading
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -26,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from briefings.lru import Lru
 from briefings.windows import WINDOWS
 
 _MONTHS_BACK: dict[str, int] = {"1M": 1, "3M": 3, "1Y": 12}
@@ -90,8 +93,33 @@ def window_base_date(
     return session_on_or_before(index, target)
 
 
+#: Calendars whose base rows are kept: a process measures few calendars (the universe's, each
+#: index's members') in many windows, pairs and sessions.
+BASE_ROWS_KEPT = 32
+_base_rows_kept: Lru[tuple[str, str, bytes], IntArray] = Lru(BASE_ROWS_KEPT)
+_base_rows_lock = threading.Lock()
+
+
 def base_rows(index: pd.DatetimeIndex, window: str) -> IntArray:
-    """Return, per session row, the row ``window`` is measured from (-1: history too short)."""
+    """Return, per session row, the row ``window`` is measured from (-1: history too short).
+
+    Computed once per calendar and window, then kept; the array is read-only.
+    """
+    index = pd.DatetimeIndex(index)
+    stamps = index.asi8
+    key = (window, str(index.dtype), hashlib.blake2b(stamps.tobytes(), digest_size=16).digest())
+    with _base_rows_lock:
+        found = _base_rows_kept.get(key)
+    if found is None:
+        found = _computed_base_rows(index, window)
+        found.flags.writeable = False
+        with _base_rows_lock:
+            _base_rows_kept.put(key, found)
+    return found
+
+
+def _computed_base_rows(index: pd.DatetimeIndex, window: str) -> IntArray:
+    """Return, per session row, the row ``window`` is measured from (see ``base_rows``)."""
     rows = np.arange(len(index), dtype=np.intp)
     if window == "1D":
         return rows - 1

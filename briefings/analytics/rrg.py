@@ -196,16 +196,25 @@ def session_rotations(
     if sessions < 1:
         raise ValueError(f"sessions must be at least 1, not {sessions}")
     width = legs.shape[1]
-    both = pd.concat(
-        [legs.set_axis(range(width), axis=1), benches.set_axis(range(width, 2 * width), axis=1)],
-        axis=1,
-    ).loc[: pd.Timestamp(as_of)]
-    days = pd.DatetimeIndex(both.index[-sessions:])
+    end = pd.Timestamp(as_of)
+    sessions_to_date = pd.DatetimeIndex(legs.index.union(benches.index))
+    days = sessions_to_date[sessions_to_date <= end][-sessions:]
     if days.empty:
         empty = np.empty((0, width))
         return days, empty, empty
     day_weeks = _week_ids(days)
-    weekly = weekly_closes(both, as_of, weeks_needed(1, window) + int(day_weeks[-1] - day_weeks[0]))
+    weeks = weeks_needed(1, window) + int(day_weeks[-1] - day_weeks[0])
+    # Only the weeks the points read: the first Monday weekly_closes keeps, onwards. A close
+    # before it lies outside every week read, so the rows before it change nothing.
+    first_monday = days[-1].normalize() - pd.Timedelta(days=days[-1].weekday() + 7 * (weeks - 1))
+    both = pd.concat(
+        [
+            legs.loc[first_monday:end].set_axis(range(width), axis=1),
+            benches.loc[first_monday:end].set_axis(range(width, 2 * width), axis=1),
+        ],
+        axis=1,
+    )
+    weekly = weekly_closes(both, as_of, weeks)
     week_ids = _week_ids(weekly.index)
     weekly_values = weekly.to_numpy(dtype=float)
     strength = _strength(weekly_values[:, :width], weekly_values[:, width:])

@@ -21,6 +21,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from briefings.analytics.returns import FloatArray, IntArray, base_rows
 from briefings.history.figures import spread_history
@@ -85,15 +86,37 @@ def typical_history(lead: FloatArray, lag: FloatArray, lengths: IntArray) -> Flo
         spreads = np.full(len(lead), np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             spreads[n:] = 100.0 * (lead[n:] / lead[:-n] - lag[n:] / lag[:-n])
-        rolling = (
-            pd.Series(np.abs(spreads))
-            .rolling(TYPICAL_LOOKBACK, min_periods=TYPICAL_MIN_COUNT)
-            .median()
-            .to_numpy()
-        )
-        rows = lengths == n
-        typical[rows] = rolling[rows]
+        rows = np.flatnonzero(lengths == n)
+        typical[rows] = trailing_medians(np.abs(spreads), rows, TYPICAL_LOOKBACK, TYPICAL_MIN_COUNT)
     return typical
+
+
+#: Below this many rows a window's median is taken row by row; above, in one rolling pass.
+#: A pass over the whole history costs about what 300 rows cost one by one.
+ROWS_FOR_ONE_PASS = 300
+
+
+def trailing_medians(
+    values: FloatArray, rows: IntArray, lookback: int, min_count: int
+) -> FloatArray:
+    """Return at each of ``rows`` the median of the non-NaN ``values`` among the ``lookback``
+    ending there (NaN with fewer than ``min_count``).
+
+    median = (s[(k - 1) // 2] + s[k // 2]) / 2 over the k sorted values s, as pandas' rolling
+    median, which a few rows are not worth a pass over every row for (ROWS_FOR_ONE_PASS).
+    """
+    if len(rows) >= ROWS_FOR_ONE_PASS:
+        rolling = pd.Series(values).rolling(lookback, min_periods=min_count).median().to_numpy()
+        picked: FloatArray = rolling[rows]
+        return picked
+    padded = np.concatenate([np.full(lookback - 1, np.nan), values])
+    windows = np.sort(sliding_window_view(padded, lookback)[rows], axis=1)  # NaN sort last
+    counts = lookback - np.isnan(windows).sum(axis=1)
+    medians = np.full(len(rows), np.nan)
+    enough = np.flatnonzero(counts >= min_count)
+    low, high = (counts[enough] - 1) // 2, counts[enough] // 2
+    medians[enough] = (windows[enough, low] + windows[enough, high]) / 2
+    return medians
 
 
 def key_pair_history(
