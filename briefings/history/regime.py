@@ -202,15 +202,16 @@ def regime_runs(regimes: pd.Series) -> tuple[RegimeRun, ...]:
         return ()
     starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
     ends = np.r_[starts[1:], len(labels)] - 1
-    index = pd.DatetimeIndex(regimes.index)
+    days = pd.DatetimeIndex(regimes.index).to_numpy().astype("datetime64[D]")
     return tuple(
-        RegimeRun(
-            regime=str(labels[start]),
-            start=index[int(start)].date(),
-            end=index[int(end)].date(),
-            sessions=int(end - start + 1),
+        RegimeRun(regime=str(regime), start=first, end=last, sessions=int(count))
+        for regime, first, last, count in zip(
+            labels[starts],
+            days[starts].tolist(),
+            days[ends].tolist(),
+            ends - starts + 1,
+            strict=True,
         )
-        for start, end in zip(starts, ends, strict=True)
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -171,27 +172,34 @@ class CsvDirectorySource:
         return None
 
     def _listing(self) -> dict[str, Path]:
-        try:
-            entries = list(self.directory.iterdir())
-        except OSError as exc:
-            raise SourceError(f"cannot list CSV directory {self.directory}: {exc}") from exc
+        """Return the CSV files by upper-case stem: index folders' members first, then the
+        directory's own files (which win a clash)."""
+        entries = self._entries(self.directory)
         files: dict[str, Path] = {}
-        for folder in sorted(p for p in entries if (p / MEMBERS_FILE).is_file()):
-            try:
-                inside = sorted(folder.iterdir())
-            except OSError as exc:
-                raise SourceError(f"cannot list CSV directory {folder}: {exc}") from exc
+        for folder in sorted(e.path for e in entries if _is_dir(e)):
+            if not (Path(folder) / MEMBERS_FILE).is_file():
+                continue
             files.update(
-                (path.stem.upper(), path)
-                for path in inside
-                if path.suffix.lower() == ".csv" and path.name != MEMBERS_FILE and path.is_file()
+                (Path(e.name).stem.upper(), Path(e.path))
+                for e in sorted(self._entries(Path(folder)), key=lambda e: e.name)
+                if _is_csv(e) and e.name != MEMBERS_FILE
             )
         files.update(
-            (path.stem.upper(), path)
-            for path in sorted(entries)
-            if path.suffix.lower() == ".csv" and path.is_file()
+            (Path(e.name).stem.upper(), Path(e.path))
+            for e in sorted(entries, key=lambda e: e.name)
+            if _is_csv(e)
         )
         return files
+
+    @staticmethod
+    def _entries(directory: Path) -> list[os.DirEntry[str]]:
+        """Return the entries of ``directory`` (a SourceError when it cannot be listed)."""
+        # DirEntry knows a file from a folder without a stat call per file.
+        try:
+            with os.scandir(directory) as listing:
+                return list(listing)
+        except OSError as exc:
+            raise SourceError(f"cannot list CSV directory {directory}: {exc}") from exc
 
     def change_marks(self, tickers: Sequence[str]) -> dict[str, str]:
         """Return each ticker's file as path, size and modification time (no file: no mark)."""
@@ -238,3 +246,19 @@ class CsvDirectorySource:
             closes = pd.DataFrame(index=pd.DatetimeIndex([], dtype="datetime64[ns]"))
         closes.index.name = "date"
         return FetchResult(closes=closes, failed=failed, repeated=repeated)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Return whether ``entry`` is a folder (or a link to one); False when it cannot be read."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_csv(entry: os.DirEntry[str]) -> bool:
+    """Return whether ``entry`` is a .csv file (or a link to one)."""
+    try:
+        return Path(entry.name).suffix.lower() == ".csv" and entry.is_file()
+    except OSError:
+        return False
