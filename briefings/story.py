@@ -86,9 +86,9 @@ from briefings.analytics.rotation import RotationLine
 from briefings.build import SINCE_LOW_WINDOW
 from briefings.history.book import HistoryBook
 from briefings.history.participation import sessions_beaten
-from briefings.history.rank import MEMBERS_SAMPLE_START, HistoryRank, rank_in_history
+from briefings.history.rank import HistoryRank, rank_in_history
 from briefings.members.book import MemberBook
-from briefings.members.model import IndexMembers, SectorFigures
+from briefings.members.model import MEMBERS_SAMPLE_START, IndexMembers, SectorFigures
 from briefings.model import Briefing, Change, Day, Sentence, Story, Takeaway, Verdict
 from briefings.story_history import history_facts
 from briefings.verdict_rule import (

@@ -9,8 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-#: Where index members' figures begin: their closes and one weight snapshot reach back no further.
-MEMBERS_SAMPLE_START = date(2023, 1, 1)
+from briefings.members.model import MEMBERS_SAMPLE_START
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from briefings.analytics.returns import FloatArray, finite_or_none
-from briefings.history.rank import MEMBERS_SAMPLE_START
 from briefings.lru import Lru
 from briefings.members import analytics
 from briefings.members.holdings_store import StoredHoldings
 from briefings.members.model import (
+    MEMBERS_SAMPLE_START,
     BreadthCounts,
     Contribution,
     GroupSplit,

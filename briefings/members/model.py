@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+#: Where index members' figures begin: their closes and one weight snapshot reach back no further.
+MEMBERS_SAMPLE_START = date(2023, 1, 1)
+
 
 @dataclass(frozen=True)
 class Member:

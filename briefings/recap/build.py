@@ -20,9 +20,10 @@ import pandas as pd
 
 from briefings.calendar import CalendarRangeError, sessions_in_range
 from briefings.history.book import HistoryBook, snapshot_history
-from briefings.history.rank import MEMBERS_SAMPLE_START, rank_in_history
+from briefings.history.rank import rank_in_history
 from briefings.members import analytics
 from briefings.members.book import IndexPrices, MemberBook
+from briefings.members.model import MEMBERS_SAMPLE_START
 from briefings.recap.model import (
     FactorFact,
     PairFact,
