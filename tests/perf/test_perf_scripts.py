@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.perf import bot_latency, broadcast, limiter, members, paid_broadcast, startup
+from tests.perf import (
+    bot_latency,
+    broadcast,
+    chart_rrg,
+    limiter,
+    members,
+    paid_broadcast,
+    startup,
+)
 from tests.perf._harness import percentile, spread
 
 
@@ -109,3 +119,28 @@ def test_members_benchmark_prints_every_figure(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     for figure in ("briefing from a warm store", "refresh write", "growth 20 -> 60"):
         assert figure in out
+
+
+def test_chart_rrg_without_rrg_lite_says_so_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The benchmark itself needs an RRG-Lite checkout; only its refusal can run here.
+    with pytest.raises(SystemExit) as exit_info:
+        chart_rrg.main(["--runs", "1"])
+
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "--rrg-lite PATH" in error
+
+
+def test_chart_rrg_refuses_a_folder_that_is_not_rrg_lite(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        chart_rrg.main(["--rrg-lite", str(tmp_path)])
+
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"chart_rrg: {tmp_path} is not an RRG-Lite checkout (no src/init.py)\n"
+    )
