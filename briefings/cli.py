@@ -326,10 +326,12 @@ def warn_unknown_tickers(service: MarketService) -> None:
     print(f"warning: no {service.source_name} prices stored for {named} ({why})", file=sys.stderr)
 
 
-def _snapshot(args: argparse.Namespace, period: str = "MTD") -> Snapshot:
+def _snapshot(args: argparse.Namespace, period: str = "MTD", *, told: bool = True) -> Snapshot:
     service = open_service(args)
     notes = ensure_data(service, latest=args.as_of is None)
-    snapshot = service.snapshot(as_of=args.as_of, period=period, since=getattr(args, "since", None))
+    snapshot = service.snapshot(
+        as_of=args.as_of, period=period, since=getattr(args, "since", None), told=told
+    )
     # After the briefing is built, so that an input error stays the only line on stderr.
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
@@ -416,7 +418,7 @@ def _movers(args: argparse.Namespace) -> int:
 def _chart(args: argparse.Namespace) -> int:
     from briefings.charts import ChartKind, render_chart
 
-    snapshot = _snapshot(args)
+    snapshot = _snapshot(args, told=False)  # a chart draws no story
     kind = cast(ChartKind, f"rrg-{args.of}" if args.kind == "rrg" else args.kind)
     png = render_chart(
         snapshot,

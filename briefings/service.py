@@ -101,7 +101,9 @@ class MarketService:
         self._version: str | None = None
         self._closes: pd.DataFrame | None = None
         # Dropped whole when the data version changes (_current_closes).
-        self._snapshots: Lru[tuple[date, str, date | None], Snapshot] = Lru(MAX_CACHED_SNAPSHOTS)
+        self._snapshots: Lru[tuple[date, str, date | None, bool], Snapshot] = Lru(
+            MAX_CACHED_SNAPSHOTS
+        )
         self.holdings = HoldingsStore(store)
         self.quarantine = QuarantineStore(store)
         self._quarantine_version: str | None = None
@@ -249,24 +251,34 @@ class MarketService:
         return version, self._closes
 
     def snapshot(
-        self, as_of: date | None = None, period: str = "MTD", since: date | None = None
+        self,
+        as_of: date | None = None,
+        period: str = "MTD",
+        since: date | None = None,
+        *,
+        told: bool = True,
     ) -> Snapshot:
-        """Return the briefing for ``as_of`` (default: the latest stored session), built once."""
+        """Return the briefing for ``as_of`` (default: the latest stored session), built once.
+
+        ``told=False`` leaves the story out (verdict, takeaways, changes, history): for what
+        draws none of it, such as a chart, and kept apart from the told one.
+        """
         with self._lock:
             version, closes = self._current_closes()
             # Key on the session itself, so "latest" and that session's date share one build.
             wanted = as_of if as_of is not None else self._held_session(closes)
             session = resolve_session(closes, wanted, self.universe).date()
-            key = (session, period.upper(), since)
+            key = (session, period.upper(), since, told)
             cached = self._snapshots.get(key)
             if cached is None:
                 briefing = self._build(closes, version, session, period=period, since=since)
                 briefing = self._with_members(version, session, briefing)
-                history = history_book(closes, self.universe, version)
-                members = self._member_book(version) if self.universe.member_indexes else None
-                briefing = tell_story(
-                    briefing, self._previous(closes, version, session), history, members
-                )
+                if told:
+                    history = history_book(closes, self.universe, version)
+                    members = self._member_book(version) if self.universe.member_indexes else None
+                    briefing = tell_story(
+                        briefing, self._previous(closes, version, session), history, members
+                    )
                 briefing = replace(
                     briefing, quarantined=self._held_near(session), served_by=self._fallbacks()
                 )
@@ -363,7 +375,7 @@ class MarketService:
         if earlier.empty:
             return None
         previous = pd.Timestamp(earlier[-1]).date()
-        told = self._snapshots.get((previous, "MTD", None))
+        told = self._snapshots.get((previous, "MTD", None, True))
         if told is not None:
             return told.briefing
         cached = self._plain.get(previous)

@@ -35,6 +35,7 @@ from briefings.charts import (
 from briefings.charts.data import BreadthBar
 from briefings.charts.kinds.pairs import rebased_ratio
 from briefings.charts.plot import BAR_SIZE_PX, RATIO_SIZE_PX, RRG_SIZE_PX
+from briefings.service import MarketService
 from briefings.snapshot import Snapshot
 from briefings.sources.csvdir import CsvDirectorySource
 from briefings.sources.demo import DemoSource
@@ -472,3 +473,13 @@ def test_a_chart_with_nothing_to_draw_is_still_a_labelled_png(
 def test_a_breadth_label_says_when_it_counts_fewer_than_the_sectors_members() -> None:
     assert BreadthBar("Energy", 22, 50.0, 40.0, members=22).label_count == "22"
     assert BreadthBar("Information Technology", 67, 50.0, 40.0, members=68).label_count == "67/68"
+
+
+def test_a_chart_drawn_without_the_story_is_the_same_chart(golden_service: MarketService) -> None:
+    # The CLI's chart command builds no story (verdict, takeaways, history): charts draw none.
+    told = golden_service.snapshot()
+    untold = golden_service.snapshot(told=False)
+    assert untold.briefing.story is None
+    assert told.briefing.story is not None
+    for kind in ("rrg-sectors", "rrg-pairs", "sectors", "pairs", "breadth"):
+        assert render_chart(untold, kind) == render_chart(told, kind), kind
