@@ -29,6 +29,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BRIEF = ("-m", "bot.cli", "brief", "--source", "demo")
+#: What brief imports before it does any work: its libraries, then every module it loads.
+LIBRARIES = "import pandas, jinja2, babel.dates, babel.numbers, sqlite3, tomllib, platformdirs"
+MODULES = (
+    "import bot.cli, briefings.cli, briefings.build, briefings.service, briefings.render.views"
+)
 COMMANDS: dict[str, tuple[str, ...]] = {
     "python -c pass": ("-c", "pass"),
     'python -c "import pandas"': ("-c", "import pandas"),
@@ -39,6 +44,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 
 #: The CPU rows: user + system seconds, brief and the import run alternately.
 CPU_BRIEF, CPU_PANDAS = "CPU: brief --source demo", 'CPU: python -c "import pandas"'
+#: CPU rows of brief's imports alone: the floor no work brief does can go below.
+CPU_LIBRARIES, CPU_MODULES = "CPU: brief's libraries", "CPU: brief's imports (all)"
 
 #: The settings, by the name ``--settings`` takes: what the rows call them.
 SETTINGS = {"cached": "bytecode cached", "uncached": "no bytecode"}
@@ -75,13 +82,20 @@ def cpu_once(arguments: Sequence[str], env: Mapping[str, str]) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def cpu_ratio(env: Mapping[str, str], runs: int) -> tuple[float, float]:
-    """Return median CPU seconds of brief and of importing pandas, run alternately."""
-    brief, pandas = [], []
+def cpu_ratio(env: Mapping[str, str], runs: int) -> dict[str, float]:
+    """Return median CPU seconds of brief, importing pandas, and brief's imports alone, run
+    alternately."""
+    arguments = {
+        CPU_BRIEF: BRIEF,
+        CPU_PANDAS: COMMANDS['python -c "import pandas"'],
+        CPU_LIBRARIES: ("-c", LIBRARIES),
+        CPU_MODULES: ("-c", MODULES),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in arguments}
     for _ in range(runs):
-        brief.append(cpu_once(BRIEF, env))
-        pandas.append(cpu_once(COMMANDS['python -c "import pandas"'], env))
-    return statistics.median(brief), statistics.median(pandas)
+        for name, command in arguments.items():
+            seconds[name].append(cpu_once(command, env))
+    return {name: statistics.median(values) for name, values in seconds.items()}
 
 
 def median_time(arguments: Sequence[str], env: Mapping[str, str], runs: int) -> float:
@@ -118,9 +132,8 @@ def measure(runs: int, root: Path, settings: Sequence[str] = tuple(SETTINGS)) ->
             times.append(run_once(BRIEF, cold))
         rows.append(Row(setting, "brief, cold calendar", statistics.median(times)))
     for setting, env in chosen:
-        brief_cpu, pandas_cpu = cpu_ratio(env, runs)
-        rows.append(Row(setting, CPU_BRIEF, brief_cpu))
-        rows.append(Row(setting, CPU_PANDAS, pandas_cpu))
+        for name, cpu in cpu_ratio(env, runs).items():
+            rows.append(Row(setting, name, cpu))
     return rows
 
 
@@ -135,8 +148,14 @@ def report(rows: Sequence[Row]) -> str:
         ratio = of["brief --source demo"] / of['python -c "import pandas"']
         lines.append(f"{setting}: brief ÷ import pandas = {ratio:.2f}x wall (target ≤ 1.5x)")
         if CPU_BRIEF in of and CPU_PANDAS in of:
-            cpu = of[CPU_BRIEF] / of[CPU_PANDAS]
+            pandas = of[CPU_PANDAS]
+            cpu = of[CPU_BRIEF] / pandas
             lines.append(f"{setting}: brief ÷ import pandas = {cpu:.2f}x CPU, run alternately")
+            lines.append(
+                f"{setting}: its libraries alone {of[CPU_LIBRARIES] / pandas:.2f}x, all its"
+                f" imports {of[CPU_MODULES] / pandas:.2f}x, the work"
+                f" {(of[CPU_BRIEF] - of[CPU_MODULES]) / pandas:.2f}x of import pandas (CPU)"
+            )
     return "\n".join(lines)
 
 

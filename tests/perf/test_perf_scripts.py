@@ -78,10 +78,14 @@ def test_startup_times_every_command(capsys: pytest.CaptureFixture[str]) -> None
             "brief, cold calendar",
             startup.CPU_BRIEF,
             startup.CPU_PANDAS,
+            startup.CPU_LIBRARIES,
+            startup.CPU_MODULES,
         ]
     ]
     assert all(row.seconds > 0 for row in rows)
-    assert "bytecode cached: brief ÷ import pandas" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "bytecode cached: brief ÷ import pandas" in out
+    assert "bytecode cached: its libraries alone" in out
 
 
 def test_startup_report_gives_each_settings_ratio() -> None:
