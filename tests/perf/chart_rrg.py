@@ -27,17 +27,15 @@ import argparse
 import csv
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from briefings.universe import load_universe
-from tests.perf.csv_brief import Usage, timed
+from tests.perf.csv_brief import Usage, side_by_side, timed
 from tests.real_data import MARKET_DATA, REPO_ROOT
 
 TAIL_WEEKS = 5
@@ -216,22 +214,13 @@ def measure(
 
 def report(usages: Mapping[str, Sequence[Usage]], label: str, rrg_lite: str) -> str:
     """Format medians and the ratio to RRG-Lite."""
-    cpu = {name: statistics.median(u.cpu for u in runs) for name, runs in usages.items()}
-    rss = {name: statistics.median(u.rss_mib for u in runs) for name, runs in usages.items()}
-    runs = len(usages["RRG-Lite"])
-    lines = [
-        f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, {runs} runs each, interleaved,"
-        f" bytecode cached; code: {label}; RRG-Lite {rrg_lite}",
-        f"{'what':<40} {'CPU s':>6} {'MiB':>6}",
-        f"{'chart rrg --source csv:DIR (warm store)':<40} {cpu['marketbrief']:>6.2f}"
-        f" {rss['marketbrief']:>6.0f}",
-        f"{'RRG-Lite plot, saved as PNG':<40} {cpu['RRG-Lite']:>6.2f} {rss['RRG-Lite']:>6.0f}",
-        f"ratio: CPU {cpu['marketbrief'] / cpu['RRG-Lite']:.2f}x (target ≤ 1.2x),"
-        f" memory {rss['marketbrief'] / rss['RRG-Lite']:.2f}x",
-        "marketbrief CPU by run: " + " ".join(f"{u.cpu:.2f}" for u in usages["marketbrief"]),
-        "RRG-Lite CPU by run:    " + " ".join(f"{u.cpu:.2f}" for u in usages["RRG-Lite"]),
-    ]
-    return "\n".join(lines)
+    return side_by_side(
+        usages,
+        header=f"code: {label}; RRG-Lite {rrg_lite}",
+        ours="chart rrg --source csv:DIR (warm store)",
+        theirs=("RRG-Lite", "RRG-Lite plot, saved as PNG"),
+        target="≤ 1.2x",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -75,23 +75,45 @@ def measure(runs: int, data: Path, peer: Path, code: Path) -> dict[str, list[Usa
 
 def report(usages: Mapping[str, Sequence[Usage]], label: str) -> str:
     """Format medians and the ratio to the peer."""
-    cpu = {name: statistics.median(u.cpu for u in runs) for name, runs in usages.items()}
-    rss = {name: statistics.median(u.rss_mib for u in runs) for name, runs in usages.items()}
-    runs = len(usages["peer"])
-    lines = [
-        f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, {runs} runs each, interleaved,"
-        " bytecode cached;"
-        f" code: {label}",
-        f"{'what':<40} {'CPU s':>6} {'MiB':>6}",
-        f"{'brief --source csv:DIR (warm store)':<40} {cpu['marketbrief']:>6.2f}"
-        f" {rss['marketbrief']:>6.0f}",
-        f"{'pandas_peer.py DIR members':<40} {cpu['peer']:>6.2f} {rss['peer']:>6.0f}",
-        f"ratio: CPU {cpu['marketbrief'] / cpu['peer']:.2f}x (target ≤ 0.8x),"
-        f" memory {rss['marketbrief'] / rss['peer']:.2f}x",
-        "marketbrief CPU by run: " + " ".join(f"{u.cpu:.2f}" for u in usages["marketbrief"]),
-        "peer CPU by run:        " + " ".join(f"{u.cpu:.2f}" for u in usages["peer"]),
-    ]
-    return "\n".join(lines)
+    return side_by_side(
+        usages,
+        header=f"code: {label}",
+        ours="brief --source csv:DIR (warm store)",
+        theirs=("peer", "pandas_peer.py DIR members"),
+        target="≤ 0.8x",
+    )
+
+
+def side_by_side(
+    usages: Mapping[str, Sequence[Usage]],
+    *,
+    header: str,
+    ours: str,
+    theirs: tuple[str, str],
+    target: str,
+) -> str:
+    """Format two commands' median CPU and memory and their ratios, each run's CPU after.
+
+    ``usages`` holds "marketbrief" and ``theirs[0]``'s runs; ``ours`` and ``theirs[1]`` are
+    the rows' names.
+    """
+    key, name = theirs
+    cpu = {side: statistics.median(u.cpu for u in runs) for side, runs in usages.items()}
+    rss = {side: statistics.median(u.rss_mib for u in runs) for side, runs in usages.items()}
+    return "\n".join(
+        [
+            f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, {len(usages[key])} runs each,"
+            f" interleaved, bytecode cached; {header}",
+            f"{'what':<40} {'CPU s':>6} {'MiB':>6}",
+            f"{ours:<40} {cpu['marketbrief']:>6.2f} {rss['marketbrief']:>6.0f}",
+            f"{name:<40} {cpu[key]:>6.2f} {rss[key]:>6.0f}",
+            f"ratio: CPU {cpu['marketbrief'] / cpu[key]:.2f}x (target {target}),"
+            f" memory {rss['marketbrief'] / rss[key]:.2f}x",
+            f"{'marketbrief CPU by run:':<24}"
+            + " ".join(f"{u.cpu:.2f}" for u in usages["marketbrief"]),
+            f"{key + ' CPU by run:':<24}" + " ".join(f"{u.cpu:.2f}" for u in usages[key]),
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
