@@ -1,7 +1,8 @@
 """The one eviction rule of the caches: keep the ``max_entries`` most recently used entries.
 
 Used by the service's snapshots, the windows' base rows, the bot's rendered briefings, the chart
-cache and the chart file ids. Not thread-safe by itself: a cache shared between threads holds its own lock.
+cache and the chart file ids. Not thread-safe by itself: a cache shared between threads holds
+its own lock.
 """
 
 from __future__ import annotations
