@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefings.universe import load_universe
-from tests.perf.csv_brief import Usage, side_by_side, timed
+from tests.perf.csv_brief import Usage, console_module, side_by_side, timed
 from tests.real_data import MARKET_DATA, REPO_ROOT
 
 TAIL_WEEKS = 5
@@ -151,7 +151,7 @@ def sides(root: Path, data: Path, code: Path, source: Path, packages: Path | Non
     if packages is not None:
         theirs_env["PYTHONPATH"] = str(packages)
     ours_png, theirs_png = root / "marketbrief.png", root / "rrg-lite.png"
-    ours = ("-m", "bot.cli", "chart", "rrg", "-o", str(ours_png), "--source", f"csv:{data}")
+    ours = (*console_module(code), "chart", "rrg", "-o", str(ours_png), "--source", f"csv:{data}")
     theirs = (
         *("-c", RRG_LITE_PLOT, str(source), str(theirs_png)),
         *("-c", str(config), "-b", universe.benchmark, "-t", str(TAIL_WEEKS), "--sym", *sectors),

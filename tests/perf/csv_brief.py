@@ -36,6 +36,14 @@ class Usage:
     rss_mib: float
 
 
+def console_module(code: Path) -> tuple[str, str]:
+    """Return how to run the console script's entry of the checkout ``code`` with ``-m``.
+
+    ``bot.entry`` (the collector set for a process) where it exists, else ``bot.cli``.
+    """
+    return ("-m", "bot.entry" if (code / "bot" / "entry.py").is_file() else "bot.cli")
+
+
 def timed(arguments: Sequence[str], env: Mapping[str, str], cwd: Path) -> Usage:
     """Run one fresh process under /usr/bin/time; return its CPU and peak memory."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
@@ -62,7 +70,7 @@ def measure(runs: int, data: Path, peer: Path, code: Path) -> dict[str, list[Usa
             "PYTHONPYCACHEPREFIX": str(Path(root) / "pyc"),
             "PYTHONPATH": str(code),
         }
-        brief = ("-m", "bot.cli", "brief", "--source", f"csv:{data}")
+        brief = (*console_module(code), "brief", "--source", f"csv:{data}")
         peer_arguments = (str(peer), str(data), "members")
         timed(brief, env, code)  # fills the store, the calendar and template caches
         timed(brief, env, code)
