@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from briefings.model import Briefing
+from briefings.model import Briefing, Story
 from briefings.render.briefing_json import briefing_to_json
 from briefings.render.templates import fact_words
 from briefings.render.views import render_summary
@@ -39,6 +39,13 @@ def is_record(series: pd.Series, day: date) -> bool:
     return bool(history.iloc[-1] >= history.iloc[:-1].max())
 
 
+def told_at(service: MarketService, day: date) -> tuple[Briefing, Story]:
+    """Return the service's briefing of ``day`` and the story it tells."""
+    briefing = service.snapshot(as_of=day).briefing
+    assert briefing.story is not None
+    return briefing, briefing.story
+
+
 def told(briefing: Briefing) -> dict[str, str]:
     assert briefing.story is not None
     return {t.id: fact_words(t) for t in briefing.story.takeaways}
@@ -48,8 +55,7 @@ def test_december_11_is_a_broadening_rally_with_records(
     real_service: MarketService, market_data_dir: Path
 ) -> None:
     day = date(2025, 12, 11)
-    briefing = real_service.snapshot(as_of=day).briefing
-    assert briefing.story is not None
+    briefing, story = told_at(real_service, day)
     # IWM, IWC and RSP closed at records.
     for ticker in ("IWM", "IWC", "RSP"):
         assert is_record(closes(market_data_dir, ticker), day)
@@ -60,13 +66,13 @@ def test_december_11_is_a_broadening_rally_with_records(
             closes(market_data_dir, lag), month_ago, day
         )
         assert spread >= 1.0, (lead, lag, spread)
-    assert briefing.story.verdict.id == "broadening"
-    assert fact_words(briefing.story.verdict).startswith(
+    assert story.verdict.id == "broadening"
+    assert fact_words(story.verdict).startswith(
         "Broadening for 2 sessions, since Dec 10: cyclicals +6.5 pp, small caps +4.6 pp"
     )
     takeaways = told(briefing)
     assert next(iter(takeaways)) == "records"
-    records = briefing.story.takeaways[0]
+    records = story.takeaways[0]
     for ticker, name in (("IWM", "Russell 2000"), ("IWC", "micro caps"), ("RSP", "equal weight")):
         assert ticker in records.subjects
         assert name in takeaways["records"]
@@ -83,8 +89,7 @@ def test_november_28_reads_the_month_rightly(
     real_service: MarketService, market_data_dir: Path
 ) -> None:
     day = date(2025, 11, 28)
-    briefing = real_service.snapshot(as_of=day).briefing
-    assert briefing.story is not None
+    briefing, story = told_at(real_service, day)
     takeaways = told(briefing)
     # November: health care led the sectors and technology came last (the report's figures).
     xlv = change(closes(market_data_dir, "XLV"), date(2025, 10, 31), day)
@@ -101,19 +106,18 @@ def test_november_28_reads_the_month_rightly(
     )
     assert value > 0
     assert "growth beat value" not in " ".join(takeaways.values())
-    assert briefing.story.verdict.id in ("broadening", "mixed")
-    assert "value" in fact_words(briefing.story.verdict)
+    assert story.verdict.id in ("broadening", "mixed")
+    assert "value" in fact_words(story.verdict)
 
 
 @pytest.mark.parametrize("day", [date(2025, 11, 28), date(2025, 12, 11), date(2025, 4, 8)])
 def test_every_number_is_a_figure_of_the_json_and_the_summary_fits_a_phone(
     real_service: MarketService, day: date
 ) -> None:
-    briefing = real_service.snapshot(as_of=day).briefing
-    assert briefing.story is not None
+    briefing, story = told_at(real_service, day)
     payload = briefing_to_json(briefing)
     assert 3 <= len(payload["takeaways"]) <= 9
-    for takeaway in briefing.story.takeaways:
+    for takeaway in story.takeaways:
         assert_numbers_are_figures(takeaway)
     html = render_summary(briefing, "html")
     visible = [re.sub(r"<[^>]+>", "", line).replace("&amp;", "&") for line in html.splitlines()]
@@ -122,10 +126,10 @@ def test_every_number_is_a_figure_of_the_json_and_the_summary_fits_a_phone(
 
 
 def test_the_tariff_low_does_not_open_with_rows_of_zeros(real_service: MarketService) -> None:
-    briefing = real_service.snapshot(as_of=date(2025, 4, 8)).briefing
+    briefing, story = told_at(real_service, date(2025, 4, 8))
     summary = render_summary(briefing, "html")
     assert "+0.0%" not in "\n".join(summary.splitlines()[:12])
-    assert not any(t.id.startswith("since_low") for t in briefing.story.takeaways)  # type: ignore[union-attr]
+    assert not any(t.id.startswith("since_low") for t in story.takeaways)
 
 
 @pytest.mark.parametrize(
@@ -223,9 +227,8 @@ def test_november_28_top_50_gap_ranks_as_an_independent_count_says(
     real_service: MarketService, market_data_dir: Path
 ) -> None:
     day = date(2025, 11, 28)
-    briefing = real_service.snapshot(as_of=day).briefing
-    assert briefing.story is not None
-    fact = {t.id: t for t in briefing.story.takeaways}["top_vs_rest_mtd"]
+    _, story = told_at(real_service, day)
+    fact = {t.id: t for t in story.takeaways}["top_vs_rest_mtd"]
     gaps = month_to_date_gaps(members_frame(market_data_dir, day))
     sample = gaps[pd.Timestamp("2023-01-01") : pd.Timestamp(day)]
     today = sample.iloc[-1]
